@@ -1,0 +1,29 @@
+// Two projects: `unit` (pure logic, no services) and `e2e` (real Kafka, PostgreSQL, Chromium).
+const fs = require('node:fs');
+const swc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+const transform = { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] };
+const moduleNameMapper = { '^@corridor/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      transform,
+      moduleNameMapper,
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'],
+    },
+    {
+      displayName: 'e2e',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      transform,
+      moduleNameMapper,
+      testMatch: ['<rootDir>/test/**/*.e2e.ts'],
+      globalSetup: '<rootDir>/test/harness/global-setup.ts',
+      globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+      testTimeout: 120000,
+    },
+  ],
+};
