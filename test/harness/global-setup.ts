@@ -1,0 +1,59 @@
+// Starts the run's OWN Kafka broker on free ports (unless KAFKA_BROKERS is given) and checks PostgreSQL.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startBroker, stopBroker, readBrokerInfo, isAlive } from '../../scripts/lib/kafka-broker';
+import { freePort, requirePostgres } from '../../scripts/lib/prereqs';
+import { ADMIN_DATABASE_URL, RUN_FILE, TEST_PRINCIPALS } from './constants';
+
+interface RunState {
+  runId: string;
+  ownerPid: number;
+  brokerDir?: string;
+}
+
+/** Brokers left by a run that was killed (its jest process is gone) are stopped and removed. */
+async function reapStaleRuns(): Promise<void> {
+  for (const name of fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('corridor-test-'))) {
+    const dir = path.join(os.tmpdir(), name);
+    const statePath = path.join(dir, 'run.json');
+    if (!fs.existsSync(statePath)) {
+      continue;
+    }
+    const state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as RunState;
+    if (isAlive(state.ownerPid)) {
+      continue;
+    }
+    if (state.brokerDir && isAlive(readBrokerInfo(state.brokerDir)?.pid)) {
+      await stopBroker(state.brokerDir, 10_000);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export default async function globalSetup(): Promise<void> {
+  await reapStaleRuns();
+  await requirePostgres(ADMIN_DATABASE_URL);
+  const runId = `t${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'corridor-test-'));
+  const state: RunState = { runId, ownerPid: process.pid };
+  process.env.CORRIDOR_TEST_RUN_ID = runId;
+  process.env.CORRIDOR_TEST_RUN_DIR = runDir;
+  if (!process.env.KAFKA_BROKERS) {
+    const brokerDir = path.join(runDir, 'kafka');
+    state.brokerDir = brokerDir;
+    fs.writeFileSync(path.join(runDir, 'run.json'), JSON.stringify(state));
+    const started = Date.now();
+    const info = await startBroker({
+      dir: brokerDir,
+      clientPort: await freePort(),
+      controllerPort: await freePort(),
+      principals: TEST_PRINCIPALS,
+      progress: (l) => process.stdout.write(`\n[harness] ${l}`),
+    });
+    process.stdout.write(`\n[harness] broker ready in ${Date.now() - started} ms\n`);
+    process.env.CORRIDOR_TEST_BROKER_DIR = info.dir;
+  }
+  fs.writeFileSync(path.join(runDir, 'run.json'), JSON.stringify(state));
+  fs.writeFileSync(RUN_FILE, JSON.stringify({ runDir }));
+}
