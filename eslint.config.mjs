@@ -4,13 +4,30 @@ import tseslint from 'typescript-eslint';
 
 const noDeepImports = {
   patterns: [
-    { group: ['@corridor/*/src/**', '@corridor/*/*'], message: 'Import a library only through its index: @corridor/<name>.' },
-    { group: ['**/libs/*/src/**', '../../libs/**', '../../../libs/**'], message: 'Import a library as @corridor/<name>, never by relative path.' },
+    {
+      group: ['@corridor/*/src/**', '@corridor/*/*'],
+      message: 'Import a library only through its index: @corridor/<name>.',
+    },
+    {
+      group: ['**/libs/*/src/**', '../../libs/**', '../../../libs/**'],
+      message: 'Import a library as @corridor/<name>, never by relative path.',
+    },
   ],
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'libs/contracts/src/gen/**', 'coverage/**', 'test-artifacts/**', '**/*.js', '**/*.mjs', 'apps/gateway/desk/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'libs/contracts/src/gen/**',
+      'coverage/**',
+      'test-artifacts/**',
+      '**/*.js',
+      '**/*.mjs',
+      'apps/gateway/desk/**',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -18,7 +35,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
       eqeqeq: ['error', 'always'],
       curly: ['error', 'all'],
       'no-restricted-imports': ['error', noDeepImports],
@@ -29,13 +49,33 @@ export default tseslint.config(
     },
   },
   {
-    files: ['libs/pki/**', 'libs/envelope/**', 'libs/policy/**', 'libs/audit-log/**', 'libs/contracts/**'],
+    files: [
+      'libs/pki/**',
+      'libs/identity/**',
+      'libs/envelope/**',
+      'libs/policy/**',
+      'libs/audit-log/**',
+      'libs/contracts/**',
+    ],
     rules: {
-      'no-restricted-imports': ['error', { ...noDeepImports, paths: [{ name: '@nestjs/common', message: 'libs are framework-free' }, { name: '@nestjs/core', message: 'libs are framework-free' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          ...noDeepImports,
+          paths: [
+            { name: '@nestjs/common', message: 'libs are framework-free' },
+            { name: '@nestjs/core', message: 'libs are framework-free' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-unsafe-assignment': 'off', '@typescript-eslint/no-unsafe-member-access': 'off' },
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+    },
   },
 );

@@ -20,7 +20,9 @@ async function main(): Promise<void> {
         principals: ['secretariat'],
         progress: log,
       });
-      log(`ready: brokers ${info.brokers.join(',')} (pid ${info.pid}); credentials in ${path.join(dir, 'broker.json')} (mode 600)`);
+      log(
+        `ready: brokers ${info.brokers.join(',')} (pid ${info.pid}); credentials in ${path.join(dir, 'broker.json')} (mode 600)`,
+      );
       return;
     }
     case 'stop':
@@ -28,7 +30,9 @@ async function main(): Promise<void> {
       return;
     case 'status': {
       const info = readBrokerInfo(dir);
-      log(info && isAlive(info.pid) ? `running (pid ${info.pid}) on ${info.brokers.join(',')}` : 'not running');
+      log(
+        info && isAlive(info.pid) ? `running (pid ${info.pid}) on ${info.brokers.join(',')}` : 'not running',
+      );
       return;
     }
     default:

@@ -1,7 +1,13 @@
 // The real broker and the real database answer: a record makes a round trip through Kafka under SASL/SCRAM
 // with deny-by-default ACLs, and an entity makes a round trip through TypeORM on PostgreSQL.
 import { randomUUID } from 'node:crypto';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes } from 'kafkajs';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Kafka,
+  ResourcePatternTypes,
+} from 'kafkajs';
 import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
 import { kafkaAs, testBroker, topicPrefix } from './harness/broker';
 import { createTestDatabase } from './harness/databases';
@@ -81,7 +87,12 @@ describe('foundation: real Kafka broker', () => {
 describe('foundation: real PostgreSQL through TypeORM', () => {
   let ds: DataSource;
   beforeAll(async () => {
-    ds = new DataSource({ type: 'postgres', url: await createTestDatabase('foundation'), entities: [Probe], synchronize: true });
+    ds = new DataSource({
+      type: 'postgres',
+      url: await createTestDatabase('foundation'),
+      entities: [Probe],
+      synchronize: true,
+    });
     await ds.initialize();
   });
   afterAll(async () => ds.destroy());

@@ -50,12 +50,22 @@ export function fetchKafka(progress: Progress = () => undefined): string {
   fs.mkdirSync(dir, { recursive: true });
   const r = spawnSync(
     'mvn',
-    ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${dir}`],
+    [
+      '-q',
+      '-B',
+      '-f',
+      POM,
+      'dependency:copy-dependencies',
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${dir}`,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
   );
   if (r.status !== 0) {
     const tail = `${r.stdout}${r.stderr}`.split('\n').slice(-5).join(' ');
-    throw new PrerequisiteError(`mvn could not fetch the Kafka jars (${tail.trim()}): check that Maven Central is reachable, then retry`);
+    throw new PrerequisiteError(
+      `mvn could not fetch the Kafka jars (${tail.trim()}): check that Maven Central is reachable, then retry`,
+    );
   }
   fs.writeFileSync(marker, new Date().toISOString());
   progress(`fetched ${fs.readdirSync(dir).length - 1} jars`);
@@ -63,7 +73,10 @@ export function fetchKafka(progress: Progress = () => undefined): string {
 }
 
 function java(args: string[], opts: { cwd: string }): { status: number | null; output: string } {
-  const r = spawnSync('java', ['-Xmx256m', '-cp', `${jarsDir()}/*`, ...args], { cwd: opts.cwd, encoding: 'utf8' });
+  const r = spawnSync('java', ['-Xmx256m', '-cp', `${jarsDir()}/*`, ...args], {
+    cwd: opts.cwd,
+    encoding: 'utf8',
+  });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -185,15 +198,21 @@ export async function startBroker(opts: StartOptions): Promise<BrokerInfo> {
 
   if (!fs.existsSync(path.join(opts.dir, 'data', 'meta.properties'))) {
     progress('formatting Kafka storage (KRaft)…');
-    const scram = [info.admin, ...Object.entries(info.users).map(([username, password]) => ({ username, password }))].flatMap(
-      (u) => ['--add-scram', `SCRAM-SHA-512=[name=${u.username},password=${u.password}]`],
-    );
+    const scram = [
+      info.admin,
+      ...Object.entries(info.users).map(([username, password]) => ({ username, password })),
+    ].flatMap((u) => ['--add-scram', `SCRAM-SHA-512=[name=${u.username},password=${u.password}]`]);
     const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
-    const r = java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted', ...scram], {
-      cwd: opts.dir,
-    });
+    const r = java(
+      ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted', ...scram],
+      {
+        cwd: opts.dir,
+      },
+    );
     if (r.status !== 0) {
-      throw new PrerequisiteError(`Kafka storage format failed: ${r.output.trim().split('\n').slice(-3).join(' ')}`);
+      throw new PrerequisiteError(
+        `Kafka storage format failed: ${r.output.trim().split('\n').slice(-3).join(' ')}`,
+      );
     }
     writeCreatedUsers(opts.dir, Object.keys(info.users));
   }
@@ -236,7 +255,9 @@ export async function waitReady(info: BrokerInfo, timeoutMs: number): Promise<vo
   let lastError = '';
   while (Date.now() < deadline) {
     if (info.pid && !isAlive(info.pid)) {
-      throw new PrerequisiteError(`Kafka exited during start-up: ${logTail(info.dir)} (see ${path.join(info.dir, 'kafka.log')})`);
+      throw new PrerequisiteError(
+        `Kafka exited during start-up: ${logTail(info.dir)} (see ${path.join(info.dir, 'kafka.log')})`,
+      );
     }
     const admin = adminClient(info).admin();
     try {
@@ -252,13 +273,20 @@ export async function waitReady(info: BrokerInfo, timeoutMs: number): Promise<vo
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new PrerequisiteError(`Kafka did not answer within ${timeoutMs} ms (${lastError}); see ${path.join(info.dir, 'kafka.log')}`);
+  throw new PrerequisiteError(
+    `Kafka did not answer within ${timeoutMs} ms (${lastError}); see ${path.join(info.dir, 'kafka.log')}`,
+  );
 }
 
 function logTail(dir: string): string {
   try {
     const lines = fs.readFileSync(path.join(dir, 'kafka.log'), 'utf8').trim().split('\n');
-    return lines.filter((l) => /ERROR|Exception|error/.test(l)).slice(-2).join(' ') || lines.slice(-2).join(' ');
+    return (
+      lines
+        .filter((l) => /ERROR|Exception|error/.test(l))
+        .slice(-2)
+        .join(' ') || lines.slice(-2).join(' ')
+    );
   } catch {
     return 'no log';
   }
@@ -276,7 +304,10 @@ export function adminClient(info: BrokerInfo, clientId = 'corridor-admin'): Kafk
 }
 
 /** Creates SCRAM users the storage format did not create (ConfigCommand, since kafkajs cannot). */
-export async function ensureScramUsers(info: BrokerInfo, progress: Progress = () => undefined): Promise<void> {
+export async function ensureScramUsers(
+  info: BrokerInfo,
+  progress: Progress = () => undefined,
+): Promise<void> {
   const created = new Set(readCreatedUsers(info.dir));
   const missing = Object.keys(info.users).filter((u) => !created.has(u));
   if (missing.length === 0) {
@@ -285,7 +316,11 @@ export async function ensureScramUsers(info: BrokerInfo, progress: Progress = ()
   await addScramUsers(info, missing, progress);
 }
 
-export async function addScramUsers(info: BrokerInfo, names: string[], progress: Progress = () => undefined): Promise<void> {
+export async function addScramUsers(
+  info: BrokerInfo,
+  names: string[],
+  progress: Progress = () => undefined,
+): Promise<void> {
   for (const name of names) {
     info.users[name] ??= randomBytes(18).toString('base64url');
   }
@@ -320,7 +355,9 @@ export async function addScramUsers(info: BrokerInfo, names: string[], progress:
       { cwd: info.dir },
     );
     if (r.status !== 0) {
-      throw new PrerequisiteError(`could not create Kafka principal ${name}: ${r.output.trim().split('\n').slice(-2).join(' ')}`);
+      throw new PrerequisiteError(
+        `could not create Kafka principal ${name}: ${r.output.trim().split('\n').slice(-2).join(' ')}`,
+      );
     }
   }
   writeCreatedUsers(info.dir, [...new Set([...readCreatedUsers(info.dir), ...names])]);

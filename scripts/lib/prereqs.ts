@@ -25,12 +25,18 @@ export function requireJava(): void {
   });
   const m = /version "(\d+)/.exec(out);
   if (m && Number(m[1]) < 17) {
-    throw new PrerequisiteError(`java ${m[1]} is too old: Kafka 4 needs Java 17 or newer (apt-get install openjdk-17-jre-headless)`);
+    throw new PrerequisiteError(
+      `java ${m[1]} is too old: Kafka 4 needs Java 17 or newer (apt-get install openjdk-17-jre-headless)`,
+    );
   }
 }
 
 export function requireMaven(): void {
-  requireCommand({ command: 'mvn', args: ['-v'], hint: 'install Apache Maven (apt-get install maven) to fetch the Kafka jars' });
+  requireCommand({
+    command: 'mvn',
+    args: ['-v'],
+    hint: 'install Apache Maven (apt-get install maven) to fetch the Kafka jars',
+  });
 }
 
 /** Resolves when nothing listens on host:port; throws naming the port otherwise. */
@@ -38,7 +44,11 @@ export async function requirePortFree(port: number, what: string, host = '127.0.
   await new Promise<void>((resolve, reject) => {
     const server = net.createServer();
     server.once('error', () =>
-      reject(new PrerequisiteError(`port ${port} (${what}) is already in use on ${host}: stop what holds it (ss -ltnp 'sport = :${port}') or choose another port`)),
+      reject(
+        new PrerequisiteError(
+          `port ${port} (${what}) is already in use on ${host}: stop what holds it (ss -ltnp 'sport = :${port}') or choose another port`,
+        ),
+      ),
     );
     server.listen(port, host, () => server.close(() => resolve()));
   });

@@ -9,14 +9,19 @@ export function testBroker(): BrokerInfo {
       clientPort: 0,
       controllerPort: 0,
       brokers: process.env.KAFKA_BROKERS.split(','),
-      admin: { username: process.env.KAFKA_ADMIN_USER ?? 'admin', password: process.env.KAFKA_ADMIN_PASSWORD ?? '' },
+      admin: {
+        username: process.env.KAFKA_ADMIN_USER ?? 'admin',
+        password: process.env.KAFKA_ADMIN_PASSWORD ?? '',
+      },
       users: JSON.parse(process.env.KAFKA_TEST_USERS ?? '{}') as Record<string, string>,
     };
   }
   const dir = process.env.CORRIDOR_TEST_BROKER_DIR;
   const info = dir ? readBrokerInfo(dir) : undefined;
   if (!info) {
-    throw new Error('no test broker: run e2e tests through jest --selectProjects e2e (global setup starts one)');
+    throw new Error(
+      'no test broker: run e2e tests through jest --selectProjects e2e (global setup starts one)',
+    );
   }
   return info;
 }
@@ -34,7 +39,12 @@ export function saslFor(principal: string): SASLOptions {
 }
 
 export function kafkaAs(principal: string, clientId = principal): Kafka {
-  return new Kafka({ clientId, brokers: testBroker().brokers, sasl: saslFor(principal), logLevel: logLevel.NOTHING });
+  return new Kafka({
+    clientId,
+    brokers: testBroker().brokers,
+    sasl: saslFor(principal),
+    logLevel: logLevel.NOTHING,
+  });
 }
 
 /** A unique topic prefix for this run, so runs against a shared broker never collide. */

@@ -31,9 +31,10 @@ export async function createTestDatabase(label: string): Promise<string> {
 
 export async function dropRunDatabases(runId: string): Promise<void> {
   await withAdmin(async (c) => {
-    const { rows } = await c.query<{ datname: string }>('select datname from pg_database where datname like $1', [
-      `corridor_${runId}_%`,
-    ]);
+    const { rows } = await c.query<{ datname: string }>(
+      'select datname from pg_database where datname like $1',
+      [`corridor_${runId}_%`],
+    );
     for (const r of rows) {
       await c.query(`drop database if exists "${r.datname}" with (force)`);
     }

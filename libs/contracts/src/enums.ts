@@ -12,9 +12,9 @@ export function enumName<E extends EnumObject>(e: E, value: number): string {
   return name ?? 'UNSPECIFIED';
 }
 
-export function enumValue<E extends EnumObject>(e: E, name: string): number | undefined {
+export function enumValue<E extends EnumObject>(e: E, name: string): E[keyof E] | undefined {
   const v = (e as Record<string, string | number>)[name];
-  return typeof v === 'number' && v !== 0 ? v : undefined;
+  return typeof v === 'number' && v !== 0 ? (v as E[keyof E]) : undefined;
 }
 
 export const CATEGORY_NAMES = namesOf(Category);
@@ -30,5 +30,5 @@ export function tlpLabel(c: Classification): string {
 
 /** Enum from a TLP label, accepting both "AMBER+STRICT" and "AMBER_STRICT". */
 export function parseTlp(label: string): Classification | undefined {
-  return enumValue(Classification, label.toUpperCase().replace('+', '_')) as Classification | undefined;
+  return enumValue(Classification, label.toUpperCase().replace('+', '_'));
 }

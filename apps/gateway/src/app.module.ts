@@ -1,0 +1,23 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { AuthGuard } from './auth/auth.guard';
+import { ProblemFilter } from './common/problem';
+import { GatewayConfig } from './config/config';
+import { CoreModule } from './core.module';
+import { HealthController } from './health/health.controller';
+
+@Module({})
+export class AppModule {
+  static forConfig(config: GatewayConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forConfig(config, logger)],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,149 @@
+// Configuration validated once at boot into a typed, nested, cached object; a bad variable fails start-up naming it.
+import fs from 'node:fs';
+import { z } from 'zod';
+
+const country = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code in capitals, e.g. LY');
+
+/** VAR or VAR_FILE (a path whose content is the value): secrets come from files in production. */
+function secret(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (file) {
+    try {
+      return fs.readFileSync(file, 'utf8').trim();
+    } catch {
+      throw new ConfigError(`${name}_FILE: cannot read ${file}`);
+    }
+  }
+  return env[name];
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  readonly retriable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const schema = z.object({
+  GATEWAY_COUNTRY: country,
+  GATEWAY_INSTANCE: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/)
+    .default('1'),
+  BIND_HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PUBLIC_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_APP_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .optional(),
+  KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:19092'),
+  KAFKA_USERNAME: z.string().min(1).optional(),
+  KAFKA_PASSWORD: z.string().min(1).optional(),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]+$/)
+    .default('corridor'),
+  KAFKA_CLIENT_ID: z.string().optional(),
+  TRUST_DIR: z.string().min(1),
+  KEY_PASSPHRASE: z.string().min(12, 'at least 12 characters'),
+  AUTH_TOKEN_SECRET: z.string().min(32, 'at least 32 characters'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(200),
+  RECEIPT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+  REPLAY_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(24 * 3600 * 1000),
+  TREE_HEAD_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+});
+
+export type GatewayEnv = z.infer<typeof schema>;
+
+export interface GatewayConfig {
+  country: string;
+  instance: string;
+  http: { host: string; port: number; publicUrl?: string; maxBodyBytes: number; rateLimitPerMinute: number };
+  database: { url: string; appRole?: string };
+  kafka: { brokers: string[]; username: string; password?: string; topicPrefix: string; clientId: string };
+  trust: { dir: string; keyPassphrase: string };
+  auth: { tokenSecret: string };
+  log: { level: GatewayEnv['LOG_LEVEL'] };
+  exchange: {
+    outboxMaxAttempts: number;
+    outboxPollMs: number;
+    receiptTimeoutMs: number;
+    replayWindowMs: number;
+  };
+  audit: { treeHeadIntervalMs: number };
+}
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const parsed = schema.safeParse({
+    ...env,
+    KAFKA_PASSWORD: secret(env, 'KAFKA_PASSWORD'),
+    KEY_PASSPHRASE: secret(env, 'KEY_PASSPHRASE'),
+    AUTH_TOKEN_SECRET: secret(env, 'AUTH_TOKEN_SECRET'),
+  });
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new ConfigError(
+      `${first.path.join('.')}: ${first.message} (see docs/operations.md, "Configuration")`,
+    );
+  }
+  const e = parsed.data;
+  const cc = e.GATEWAY_COUNTRY.toLowerCase();
+  return {
+    country: e.GATEWAY_COUNTRY,
+    instance: e.GATEWAY_INSTANCE,
+    http: {
+      host: e.BIND_HOST,
+      port: e.PORT,
+      publicUrl: e.PUBLIC_URL,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    },
+    database: {
+      url: e.DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/corridor_gw_${cc}`,
+      appRole: e.DATABASE_APP_ROLE,
+    },
+    kafka: {
+      brokers: e.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+      username: e.KAFKA_USERNAME ?? `gw-${cc}`,
+      password: e.KAFKA_PASSWORD,
+      topicPrefix: e.KAFKA_TOPIC_PREFIX,
+      clientId: e.KAFKA_CLIENT_ID ?? `gw-${cc}-${e.GATEWAY_INSTANCE}`,
+    },
+    trust: { dir: e.TRUST_DIR, keyPassphrase: e.KEY_PASSPHRASE },
+    auth: { tokenSecret: e.AUTH_TOKEN_SECRET },
+    log: { level: e.LOG_LEVEL },
+    exchange: {
+      outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+      outboxPollMs: e.OUTBOX_POLL_MS,
+      receiptTimeoutMs: e.RECEIPT_TIMEOUT_MS,
+      replayWindowMs: e.REPLAY_WINDOW_MS,
+    },
+    audit: { treeHeadIntervalMs: e.TREE_HEAD_INTERVAL_MS },
+  };
+}
+
+/** Every variable the gateway reads, for deploy/ consistency checks. */
+export const GATEWAY_ENV_KEYS: string[] = [
+  ...Object.keys(schema.shape),
+  'KAFKA_PASSWORD_FILE',
+  'KEY_PASSPHRASE_FILE',
+  'AUTH_TOKEN_SECRET_FILE',
+];
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

@@ -1,0 +1,63 @@
+// Process-wide providers: configuration, logger, database, Kafka client, metrics.
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import pino, { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { GATEWAY_CONFIG, GatewayConfig } from './config/config';
+import { openGatewayDatabase } from './database/data-source';
+import { GatewayMetrics } from './health/metrics';
+import { KafkaClient } from './kafka/kafka.client';
+
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+export function rootLogger(config: GatewayConfig): Logger {
+  return pino({
+    level: config.log.level,
+    base: { gateway: config.country, instance: config.instance },
+    redact: {
+      paths: ['req.headers.authorization', '*.password', '*.passphrase', '*.token', '*.secret'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+@Global()
+@Module({})
+export class CoreModule implements OnApplicationShutdown {
+  static forConfig(config: GatewayConfig, logger: Logger) {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: ROOT_LOGGER, useValue: logger },
+        { provide: DataSource, useFactory: async () => openGatewayDatabase(config.database.url) },
+        {
+          provide: KafkaClient,
+          useFactory: () =>
+            new KafkaClient(
+              {
+                brokers: config.kafka.brokers,
+                username: config.kafka.username,
+                password: config.kafka.password,
+                clientId: config.kafka.clientId,
+              },
+              logger.child({ context: 'KafkaClient' }),
+            ),
+        },
+        GatewayMetrics,
+      ],
+      exports: [GATEWAY_CONFIG, ROOT_LOGGER, DataSource, KafkaClient, GatewayMetrics],
+    };
+  }
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly kafka: KafkaClient,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.kafka.close();
+    await this.ds.destroy().catch(() => undefined);
+    this.logger.info('stopped: producer flushed, consumers committed, database closed');
+  }
+}

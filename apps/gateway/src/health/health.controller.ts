@@ -1,0 +1,42 @@
+import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { Public, Roles } from '../auth/auth.guard';
+import { KafkaClient } from '../kafka/kafka.client';
+import { GatewayMetrics } from './metrics';
+
+@ApiTags('operations')
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly kafka: KafkaClient,
+    private readonly metrics: GatewayMetrics,
+  ) {}
+
+  @Public()
+  @Get('health')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Liveness of the database and the broker (no data, no authentication)' })
+  async health(
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ status: string; database: string; kafka: string }> {
+    const database = await this.ds
+      .query('select 1')
+      .then(() => 'up')
+      .catch(() => 'down');
+    const kafka = (await this.kafka.ping()) ? 'up' : 'down';
+    const ok = database === 'up' && kafka === 'up';
+    res.status(ok ? 200 : 503);
+    return { status: ok ? 'up' : 'degraded', database, kafka };
+  }
+
+  @Roles('admin', 'auditor')
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  @ApiOperation({ summary: 'Prometheus metrics (bearer token with role admin or auditor)' })
+  async prometheus(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}

@@ -1,0 +1,66 @@
+// Prometheus metrics of the exchange, one registry per gateway process.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly published = new Counter({
+    name: 'corridor_alerts_published_total',
+    help: 'alerts accepted by the API',
+    labelNames: ['category'],
+    registers: [this.registry],
+  });
+  readonly refused = new Counter({
+    name: 'corridor_recipients_refused_total',
+    help: 'recipients refused by policy on send',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly sent = new Counter({
+    name: 'corridor_envelopes_sent_total',
+    help: 'envelopes produced to Kafka',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly received = new Counter({
+    name: 'corridor_envelopes_received_total',
+    help: 'envelopes accepted from Kafka',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly rejected = new Counter({
+    name: 'corridor_envelopes_rejected_total',
+    help: 'inbound envelopes quarantined',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly failed = new Counter({
+    name: 'corridor_deliveries_failed_total',
+    help: 'outbox rows given up after the retry bound',
+    registers: [this.registry],
+  });
+  readonly receiptLatency = new Histogram({
+    name: 'corridor_receipt_latency_seconds',
+    help: 'time from queueing to the partner receipt',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly outboxDepth = new Gauge({
+    name: 'corridor_outbox_depth',
+    help: 'outbox rows waiting to be sent',
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: 'corridor_consumer_lag',
+    help: 'records not yet consumed on incoming topics',
+    registers: [this.registry],
+  });
+  readonly deskClients = new Gauge({
+    name: 'corridor_desk_clients',
+    help: 'connected desk sockets',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'corridor_process_' });
+  }
+}

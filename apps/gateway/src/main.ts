@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { ConfigError, loadGatewayConfig } from './config/config';
+import { createGateway } from './bootstrap';
+import { rootLogger } from './core.module';
+
+async function main(): Promise<void> {
+  const config = loadGatewayConfig();
+  const logger = rootLogger(config);
+  const app = await createGateway(config, logger);
+  await app.listen(config.http.port, config.http.host);
+  logger.info(
+    { url: `http://${config.http.host}:${config.http.port}`, docs: '/docs', desk: '/desk' },
+    'gateway ready',
+  );
+}
+
+main().catch((err: unknown) => {
+  const e = err as Error;
+  const hint = err instanceof ConfigError ? '' : ' (see docs/operations.md, "Troubleshooting")';
+  console.error(`corridor gateway: ${e.message}${hint}`);
+  process.exit(1);
+});

@@ -1,0 +1,109 @@
+// Bearer tokens for agencies, officers, auditors and operators: HS256 JWTs signed with the gateway's secret.
+import jwt from 'jsonwebtoken';
+import { CATEGORY_NAMES, CLASSIFICATION_NAMES } from '@corridor/contracts';
+
+export const ROLES = ['publisher', 'officer', 'auditor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Principal {
+  /** officer id, agency id or operator id */
+  sub: string;
+  country: string;
+  roles: Role[];
+  /** officer desk, e.g. "maritime" */
+  desk?: string;
+  /** highest TLP level this officer may see, e.g. AMBER */
+  clearance?: string;
+  /** categories this officer's desk covers; empty = none */
+  categories?: string[];
+  agency?: string;
+}
+
+export type IdentityErrorCode =
+  'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_WRONG_COUNTRY' | 'TOKEN_CLAIMS';
+
+export class IdentityError extends Error {
+  readonly retriable = false;
+  constructor(
+    readonly code: IdentityErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'IdentityError';
+  }
+}
+
+const ISSUER = 'corridor';
+
+export function issueToken(opts: { principal: Principal; secret: string; ttlSeconds: number }): string {
+  validateClaims(opts.principal);
+  return jwt.sign({ ...opts.principal }, opts.secret, {
+    algorithm: 'HS256',
+    expiresIn: opts.ttlSeconds,
+    issuer: ISSUER,
+    audience: `gateway.${opts.principal.country.toLowerCase()}`,
+  });
+}
+
+/** Verifies signature, expiry, audience (the gateway's own country) and the claim shapes. */
+export function verifyToken(opts: { token: string | undefined; secret: string; country: string }): Principal {
+  if (!opts.token) {
+    throw new IdentityError('TOKEN_MISSING', 'no bearer token: send Authorization: Bearer <token>');
+  }
+  let payload: jwt.JwtPayload;
+  try {
+    payload = jwt.verify(opts.token, opts.secret, {
+      algorithms: ['HS256'],
+      issuer: ISSUER,
+      audience: `gateway.${opts.country.toLowerCase()}`,
+    }) as jwt.JwtPayload;
+  } catch (err) {
+    if (err instanceof jwt.TokenExpiredError) {
+      throw new IdentityError('TOKEN_EXPIRED', 'token expired: ask your gateway operator for a new one');
+    }
+    if (err instanceof jwt.JsonWebTokenError && /audience/.test(err.message)) {
+      throw new IdentityError('TOKEN_WRONG_COUNTRY', `token was not issued for gateway ${opts.country}`);
+    }
+    throw new IdentityError('TOKEN_INVALID', 'token signature or format is invalid');
+  }
+  const principal: Principal = {
+    sub: String(payload.sub ?? ''),
+    country: String(payload.country ?? ''),
+    roles: (payload.roles ?? []) as Role[],
+    desk: payload.desk as string | undefined,
+    clearance: payload.clearance as string | undefined,
+    categories: payload.categories as string[] | undefined,
+    agency: payload.agency as string | undefined,
+  };
+  validateClaims(principal);
+  return principal;
+}
+
+function validateClaims(p: Principal): void {
+  if (!p.sub || !/^[A-Z]{2}$/.test(p.country)) {
+    throw new IdentityError('TOKEN_CLAIMS', 'token needs sub and an ISO alpha-2 country');
+  }
+  if (!Array.isArray(p.roles) || p.roles.length === 0 || p.roles.some((r) => !ROLES.includes(r))) {
+    throw new IdentityError('TOKEN_CLAIMS', `token roles must be among ${ROLES.join(', ')}`);
+  }
+  if (p.clearance !== undefined && !CLASSIFICATION_NAMES.includes(p.clearance)) {
+    throw new IdentityError('TOKEN_CLAIMS', `clearance must be one of ${CLASSIFICATION_NAMES.join(', ')}`);
+  }
+  if (p.categories?.some((c) => !CATEGORY_NAMES.includes(c))) {
+    throw new IdentityError('TOKEN_CLAIMS', `categories must be among ${CATEGORY_NAMES.join(', ')}`);
+  }
+}
+
+export function hasRole(p: Principal, ...roles: Role[]): boolean {
+  return p.roles.includes('admin') || roles.some((r) => p.roles.includes(r));
+}
+
+/** An officer sees an alert only if its category is on their desk and its TLP level is within their clearance. */
+export function officerCanSee(p: Principal, alert: { category: string; classification: string }): boolean {
+  if (!p.clearance || !p.categories) {
+    return false;
+  }
+  const level = CLASSIFICATION_NAMES.indexOf(alert.classification);
+  const max = CLASSIFICATION_NAMES.indexOf(p.clearance);
+  return level >= 0 && level <= max && p.categories.includes(alert.category);
+}
