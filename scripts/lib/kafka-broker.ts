@@ -395,3 +395,54 @@ export async function stopBroker(dir: string, timeoutMs = 30_000): Promise<boole
   }
   return true;
 }
+
+/**
+ * The broker operator's one-time grant to the secretariat: manage topics and ACLs under the prefix
+ * (cluster CREATE/ALTER/DESCRIBE), publish control records, read tree heads. Nothing on exchange content.
+ */
+export async function grantSecretariat(opts: {
+  info: BrokerInfo;
+  prefix: string;
+  principal?: string;
+}): Promise<void> {
+  const {
+    AclOperationTypes: Op,
+    AclPermissionTypes,
+    AclResourceTypes: R,
+    ResourcePatternTypes: P,
+  } = await import('kafkajs');
+  const principal = `User:${opts.principal ?? 'secretariat'}`;
+  const entry = (
+    resourceType: number,
+    resourceName: string,
+    operation: number,
+    pattern: number = P.LITERAL,
+  ) => ({
+    resourceType,
+    resourceName,
+    resourcePatternType: pattern,
+    principal,
+    host: '*',
+    operation,
+    permissionType: AclPermissionTypes.ALLOW,
+  });
+  const admin = adminClient(opts.info).admin();
+  await admin.connect();
+  try {
+    await admin.createAcls({
+      acl: [
+        entry(R.CLUSTER, 'kafka-cluster', Op.CREATE),
+        entry(R.CLUSTER, 'kafka-cluster', Op.ALTER),
+        entry(R.CLUSTER, 'kafka-cluster', Op.DESCRIBE),
+        entry(R.TOPIC, `${opts.prefix}.`, Op.CREATE, P.PREFIXED),
+        entry(R.TOPIC, `${opts.prefix}.`, Op.DESCRIBE, P.PREFIXED),
+        entry(R.TOPIC, `${opts.prefix}.`, Op.DESCRIBE_CONFIGS, P.PREFIXED),
+        entry(R.TOPIC, `${opts.prefix}.control`, Op.WRITE),
+        entry(R.TOPIC, `${opts.prefix}.audit.heads`, Op.READ),
+        entry(R.GROUP, `${opts.prefix}.secretariat`, Op.READ, P.PREFIXED),
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'pino';
-import { AuthGuard } from './auth/auth.guard';
-import { ProblemFilter } from './common/problem';
+import { gatewayAudience } from '@corridor/identity';
+import { AUTH_SETTINGS, AuthGuard, ProblemFilter } from '@corridor/platform';
 import { GatewayConfig } from './config/config';
 import { CoreModule } from './core.module';
 import { HealthController } from './health/health.controller';
@@ -15,6 +15,14 @@ export class AppModule {
       imports: [CoreModule.forConfig(config, logger)],
       controllers: [HealthController],
       providers: [
+        {
+          provide: AUTH_SETTINGS,
+          useValue: {
+            secret: config.auth.tokenSecret,
+            country: config.country,
+            audience: gatewayAudience(config.country),
+          },
+        },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

@@ -1,5 +1,6 @@
 // Builds the gateway application (used by main.ts and by e2e tests that run it in-process).
-import { INestApplication, LoggerService, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
+import { corridorValidationPipe, nestLogger } from '@corridor/platform';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -7,13 +8,6 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/config';
 import { rootLogger } from './core.module';
-
-/** Nest's own log lines go to pino with the class name as context. */
-function nestLogger(logger: Logger): LoggerService {
-  const at = (level: 'info' | 'warn' | 'error' | 'debug') => (message: unknown, context?: string) =>
-    logger[level]({ context }, typeof message === 'string' ? message : JSON.stringify(message));
-  return { log: at('info'), warn: at('warn'), error: at('error'), debug: at('debug'), verbose: at('debug') };
-}
 
 export async function createGateway(
   config: GatewayConfig,
@@ -27,7 +21,7 @@ export async function createGateway(
     limit: config.http.maxBodyBytes,
     type: ['application/json', 'application/*+json'],
   });
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalPipes(corridorValidationPipe());
   app.enableShutdownHooks();
   const doc = new DocumentBuilder()
     .setTitle(`Corridor gateway ${config.country}`)

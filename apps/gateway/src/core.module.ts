@@ -1,22 +1,18 @@
 // Process-wide providers: configuration, logger, database, Kafka client, metrics.
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import pino, { Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createRootLogger, KafkaClient } from '@corridor/platform';
 import { DataSource } from 'typeorm';
 import { GATEWAY_CONFIG, GatewayConfig } from './config/config';
 import { openGatewayDatabase } from './database/data-source';
 import { GatewayMetrics } from './health/metrics';
-import { KafkaClient } from './kafka/kafka.client';
 
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
 export function rootLogger(config: GatewayConfig): Logger {
-  return pino({
+  return createRootLogger({
     level: config.log.level,
     base: { gateway: config.country, instance: config.instance },
-    redact: {
-      paths: ['req.headers.authorization', '*.password', '*.passphrase', '*.token', '*.secret'],
-      censor: '[redacted]',
-    },
   });
 }
 

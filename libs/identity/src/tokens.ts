@@ -35,18 +35,35 @@ export class IdentityError extends Error {
 
 const ISSUER = 'corridor';
 
-export function issueToken(opts: { principal: Principal; secret: string; ttlSeconds: number }): string {
+/** The audience a gateway accepts: its own country. The secretariat accepts "secretariat". */
+export function gatewayAudience(country: string): string {
+  return `gateway.${country.toLowerCase()}`;
+}
+
+export const SECRETARIAT_AUDIENCE = 'secretariat';
+
+export function issueToken(opts: {
+  principal: Principal;
+  secret: string;
+  ttlSeconds: number;
+  audience?: string;
+}): string {
   validateClaims(opts.principal);
   return jwt.sign({ ...opts.principal }, opts.secret, {
     algorithm: 'HS256',
     expiresIn: opts.ttlSeconds,
     issuer: ISSUER,
-    audience: `gateway.${opts.principal.country.toLowerCase()}`,
+    audience: opts.audience ?? gatewayAudience(opts.principal.country),
   });
 }
 
-/** Verifies signature, expiry, audience (the gateway's own country) and the claim shapes. */
-export function verifyToken(opts: { token: string | undefined; secret: string; country: string }): Principal {
+/** Verifies signature, expiry, audience (by default the gateway's own country) and the claim shapes. */
+export function verifyToken(opts: {
+  token: string | undefined;
+  secret: string;
+  country: string;
+  audience?: string;
+}): Principal {
   if (!opts.token) {
     throw new IdentityError('TOKEN_MISSING', 'no bearer token: send Authorization: Bearer <token>');
   }
@@ -55,14 +72,17 @@ export function verifyToken(opts: { token: string | undefined; secret: string; c
     payload = jwt.verify(opts.token, opts.secret, {
       algorithms: ['HS256'],
       issuer: ISSUER,
-      audience: `gateway.${opts.country.toLowerCase()}`,
+      audience: opts.audience ?? gatewayAudience(opts.country),
     }) as jwt.JwtPayload;
   } catch (err) {
     if (err instanceof jwt.TokenExpiredError) {
       throw new IdentityError('TOKEN_EXPIRED', 'token expired: ask your gateway operator for a new one');
     }
     if (err instanceof jwt.JsonWebTokenError && /audience/.test(err.message)) {
-      throw new IdentityError('TOKEN_WRONG_COUNTRY', `token was not issued for gateway ${opts.country}`);
+      throw new IdentityError(
+        'TOKEN_WRONG_COUNTRY',
+        `token was not issued for ${opts.audience ?? gatewayAudience(opts.country)}`,
+      );
     }
     throw new IdentityError('TOKEN_INVALID', 'token signature or format is invalid');
   }

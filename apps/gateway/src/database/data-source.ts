@@ -1,6 +1,6 @@
 // TypeORM data source for a gateway database: migrations only, never `synchronize`.
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { ensureDatabase } from '@corridor/platform';
 import { Initial1732200000000 } from './migrations/1732200000000-initial';
 
 export const GATEWAY_MIGRATIONS = [Initial1732200000000];
@@ -14,32 +14,6 @@ export function gatewayDataSource(url: string): DataSource {
     synchronize: false,
     extra: { max: 10 },
   });
-}
-
-/** Creates the database if it does not exist (the project owns its databases). */
-export async function ensureDatabase(url: string): Promise<void> {
-  const u = new URL(url);
-  const name = decodeURIComponent(u.pathname.slice(1));
-  if (!/^[a-zA-Z0-9_]+$/.test(name)) {
-    throw new Error(`database name "${name}" must be letters, digits and underscores`);
-  }
-  u.pathname = '/postgres';
-  const admin = new Client({ connectionString: u.toString(), connectionTimeoutMillis: 5000 });
-  try {
-    await admin.connect();
-  } catch (err) {
-    throw new Error(
-      `PostgreSQL does not answer at ${u.host} (${(err as Error).message}): start it (pg_ctlcluster 15 main start) or set DATABASE_URL`,
-    );
-  }
-  try {
-    const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [name]);
-    if (!rowCount) {
-      await admin.query(`create database "${name}"`);
-    }
-  } finally {
-    await admin.end();
-  }
 }
 
 /** Creates (if needed) and migrates a gateway database; returns an initialized data source. */

@@ -2,8 +2,7 @@ import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { Public, Roles } from '../auth/auth.guard';
-import { KafkaClient } from '../kafka/kafka.client';
+import { KafkaClient, Public, Roles } from '@corridor/platform';
 import { GatewayMetrics } from './metrics';
 
 @ApiTags('operations')

@@ -19,6 +19,7 @@ export class Initial1732200000000 implements MigrationInterface {
         publisher text not null,
         idempotency_key text,
         request_hash text,
+        response jsonb,
         state text not null default 'ACTIVE',
         version int not null default 1,
         created_at timestamptz not null default now(),
@@ -68,6 +69,7 @@ export class Initial1732200000000 implements MigrationInterface {
         title text,
         body bytea,
         redacted_fields text[] not null default '{}',
+        doc_number text,
         agreement_id text,
         envelope_sha256 bytea not null,
         received_at timestamptz not null default now(),
@@ -79,6 +81,7 @@ export class Initial1732200000000 implements MigrationInterface {
       )`);
     await q.query(`create unique index inbox_alert on inbox (sender, alert_id) where kind = 'ALERT'`);
     await q.query(`create index inbox_retention on inbox (retain_until) where body is not null`);
+    await q.query(`create index inbox_doc_number on inbox (doc_number) where doc_number is not null`);
     await q.query(`
       create table desk_feed (
         seq bigserial primary key,

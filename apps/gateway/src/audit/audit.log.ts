@@ -1,0 +1,238 @@
+// The gateway's exchange log: every exchange event is a leaf (metadata and hashes, never content) of an
+// append-only Merkle tree stored in PostgreSQL; signed tree heads go to the secretariat.
+import type { Logger } from 'pino';
+import { DataSource, EntityManager } from 'typeorm';
+import {
+  AuditEvent,
+  AuditLeafSchema,
+  Category,
+  create,
+  enumName,
+  SignedTreeHead,
+  toBinary,
+  SignedTreeHeadSchema,
+} from '@corridor/contracts';
+import {
+  buildExport,
+  AuditExport,
+  encodeLeaf,
+  leafHashOf,
+  MerkleTree,
+  signTreeHead,
+  decodeSignedTreeHead,
+} from '@corridor/audit-log';
+import { KafkaClient } from '@corridor/platform';
+import { TrustStore } from '../trust/trust.store';
+
+export interface LeafInput {
+  event: AuditEvent;
+  peer?: string;
+  messageId?: string;
+  envelopeSha256?: Uint8Array;
+  category?: Category;
+  reasonCode?: string;
+  officerId?: string;
+  alertId?: string;
+  agreementId?: string;
+}
+
+// One advisory lock key for the log: appends are serialized so indexes are gapless and in commit order.
+export const LOG_LOCK = 7_301_917;
+
+export class AuditLog {
+  private tree = new MerkleTree();
+  private lastHead?: SignedTreeHead;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly trust: TrustStore,
+    private readonly kafka: KafkaClient,
+    private readonly headsTopic: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Appends leaves inside the caller's transaction: they commit or vanish with the business rows. */
+  async append(em: EntityManager, leaves: LeafInput[]): Promise<void> {
+    if (leaves.length === 0) {
+      return;
+    }
+    await em.query('select pg_advisory_xact_lock($1)', [LOG_LOCK]);
+    const [{ next }] = await em.query<{ next: string }[]>(
+      'select coalesce(max(idx) + 1, 0) as next from audit_leaves',
+    );
+    const now = BigInt(Date.now());
+    const values: unknown[] = [];
+    const rows: string[] = [];
+    leaves.forEach((l, i) => {
+      const leaf = encodeLeaf(
+        create(AuditLeafSchema, {
+          event: l.event,
+          gateway: this.trust.own.country,
+          peer: l.peer ?? '',
+          messageId: l.messageId ?? '',
+          envelopeSha256: l.envelopeSha256 ?? new Uint8Array(),
+          category: l.category ?? Category.UNSPECIFIED,
+          atMs: now,
+          reasonCode: l.reasonCode ?? '',
+          officerId: l.officerId ?? '',
+          alertId: l.alertId ?? '',
+          agreementId: l.agreementId ?? '',
+        }),
+      );
+      const b = i * 5;
+      rows.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5})`);
+      values.push(
+        BigInt(next) + BigInt(i),
+        Buffer.from(leaf),
+        Buffer.from(leafHashOf(leaf)),
+        enumName(AuditEvent, l.event),
+        l.messageId ?? null,
+      );
+    });
+    await em.query(
+      `insert into audit_leaves (idx, leaf, leaf_hash, event, message_id) values ${rows.join(', ')}`,
+      values,
+    );
+  }
+
+  /** Convenience for events that have no business rows of their own. */
+  async record(leaves: LeafInput[]): Promise<void> {
+    await this.ds.transaction((em) => this.append(em, leaves));
+  }
+
+  /** Brings the in-memory tree up to the database, hashing the stored leaf bytes (not the stored hashes). */
+  async catchUp(): Promise<number> {
+    for (;;) {
+      const rows = await this.ds.query<{ idx: string; leaf: Buffer }[]>(
+        'select idx, leaf from audit_leaves where idx >= $1 order by idx limit 5000',
+        [this.tree.size],
+      );
+      if (rows.length === 0) {
+        return this.tree.size;
+      }
+      for (const r of rows) {
+        if (Number(r.idx) !== this.tree.size) {
+          throw new Error(`exchange log has a gap at leaf ${this.tree.size}: a row was deleted`);
+        }
+        this.tree.append(leafHashOf(r.leaf));
+      }
+    }
+  }
+
+  /** Rebuilds the tree from scratch and checks it against the newest stored signed head. */
+  async verifyAgainstStoredHeads(): Promise<{ ok: boolean; detail?: string }> {
+    this.tree = new MerkleTree();
+    try {
+      await this.catchUp();
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
+    }
+    const heads = await this.ds.query<{ tree_size: string; root_hash: Buffer }[]>(
+      'select tree_size, root_hash from tree_heads order by tree_size',
+    );
+    for (const h of heads) {
+      const size = Number(h.tree_size);
+      if (size > this.tree.size) {
+        return {
+          ok: false,
+          detail: `head at size ${size} is beyond the ${this.tree.size} stored leaves: leaves were deleted`,
+        };
+      }
+      if (!Buffer.from(this.tree.rootAt(size)).equals(h.root_hash)) {
+        return {
+          ok: false,
+          detail: `stored leaves no longer match the signed head at size ${size}: a leaf before ${size} was altered`,
+        };
+      }
+    }
+    return { ok: true };
+  }
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  /** Signs a head over everything committed so far, stores it and publishes it to the secretariat. */
+  async publishHead(): Promise<SignedTreeHead> {
+    await this.catchUp();
+    const size = this.tree.size;
+    if (this.lastHead && this.lastHeadSize === size) {
+      return this.lastHead;
+    }
+    const sth = signTreeHead({
+      head: {
+        gateway: this.trust.own.country,
+        treeSize: size,
+        rootHash: this.tree.rootAt(size),
+        timestampMs: Date.now(),
+      },
+      privateKey: this.trust.own.key,
+      certFingerprint: this.trust.own.fingerprint,
+    });
+    await this.ds.query(
+      'insert into tree_heads (tree_size, root_hash, timestamp_ms, sth) values ($1, $2, $3, $4) on conflict (tree_size) do nothing',
+      [
+        size,
+        Buffer.from(this.tree.rootAt(size)),
+        Date.now(),
+        Buffer.from(toBinary(SignedTreeHeadSchema, sth)),
+      ],
+    );
+    await this.kafka.send(this.headsTopic, [
+      { key: this.trust.own.country, value: toBinary(SignedTreeHeadSchema, sth) },
+    ]);
+    this.lastHead = sth;
+    this.lastHeadSize = size;
+    return sth;
+  }
+
+  private lastHeadSize = -1;
+
+  async inclusionProof(index: number, treeSize: number): Promise<Uint8Array[]> {
+    await this.catchUp();
+    return this.tree.inclusionProof({ index, treeSize });
+  }
+
+  async consistencyProof(oldSize: number, newSize: number): Promise<Uint8Array[]> {
+    await this.catchUp();
+    return this.tree.consistencyProof({ oldSize, newSize });
+  }
+
+  async leaves(
+    from: number,
+    limit: number,
+  ): Promise<{ index: number; leaf: Buffer; event: string; messageId: string | null }[]> {
+    const rows = await this.ds.query<
+      { idx: string; leaf: Buffer; event: string; message_id: string | null }[]
+    >('select idx, leaf, event, message_id from audit_leaves where idx >= $1 order by idx limit $2', [
+      from,
+      limit,
+    ]);
+    return rows.map((r) => ({ index: Number(r.idx), leaf: r.leaf, event: r.event, messageId: r.message_id }));
+  }
+
+  /** Everything an offline verifier needs: every leaf as stored, every signed head. */
+  async export(): Promise<AuditExport> {
+    const leaves: { leafBytes: Uint8Array; leafHash: Uint8Array }[] = [];
+    for (let from = 0; ;) {
+      const rows = await this.ds.query<{ idx: string; leaf: Buffer; leaf_hash: Buffer }[]>(
+        'select idx, leaf, leaf_hash from audit_leaves where idx >= $1 order by idx limit 10000',
+        [from],
+      );
+      if (!rows.length) {
+        break;
+      }
+      for (const r of rows) {
+        leaves.push({ leafBytes: r.leaf, leafHash: r.leaf_hash });
+      }
+      from = Number(rows[rows.length - 1].idx) + 1;
+    }
+    const heads = await this.ds.query<{ sth: Buffer }[]>('select sth from tree_heads order by tree_size');
+    return buildExport({
+      gateway: this.trust.own.country,
+      certPem: this.trust.own.certPem,
+      leaves,
+      heads: heads.map((h) => decodeSignedTreeHead(h.sth)),
+    });
+  }
+}

@@ -1,0 +1,80 @@
+// The desk protocol: typed socket.io event maps, shared by the server (desk.gateway.ts), the web desk
+// (apps/gateway/desk/desk.js mirrors it in JSDoc) and the CLI's `desk tail`. Namespace: /desk.
+
+/** One entry of an officer's live feed. `seq` is the gateway's desk sequence: strictly increasing, no gaps per gateway. */
+export interface DeskItem {
+  seq: number;
+  event: 'ALERT' | 'UPDATED' | 'WITHDRAWN' | 'REPLY';
+  inboxSeq: number;
+  sender: string;
+  alertId: string;
+  threadId: string | null;
+  category: string;
+  priority: string;
+  classification: string;
+  /** null once withdrawn or purged: the content is gone from this gateway */
+  title: string | null;
+  state: 'ACTIVE' | 'WITHDRAWN' | 'PURGED';
+  receivedAt: string;
+  acknowledgedBy: string | null;
+  acknowledgedAt: string | null;
+  redactedFields: string[];
+  /** Non-personal summary for the feed row (route points, bulletin summary, referral need...). */
+  summary: Record<string, unknown>;
+  /** For REPLY items: the reply text and the officer who wrote it at the partner. */
+  reply?: { body: string; officerId: string } | null;
+}
+
+export interface DeskHello {
+  officer: string;
+  country: string;
+  desk: string | null;
+  clearance: string;
+  categories: string[];
+  latestSeq: number;
+}
+
+export type Ack<T> = ({ ok: true } & T) | { ok: false; reason: string; code: string };
+
+export interface ServerToClientEvents {
+  hello: (hello: DeskHello) => void;
+  feed: (item: DeskItem) => void;
+}
+
+export interface ClientToServerEvents {
+  /** Replays every item after lastSeq the officer may see, in order, then live push continues. */
+  resume: (
+    req: { lastSeq: number },
+    ack: (res: Ack<{ replayed: number; latestSeq: number }>) => void,
+  ) => void;
+  /** Full alert (decoded payload). Viewing personal data (SUSPECT, DOCUMENT, PROTECTION_REFERRAL) is logged. */
+  detail: (
+    req: { seq: number },
+    ack: (res: Ack<{ item: DeskItem; alert: Record<string, unknown> }>) => void,
+  ) => void;
+  /** Records the acknowledgement and sends it, signed, to the originating country. */
+  acknowledge: (req: { seq: number }, ack: (res: Ack<{ acknowledgedAt: string }>) => void) => void;
+  /** Threaded request for information back to the originator. */
+  reply: (req: { seq: number; body: string }, ack: (res: Ack<{ replyId: string }>) => void) => void;
+  /** Hit/no-hit of a document number or an MRZ against received DOCUMENT alerts. */
+  documentCheck: (
+    req: { number?: string; mrz?: string[] },
+    ack: (
+      res: Ack<{
+        hit: boolean;
+        matches: {
+          seq: number;
+          sender: string;
+          fraudType: string;
+          documentType: string;
+          issuingState: string;
+        }[];
+      }>,
+    ) => void,
+  ) => void;
+}
+
+/** Handshake: io('/desk', { auth: { token } }). A bad, expired or missing token: connect_error with data.code and message. */
+export interface DeskHandshakeAuth {
+  token: string;
+}

@@ -1,0 +1,280 @@
+// Transactional outbox: rows are written in the same transaction as the business change; the relay seals
+// each one for its recipient and produces it to Kafka (idempotent producer, acks=all), retrying with backoff.
+import type { Logger } from 'pino';
+import { DataSource, EntityManager } from 'typeorm';
+import {
+  AuditEvent,
+  Category,
+  Classification,
+  create,
+  enumName,
+  enumValue,
+  ExchangeMessage,
+  ExchangeMessageSchema,
+  fromBinary,
+  MessageKind,
+  toBinary,
+} from '@corridor/contracts';
+import { sealEnvelope } from '@corridor/envelope';
+import { AgreementState } from '@corridor/contracts';
+import { KafkaClient } from '@corridor/platform';
+import { AuditLog } from '../audit/audit.log';
+import { GatewayMetrics } from '../health/metrics';
+import { TrustStore } from '../trust/trust.store';
+
+export interface OutboxEntry {
+  messageId: string;
+  alertId?: string;
+  kind: MessageKind;
+  recipient: string;
+  agreementId?: string;
+  category: Category;
+  classification: Classification;
+  threadId?: string;
+  message: ExchangeMessage;
+  redactedFields?: string[];
+}
+
+export async function enqueue(em: EntityManager, e: OutboxEntry): Promise<void> {
+  await em.query(
+    `insert into outbox (message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message, redacted_fields, status)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'QUEUED')`,
+    [
+      e.messageId,
+      e.alertId ?? null,
+      enumName(MessageKind, e.kind),
+      e.recipient,
+      e.agreementId ?? null,
+      enumName(Category, e.category),
+      enumName(Classification, e.classification),
+      e.threadId ?? null,
+      Buffer.from(toBinary(ExchangeMessageSchema, e.message)),
+      e.redactedFields ?? [],
+    ],
+  );
+}
+
+interface ClaimedRow {
+  id: string;
+  message_id: string;
+  alert_id: string | null;
+  kind: string;
+  recipient: string;
+  agreement_id: string | null;
+  category: string;
+  classification: string;
+  thread_id: string | null;
+  message: Buffer;
+  attempts: number;
+}
+
+const LEASE_MS = 30_000;
+const BATCH = 64;
+
+export class OutboxRelay {
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private stopped = false;
+  private again = false;
+  private inFlight?: Promise<void>;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly kafka: KafkaClient,
+    private readonly trust: TrustStore,
+    private readonly audit: AuditLog,
+    private readonly metrics: GatewayMetrics,
+    private readonly opts: { pollMs: number; maxAttempts: number },
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Called after a commit that queued rows: no need to wait for the next poll. */
+  wake(): void {
+    if (this.running) {
+      this.again = true;
+    } else {
+      this.schedule(0);
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) {
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.inFlight = this.tick();
+    }, ms);
+  }
+
+  private async tick(): Promise<void> {
+    this.running = true;
+    let busy = false;
+    try {
+      busy = (await this.drainOnce()) === BATCH;
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'outbox relay pass failed; will retry');
+    } finally {
+      this.running = false;
+    }
+    const again = busy || this.again;
+    this.again = false;
+    this.schedule(again ? 0 : this.opts.pollMs);
+  }
+
+  /** Waits for the pass in progress, then stops polling (graceful shutdown). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.inFlight;
+  }
+
+  /** One pass: claim due rows (skip-locked, leased), seal, produce per topic, mark. Returns rows claimed. */
+  async drainOnce(): Promise<number> {
+    const rows = await this.ds.query<ClaimedRow[]>(
+      `update outbox set attempts = attempts + 1, next_attempt_at = now() + ($2 || ' milliseconds')::interval
+       where id in (select id from outbox where status = 'QUEUED' and next_attempt_at <= now() order by id limit $1 for update skip locked)
+       returning id, message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message, attempts`,
+      [BATCH, LEASE_MS],
+    );
+    const depth = await this.ds.query<{ n: string }[]>(
+      `select count(*) as n from outbox where status = 'QUEUED'`,
+    );
+    this.metrics.outboxDepth.set(Number(depth[0].n));
+    if (rows.length === 0) {
+      return 0;
+    }
+    const byTopic = new Map<string, { row: ClaimedRow; bytes: Uint8Array; sha: Uint8Array }[]>();
+    for (const row of rows.sort((a, b) => Number(a.id) - Number(b.id))) {
+      const sealed = this.seal(row);
+      if ('error' in sealed) {
+        await this.fail(row, sealed.error, sealed.final);
+        continue;
+      }
+      const topic = this.trust.outgoingTopic(row.recipient);
+      const list = byTopic.get(topic) ?? [];
+      list.push({ row, bytes: sealed.bytes, sha: sealed.sha });
+      byTopic.set(topic, list);
+    }
+    for (const [topic, items] of byTopic) {
+      try {
+        await this.kafka.send(
+          topic,
+          items.map((i) => ({ key: i.row.thread_id ?? i.row.alert_id ?? i.row.message_id, value: i.bytes })),
+        );
+      } catch (err) {
+        for (const i of items) {
+          await this.fail(i.row, `KAFKA: ${(err as Error).message}`, false);
+        }
+        continue;
+      }
+      await this.ds.transaction(async (em) => {
+        for (const i of items) {
+          await em.query(
+            `update outbox set status = 'SENT', sent_at = now(), envelope_sha256 = $2, last_error = null where id = $1 and status = 'QUEUED'`,
+            [i.row.id, Buffer.from(i.sha)],
+          );
+        }
+        await this.audit.append(
+          em,
+          items.map((i) => ({
+            event: AuditEvent.SENT,
+            peer: i.row.recipient,
+            messageId: i.row.message_id,
+            envelopeSha256: i.sha,
+            category: enumValue(Category, i.row.category) ?? Category.UNSPECIFIED,
+            alertId: i.row.alert_id ?? undefined,
+            agreementId: i.row.agreement_id ?? undefined,
+            reasonCode: i.row.kind,
+          })),
+        );
+      });
+      for (const i of items) {
+        this.metrics.sent.inc({ kind: i.row.kind });
+      }
+    }
+    return rows.length;
+  }
+
+  private seal(row: ClaimedRow): { bytes: Uint8Array; sha: Uint8Array } | { error: string; final: boolean } {
+    const agreement = this.trust.agreementWith(row.recipient);
+    if (!agreement || agreement.state !== AgreementState.ACTIVE) {
+      // Not final at once: an agreement may be resumed; the retry bound makes it final.
+      return { error: `AGREEMENT_NOT_ACTIVE: no active agreement with ${row.recipient}`, final: false };
+    }
+    const recipientCertPem = this.trust.certificateOf(row.recipient);
+    if (!recipientCertPem) {
+      return { error: `NO_RECIPIENT_CERT: no valid certificate for ${row.recipient}`, final: false };
+    }
+    try {
+      const sealed = sealEnvelope({
+        header: {
+          sender: this.trust.own.country,
+          recipient: row.recipient,
+          messageId: row.message_id,
+          createdAtMs: Date.now(),
+          agreementId: agreement.id,
+          kind: enumValue(MessageKind, row.kind) ?? MessageKind.UNSPECIFIED,
+          category: enumValue(Category, row.category) ?? Category.UNSPECIFIED,
+          classification: enumValue(Classification, row.classification) ?? Classification.UNSPECIFIED,
+          threadId: row.thread_id ?? '',
+        },
+        message: fromBinary(ExchangeMessageSchema, row.message),
+        senderKey: this.trust.own.key,
+        senderCertPem: this.trust.own.certPem,
+        recipientCertPem,
+      });
+      return { bytes: sealed.bytes, sha: sealed.envelopeSha256 };
+    } catch (err) {
+      return { error: `SEAL_FAILED: ${(err as Error).message}`, final: true };
+    }
+  }
+
+  private async fail(row: ClaimedRow, error: string, final: boolean): Promise<void> {
+    const giveUp = final || row.attempts >= this.opts.maxAttempts;
+    if (!giveUp) {
+      const backoff = Math.min(30_000, 250 * 2 ** (row.attempts - 1));
+      await this.ds.query(
+        `update outbox set last_error = $2, next_attempt_at = now() + ($3 || ' milliseconds')::interval where id = $1`,
+        [row.id, error, backoff],
+      );
+      this.logger.warn(
+        { messageId: row.message_id, recipient: row.recipient, attempts: row.attempts, error },
+        'send failed; will retry',
+      );
+      return;
+    }
+    await this.ds.transaction(async (em) => {
+      await em.query(
+        `update outbox set status = 'FAILED', last_error = $2 where id = $1 and status = 'QUEUED'`,
+        [row.id, error],
+      );
+      await this.audit.append(em, [
+        {
+          event: AuditEvent.FAILED,
+          peer: row.recipient,
+          messageId: row.message_id,
+          alertId: row.alert_id ?? undefined,
+          reasonCode: error.split(':')[0],
+          category: enumValue(Category, row.category) ?? Category.UNSPECIFIED,
+        },
+      ]);
+    });
+    this.metrics.failed.inc();
+    this.logger.error(
+      { messageId: row.message_id, recipient: row.recipient, attempts: row.attempts, error },
+      'undeliverable: marked FAILED',
+    );
+  }
+}
+
+export function newExchangeMessage(
+  init: Parameters<typeof create<typeof ExchangeMessageSchema>>[1],
+): ExchangeMessage {
+  return create(ExchangeMessageSchema, init);
+}

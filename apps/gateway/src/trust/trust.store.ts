@@ -1,0 +1,340 @@
+// What this gateway trusts: its own key and certificate, the regional root, partner certificates, the
+// revocation list and the verified agreements. Fed by the control topic, persisted so restarts need no secretariat.
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { KeyObject } from 'node:crypto';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import {
+  AgreementState,
+  AgreementTermsSchema,
+  ControlRecord,
+  enumName,
+  exchangeTopic,
+  fromBinary,
+  SignedAgreement,
+  SignedAgreementSchema,
+  toBinary,
+} from '@corridor/contracts';
+import { EnvelopeTrust } from '@corridor/envelope';
+import {
+  certificateFingerprint,
+  certificateFromDer,
+  decryptPrivateKey,
+  describeCertificate,
+  loadPrivateKey,
+  parseRevocationList,
+  verifyCertificateChain,
+} from '@corridor/pki';
+import {
+  ActiveAgreement,
+  agreementFromTerms,
+  verifySignedAgreement,
+  VerifiedAgreement,
+} from '@corridor/policy';
+
+export interface OwnIdentity {
+  country: string;
+  key: KeyObject;
+  certPem: string;
+  caPem: string;
+  fingerprint: string;
+}
+
+/** Reads key.pem (encrypted PKCS#8), cert.pem and ca.pem; checks the certificate names this country. */
+export function loadOwnIdentity(opts: { dir: string; passphrase: string; country: string }): OwnIdentity {
+  const read = (name: string): string => {
+    const p = path.join(opts.dir, name);
+    if (!fs.existsSync(p)) {
+      throw new Error(
+        `${p} is missing: enrol the gateway first (corridor pki enrol --country ${opts.country} --dir ${opts.dir})`,
+      );
+    }
+    return fs.readFileSync(p, 'utf8');
+  };
+  const certPem = read('cert.pem');
+  const caPem = read('ca.pem');
+  const key = loadPrivateKey(
+    decryptPrivateKey({ encryptedPem: read('key.pem'), passphrase: opts.passphrase }),
+  );
+  const cert = verifyCertificateChain({
+    certPem,
+    caCertPem: caPem,
+    revokedSerials: new Set(),
+    at: new Date(),
+  });
+  if (cert.country !== opts.country) {
+    throw new Error(`cert.pem in ${opts.dir} is for ${cert.country}, not GATEWAY_COUNTRY=${opts.country}`);
+  }
+  return { country: opts.country, key, certPem, caPem, fingerprint: cert.fingerprint };
+}
+
+interface KnownCert {
+  country: string;
+  pem: string;
+  serial: string;
+  notBefore: number;
+}
+
+export class TrustStore extends EventEmitter {
+  private readonly certs = new Map<string, KnownCert>();
+  private revoked = new Set<string>();
+  private readonly rawAgreements = new Map<string, SignedAgreement>();
+  private agreements = new Map<string, VerifiedAgreement>();
+
+  constructor(
+    readonly own: OwnIdentity,
+    private readonly ds: DataSource,
+    private readonly topicPrefix: string,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.addCert(own.certPem);
+  }
+
+  /** Loads what earlier runs learned from the control topic. */
+  async load(): Promise<void> {
+    for (const r of await this.ds.query<{ cert_pem: string }[]>('select cert_pem from trust_certs')) {
+      this.addCert(r.cert_pem);
+    }
+    const crl = await this.ds.query<{ crl_pem: string }[]>('select crl_pem from trust_crl');
+    if (crl[0]) {
+      this.revoked = parseRevocationList({
+        crlPem: crl[0].crl_pem,
+        caCertPem: this.own.caPem,
+      }).revokedSerials;
+    }
+    for (const r of await this.ds.query<{ id: string; signed: Buffer }[]>(
+      'select id, signed from agreements',
+    )) {
+      this.rawAgreements.set(r.id, fromBinary(SignedAgreementSchema, r.signed));
+    }
+    this.reverify();
+  }
+
+  private addCert(pem: string): KnownCert {
+    const info = describeCertificate(pem);
+    const known = { country: info.country, pem, serial: info.serialHex, notBefore: info.notBefore.getTime() };
+    this.certs.set(info.fingerprint, known);
+    return known;
+  }
+
+  /** Applies one control record after checking it; records that do not verify are logged and ignored. */
+  async apply(record: ControlRecord): Promise<void> {
+    const r = record.record;
+    switch (r.case) {
+      case 'rootCertificateDer': {
+        if (certificateFingerprint(r.value) !== certificateFingerprint(this.own.caPem)) {
+          this.logger.error(
+            { key: record.key },
+            'control topic announces a different root: ignored (check CA configuration)',
+          );
+        }
+        return;
+      }
+      case 'certificateDer': {
+        const pem = certificateFromDer(r.value);
+        try {
+          verifyCertificateChain({
+            certPem: pem,
+            caCertPem: this.own.caPem,
+            revokedSerials: new Set(),
+            at: new Date(),
+          });
+        } catch (err) {
+          this.logger.warn(
+            { key: record.key, reason: (err as Error).message },
+            'certificate from control topic rejected',
+          );
+          return;
+        }
+        const known = this.addCert(pem);
+        await this.ds.query(
+          `insert into trust_certs (fingerprint, country, serial, cert_pem, not_after) values ($1, $2, $3, $4, $5)
+           on conflict (fingerprint) do nothing`,
+          [certificateFingerprint(pem), known.country, known.serial, pem, describeCertificate(pem).notAfter],
+        );
+        this.reverify();
+        return;
+      }
+      case 'revocationListDer': {
+        const crlPem = `-----BEGIN X509 CRL-----\n${Buffer.from(r.value)
+          .toString('base64')
+          .replace(/(.{64})/g, '$1\n')}\n-----END X509 CRL-----\n`;
+        let parsed;
+        try {
+          parsed = parseRevocationList({ crlPem, caCertPem: this.own.caPem });
+        } catch (err) {
+          this.logger.error(
+            { reason: (err as Error).message },
+            'revocation list from control topic does not verify: ignored',
+          );
+          return;
+        }
+        this.revoked = parsed.revokedSerials;
+        await this.ds.query(
+          `insert into trust_crl (issuer, crl_pem) values ('root', $1) on conflict (issuer) do update set crl_pem = $1, updated_at = now()`,
+          [crlPem],
+        );
+        this.logger.info(
+          { revoked: this.revoked.size, crlNumber: parsed.crlNumber.toString() },
+          'revocation list applied',
+        );
+        this.emit('changed');
+        return;
+      }
+      case 'agreement': {
+        const terms = fromBinary(AgreementTermsSchema, r.value.terms);
+        if (!terms.parties.includes(this.own.country)) {
+          return;
+        }
+        this.rawAgreements.set(terms.id, r.value);
+        await this.ds.query(
+          `insert into agreements (id, version, state, parties, signed) values ($1, $2, 'UNVERIFIED', $3, $4)
+           on conflict (id) do update set version = $2, signed = $4, updated_at = now()`,
+          [terms.id, terms.version, terms.parties, Buffer.from(toBinary(SignedAgreementSchema, r.value))],
+        );
+        this.reverify();
+        return;
+      }
+      case undefined:
+        return;
+    }
+  }
+
+  /** Re-checks every agreement against what is known now (a certificate may have arrived after it). */
+  private reverify(): void {
+    const next = new Map<string, VerifiedAgreement>();
+    for (const [id, signed] of this.rawAgreements) {
+      try {
+        next.set(
+          id,
+          verifySignedAgreement({
+            signed,
+            // Party signatures are checked against the certificate that made them, revoked or not: a later
+            // revocation (key rotation) does not undo an agreement signed while the key was valid.
+            partyCert: (country, fp) => {
+              const c = this.certs.get(fp);
+              return c && c.country === country ? c.pem : undefined;
+            },
+            secretariatKey: this.own.caPem,
+          }),
+        );
+      } catch (err) {
+        this.logger.warn(
+          { agreement: id, reason: (err as Error).message },
+          'agreement does not verify (yet)',
+        );
+      }
+    }
+    const before = JSON.stringify([...this.agreements].map(([id, a]) => [id, a.state]));
+    this.agreements = next;
+    for (const [id, a] of next) {
+      void this.ds
+        .query('update agreements set state = $2 where id = $1', [id, enumName(AgreementState, a.state)])
+        .catch(() => undefined);
+    }
+    if (JSON.stringify([...next].map(([id, a]) => [id, a.state])) !== before) {
+      this.logger.info(
+        { agreements: [...next].map(([id, a]) => `${id}:${enumName(AgreementState, a.state)}`) },
+        'agreements changed',
+      );
+      this.emit('agreements');
+    }
+    this.emit('changed');
+  }
+
+  /** The agreement with a partner: the active one, else the most recent (so refusals can name it). */
+  agreementWith(partner: string): ActiveAgreement | undefined {
+    const candidates = [...this.agreements.values()].filter(
+      (a) => a.terms.parties.includes(partner) && a.terms.parties.includes(this.own.country),
+    );
+    const chosen = candidates.find((a) => a.state === AgreementState.ACTIVE) ?? candidates.at(-1);
+    return chosen ? agreementFromTerms(chosen.terms, chosen.state) : undefined;
+  }
+
+  /** Partners with an ACTIVE agreement. */
+  partners(): string[] {
+    return [...this.agreements.values()]
+      .filter((a) => a.state === AgreementState.ACTIVE)
+      .map((a) => a.terms.parties.find((p) => p !== this.own.country)!)
+      .sort();
+  }
+
+  /** Partners with any known agreement (for listing and for receipts of past traffic). */
+  knownPartners(): string[] {
+    return [
+      ...new Set(
+        [...this.agreements.values()].map((a) => a.terms.parties.find((p) => p !== this.own.country)!),
+      ),
+    ].sort();
+  }
+
+  incomingTopics(): string[] {
+    return this.partners().map((p) => exchangeTopic(p, this.own.country, this.topicPrefix));
+  }
+
+  incomingTopic(partner: string): string {
+    return exchangeTopic(partner, this.own.country, this.topicPrefix);
+  }
+
+  outgoingTopic(partner: string): string {
+    return exchangeTopic(this.own.country, partner, this.topicPrefix);
+  }
+
+  /** The newest valid, unrevoked certificate of a country, or undefined. */
+  certificateOf(country: string): string | undefined {
+    const now = new Date();
+    const candidates = [...this.certs.values()]
+      .filter((c) => c.country === country)
+      .sort((a, b) => b.notBefore - a.notBefore);
+    for (const c of candidates) {
+      try {
+        verifyCertificateChain({
+          certPem: c.pem,
+          caCertPem: this.own.caPem,
+          revokedSerials: this.revoked,
+          at: now,
+        });
+        return c.pem;
+      } catch {
+        continue;
+      }
+    }
+    return undefined;
+  }
+
+  envelopeTrust(): EnvelopeTrust {
+    return {
+      resolveSenderCert: (fingerprint, country) => {
+        const c = this.certs.get(fingerprint);
+        return c && c.country === country ? c.pem : undefined;
+      },
+      caCertPem: this.own.caPem,
+      revokedSerials: this.revoked,
+    };
+  }
+
+  isRevoked(serial: string): boolean {
+    return this.revoked.has(serial);
+  }
+
+  describeAgreements(): {
+    id: string;
+    state: string;
+    partner: string;
+    history: VerifiedAgreement['history'];
+  }[] {
+    return [...this.agreements.entries()].map(([id, a]) => ({
+      id,
+      state: enumName(AgreementState, a.state),
+      partner: a.terms.parties.find((p) => p !== this.own.country) ?? '',
+      history: a.history,
+    }));
+  }
+
+  signedAgreement(id: string): VerifiedAgreement | undefined {
+    return this.agreements.get(id);
+  }
+}

@@ -1,0 +1,101 @@
+import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { SECRETARIAT_AUDIENCE } from '@corridor/identity';
+import { AUTH_SETTINGS, AuthGuard, KafkaClient, ProblemFilter } from '@corridor/platform';
+import { AgreementsController } from './agreements/agreements.controller';
+import { AgreementsService } from './agreements/agreements.service';
+import { CaController } from './ca/ca.controller';
+import { CaService, loadCa } from './ca/ca.service';
+import { ControlPublisher } from './ca/control.publisher';
+import { SECRETARIAT_CONFIG, SecretariatConfig } from './config';
+import { openSecretariatDatabase } from './database/data-source';
+import { KafkaGovernance } from './governance/kafka-governance';
+import { HealthController } from './health.controller';
+
+export const LOGGER = Symbol('LOGGER');
+
+@Module({})
+export class SecretariatModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  static forConfig(config: SecretariatConfig, logger: Logger): DynamicModule {
+    const child = (context: string) => logger.child({ context });
+    return {
+      module: SecretariatModule,
+      controllers: [AgreementsController, CaController, HealthController],
+      providers: [
+        { provide: SECRETARIAT_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: DataSource, useFactory: () => openSecretariatDatabase(config.database.url) },
+        {
+          provide: KafkaClient,
+          useFactory: () =>
+            new KafkaClient(
+              {
+                brokers: config.kafka.brokers,
+                username: config.kafka.username,
+                password: config.kafka.password,
+                clientId: `secretariat-${config.id}`,
+              },
+              child('KafkaClient'),
+            ),
+        },
+        {
+          provide: KafkaGovernance,
+          inject: [KafkaClient],
+          useFactory: (k: KafkaClient) =>
+            new KafkaGovernance(k, config.kafka.topicPrefix, child('KafkaGovernance')),
+        },
+        {
+          provide: ControlPublisher,
+          inject: [KafkaClient, KafkaGovernance],
+          useFactory: (k: KafkaClient, g: KafkaGovernance) => new ControlPublisher(k, g.controlTopic),
+        },
+        {
+          provide: CaService,
+          inject: [DataSource, KafkaGovernance, ControlPublisher],
+          useFactory: (ds: DataSource, g: KafkaGovernance, c: ControlPublisher) =>
+            new CaService(
+              loadCa(config.ca.dir, config.ca.passphrase),
+              ds,
+              g,
+              c,
+              config.ca.certValidityDays,
+              child('CaService'),
+            ),
+        },
+        {
+          provide: AgreementsService,
+          inject: [DataSource, CaService, KafkaGovernance, ControlPublisher],
+          useFactory: (ds: DataSource, ca: CaService, g: KafkaGovernance, c: ControlPublisher) =>
+            new AgreementsService(ds, ca, g, c, child('AgreementsService')),
+        },
+        {
+          provide: AUTH_SETTINGS,
+          useValue: { secret: config.auth.tokenSecret, country: 'ZZ', audience: SECRETARIAT_AUDIENCE },
+        },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+      ],
+    };
+  }
+
+  constructor(
+    private readonly governance: KafkaGovernance,
+    private readonly ca: CaService,
+    private readonly kafka: KafkaClient,
+    private readonly ds: DataSource,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.governance.ensureControlTopics();
+    await this.ca.publishRoot();
+    this.logger.info('control topic ready, root and certificates published');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.kafka.close();
+    await this.ds.destroy().catch(() => undefined);
+  }
+}

@@ -1,0 +1,60 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsString, Matches, MaxLength } from 'class-validator';
+import { Public, Roles } from '@corridor/platform';
+import { CaService } from './ca.service';
+
+export class EnrolDto {
+  @ApiProperty({ example: 'LY' })
+  @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code' })
+  country!: string;
+  @ApiProperty({ description: 'PKCS#10 request made by the gateway (corridor pki csr)' })
+  @IsString()
+  @MaxLength(20000)
+  csrPem!: string;
+}
+
+export class RevokeDto {
+  @ApiProperty({ example: 'key compromise' }) @IsString() @MaxLength(200) reason!: string;
+}
+
+@ApiTags('pki')
+@ApiBearerAuth()
+@Controller('v1')
+export class CaController {
+  constructor(private readonly ca: CaService) {}
+
+  @Public()
+  @Get('ca')
+  @ApiOperation({ summary: 'The regional root certificate (public)' })
+  root(): { certPem: string } {
+    return { certPem: this.ca.ca.certPem };
+  }
+
+  @Post('gateways')
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'Enrol a national gateway: issue its certificate from its CSR and grant its membership ACLs',
+  })
+  async enrol(@Body() dto: EnrolDto): Promise<{ certPem: string; caPem: string; fingerprint: string }> {
+    return this.ca.enrol(dto);
+  }
+
+  @Get('certificates')
+  @Roles('admin', 'auditor')
+  @ApiOperation({ summary: 'Certificates issued, with revocation state' })
+  async list(): Promise<unknown> {
+    return this.ca.certificates();
+  }
+
+  @Post('certificates/:fingerprint/revoke')
+  @HttpCode(200)
+  @Roles('admin')
+  @ApiOperation({ summary: 'Revoke a certificate: a new CRL is published at once' })
+  async revoke(
+    @Param('fingerprint') fingerprint: string,
+    @Body() dto: RevokeDto,
+  ): Promise<{ crlNumber: string }> {
+    return this.ca.revoke({ fingerprint, reason: dto.reason });
+  }
+}

@@ -1,0 +1,168 @@
+// The regional certificate authority: enrols gateways (CSR -> certificate), revokes, publishes a CRL.
+import fs from 'node:fs';
+import path from 'node:path';
+import { KeyObject } from 'node:crypto';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import {
+  certificateFingerprint,
+  certificateToDer,
+  createRevocationList,
+  decryptPrivateKey,
+  describeCertificate,
+  issueGatewayCertificate,
+  loadPrivateKey,
+  PkiError,
+} from '@corridor/pki';
+import { problem } from '@corridor/platform';
+import { KafkaGovernance } from '../governance/kafka-governance';
+import { ControlPublisher } from './control.publisher';
+
+export interface CaMaterial {
+  certPem: string;
+  keyPem: string;
+  key: KeyObject;
+}
+
+/** Reads ca.pem and the encrypted ca.key.pem written by `corridor pki init`. */
+export function loadCa(dir: string, passphrase: string): CaMaterial {
+  const certPath = path.join(dir, 'ca.pem');
+  const keyPath = path.join(dir, 'ca.key.pem');
+  if (!fs.existsSync(certPath) || !fs.existsSync(keyPath)) {
+    throw new Error(`no CA in ${dir}: run "corridor pki init --dir ${dir}" first`);
+  }
+  const keyPem = decryptPrivateKey({ encryptedPem: fs.readFileSync(keyPath, 'utf8'), passphrase });
+  return { certPem: fs.readFileSync(certPath, 'utf8'), keyPem, key: loadPrivateKey(keyPem) };
+}
+
+export class CaService {
+  constructor(
+    readonly ca: CaMaterial,
+    private readonly ds: DataSource,
+    private readonly governance: KafkaGovernance,
+    private readonly control: ControlPublisher,
+    private readonly validityDays: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async publishRoot(): Promise<void> {
+    await this.control.publish({
+      key: 'root',
+      record: { case: 'rootCertificateDer', value: certificateToDer(this.ca.certPem) },
+    });
+    const rows = await this.ds.query<{ cert_pem: string }[]>(
+      'select cert_pem from certificates where revoked_at is null',
+    );
+    for (const r of rows) {
+      await this.publishCertificate(r.cert_pem);
+    }
+    await this.publishCrl();
+  }
+
+  private async publishCertificate(certPem: string): Promise<void> {
+    await this.control.publish({
+      key: `cert/${certificateFingerprint(certPem)}`,
+      record: { case: 'certificateDer', value: certificateToDer(certPem) },
+    });
+  }
+
+  /** Issues a gateway certificate from its CSR, grants its membership ACLs and publishes the certificate. */
+  async enrol(opts: {
+    country: string;
+    csrPem: string;
+  }): Promise<{ certPem: string; caPem: string; fingerprint: string }> {
+    let certPem: string;
+    try {
+      certPem = issueGatewayCertificate({
+        csrPem: opts.csrPem,
+        caCertPem: this.ca.certPem,
+        caKeyPem: this.ca.keyPem,
+        validityDays: this.validityDays,
+      });
+    } catch (err) {
+      if (err instanceof PkiError) {
+        throw problem(422, err.code, err.message, { field: 'csrPem' });
+      }
+      throw err;
+    }
+    const info = describeCertificate(certPem);
+    if (info.country !== opts.country) {
+      throw problem(422, 'CSR_COUNTRY_MISMATCH', `the CSR names ${info.country}, not ${opts.country}`, {
+        field: 'csrPem',
+      });
+    }
+    await this.ds.query(
+      'insert into certificates (fingerprint, country, serial, cert_pem, not_after) values ($1, $2, $3, $4, $5)',
+      [info.fingerprint, info.country, info.serialHex, certPem, info.notAfter],
+    );
+    await this.governance.grantMembership(info.country);
+    await this.publishCertificate(certPem);
+    this.logger.info({ country: info.country, fingerprint: info.fingerprint }, 'gateway enrolled');
+    return { certPem, caPem: this.ca.certPem, fingerprint: info.fingerprint };
+  }
+
+  /** Revokes at once: a new CRL goes out on the control topic and every gateway honours it on receipt. */
+  async revoke(opts: { fingerprint: string; reason: string }): Promise<{ crlNumber: string }> {
+    const res = await this.ds.query<{ serial: string }[]>(
+      'update certificates set revoked_at = now(), revocation_reason = $2 where fingerprint = $1 and revoked_at is null returning serial',
+      [opts.fingerprint, opts.reason],
+    );
+    if (res.length === 0) {
+      throw problem(404, 'CERT_NOT_FOUND', `no unrevoked certificate with fingerprint ${opts.fingerprint}`, {
+        field: 'fingerprint',
+      });
+    }
+    const crlNumber = await this.publishCrl();
+    this.logger.warn({ fingerprint: opts.fingerprint, reason: opts.reason }, 'certificate revoked');
+    return { crlNumber: crlNumber.toString() };
+  }
+
+  async publishCrl(): Promise<bigint> {
+    const [{ crl_number }] = await this.ds.query<{ crl_number: string }[]>(
+      'update ca_state set crl_number = crl_number + 1 returning crl_number',
+    );
+    const revoked = await this.ds.query<{ serial: string; revoked_at: Date }[]>(
+      'select serial, revoked_at from certificates where revoked_at is not null',
+    );
+    const now = new Date();
+    const crlPem = createRevocationList({
+      caCertPem: this.ca.certPem,
+      caKeyPem: this.ca.keyPem,
+      revoked: revoked.map((r) => ({ serialHex: r.serial, revokedAt: r.revoked_at })),
+      thisUpdate: now,
+      nextUpdate: new Date(now.getTime() + 7 * 86400_000),
+      crlNumber: BigInt(crl_number),
+    });
+    await this.control.publish({
+      key: 'crl',
+      record: {
+        case: 'revocationListDer',
+        value: Buffer.from(crlPem.replace(/-----[^-]+-----|\s/g, ''), 'base64'),
+      },
+    });
+    return BigInt(crl_number);
+  }
+
+  async certificates(): Promise<
+    { fingerprint: string; country: string; serial: string; notAfter: Date; revokedAt: Date | null }[]
+  > {
+    const rows = await this.ds.query<
+      { fingerprint: string; country: string; serial: string; not_after: Date; revoked_at: Date | null }[]
+    >('select fingerprint, country, serial, not_after, revoked_at from certificates order by issued_at');
+    return rows.map((r) => ({
+      fingerprint: r.fingerprint,
+      country: r.country,
+      serial: r.serial,
+      notAfter: r.not_after,
+      revokedAt: r.revoked_at,
+    }));
+  }
+
+  async certificateOf(country: string, fingerprint: string): Promise<string | undefined> {
+    const rows = await this.ds.query<{ cert_pem: string }[]>(
+      'select cert_pem from certificates where country = $1 and fingerprint = $2 and revoked_at is null',
+      [country, fingerprint],
+    );
+    return rows[0]?.cert_pem;
+  }
+}

@@ -1,0 +1,94 @@
+// Secretariat configuration, validated once at boot; a bad variable fails start-up naming it.
+import fs from 'node:fs';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  readonly retriable = false;
+}
+
+function secret(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (file) {
+    try {
+      return fs.readFileSync(file, 'utf8').trim();
+    } catch {
+      throw new ConfigError(`${name}_FILE: cannot read ${file}`);
+    }
+  }
+  return env[name];
+}
+
+const schema = z.object({
+  SECRETARIAT_ID: z
+    .string()
+    .regex(/^[A-Z0-9-]{2,32}$/)
+    .default('REGIONAL-FORUM'),
+  BIND_HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8070),
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/corridor_secretariat'),
+  KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:19092'),
+  KAFKA_USERNAME: z.string().default('secretariat'),
+  KAFKA_PASSWORD: z.string().min(1).optional(),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]+$/)
+    .default('corridor'),
+  CA_DIR: z.string().min(1),
+  CA_PASSPHRASE: z.string().min(12, 'at least 12 characters'),
+  AUTH_TOKEN_SECRET: z.string().min(32, 'at least 32 characters'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RECONCILE_BOUND_MS: z.coerce.number().int().min(100).default(60_000),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  CERT_VALIDITY_DAYS: z.coerce.number().int().min(1).default(365),
+});
+
+export interface SecretariatConfig {
+  id: string;
+  http: { host: string; port: number };
+  database: { url: string };
+  kafka: { brokers: string[]; username: string; password?: string; topicPrefix: string };
+  ca: { dir: string; passphrase: string; certValidityDays: number };
+  auth: { tokenSecret: string };
+  log: { level: string };
+  audit: { reconcileBoundMs: number; reconcileIntervalMs: number };
+}
+
+export function loadSecretariatConfig(env: NodeJS.ProcessEnv = process.env): SecretariatConfig {
+  const parsed = schema.safeParse({
+    ...env,
+    KAFKA_PASSWORD: secret(env, 'KAFKA_PASSWORD'),
+    CA_PASSPHRASE: secret(env, 'CA_PASSPHRASE'),
+    AUTH_TOKEN_SECRET: secret(env, 'AUTH_TOKEN_SECRET'),
+  });
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new ConfigError(
+      `${first.path.join('.')}: ${first.message} (see docs/operations.md, "Configuration")`,
+    );
+  }
+  const e = parsed.data;
+  return {
+    id: e.SECRETARIAT_ID,
+    http: { host: e.BIND_HOST, port: e.PORT },
+    database: { url: e.DATABASE_URL },
+    kafka: {
+      brokers: e.KAFKA_BROKERS.split(','),
+      username: e.KAFKA_USERNAME,
+      password: e.KAFKA_PASSWORD,
+      topicPrefix: e.KAFKA_TOPIC_PREFIX,
+    },
+    ca: { dir: e.CA_DIR, passphrase: e.CA_PASSPHRASE, certValidityDays: e.CERT_VALIDITY_DAYS },
+    auth: { tokenSecret: e.AUTH_TOKEN_SECRET },
+    log: { level: e.LOG_LEVEL },
+    audit: { reconcileBoundMs: e.RECONCILE_BOUND_MS, reconcileIntervalMs: e.RECONCILE_INTERVAL_MS },
+  };
+}
+
+export const SECRETARIAT_ENV_KEYS: string[] = [
+  ...Object.keys(schema.shape),
+  'KAFKA_PASSWORD_FILE',
+  'CA_PASSPHRASE_FILE',
+  'AUTH_TOKEN_SECRET_FILE',
+];
+export const SECRETARIAT_CONFIG = Symbol('SECRETARIAT_CONFIG');

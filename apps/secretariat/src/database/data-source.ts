@@ -1,0 +1,17 @@
+import { DataSource } from 'typeorm';
+import { ensureDatabase } from '@corridor/platform';
+import { Secretariat1732200000001 } from './migrations/1732200000001-secretariat';
+
+export async function openSecretariatDatabase(url: string): Promise<DataSource> {
+  await ensureDatabase(url);
+  const ds = new DataSource({
+    type: 'postgres',
+    url,
+    migrations: [Secretariat1732200000001],
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+  });
+  await ds.initialize();
+  await ds.runMigrations({ transaction: 'each' });
+  return ds;
+}

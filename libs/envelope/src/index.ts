@@ -1,0 +1,25 @@
+// Public API of @corridor/envelope: seal and open suite-1 envelopes, replay guard, receipts.
+export { EnvelopeError, isEnvelopeError, type EnvelopeErrorCode } from './errors';
+export { SUITES, DEFAULT_ALLOWED_SUITES, type SuiteDescription } from './suites';
+export { SIGNING_DOMAIN, envelopeSigningInput } from './signing-input';
+export { InMemoryReplayGuard, type ReplayGuard } from './replay-guard';
+export { messageKindOf } from './kinds';
+export { envelopeSha256 } from './digest';
+export {
+  ENVELOPE_VERSION,
+  sealEnvelope,
+  type EnvelopeHeaderInput,
+  type SealEnvelopeOptions,
+  type SealedEnvelope,
+} from './seal';
+export {
+  DEFAULT_MAX_AGE_MS,
+  DEFAULT_MAX_ENVELOPE_BYTES,
+  DEFAULT_MAX_SKEW_MS,
+  openEnvelope,
+  peekEnvelopeHeader,
+  type EnvelopeTrust,
+  type OpenEnvelopeOptions,
+  type OpenedEnvelope,
+} from './open';
+export { createReceiptMessage, verifyReceiptMatches } from './receipts';

@@ -1,0 +1,173 @@
+// Sealing: encrypt for the recipient's certificate, bind the header as AAD, sign everything with the sender key.
+import type { KeyObject } from 'node:crypto';
+import {
+  create,
+  EnvelopeHeaderSchema,
+  EnvelopeSchema,
+  ExchangeMessageSchema,
+  MessageKind,
+  toBinary,
+  type Category,
+  type Classification,
+  type EnvelopeHeader,
+  type ExchangeMessage,
+} from '@corridor/contracts';
+import {
+  describeCertificate,
+  isIsoCountryCode,
+  isPkiError,
+  loadPrivateKey,
+  samePublicKey,
+} from '@corridor/pki';
+import { envelopeSha256 } from './digest';
+import { EnvelopeError } from './errors';
+import { messageKindOf } from './kinds';
+import { envelopeSigningInput } from './signing-input';
+import { randomContentKey, suiteImplementation, SUITES } from './suites';
+
+export const ENVELOPE_VERSION = 1;
+
+/** Header fields the caller chooses; version, suite and fingerprints are filled by sealEnvelope. */
+export interface EnvelopeHeaderInput {
+  sender: string;
+  recipient: string;
+  messageId: string;
+  createdAtMs: number | bigint;
+  agreementId: string;
+  kind: MessageKind;
+  category: Category;
+  classification: Classification;
+  threadId: string;
+}
+
+export interface SealedEnvelope {
+  /** Serialized Envelope: what goes on Kafka. */
+  bytes: Uint8Array;
+  envelopeSha256: Uint8Array;
+  header: EnvelopeHeader;
+}
+
+export interface SealEnvelopeOptions {
+  header: EnvelopeHeaderInput;
+  message: ExchangeMessage;
+  /** A KeyObject is much faster than PEM, which is parsed on every call. */
+  senderKey: KeyObject | string;
+  senderCertPem: string;
+  recipientCertPem: string;
+  suite?: number;
+}
+
+const MAX_ID_LENGTH = 128;
+
+function requireText(value: string, field: string): void {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) {
+    throw new EnvelopeError('INVALID_ARGUMENT', `header.${field} must be 1-${MAX_ID_LENGTH} characters`);
+  }
+}
+
+function validateHeader(header: EnvelopeHeaderInput, message: ExchangeMessage): bigint {
+  if (!isIsoCountryCode(header.sender) || !isIsoCountryCode(header.recipient)) {
+    throw new EnvelopeError(
+      'INVALID_ARGUMENT',
+      'header.sender and header.recipient must be ISO alpha-2 codes',
+    );
+  }
+  if (header.sender === header.recipient) {
+    throw new EnvelopeError('INVALID_ARGUMENT', 'sender and recipient must differ');
+  }
+  requireText(header.messageId, 'messageId');
+  requireText(header.agreementId, 'agreementId');
+  requireText(header.threadId, 'threadId');
+  const createdAtMs = BigInt(header.createdAtMs);
+  if (createdAtMs <= 0n || createdAtMs > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new EnvelopeError(
+      'INVALID_ARGUMENT',
+      'header.createdAtMs must be a positive epoch millisecond value',
+    );
+  }
+  if (header.kind === MessageKind.UNSPECIFIED || messageKindOf(message) !== header.kind) {
+    throw new EnvelopeError('KIND_MISMATCH', 'header.kind does not name the message body');
+  }
+  return createdAtMs;
+}
+
+function senderPrivateKey(key: KeyObject | string): KeyObject {
+  if (typeof key !== 'string') {
+    if (key.type !== 'private') {
+      throw new EnvelopeError('INVALID_ARGUMENT', 'senderKey must be a private key');
+    }
+    return key;
+  }
+  return loadPrivateKey(key);
+}
+
+function seal(options: SealEnvelopeOptions): SealedEnvelope {
+  const suiteId = options.suite ?? 1;
+  const suite = suiteImplementation(suiteId);
+  if (SUITES[suiteId] === undefined || suite === undefined) {
+    throw new EnvelopeError('SUITE_NOT_ALLOWED', `suite ${suiteId} is not known`);
+  }
+  const createdAtMs = validateHeader(options.header, options.message);
+  const senderCert = describeCertificate(options.senderCertPem);
+  const recipientCert = describeCertificate(options.recipientCertPem);
+  if (senderCert.country !== options.header.sender) {
+    throw new EnvelopeError('SENDER_MISMATCH', 'sender certificate country is not header.sender');
+  }
+  if (recipientCert.country !== options.header.recipient) {
+    throw new EnvelopeError('WRONG_RECIPIENT', 'recipient certificate country is not header.recipient');
+  }
+  const privateKey = senderPrivateKey(options.senderKey);
+  if (!samePublicKey(privateKey, senderCert.publicKey)) {
+    throw new EnvelopeError('INVALID_ARGUMENT', 'senderKey does not belong to the sender certificate');
+  }
+
+  const header = create(EnvelopeHeaderSchema, {
+    version: ENVELOPE_VERSION,
+    suite: suiteId,
+    sender: options.header.sender,
+    recipient: options.header.recipient,
+    messageId: options.header.messageId,
+    createdAtMs,
+    agreementId: options.header.agreementId,
+    kind: options.header.kind,
+    category: options.header.category,
+    classification: options.header.classification,
+    threadId: options.header.threadId,
+    senderCertFingerprint: senderCert.fingerprint,
+    recipientCertFingerprint: recipientCert.fingerprint,
+  });
+  const headerBytes = toBinary(EnvelopeHeaderSchema, header);
+  const plaintext = toBinary(ExchangeMessageSchema, options.message);
+  const { key, nonce } = randomContentKey(suite);
+  try {
+    const ciphertext = suite.encrypt({ key, nonce, plaintext, aad: headerBytes });
+    const wrappedKey = suite.wrapKey({ key, recipientPublicKey: recipientCert.publicKey });
+    const signature = suite.sign({
+      input: envelopeSigningInput({ header: headerBytes, wrappedKey, nonce, ciphertext }),
+      senderPrivateKey: privateKey,
+    });
+    const bytes = toBinary(
+      EnvelopeSchema,
+      create(EnvelopeSchema, { header: headerBytes, wrappedKey, nonce, ciphertext, signature }),
+    );
+    return { bytes, envelopeSha256: envelopeSha256(bytes), header };
+  } finally {
+    key.fill(0);
+  }
+}
+
+/**
+ * Seals an ExchangeMessage from header.sender to header.recipient. The caller passes a recipient certificate it
+ * has already verified (verifyCertificateChain); the certificates' countries must match the header.
+ */
+export function sealEnvelope(options: SealEnvelopeOptions): SealedEnvelope {
+  try {
+    return seal(options);
+  } catch (error) {
+    if (error instanceof EnvelopeError) {
+      throw error;
+    }
+    const detail = isPkiError(error) ? `${error.code}: ${error.message}` : 'unexpected failure';
+    throw new EnvelopeError('INVALID_ARGUMENT', `cannot seal: ${detail}`, { cause: error });
+  }
+}

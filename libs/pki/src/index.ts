@@ -1,0 +1,38 @@
+// Public API of @corridor/pki: certificates, CSRs and CRLs (node-forge) and keys (node:crypto). No file I/O.
+export { PkiError, isPkiError, type PkiErrorCode } from './errors';
+export { isIsoCountryCode } from './countries';
+export { normalizeSerialHex } from './der';
+export {
+  DEFAULT_KEY_ENCRYPTION_ITERATIONS,
+  RSA_MODULUS_BITS,
+  decryptPrivateKey,
+  decryptPrivateKeyObject,
+  encryptPrivateKey,
+  generateKeyPair,
+  generateKeyPairAsync,
+  loadPrivateKey,
+  loadPublicKey,
+  publicKeyDer,
+  samePublicKey,
+  type KeyPairPem,
+} from './keys';
+export {
+  certificateFingerprint,
+  certificateFromDer,
+  certificateToDer,
+  createCsr,
+  createRootCa,
+  describeCertificate,
+  issueGatewayCertificate,
+  verifyCertificateChain,
+  type CertificateInfo,
+  type RootCa,
+  type VerifiedCertificate,
+} from './certificates';
+export {
+  createRevocationList,
+  parseRevocationList,
+  type RevocationList,
+  type RevokedCertificateEntry,
+} from './crl';
+export { signDocument, verifyDocument } from './document-signature';

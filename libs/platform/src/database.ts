@@ -1,0 +1,27 @@
+import { Client } from 'pg';
+
+/** Creates the database if it does not exist (the project owns its databases). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.slice(1));
+  if (!/^[a-zA-Z0-9_]+$/.test(name)) {
+    throw new Error(`database name "${name}" must be letters, digits and underscores`);
+  }
+  u.pathname = '/postgres';
+  const admin = new Client({ connectionString: u.toString(), connectionTimeoutMillis: 5000 });
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw new Error(
+      `PostgreSQL does not answer at ${u.host} (${(err as Error).message}): start it (pg_ctlcluster 15 main start) or set DATABASE_URL`,
+    );
+  }
+  try {
+    const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) {
+      await admin.query(`create database "${name}"`);
+    }
+  } finally {
+    await admin.end();
+  }
+}

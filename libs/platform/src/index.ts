@@ -1,0 +1,7 @@
+// Nest glue shared by the gateway and the secretariat (the framework-free core stays in the other libs).
+export * from './problem';
+export * from './kafka.client';
+export * from './auth.guard';
+export * from './logging';
+export * from './database';
+export * from './validation';

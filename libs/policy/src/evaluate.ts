@@ -1,0 +1,231 @@
+import {
+  AgreementState,
+  Category,
+  Classification,
+  enumName,
+  HandlingCode,
+  tlpLabel,
+  type Alert,
+  type DirectionTerms,
+} from '@corridor/contracts';
+import type { ActiveAgreement } from './agreement';
+import { PolicyError, type PolicyReason } from './errors';
+import { canonicalFieldPath, filledExcludedFields, redactAlert } from './fields';
+import { minimiseProtectionReferral } from './protection';
+
+export interface PolicyAllowed {
+  allowed: true;
+  /** A copy of the alert as it may cross: redacted and minimised. The input alert is never modified. */
+  alert: Alert;
+  /** Canonical paths (e.g. "suspect.phones") removed by the sender; on receive, those the sender declared. */
+  redactedFields: string[];
+  /** The direction of the agreement that allowed it. */
+  terms: DirectionTerms;
+}
+
+export interface PolicyDenied {
+  allowed: false;
+  reason: PolicyReason;
+  /** Human text naming the rule, e.g. "agreement AG-1 LY→IT does not grant category SUSPECT". No content. */
+  rule: string;
+}
+
+export type PolicyDecision = PolicyAllowed | PolicyDenied;
+
+export interface SendCheck {
+  alert: Alert;
+  /** ISO 3166-1 alpha-2 of the sending gateway. */
+  from: string;
+  /** ISO 3166-1 alpha-2 of the receiving gateway. */
+  to: string;
+  /** The agreement between the two, as the checking gateway knows it; undefined when there is none. */
+  agreement: ActiveAgreement | undefined;
+  /** Current time, ms since epoch. */
+  now: number;
+}
+
+export interface ReceiveCheck extends SendCheck {
+  /** The paths the sender says it removed (ExchangeMessage.redacted_fields). */
+  redactedFields: readonly string[];
+}
+
+// Which payload each category must carry: a protection referral can never travel as a suspect record.
+const PAYLOAD_OF_CATEGORY: Readonly<Record<Category, Alert['payload']['case']>> = {
+  [Category.UNSPECIFIED]: undefined,
+  [Category.ROUTE]: 'route',
+  [Category.DOCUMENT]: 'document',
+  [Category.SUSPECT]: 'suspect',
+  [Category.FINANCIAL_FLOW]: 'financialFlow',
+  [Category.PROTECTION_REFERRAL]: 'protectionReferral',
+  [Category.BULLETIN]: 'bulletin',
+};
+
+function isKnown(values: Record<number, string>, value: number): boolean {
+  return value !== 0 && typeof values[value] === 'string';
+}
+
+function deny(reason: PolicyReason, rule: string): PolicyDenied {
+  return { allowed: false, reason, rule };
+}
+
+function isoOrMs(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+}
+
+/**
+ * The checks shared by send and receive, in order; deny by default: each step states what must hold
+ * for the alert to go on, and anything else is refused.
+ */
+function checkAgreementAndAlert(
+  input: SendCheck,
+): { allowed: true; terms: DirectionTerms; name: string } | PolicyDenied {
+  const { alert, from, to, agreement, now } = input;
+  if (agreement === undefined) {
+    return deny('NO_AGREEMENT', `no agreement covers ${from}→${to}`);
+  }
+  const name = `agreement ${agreement.id} ${from}→${to}`;
+  if (agreement.state !== AgreementState.ACTIVE) {
+    return deny(
+      'AGREEMENT_NOT_ACTIVE',
+      `${name} is ${enumName(AgreementState, agreement.state)}, not ACTIVE`,
+    );
+  }
+  const inForce = now >= agreement.validFromMs && now < agreement.validUntilMs;
+  if (!inForce) {
+    return deny(
+      'AGREEMENT_NOT_IN_FORCE',
+      `${name} is in force from ${isoOrMs(agreement.validFromMs)} until ${isoOrMs(agreement.validUntilMs)}, not at ${isoOrMs(now)}`,
+    );
+  }
+  const directions = agreement.directions.filter((d) => d.from === from && d.to === to);
+  const between = from !== to && agreement.parties.includes(from) && agreement.parties.includes(to);
+  if (!between || directions.length !== 1) {
+    return deny(
+      'NO_DIRECTION',
+      directions.length > 1
+        ? `${name} has ${directions.length} conflicting direction terms`
+        : `${name} has no terms for this direction`,
+    );
+  }
+  const terms = directions[0];
+  // Unknown or UNSPECIFIED alert values skip the grant comparisons and are refused as INVALID_ALERT below.
+  if (isKnown(Category, alert.category) && !terms.categories.includes(alert.category)) {
+    return deny(
+      'CATEGORY_NOT_GRANTED',
+      `${name} does not grant category ${enumName(Category, alert.category)}`,
+    );
+  }
+  if (
+    isKnown(Classification, alert.classification) &&
+    !(isKnown(Classification, terms.maxClassification) && alert.classification <= terms.maxClassification)
+  ) {
+    return deny(
+      'CLASSIFICATION_ABOVE_GRANT',
+      `${name} grants classification up to TLP:${tlpLabel(terms.maxClassification)}, alert is TLP:${tlpLabel(alert.classification)}`,
+    );
+  }
+  if (
+    isKnown(HandlingCode, alert.handling) &&
+    !(isKnown(HandlingCode, terms.maxHandling) && alert.handling <= terms.maxHandling)
+  ) {
+    return deny(
+      'HANDLING_ABOVE_GRANT',
+      `${name} grants handling up to ${enumName(HandlingCode, terms.maxHandling)}, alert is ${enumName(HandlingCode, alert.handling)}`,
+    );
+  }
+  if (!isKnown(Category, alert.category)) {
+    return deny(
+      'INVALID_ALERT',
+      `alert category ${enumName(Category, alert.category)} is not a known category`,
+    );
+  }
+  if (!isKnown(Classification, alert.classification)) {
+    return deny(
+      'INVALID_ALERT',
+      `alert classification ${tlpLabel(alert.classification)} is not a TLP 2.0 label`,
+    );
+  }
+  if (!isKnown(HandlingCode, alert.handling)) {
+    return deny(
+      'INVALID_ALERT',
+      `alert handling ${enumName(HandlingCode, alert.handling)} is not a known code`,
+    );
+  }
+  const expectedPayload = PAYLOAD_OF_CATEGORY[alert.category];
+  const payload = alert.payload.case;
+  if (payload !== expectedPayload) {
+    const protection = alert.category === Category.PROTECTION_REFERRAL || payload === 'protectionReferral';
+    return deny(
+      'CATEGORY_PAYLOAD_MISMATCH',
+      `${protection ? 'a protection referral must never travel as another kind of record: ' : ''}category ${enumName(Category, alert.category)} carries payload ${payload ?? 'none'}`,
+    );
+  }
+  return { allowed: true, terms, name };
+}
+
+/**
+ * May this alert go from `from` to `to` now? If so, returns the copy that may cross: protection referrals
+ * minimised, fields the direction excludes removed. Checks, in order: NO_AGREEMENT, AGREEMENT_NOT_ACTIVE,
+ * AGREEMENT_NOT_IN_FORCE, NO_DIRECTION, CATEGORY_NOT_GRANTED, CLASSIFICATION_ABOVE_GRANT,
+ * HANDLING_ABOVE_GRANT, INVALID_ALERT, CATEGORY_PAYLOAD_MISMATCH.
+ */
+export function evaluateSend(input: SendCheck): PolicyDecision {
+  const checked = checkAgreementAndAlert(input);
+  if (!checked.allowed) {
+    return checked;
+  }
+  const { alert, redactedFields } = redactAlert({
+    alert: minimiseProtectionReferral(input.alert),
+    excludedFields: checked.terms.excludedFields,
+  });
+  return { allowed: true, alert, redactedFields, terms: checked.terms };
+}
+
+/**
+ * The receiving side's check of what arrived: the same rules as on send, then EXCLUDED_FIELD_PRESENT
+ * when a field the direction excludes holds a value (the sender should have removed it).
+ */
+export function evaluateReceive(input: ReceiveCheck): PolicyDecision {
+  const checked = checkAgreementAndAlert(input);
+  if (!checked.allowed) {
+    return checked;
+  }
+  const present = filledExcludedFields({ alert: input.alert, excludedFields: checked.terms.excludedFields });
+  if (present.length > 0) {
+    return deny(
+      'EXCLUDED_FIELD_PRESENT',
+      `${checked.name} excludes ${present.join(', ')}, which arrived filled`,
+    );
+  }
+  const declared = new Set<string>();
+  for (const path of input.redactedFields) {
+    const canonical = canonicalFieldPath(path);
+    if (canonical !== undefined) {
+      declared.add(canonical);
+    }
+  }
+  // Minimised here too, so a sender that skipped it does not put more than the least data in our store.
+  return {
+    allowed: true,
+    alert: minimiseProtectionReferral(input.alert),
+    redactedFields: [...declared],
+    terms: checked.terms,
+  };
+}
+
+function requireAllowed(decision: PolicyDecision): PolicyAllowed {
+  if (!decision.allowed) {
+    throw new PolicyError(decision.reason, decision.rule);
+  }
+  return decision;
+}
+
+/** evaluateSend that throws PolicyError (code = reason, `.rule`, not retriable) when refused. */
+export function requireSend(input: SendCheck): PolicyAllowed {
+  return requireAllowed(evaluateSend(input));
+}
+
+/** evaluateReceive that throws PolicyError (code = reason, `.rule`, not retriable) when refused. */
+export function requireReceive(input: ReceiveCheck): PolicyAllowed {
+  return requireAllowed(evaluateReceive(input));
+}
