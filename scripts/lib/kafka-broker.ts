@@ -5,7 +5,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Kafka,
+  logLevel,
+  ResourcePatternTypes,
+} from 'kafkajs';
 import { PrerequisiteError, requireJava, requireMaven, requirePortFree } from './prereqs';
 
 export const KAFKA_VERSION = '4.1.1';
@@ -405,12 +412,7 @@ export async function grantSecretariat(opts: {
   prefix: string;
   principal?: string;
 }): Promise<void> {
-  const {
-    AclOperationTypes: Op,
-    AclPermissionTypes,
-    AclResourceTypes: R,
-    ResourcePatternTypes: P,
-  } = await import('kafkajs');
+  const [Op, R, P] = [AclOperationTypes, AclResourceTypes, ResourcePatternTypes];
   const principal = `User:${opts.principal ?? 'secretariat'}`;
   const entry = (
     resourceType: number,

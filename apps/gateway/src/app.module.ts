@@ -1,10 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'pino';
-import { gatewayAudience } from '@corridor/identity';
-import { AUTH_SETTINGS, AuthGuard, ProblemFilter } from '@corridor/platform';
+import { AuthGuard, ProblemFilter } from '@corridor/platform';
 import { GatewayConfig } from './config/config';
 import { CoreModule } from './core.module';
+import { ExchangeModule } from './exchange.module';
 import { HealthController } from './health/health.controller';
 
 @Module({})
@@ -12,17 +12,9 @@ export class AppModule {
   static forConfig(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forConfig(config, logger)],
+      imports: [CoreModule.forConfig(config, logger), ExchangeModule],
       controllers: [HealthController],
       providers: [
-        {
-          provide: AUTH_SETTINGS,
-          useValue: {
-            secret: config.auth.tokenSecret,
-            country: config.country,
-            audience: gatewayAudience(config.country),
-          },
-        },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

@@ -1,6 +1,8 @@
 // Builds the gateway application (used by main.ts and by e2e tests that run it in-process).
 import { INestApplication } from '@nestjs/common';
-import { corridorValidationPipe, nestLogger } from '@corridor/platform';
+import path from 'node:path';
+import express from 'express';
+import { corridorValidationPipe, nestLogger, repoRoot } from '@corridor/platform';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -23,6 +25,7 @@ export async function createGateway(
   });
   app.useGlobalPipes(corridorValidationPipe());
   app.enableShutdownHooks();
+  serveDesk(app);
   const doc = new DocumentBuilder()
     .setTitle(`Corridor gateway ${config.country}`)
     .setDescription(
@@ -35,4 +38,44 @@ export async function createGateway(
     jsonDocumentUrl: 'docs/openapi.json',
   });
   return app;
+}
+
+const DESK_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self' ws: wss:",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
+/** The web desk: static files and the offline map libraries, with a strict Content-Security-Policy. */
+function serveDesk(app: NestExpressApplication): void {
+  const root = repoRoot();
+  const nm = (p: string): string => path.join(root, 'node_modules', p);
+  const vendor: Record<string, string> = {
+    'd3-array.min.js': nm('d3-array/dist/d3-array.min.js'),
+    'd3-geo.min.js': nm('d3-geo/dist/d3-geo.min.js'),
+    'topojson-client.min.js': nm('topojson-client/dist/topojson-client.min.js'),
+    'countries-110m.json': nm('world-atlas/countries-110m.json'),
+  };
+  app.use('/desk', (req: express.Request, res: express.Response, next: express.NextFunction) => {
+    res.setHeader('Content-Security-Policy', DESK_CSP);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  });
+  app.use('/desk/vendor', (req: express.Request, res: express.Response, next: express.NextFunction) => {
+    const file = vendor[req.path.replace(/^\//, '')];
+    if (file) {
+      res.sendFile(file);
+    } else {
+      next();
+    }
+  });
+  app.use(
+    '/desk',
+    express.static(path.join(root, 'apps', 'gateway', 'desk'), { index: 'index.html', redirect: true }),
+  );
 }

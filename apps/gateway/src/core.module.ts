@@ -1,7 +1,8 @@
 // Process-wide providers: configuration, logger, database, Kafka client, metrics.
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { createRootLogger, KafkaClient } from '@corridor/platform';
+import { gatewayAudience } from '@corridor/identity';
+import { AUTH_SETTINGS, createRootLogger, KafkaClient } from '@corridor/platform';
 import { DataSource } from 'typeorm';
 import { GATEWAY_CONFIG, GatewayConfig } from './config/config';
 import { openGatewayDatabase } from './database/data-source';
@@ -40,8 +41,16 @@ export class CoreModule implements OnApplicationShutdown {
             ),
         },
         GatewayMetrics,
+        {
+          provide: AUTH_SETTINGS,
+          useValue: {
+            secret: config.auth.tokenSecret,
+            country: config.country,
+            audience: gatewayAudience(config.country),
+          },
+        },
       ],
-      exports: [GATEWAY_CONFIG, ROOT_LOGGER, DataSource, KafkaClient, GatewayMetrics],
+      exports: [GATEWAY_CONFIG, ROOT_LOGGER, DataSource, KafkaClient, GatewayMetrics, AUTH_SETTINGS],
     };
   }
 

@@ -5,3 +5,4 @@ export * from './auth.guard';
 export * from './logging';
 export * from './database';
 export * from './validation';
+export * from './paths';

@@ -1,5 +1,5 @@
 // The only place that knows kafkajs: a small interface so another client could replace it.
-import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 
 export interface BusRecord {
@@ -62,6 +62,7 @@ export class KafkaClient {
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
       });
       await p.connect();
       this.producer = p;

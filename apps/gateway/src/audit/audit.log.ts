@@ -152,6 +152,10 @@ export class AuditLog {
     return this.tree.size;
   }
 
+  rootAt(size: number): Uint8Array {
+    return this.tree.rootAt(size);
+  }
+
   /** Signs a head over everything committed so far, stores it and publishes it to the secretariat. */
   async publishHead(): Promise<SignedTreeHead> {
     await this.catchUp();

@@ -27,7 +27,7 @@ import {
   ReplayGuard,
 } from '@corridor/envelope';
 import { containsPersonalData, evaluateReceive, retentionDeadline } from '@corridor/policy';
-import { BusRecord, KafkaClient } from '@corridor/platform';
+import { BusRecord, KafkaClient, updatedRows } from '@corridor/platform';
 import { AuditLog, LOG_LOCK } from '../audit/audit.log';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
@@ -254,9 +254,11 @@ export class InboundExchange {
           break;
         }
         case 'withdrawal': {
-          const rows = await em.query<{ seq: string }[]>(
-            `update inbox set state = 'WITHDRAWN', body = null, title = null, doc_number = null where sender = $1 and alert_id = $2 and kind = 'ALERT' returning seq`,
-            [sender, body.value.alertId],
+          const rows = updatedRows<{ seq: string }>(
+            await em.query(
+              `update inbox set state = 'WITHDRAWN', body = null, title = null, doc_number = null where sender = $1 and alert_id = $2 and kind = 'ALERT' returning seq`,
+              [sender, body.value.alertId],
+            ),
           );
           if (rows[0]) {
             notify = await this.feed(em, Number(rows[0].seq), 'WITHDRAWN');

@@ -17,7 +17,7 @@ import {
 } from '@corridor/contracts';
 import { sealEnvelope } from '@corridor/envelope';
 import { AgreementState } from '@corridor/contracts';
-import { KafkaClient } from '@corridor/platform';
+import { KafkaClient, updatedRows } from '@corridor/platform';
 import { AuditLog } from '../audit/audit.log';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
@@ -136,11 +136,13 @@ export class OutboxRelay {
 
   /** One pass: claim due rows (skip-locked, leased), seal, produce per topic, mark. Returns rows claimed. */
   async drainOnce(): Promise<number> {
-    const rows = await this.ds.query<ClaimedRow[]>(
-      `update outbox set attempts = attempts + 1, next_attempt_at = now() + ($2 || ' milliseconds')::interval
+    const rows = updatedRows<ClaimedRow>(
+      await this.ds.query(
+        `update outbox set attempts = attempts + 1, next_attempt_at = now() + ($2 || ' milliseconds')::interval
        where id in (select id from outbox where status = 'QUEUED' and next_attempt_at <= now() order by id limit $1 for update skip locked)
        returning id, message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message, attempts`,
-      [BATCH, LEASE_MS],
+        [BATCH, LEASE_MS],
+      ),
     );
     const depth = await this.ds.query<{ n: string }[]>(
       `select count(*) as n from outbox where status = 'QUEUED'`,

@@ -18,7 +18,7 @@ import {
 } from '@corridor/contracts';
 import { officerCanSee, Principal } from '@corridor/identity';
 import { parseMrz } from '@corridor/policy';
-import { problem } from '@corridor/platform';
+import { problem, updatedRows } from '@corridor/platform';
 import { alertSummary, alertToJson } from '../alerts/alert.mapper';
 import { AuditLog } from '../audit/audit.log';
 import type { DeskItem } from '../desk/desk.events';
@@ -350,9 +350,11 @@ export class InboxService {
   /** Retention: personal data whose agreement retention has passed is deleted; the log keeps only hashes. */
   async purgeExpired(): Promise<number> {
     return this.ds.transaction(async (em) => {
-      const rows = await em.query<{ seq: string; sender: string; alert_id: string; category: string }[]>(
-        `update inbox set body = null, title = null, doc_number = null, state = 'PURGED'
-         where retain_until is not null and retain_until <= now() and body is not null returning seq, sender, alert_id, category`,
+      const rows = updatedRows<{ seq: string; sender: string; alert_id: string; category: string }>(
+        await em.query(
+          `update inbox set body = null, title = null, doc_number = null, state = 'PURGED'
+           where retain_until is not null and retain_until <= now() and body is not null returning seq, sender, alert_id, category`,
+        ),
       );
       await this.audit.append(
         em,

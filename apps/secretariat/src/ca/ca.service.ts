@@ -14,7 +14,7 @@ import {
   loadPrivateKey,
   PkiError,
 } from '@corridor/pki';
-import { problem } from '@corridor/platform';
+import { problem, updatedRows } from '@corridor/platform';
 import { KafkaGovernance } from '../governance/kafka-governance';
 import { ControlPublisher } from './control.publisher';
 
@@ -103,9 +103,11 @@ export class CaService {
 
   /** Revokes at once: a new CRL goes out on the control topic and every gateway honours it on receipt. */
   async revoke(opts: { fingerprint: string; reason: string }): Promise<{ crlNumber: string }> {
-    const res = await this.ds.query<{ serial: string }[]>(
-      'update certificates set revoked_at = now(), revocation_reason = $2 where fingerprint = $1 and revoked_at is null returning serial',
-      [opts.fingerprint, opts.reason],
+    const res = updatedRows<{ serial: string }>(
+      await this.ds.query(
+        'update certificates set revoked_at = now(), revocation_reason = $2 where fingerprint = $1 and revoked_at is null returning serial',
+        [opts.fingerprint, opts.reason],
+      ),
     );
     if (res.length === 0) {
       throw problem(404, 'CERT_NOT_FOUND', `no unrevoked certificate with fingerprint ${opts.fingerprint}`, {
@@ -118,8 +120,8 @@ export class CaService {
   }
 
   async publishCrl(): Promise<bigint> {
-    const [{ crl_number }] = await this.ds.query<{ crl_number: string }[]>(
-      'update ca_state set crl_number = crl_number + 1 returning crl_number',
+    const [{ crl_number }] = updatedRows<{ crl_number: string }>(
+      await this.ds.query('update ca_state set crl_number = crl_number + 1 returning crl_number'),
     );
     const revoked = await this.ds.query<{ serial: string; revoked_at: Date }[]>(
       'select serial, revoked_at from certificates where revoked_at is not null',

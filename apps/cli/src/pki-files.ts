@@ -1,0 +1,87 @@
+// Key material on disk, for operators: the regional CA and a gateway's key, CSR and certificate.
+// Private keys are written only as encrypted PKCS#8 with mode 600.
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  createCsr,
+  createRootCa,
+  decryptPrivateKey,
+  describeCertificate,
+  encryptPrivateKey,
+  generateKeyPairAsync,
+} from '@corridor/pki';
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+function writeSecretFile(file: string, content: string): void {
+  fs.writeFileSync(file, content, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+}
+
+/** Creates the regional root CA in `dir` (ca.pem, ca.key.pem encrypted). Refuses to overwrite an existing CA. */
+export function initCa(opts: {
+  dir: string;
+  passphrase: string;
+  commonName?: string;
+  validityDays?: number;
+}): { certPem: string; fingerprint: string } {
+  const certPath = path.join(opts.dir, 'ca.pem');
+  if (fs.existsSync(certPath)) {
+    throw new CliError(`a CA already exists in ${opts.dir}: keep it, or move it away to create a new one`, 2);
+  }
+  fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+  const ca = createRootCa({
+    commonName: opts.commonName ?? 'Corridor Regional Root CA',
+    validityDays: opts.validityDays ?? 3650,
+  });
+  writeSecretFile(
+    path.join(opts.dir, 'ca.key.pem'),
+    encryptPrivateKey({ privateKeyPem: ca.keyPem, passphrase: opts.passphrase }),
+  );
+  fs.writeFileSync(certPath, ca.certPem);
+  return { certPem: ca.certPem, fingerprint: describeCertificate(ca.certPem).fingerprint };
+}
+
+/** A gateway's key (created once, encrypted) and a CSR for it, in `dir`. */
+export async function gatewayCsr(opts: {
+  dir: string;
+  passphrase: string;
+  country: string;
+}): Promise<string> {
+  fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+  const keyPath = path.join(opts.dir, 'key.pem');
+  let privateKeyPem: string;
+  if (fs.existsSync(keyPath)) {
+    privateKeyPem = decryptPrivateKey({
+      encryptedPem: fs.readFileSync(keyPath, 'utf8'),
+      passphrase: opts.passphrase,
+    });
+  } else {
+    privateKeyPem = (await generateKeyPairAsync()).privateKeyPem;
+    writeSecretFile(keyPath, encryptPrivateKey({ privateKeyPem, passphrase: opts.passphrase }));
+  }
+  const publicKeyPem = createPublicKey(createPrivateKey(privateKeyPem))
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
+  const csrPem = createCsr({ country: opts.country, privateKeyPem, publicKeyPem });
+  fs.writeFileSync(path.join(opts.dir, 'csr.pem'), csrPem);
+  return csrPem;
+}
+
+export function installCertificate(opts: { dir: string; certPem: string; caPem: string }): void {
+  fs.writeFileSync(path.join(opts.dir, 'cert.pem'), opts.certPem);
+  fs.writeFileSync(path.join(opts.dir, 'ca.pem'), opts.caPem);
+}
+
+export function hasCertificate(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'cert.pem')) && fs.existsSync(path.join(dir, 'key.pem'));
+}

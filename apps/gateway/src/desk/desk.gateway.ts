@@ -1,0 +1,231 @@
+// socket.io namespace /desk: token checked at the handshake, live push of the officer's scope, resume
+// without gap or duplicate, and the officer's actions acknowledged with a reason when refused.
+import { Inject, Logger as NestLogger } from '@nestjs/common';
+import {
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+  MessageBody,
+  ConnectedSocket,
+} from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { hasRole, IdentityError, Principal, verifyToken } from '@corridor/identity';
+import { AUTH_SETTINGS, AuthSettings, ProblemException } from '@corridor/platform';
+import { InboxService } from '../inbox/inbox.service';
+import type { Ack, ClientToServerEvents, DeskItem, ServerToClientEvents } from './desk.events';
+import { DeskClient, DeskHub } from './desk.hub';
+
+type DeskSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  { principal: Principal; client: DeskClient }
+>;
+
+function failure(err: unknown): { ok: false; reason: string; code: string } {
+  if (err instanceof ProblemException) {
+    return { ok: false, reason: err.problem.detail ?? err.problem.title, code: err.problem.code ?? 'ERROR' };
+  }
+  if (err instanceof IdentityError) {
+    return { ok: false, reason: err.message, code: err.code };
+  }
+  return {
+    ok: false,
+    reason: 'internal error; the operator can find it in the gateway log',
+    code: 'INTERNAL',
+  };
+}
+
+function isSeq(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+@WebSocketGateway({ namespace: '/desk', cors: { origin: false }, maxHttpBufferSize: 64 * 1024 })
+export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+  @WebSocketServer() server!: Namespace<ClientToServerEvents, ServerToClientEvents>;
+  private readonly logger = new NestLogger(DeskGateway.name);
+
+  constructor(
+    private readonly hub: DeskHub,
+    private readonly inbox: InboxService,
+    @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
+  ) {}
+
+  afterInit(server: Namespace): void {
+    // Authentication at the handshake: a refused socket never connects and gets the reason in connect_error.
+    server.use((socket, next) => {
+      try {
+        const token = (socket.handshake.auth as { token?: unknown }).token;
+        const principal = verifyToken({
+          token: typeof token === 'string' ? token : undefined,
+          secret: this.auth.secret,
+          country: this.auth.country,
+          audience: this.auth.audience,
+        });
+        if (!hasRole(principal, 'officer')) {
+          throw new IdentityError('TOKEN_CLAIMS', 'the desk needs a token with the officer role');
+        }
+        if (!principal.clearance || !principal.categories?.length) {
+          throw new IdentityError(
+            'TOKEN_CLAIMS',
+            'an officer token needs a clearance and at least one category',
+          );
+        }
+        (socket.data as { principal: Principal }).principal = principal;
+        next();
+      } catch (err) {
+        const e = err instanceof IdentityError ? err : new IdentityError('TOKEN_INVALID', 'token refused');
+        const refusal = new Error(e.message) as Error & { data: { code: string } };
+        refusal.data = { code: e.code };
+        next(refusal);
+      }
+    });
+  }
+
+  handleConnection(socket: DeskSocket): void {
+    const principal = socket.data.principal;
+    const client: DeskClient = {
+      id: socket.id,
+      principal,
+      live: true,
+      pending: [],
+      sent: new Set(),
+      emit: (item: DeskItem) => socket.emit('feed', item),
+    };
+    socket.data.client = client;
+    this.hub.add(client);
+    socket.emit('hello', {
+      officer: principal.sub,
+      country: principal.country,
+      desk: principal.desk ?? null,
+      clearance: principal.clearance ?? '',
+      categories: principal.categories ?? [],
+      latestSeq: this.hub.latest,
+    });
+  }
+
+  handleDisconnect(socket: DeskSocket): void {
+    this.hub.remove(socket.id);
+  }
+
+  @SubscribeMessage('resume')
+  async resume(
+    @ConnectedSocket() socket: DeskSocket,
+    @MessageBody() req: { lastSeq?: unknown },
+  ): Promise<Ack<{ replayed: number; latestSeq: number }>> {
+    if (!isSeq(req?.lastSeq)) {
+      return { ok: false, reason: 'lastSeq must be a non-negative integer', code: 'VALIDATION_FAILED' };
+    }
+    try {
+      const replayed = await this.hub.resume(socket.data.client, req.lastSeq);
+      return { ok: true, replayed, latestSeq: this.hub.latest };
+    } catch (err) {
+      this.logger.error(`resume failed: ${(err as Error).message}`);
+      return failure(err);
+    }
+  }
+
+  private async item(socket: DeskSocket, seq: unknown): Promise<DeskItem> {
+    if (!isSeq(seq)) {
+      throw new ProblemException({
+        type: 'about:blank',
+        title: 'VALIDATION_FAILED',
+        status: 422,
+        detail: 'seq must be a non-negative integer',
+        code: 'VALIDATION_FAILED',
+        field: 'seq',
+      });
+    }
+    const found = await this.inbox.feedItem(seq);
+    if (!found || !this.inbox.canSee(socket.data.principal, found.item)) {
+      throw new ProblemException({
+        type: 'about:blank',
+        title: 'NOT_FOUND',
+        status: 404,
+        detail: `no feed item ${seq} within your scope`,
+        code: 'NOT_FOUND',
+        field: 'seq',
+      });
+    }
+    return found.item;
+  }
+
+  @SubscribeMessage('detail')
+  async detail(
+    @ConnectedSocket() socket: DeskSocket,
+    @MessageBody() req: { seq?: unknown },
+  ): Promise<Ack<{ item: DeskItem; alert: Record<string, unknown> }>> {
+    try {
+      const item = await this.item(socket, req?.seq);
+      return { ok: true, item, alert: await this.inbox.detail(socket.data.principal, item.inboxSeq) };
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  @SubscribeMessage('acknowledge')
+  async acknowledge(
+    @ConnectedSocket() socket: DeskSocket,
+    @MessageBody() req: { seq?: unknown },
+  ): Promise<Ack<{ acknowledgedAt: string }>> {
+    try {
+      const item = await this.item(socket, req?.seq);
+      return { ok: true, ...(await this.inbox.acknowledge(socket.data.principal, item.inboxSeq)) };
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  @SubscribeMessage('reply')
+  async reply(
+    @ConnectedSocket() socket: DeskSocket,
+    @MessageBody() req: { seq?: unknown; body?: unknown },
+  ): Promise<Ack<{ replyId: string }>> {
+    try {
+      if (typeof req?.body !== 'string' || req.body.trim().length === 0 || req.body.length > 5000) {
+        return { ok: false, reason: 'body must be 1-5000 characters', code: 'VALIDATION_FAILED' };
+      }
+      const item = await this.item(socket, req.seq);
+      return { ok: true, ...(await this.inbox.reply(socket.data.principal, item.inboxSeq, req.body)) };
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  @SubscribeMessage('documentCheck')
+  async documentCheck(
+    @ConnectedSocket() socket: DeskSocket,
+    @MessageBody() req: { number?: unknown; mrz?: unknown },
+  ): Promise<
+    Ack<{
+      hit: boolean;
+      matches: {
+        seq: number;
+        sender: string;
+        fraudType: string;
+        documentType: string;
+        issuingState: string;
+      }[];
+    }>
+  > {
+    try {
+      const number = typeof req?.number === 'string' && req.number.trim() ? req.number.trim() : undefined;
+      const mrz =
+        Array.isArray(req?.mrz) && req.mrz.every((l) => typeof l === 'string')
+          ? req.mrz.filter((l: string) => l.trim())
+          : undefined;
+      return {
+        ok: true,
+        ...(await this.inbox.documentCheck(socket.data.principal, {
+          number,
+          mrz: mrz?.length ? mrz : undefined,
+        })),
+      };
+    } catch (err) {
+      return failure(err);
+    }
+  }
+}

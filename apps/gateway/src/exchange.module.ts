@@ -1,0 +1,222 @@
+// Wires the exchange: trust store, exchange log, outbox relay, inbound consumer, desk hub, and their lifecycle.
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Module,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { KafkaClient } from '@corridor/platform';
+import { AlertsController } from './alerts/alerts.controller';
+import { AlertsService } from './alerts/alerts.service';
+import { GatewayAgreementsController } from './agreements/agreements.controller';
+import { AuditController } from './audit/audit.controller';
+import { AuditLog } from './audit/audit.log';
+import { GATEWAY_CONFIG, GatewayConfig } from './config/config';
+import { ROOT_LOGGER } from './core.module';
+import { DeskGateway } from './desk/desk.gateway';
+import { DeskHub } from './desk/desk.hub';
+import { InboundExchange } from './exchange/inbound';
+import { OutboxRelay } from './exchange/outbox';
+import { GatewayMetrics } from './health/metrics';
+import { DocumentCheckController, InboxController } from './inbox/inbox.controller';
+import { InboxService } from './inbox/inbox.service';
+import { ControlConsumer } from './trust/control.consumer';
+import { loadOwnIdentity, TrustStore } from './trust/trust.store';
+
+export function consumerGroups(config: GatewayConfig): { exchange: string; control: string } {
+  const base = `${config.kafka.topicPrefix}.gw-${config.country.toLowerCase()}`;
+  return { exchange: `${base}.exchange`, control: `${base}.control.${config.instance}` };
+}
+
+const child = (logger: Logger, context: string): Logger => logger.child({ context });
+
+@Injectable()
+export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly trust: TrustStore,
+    private readonly audit: AuditLog,
+    private readonly control: ControlConsumer,
+    private readonly relay: OutboxRelay,
+    private readonly inbound: InboundExchange,
+    private readonly hub: DeskHub,
+    private readonly inbox: InboxService,
+    private readonly kafka: KafkaClient,
+    private readonly metrics: GatewayMetrics,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.trust.load();
+    const check = await this.audit.verifyAgainstStoredHeads();
+    if (!check.ok) {
+      // Tampering with the log is an alarm for the secretariat; the gateway keeps exchanging so nothing is lost.
+      this.logger.error(
+        { alarm: 'EXCHANGE_LOG_TAMPERED', detail: check.detail },
+        'exchange log does not match its signed heads',
+      );
+    }
+    await this.control.start();
+    this.trust.on('agreements', () => this.inbound.refresh());
+    this.relay.start();
+    await this.inbound.start();
+    await this.hub.start();
+    const every = (ms: number, fn: () => Promise<unknown>, what: string): void => {
+      this.timers.push(
+        setInterval(() => {
+          fn().catch((err: unknown) =>
+            this.logger.warn({ err: (err as Error).message }, `${what} failed; will retry`),
+          );
+        }, ms),
+      );
+    };
+    every(this.config.audit.treeHeadIntervalMs, () => this.audit.publishHead(), 'tree head');
+    every(60_000, () => this.inbox.purgeExpired(), 'retention purge');
+    every(
+      15_000,
+      async () => {
+        const topics = this.inbound.subscribedTopics;
+        if (topics.length) {
+          this.metrics.consumerLag.set(await this.kafka.lag(consumerGroups(this.config).exchange, topics));
+        }
+      },
+      'lag metric',
+    );
+    this.logger.info({ partners: this.trust.partners(), logSize: this.audit.size }, 'exchange running');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.timers.forEach(clearInterval);
+    await this.inbound.stop();
+    await this.control.stop();
+    await this.relay.stop();
+    await this.hub.stop();
+  }
+}
+
+@Module({
+  controllers: [
+    AlertsController,
+    InboxController,
+    DocumentCheckController,
+    GatewayAgreementsController,
+    AuditController,
+  ],
+  providers: [
+    {
+      provide: TrustStore,
+      inject: [GATEWAY_CONFIG, DataSource, ROOT_LOGGER],
+      useFactory: (c: GatewayConfig, ds: DataSource, l: Logger) =>
+        new TrustStore(
+          loadOwnIdentity({ dir: c.trust.dir, passphrase: c.trust.keyPassphrase, country: c.country }),
+          ds,
+          c.kafka.topicPrefix,
+          child(l, 'TrustStore'),
+        ),
+    },
+    {
+      provide: AuditLog,
+      inject: [GATEWAY_CONFIG, DataSource, TrustStore, KafkaClient, ROOT_LOGGER],
+      useFactory: (c: GatewayConfig, ds: DataSource, t: TrustStore, k: KafkaClient, l: Logger) =>
+        new AuditLog(ds, t, k, `${c.kafka.topicPrefix}.audit.heads`, child(l, 'AuditLog')),
+    },
+    {
+      provide: OutboxRelay,
+      inject: [GATEWAY_CONFIG, DataSource, KafkaClient, TrustStore, AuditLog, GatewayMetrics, ROOT_LOGGER],
+      useFactory: (
+        c: GatewayConfig,
+        ds: DataSource,
+        k: KafkaClient,
+        t: TrustStore,
+        a: AuditLog,
+        m: GatewayMetrics,
+        l: Logger,
+      ) =>
+        new OutboxRelay(
+          ds,
+          k,
+          t,
+          a,
+          m,
+          { pollMs: c.exchange.outboxPollMs, maxAttempts: c.exchange.outboxMaxAttempts },
+          child(l, 'OutboxRelay'),
+        ),
+    },
+    {
+      provide: InboundExchange,
+      inject: [
+        GATEWAY_CONFIG,
+        DataSource,
+        KafkaClient,
+        TrustStore,
+        AuditLog,
+        OutboxRelay,
+        GatewayMetrics,
+        ROOT_LOGGER,
+      ],
+      useFactory: (
+        c: GatewayConfig,
+        ds: DataSource,
+        k: KafkaClient,
+        t: TrustStore,
+        a: AuditLog,
+        r: OutboxRelay,
+        m: GatewayMetrics,
+        l: Logger,
+      ) =>
+        new InboundExchange(
+          ds,
+          k,
+          t,
+          a,
+          r,
+          m,
+          { groupId: consumerGroups(c).exchange, maxAgeMs: c.exchange.replayWindowMs },
+          child(l, 'InboundExchange'),
+        ),
+    },
+    {
+      provide: ControlConsumer,
+      inject: [GATEWAY_CONFIG, KafkaClient, TrustStore, ROOT_LOGGER],
+      useFactory: (c: GatewayConfig, k: KafkaClient, t: TrustStore, l: Logger) =>
+        new ControlConsumer(
+          k,
+          t,
+          { topic: `${c.kafka.topicPrefix}.control`, groupId: consumerGroups(c).control },
+          child(l, 'ControlConsumer'),
+        ),
+    },
+    {
+      provide: AlertsService,
+      inject: [DataSource, TrustStore, AuditLog, OutboxRelay, GatewayMetrics, ROOT_LOGGER],
+      useFactory: (
+        ds: DataSource,
+        t: TrustStore,
+        a: AuditLog,
+        r: OutboxRelay,
+        m: GatewayMetrics,
+        l: Logger,
+      ) => new AlertsService(ds, t, a, r, m, child(l, 'AlertsService')),
+    },
+    {
+      provide: InboxService,
+      inject: [GATEWAY_CONFIG, DataSource, AuditLog, OutboxRelay, ROOT_LOGGER],
+      useFactory: (c: GatewayConfig, ds: DataSource, a: AuditLog, r: OutboxRelay, l: Logger) =>
+        new InboxService(ds, a, r, c.country, child(l, 'InboxService')),
+    },
+    {
+      provide: DeskHub,
+      inject: [GATEWAY_CONFIG, InboxService, GatewayMetrics, ROOT_LOGGER],
+      useFactory: (c: GatewayConfig, i: InboxService, m: GatewayMetrics, l: Logger) =>
+        new DeskHub(i, c.database.url, m, child(l, 'DeskHub')),
+    },
+    DeskGateway,
+    ExchangeLifecycle,
+  ],
+})
+export class ExchangeModule {}
