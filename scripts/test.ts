@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     }
   }
   const unit = jest('unit', only);
+  process.env.CORRIDOR_SKIP_BUILD = only.length === 0 && !failures.includes('build') ? '1' : '';
   const e2e = jest('e2e', ['--runInBand', ...only]);
   const passed = (unit.summary?.numPassedTests ?? 0) + (e2e.summary?.numPassedTests ?? 0);
   let failed = (unit.summary?.numFailedTests ?? 0) + (e2e.summary?.numFailedTests ?? 0);

@@ -211,7 +211,15 @@ export async function startBroker(opts: StartOptions): Promise<BrokerInfo> {
     ].flatMap((u) => ['--add-scram', `SCRAM-SHA-512=[name=${u.username},password=${u.password}]`]);
     const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
     const r = java(
-      ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted', ...scram],
+      [
+        'kafka.tools.StorageTool',
+        'format',
+        `--cluster-id=${clusterId}`,
+        '-c',
+        props,
+        '--ignore-formatted',
+        ...scram,
+      ],
       {
         cwd: opts.dir,
       },

@@ -1,4 +1,5 @@
 // Starts the run's OWN Kafka broker on free ports (unless KAFKA_BROKERS is given) and checks PostgreSQL.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +34,14 @@ async function reapStaleRuns(): Promise<void> {
 
 export default async function globalSetup(): Promise<void> {
   await reapStaleRuns();
+  // e2e tests run the apps as real processes from dist/: build it (a few seconds) unless the caller just did.
+  if (!process.env.CORRIDOR_SKIP_BUILD) {
+    process.stdout.write('\n[harness] building dist/ …');
+    const r = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+    if (r.status !== 0) {
+      throw new Error('build failed: fix the compile errors above, then rerun the tests');
+    }
+  }
   await requirePostgres(ADMIN_DATABASE_URL);
   const runId = `t${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'corridor-test-'));

@@ -74,6 +74,9 @@
     socket: null,
     /** @type {DeskHello|null} */
     hello: null,
+    /** @type {string|null} the officer whose rows are in memory */
+    feedOwner: null,
+    resumeFrom: 0,
     helloOnThisConnection: false,
     /** @type {number|undefined} */
     helloTimer: undefined,
@@ -424,6 +427,7 @@
       }
       setConnection('connected');
       showBanner(null);
+      state.resumeFrom = state.lastSeq;
       state.helloOnThisConnection = false;
       window.clearTimeout(state.helloTimer);
       // The server greets every connection; if it does not, resume anyway so the feed still fills.
@@ -552,6 +556,7 @@
     storage.remove(STORAGE_KEYS.feed);
     resetFeed();
     state.hello = null;
+    state.feedOwner = null;
     state.notifyAbove = Number.POSITIVE_INFINITY;
     el.officer.textContent = 'Not signed in';
     setConnection('disconnected');
@@ -571,19 +576,19 @@
     }
     state.helloOnThisConnection = true;
     window.clearTimeout(state.helloTimer);
-    const previousOfficer = state.hello ? state.hello.officer : null;
     state.hello = hello;
     renderOfficer(hello);
 
-    if (previousOfficer !== null && previousOfficer !== hello.officer) {
+    // Rows kept in memory or restored from this tab's storage belong to one officer only.
+    if (state.feedOwner !== null && state.feedOwner !== hello.officer) {
       resetFeed();
+      state.resumeFrom = 0;
     }
-    if (state.rows.size === 0 && state.lastSeq === 0) {
-      restoreFeedCache(hello.officer);
-    }
+    state.feedOwner = hello.officer;
     // The gateway's feed is behind what we saw: it was reset, so start over rather than miss items.
-    if (typeof hello.latestSeq === 'number' && state.lastSeq > hello.latestSeq) {
+    if (typeof hello.latestSeq === 'number' && state.resumeFrom > hello.latestSeq) {
       resetFeed();
+      state.resumeFrom = 0;
     }
     if (state.notifyAbove === Number.POSITIVE_INFINITY) {
       state.notifyAbove = typeof hello.latestSeq === 'number' ? hello.latestSeq : state.lastSeq;
@@ -597,8 +602,10 @@
     resume();
   }
 
+  // Resumes from the last seq seen when this connection opened: a live item pushed before the
+  // replay must not move the resume point past the items missed while disconnected.
   function resume() {
-    const lastSeq = state.lastSeq;
+    const lastSeq = state.resumeFrom;
     request('resume', { lastSeq: lastSeq }, function (error) {
       if (error) {
         showBanner('Could not resume the feed after seq ' + lastSeq + ': ' + error);
@@ -615,7 +622,7 @@
       ['Officer', hello.officer],
       ['Country', hello.country],
       ['Desk', hello.desk || '—'],
-      ['Clearance', hello.clearance ? tlpLabel(hello.clearance) : '—'],
+      ['Clearance', hello.clearance || '—'],
       [
         'Categories',
         Array.isArray(hello.categories) && hello.categories.length ? hello.categories.join(', ') : 'none',
@@ -629,7 +636,7 @@
     parts.forEach(function (part, index) {
       const line = lines[index < 4 ? 0 : 1];
       if (line.childNodes.length) {
-        line.appendChild(h('span', { className: 'sep', text: '·', attrs: { 'aria-hidden': 'true' } }));
+        line.appendChild(h('span', { className: 'sep', text: ' · ', attrs: { 'aria-hidden': 'true' } }));
       }
       line.appendChild(h('span', { text: part[0] + ': ' }));
       line.appendChild(h('strong', { text: part[1], attrs: { 'data-field': part[0].toLowerCase() } }));
@@ -660,15 +667,14 @@
     updateFeedCount();
   }
 
-  /** @param {string} officer */
-  function restoreFeedCache(officer) {
+  function restoreFeedCache() {
     const raw = storage.get(STORAGE_KEYS.feed);
     if (!raw) {
       return;
     }
     try {
       const cache = JSON.parse(raw);
-      if (!cache || cache.officer !== officer || !Array.isArray(cache.items)) {
+      if (!cache || typeof cache.officer !== 'string' || !Array.isArray(cache.items)) {
         storage.remove(STORAGE_KEYS.feed);
         storage.remove(STORAGE_KEYS.lastSeq);
         return;
@@ -680,6 +686,7 @@
         }
       }
       state.lastSeq = Number(cache.lastSeq) || 0;
+      state.feedOwner = cache.officer;
       if (Array.isArray(cache.sentReplies)) {
         for (const [alertId, list] of cache.sentReplies) {
           if (typeof alertId === 'string' && Array.isArray(list)) {
@@ -709,7 +716,7 @@
     }
     storage.set(STORAGE_KEYS.lastSeq, String(state.lastSeq));
     const cache = {
-      officer: state.hello.officer,
+      officer: state.feedOwner || state.hello.officer,
       lastSeq: state.lastSeq,
       items: Array.from(state.rows.values()),
       sentReplies: Array.from(state.sentReplies.entries()),
@@ -1314,9 +1321,6 @@
           : null,
         item.event === 'UPDATED' && !gone
           ? h('span', { className: 'flag flag-updated', text: 'updated by originator' })
-          : null,
-        gone && item.state !== 'PURGED'
-          ? h('span', { className: 'flag flag-withdrawn', text: 'withdrawn by originator' })
           : null,
       ]),
       h('h2', {
@@ -1967,7 +1971,7 @@
           id: replyId,
           'data-testid': 'reply-input',
           rows: '2',
-          maxlength: '4000',
+          maxlength: '5000',
           spellcheck: 'true',
         },
       })
@@ -2305,6 +2309,7 @@
     }
     const token = storage.get(STORAGE_KEYS.token);
     if (token) {
+      restoreFeedCache();
       signIn(token);
     } else {
       showSignInView();

@@ -19,10 +19,14 @@ export async function createGateway(
     logger: nestLogger(logger),
     bodyParser: false,
   });
-  app.useBodyParser('json', {
+  const json = express.json({
     limit: config.http.maxBodyBytes,
     type: ['application/json', 'application/*+json'],
   });
+  // Parse errors are answered here, so they never reach Nest's generic 400 mapping.
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
+    json(req, res, (err?: unknown) => (err ? bodyErrors(err, req, res, next) : next())),
+  );
   app.useGlobalPipes(corridorValidationPipe());
   app.enableShutdownHooks();
   serveDesk(app);
@@ -38,6 +42,44 @@ export async function createGateway(
     jsonDocumentUrl: 'docs/openapi.json',
   });
   return app;
+}
+
+/** Body-parser failures become problem+json here, before Nest sees the request. */
+function bodyErrors(
+  err: unknown,
+  _req: express.Request,
+  res: express.Response,
+  next: express.NextFunction,
+): void {
+  const type = (err as { type?: string } | undefined)?.type;
+  const send = (status: number, code: string, detail: string): void => {
+    res
+      .status(status)
+      .type('application/problem+json')
+      .send(
+        JSON.stringify({
+          type: `https://corridor.example/problems/${code.toLowerCase().replace(/_/g, '-')}`,
+          title: code,
+          status,
+          code,
+          detail,
+          field: 'body',
+        }),
+      );
+  };
+  if (type === 'entity.parse.failed') {
+    send(400, 'MALFORMED_JSON', 'request body is not valid JSON: check quotes, commas and brackets');
+  } else if (type === 'entity.too.large') {
+    send(
+      413,
+      'PAYLOAD_TOO_LARGE',
+      'request body is larger than the limit (MAX_BODY_BYTES): shorten it or split it',
+    );
+  } else if (type) {
+    send(400, 'BAD_REQUEST', 'request body could not be read');
+  } else {
+    next(err);
+  }
 }
 
 const DESK_CSP = [

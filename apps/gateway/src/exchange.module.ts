@@ -62,9 +62,14 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       );
     }
     await this.control.start();
-    this.trust.on('agreements', () => this.inbound.refresh());
-    this.relay.start();
-    await this.inbound.start();
+    // An instance may run only some workers (e.g. API-only nodes); the database coordinates the rest.
+    if (this.config.exchange.relay) {
+      this.relay.start();
+    }
+    if (this.config.exchange.consumer) {
+      await this.inbound.start();
+      this.trust.on('agreements', () => this.inbound.refresh());
+    }
     await this.hub.start();
     const every = (ms: number, fn: () => Promise<unknown>, what: string): void => {
       this.timers.push(

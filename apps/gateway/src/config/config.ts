@@ -67,6 +67,13 @@ const schema = z.object({
     .min(1024)
     .default(256 * 1024),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  GATEWAY_WORKERS: z
+    .string()
+    .regex(
+      /^(relay|consumer)?(,(relay|consumer))*$/,
+      'a comma list of relay and consumer, or empty for an API-only instance',
+    )
+    .default('relay,consumer'),
 });
 
 export type GatewayEnv = z.infer<typeof schema>;
@@ -85,6 +92,8 @@ export interface GatewayConfig {
     outboxPollMs: number;
     receiptTimeoutMs: number;
     replayWindowMs: number;
+    relay: boolean;
+    consumer: boolean;
   };
   audit: { treeHeadIntervalMs: number };
 }
@@ -133,6 +142,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       outboxPollMs: e.OUTBOX_POLL_MS,
       receiptTimeoutMs: e.RECEIPT_TIMEOUT_MS,
       replayWindowMs: e.REPLAY_WINDOW_MS,
+      relay: e.GATEWAY_WORKERS.split(',').includes('relay'),
+      consumer: e.GATEWAY_WORKERS.split(',').includes('consumer'),
     },
     audit: { treeHeadIntervalMs: e.TREE_HEAD_INTERVAL_MS },
   };

@@ -53,7 +53,10 @@ export interface ClientToServerEvents {
     ack: (res: Ack<{ item: DeskItem; alert: Record<string, unknown> }>) => void,
   ) => void;
   /** Records the acknowledgement and sends it, signed, to the originating country. */
-  acknowledge: (req: { seq: number }, ack: (res: Ack<{ acknowledgedAt: string }>) => void) => void;
+  acknowledge: (
+    req: { seq: number },
+    ack: (res: Ack<{ acknowledgedAt: string; acknowledgedBy: string }>) => void,
+  ) => void;
   /** Threaded request for information back to the originator. */
   reply: (req: { seq: number; body: string }, ack: (res: Ack<{ replyId: string }>) => void) => void;
   /** Hit/no-hit of a document number or an MRZ against received DOCUMENT alerts. */

@@ -170,7 +170,7 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   async acknowledge(
     @ConnectedSocket() socket: DeskSocket,
     @MessageBody() req: { seq?: unknown },
-  ): Promise<Ack<{ acknowledgedAt: string }>> {
+  ): Promise<Ack<{ acknowledgedAt: string; acknowledgedBy: string }>> {
     try {
       const item = await this.item(socket, req?.seq);
       return { ok: true, ...(await this.inbox.acknowledge(socket.data.principal, item.inboxSeq)) };

@@ -74,7 +74,8 @@ const BATCH = 64;
 export class OutboxRelay {
   private timer?: NodeJS.Timeout;
   private running = false;
-  private stopped = false;
+  /** not started = stopped: an API-only instance never relays, wake() included */
+  private stopped = true;
   private again = false;
   private inFlight?: Promise<void>;
 

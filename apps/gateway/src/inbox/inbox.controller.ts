@@ -38,6 +38,7 @@ export class DocumentCheckDto {
 
 export class AckResult {
   @ApiProperty() acknowledgedAt!: string;
+  @ApiProperty() acknowledgedBy!: string;
 }
 
 @ApiTags('inbox')

@@ -214,13 +214,16 @@ export class InboxService {
     return { ...alertToJson(alert), redactedFields: r.redacted_fields, state: r.state };
   }
 
-  async acknowledge(p: Principal, inboxSeq: number): Promise<{ acknowledgedAt: string }> {
+  async acknowledge(
+    p: Principal,
+    inboxSeq: number,
+  ): Promise<{ acknowledgedAt: string; acknowledgedBy: string }> {
     const r = await this.row(p, inboxSeq);
     if (r.kind !== 'ALERT') {
       throw problem(422, 'NOT_AN_ALERT', 'only alerts are acknowledged', { field: 'seq' });
     }
     if (r.acknowledged_at) {
-      return { acknowledgedAt: r.acknowledged_at.toISOString() };
+      return { acknowledgedAt: r.acknowledged_at.toISOString(), acknowledgedBy: r.acknowledged_by ?? '' };
     }
     const now = new Date();
     await this.ds.transaction(async (em) => {
@@ -260,7 +263,7 @@ export class InboxService {
       ]);
     });
     this.relay.wake();
-    return { acknowledgedAt: now.toISOString() };
+    return { acknowledgedAt: now.toISOString(), acknowledgedBy: p.sub };
   }
 
   async reply(p: Principal, inboxSeq: number, body: string): Promise<{ replyId: string }> {

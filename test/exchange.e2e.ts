@@ -1,0 +1,365 @@
+// The exchange with real processes: two gateways and the secretariat, the run's Kafka broker (SASL/SCRAM,
+// ACLs) and PostgreSQL. An agency publishes at LY; IT receives, signs a receipt; nothing lost, nothing extra.
+import { Client } from 'pg';
+import { AlertSchema, fromBinary } from '@corridor/contracts';
+import { gatewayAudience, issueToken } from '@corridor/identity';
+import { Network } from '../scripts/lib/network';
+import { kafkaAs } from './harness/broker';
+import { eventually, startTestNetwork } from './harness/network';
+import { bulletinAlert, documentAlert, routeAlert, suspectAlert } from './factories/alerts';
+
+const ALL = ['ROUTE', 'DOCUMENT', 'SUSPECT', 'FINANCIAL_FLOW', 'PROTECTION_REFERRAL', 'BULLETIN'];
+
+async function sql<T>(url: string, text: string, args: unknown[] = []): Promise<T[]> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text, args)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
+interface Res {
+  status: number;
+  body: Record<string, unknown>;
+  type: string | null;
+}
+
+async function http(
+  url: string,
+  method: string,
+  token: string | undefined,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Res> {
+  const res = await fetch(url, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    type: res.headers.get('content-type'),
+  };
+}
+
+describe('exchange between two gateways (real processes)', () => {
+  let net: Network;
+  let publisher: string;
+  let itOfficer: string;
+  const ly = () => net.gateways.LY;
+  const itGw = () => net.gateways.IT;
+
+  beforeAll(async () => {
+    net = await startTestNetwork({
+      label: 'exchange',
+      countries: ['LY', 'IT', 'NE'],
+      agreements: [
+        {
+          parties: ['LY', 'IT'],
+          purpose: 'test',
+          directions: [
+            {
+              from: 'LY',
+              to: 'IT',
+              categories: ALL,
+              maxClassification: 'AMBER',
+              excludedFields: ['suspect.phones'],
+              retentionDays: 30,
+            },
+            {
+              from: 'IT',
+              to: 'LY',
+              categories: ALL,
+              maxClassification: 'AMBER',
+              excludedFields: ['suspect.phones'],
+              retentionDays: 30,
+            },
+          ],
+        },
+        {
+          parties: ['LY', 'NE'],
+          purpose: 'test',
+          directions: [
+            { from: 'LY', to: 'NE', categories: ['ROUTE', 'BULLETIN'], maxClassification: 'GREEN' },
+            { from: 'NE', to: 'LY', categories: ['ROUTE', 'BULLETIN'], maxClassification: 'GREEN' },
+          ],
+        },
+      ],
+    });
+    publisher = ly().token({ roles: ['publisher'], agency: 'LY-COASTGUARD' });
+    itOfficer = itGw().token({ sub: 'officer.it', roles: ['officer'], clearance: 'AMBER', categories: ALL });
+  }, 180_000);
+
+  afterAll(async () => {
+    await net?.stop();
+  });
+
+  const publish = (body: unknown, headers: Record<string, string> = {}) =>
+    http(`${ly().url}/v1/alerts`, 'POST', publisher, body, headers);
+  const inboxRows = (alertId: string) =>
+    sql<{ seq: string; body: Buffer | null; state: string; redacted_fields: string[] }>(
+      itGw().databaseUrl,
+      'select * from inbox where alert_id = $1',
+      [alertId],
+    );
+
+  it('delivers an alert once, with the excluded field removed before it left LY, and LY gets a receipt', async () => {
+    const res = await publish(suspectAlert({ recipients: ['IT'] }));
+    expect(res.status).toBe(202);
+    const id = res.body.id as string;
+    expect(res.body.recipients).toEqual([
+      { country: 'IT', status: 'QUEUED', redactedFields: ['suspect.phones'] },
+    ]);
+    const rows = await eventually('the alert in IT inbox', async () =>
+      (await inboxRows(id)).length ? inboxRows(id) : undefined,
+    );
+    expect(rows).toHaveLength(1);
+    const stored = fromBinary(AlertSchema, rows[0].body!);
+    expect(stored.payload.case).toBe('suspect');
+    expect(stored.payload.case === 'suspect' && stored.payload.value.phones).toEqual([]);
+    expect(stored.payload.case === 'suspect' && stored.payload.value.aliases).toEqual(['The Captain']);
+    expect(rows[0].redacted_fields).toEqual(['suspect.phones']);
+    const delivered = await eventually('DELIVERED at LY', async () => {
+      const d = await http(`${ly().url}/v1/alerts/${id}`, 'GET', publisher);
+      const del = (d.body.deliveries as { status: string }[])[0];
+      return del.status === 'DELIVERED' ? del : undefined;
+    });
+    expect(delivered).toMatchObject({ recipient: 'IT', status: 'DELIVERED' });
+    // The officer at IT sees it through the API, with the redaction named.
+    const inbox = await http(`${itGw().url}/v1/inbox?category=SUSPECT`, 'GET', itOfficer);
+    expect((inbox.body.items as { alertId: string }[]).map((i) => i.alertId)).toContain(id);
+  });
+
+  it('refuses a category the agreement does not grant with 403 problem+json naming the rule, and sends nothing', async () => {
+    const res = await publish(suspectAlert({ recipients: ['NE'] }));
+    expect(res.status).toBe(403);
+    expect(res.type).toContain('application/problem+json');
+    expect(res.body.code).toBe('CATEGORY_NOT_GRANTED');
+    expect(String(res.body.rule)).toMatch(/SUSPECT/);
+    const rows = await sql(
+      ly().databaseUrl,
+      "select * from outbox where recipient = 'NE' and status <> 'REFUSED'",
+    );
+    expect(rows).toHaveLength(0);
+    const refusals = await sql<{ event: string }>(
+      ly().databaseUrl,
+      "select event from audit_leaves where event = 'REFUSED'",
+    );
+    expect(refusals.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a classification above the grant (AMBER to NE, which is granted up to GREEN)', async () => {
+    const res = await publish(routeAlert({ recipients: ['NE'], classification: 'AMBER' }));
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('CLASSIFICATION_ABOVE_GRANT');
+  });
+
+  it('sends to every partner whose agreement allows it when recipients are omitted, refusing the others by name', async () => {
+    const res = await publish(routeAlert({ classification: 'GREEN' }));
+    expect(res.status).toBe(202);
+    const r = res.body.recipients as { country: string; status: string }[];
+    expect(r.map((x) => `${x.country}:${x.status}`).sort()).toEqual(['IT:QUEUED', 'NE:QUEUED']);
+    const partial = await publish(suspectAlert());
+    expect(partial.status).toBe(202);
+    expect(
+      (partial.body.recipients as { country: string; status: string; reason?: string }[]).find(
+        (x) => x.country === 'NE',
+      ),
+    ).toMatchObject({
+      status: 'REFUSED',
+      reason: 'CATEGORY_NOT_GRANTED',
+    });
+  });
+
+  it.each([
+    ['malformed JSON', '{"category": ', 400, 'MALFORMED_JSON', 'body'],
+    ['unknown category', { ...routeAlert(), category: 'WEATHER' }, 422, 'VALIDATION_FAILED', 'category'],
+    ['missing title', { ...routeAlert(), title: undefined }, 422, 'VALIDATION_FAILED', 'title'],
+    ['missing payload', { ...routeAlert(), route: undefined }, 422, 'PAYLOAD_MISSING', 'route'],
+    [
+      'payload of another category',
+      { ...routeAlert(), bulletin: bulletinAlert().bulletin },
+      422,
+      'PAYLOAD_MISMATCH',
+      'bulletin',
+    ],
+    [
+      'bad nested field',
+      routeAlert({ route: { ...(routeAlert().route as object), originCountry: 'Niger' } }),
+      422,
+      'VALIDATION_FAILED',
+      'route.originCountry',
+    ],
+    [
+      'invalid MRZ check digit',
+      documentAlert({
+        document: {
+          ...(documentAlert().document as object),
+          mrz: [
+            'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<',
+            'L898902C37UTO7408122F1204159ZE184226B<<<<<10',
+          ],
+        },
+      }),
+      422,
+      'MRZ_CHECK_DIGIT',
+      'document.mrz',
+    ],
+    ['unknown recipient', routeAlert({ recipients: ['FR'] }), 422, 'UNKNOWN_RECIPIENT', 'recipients[0]'],
+    ['unknown field', { ...routeAlert(), secret: 1 }, 422, 'VALIDATION_FAILED', 'secret'],
+  ])(
+    'rejects %s with a problem naming the field, storing nothing',
+    async (_name, body, status, code, field) => {
+      const before = await sql<{ n: string }>(ly().databaseUrl, 'select count(*) as n from alerts');
+      const res = await publish(body);
+      expect(res.status).toBe(status);
+      expect(res.type).toContain('application/problem+json');
+      expect(res.body.code).toBe(code);
+      expect(res.body.field).toBe(field);
+      const after = await sql<{ n: string }>(ly().databaseUrl, 'select count(*) as n from alerts');
+      expect(after[0].n).toBe(before[0].n);
+    },
+  );
+
+  it('rejects an oversized body with 413', async () => {
+    const res = await publish(
+      bulletinAlert({ bulletin: { title: 't', summary: 's', body: 'x'.repeat(300 * 1024) } }),
+    );
+    expect(res.status).toBe(413);
+    expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('needs authentication (401) and the right role (403)', async () => {
+    expect((await http(`${ly().url}/v1/alerts`, 'POST', undefined, routeAlert())).status).toBe(401);
+    expect((await http(`${ly().url}/v1/alerts`, 'POST', 'not-a-token', routeAlert())).status).toBe(401);
+    const officer = ly().token({ roles: ['officer'], clearance: 'AMBER', categories: ALL });
+    const res = await http(`${ly().url}/v1/alerts`, 'POST', officer, routeAlert());
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('FORBIDDEN_ROLE');
+    // Another gateway's token does not verify here (each gateway has its own secret)...
+    const otherGateway = itGw().token({ roles: ['publisher'] });
+    expect((await http(`${ly().url}/v1/alerts`, 'POST', otherGateway, routeAlert())).body.code).toBe(
+      'TOKEN_INVALID',
+    );
+    // ...and a token made with LY's secret for another audience is refused by name.
+    const misaddressed = issueToken({
+      principal: { sub: 'x', country: 'IT', roles: ['publisher'] },
+      secret: ly().tokenSecret,
+      ttlSeconds: 60,
+      audience: gatewayAudience('IT'),
+    });
+    expect((await http(`${ly().url}/v1/alerts`, 'POST', misaddressed, routeAlert())).body.code).toBe(
+      'TOKEN_WRONG_COUNTRY',
+    );
+  });
+
+  it('answers a repeated Idempotency-Key with the first result and refuses it for another body', async () => {
+    const key = `k-${Date.now()}`;
+    const a = await publish(bulletinAlert({ recipients: ['IT'] }), { 'Idempotency-Key': key });
+    const b = await publish(bulletinAlert({ recipients: ['IT'] }), { 'Idempotency-Key': key });
+    expect(a.status).toBe(202);
+    expect(b.body.id).toBe(a.body.id);
+    const c = await publish(bulletinAlert({ recipients: ['IT'], title: 'other' }), {
+      'Idempotency-Key': key,
+    });
+    expect(c.status).toBe(422);
+    expect(c.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    const rows = await sql(ly().databaseUrl, 'select id from alerts where idempotency_key = $1', [key]);
+    expect(rows).toHaveLength(1);
+  });
+
+  it('carries the acknowledgement back: LY sees who acknowledged and when', async () => {
+    const res = await publish(routeAlert({ recipients: ['IT'] }));
+    const id = res.body.id as string;
+    const seq = await eventually('inbox row at IT', async () => (await inboxRows(id))[0]?.seq);
+    const ack = await http(`${itGw().url}/v1/inbox/${seq}/acknowledge`, 'POST', itOfficer);
+    expect(ack.status).toBe(200);
+    const d = await eventually('acknowledgement at LY', async () => {
+      const r = await http(`${ly().url}/v1/alerts/${id}`, 'GET', publisher);
+      const del = (r.body.deliveries as { acknowledgedBy: string | null }[])[0];
+      return del.acknowledgedBy ? del : undefined;
+    });
+    expect(d.acknowledgedBy).toBe('IT/officer.it');
+  });
+
+  it('propagates a withdrawal: the content is removed from the partner database', async () => {
+    const res = await publish(routeAlert({ recipients: ['IT'] }));
+    const id = res.body.id as string;
+    await eventually('inbox row at IT', async () => (await inboxRows(id))[0]?.seq);
+    expect(
+      (await http(`${ly().url}/v1/alerts/${id}/withdraw`, 'POST', publisher, { reason: 'wrong information' }))
+        .status,
+    ).toBe(202);
+    const row = await eventually('withdrawn at IT', async () => {
+      const r = (await inboxRows(id))[0];
+      return r.state === 'WITHDRAWN' ? r : undefined;
+    });
+    expect(row.body).toBeNull();
+  });
+
+  it('quarantines a forged envelope and logs it, never silently dropping it', async () => {
+    const topic = `${net.opts.topicPrefix}.x.LY.IT`;
+    const producer = kafkaAs('gw-ly').producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ key: 'x', value: Buffer.from('not an envelope at all') }] });
+    await producer.disconnect();
+    const q = await eventually('quarantine row at IT', async () => {
+      const rows = await sql<{ reason_code: string }>(
+        itGw().databaseUrl,
+        'select reason_code from quarantine',
+      );
+      return rows.length ? rows : undefined;
+    });
+    expect(q[0].reason_code).toBe('MALFORMED');
+    const leaves = await sql(itGw().databaseUrl, "select idx from audit_leaves where event = 'REJECTED'");
+    expect(leaves.length).toBeGreaterThan(0);
+  });
+
+  it('is refused BY THE BROKER outside an agreement, even when the application check is bypassed', async () => {
+    const producer = kafkaAs('gw-ne').producer({ retry: { retries: 0 } });
+    await producer.connect();
+    // NE has no agreement with IT: no topic, no ACL. NE also cannot write LY's outgoing topic.
+    await expect(
+      producer.send({ topic: `${net.opts.topicPrefix}.x.NE.IT`, messages: [{ value: 'x' }] }),
+    ).rejects.toThrow(/authoriz|not exist|unknown/i);
+    await expect(
+      producer.send({ topic: `${net.opts.topicPrefix}.x.LY.IT`, messages: [{ value: 'x' }] }),
+    ).rejects.toThrow(/authoriz/i);
+    await producer.disconnect();
+    const consumer = kafkaAs('gw-ne').consumer({ groupId: `${net.opts.topicPrefix}.gw-ne.snoop` });
+    await consumer.connect();
+    await expect(
+      consumer.subscribe({ topics: [`${net.opts.topicPrefix}.x.LY.IT`], fromBeginning: true }),
+    ).rejects.toThrow(/authoriz/i);
+    await consumer.disconnect().catch(() => undefined);
+  });
+
+  it('stops the flow within seconds when the agreement is terminated (application and broker)', async () => {
+    const agreements = await net.secretariatCall<{ id: string; parties: string[]; state: string }[]>(
+      'GET',
+      '/v1/agreements',
+    );
+    const lyNe = agreements.find((a) => a.parties.join() === 'LY,NE' && a.state === 'ACTIVE')!;
+    const started = Date.now();
+    await net.secretariatCall('POST', `/v1/agreements/${lyNe.id}/terminate`, { reason: 'test' });
+    const producer = kafkaAs('gw-ly').producer({ retry: { retries: 0 } });
+    await producer.connect();
+    await expect(
+      producer.send({ topic: `${net.opts.topicPrefix}.x.LY.NE`, messages: [{ value: 'x' }] }),
+    ).rejects.toThrow(/authoriz/i);
+    await producer.disconnect();
+    await net.waitForAgreement('LY', 'NE', 'TERMINATED', 10_000);
+    const res = await publish(bulletinAlert({ recipients: ['NE'] }));
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('AGREEMENT_NOT_ACTIVE');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
