@@ -2,7 +2,8 @@
 # The broker operator's one-time grant to the secretariat (the same ACLs as grantSecretariat in
 # scripts/lib/kafka-broker.ts): manage topics and ACLs under the prefix, publish control records, read tree heads.
 # Nothing on exchange content: per-agreement topics and gateway ACLs are created by the secretariat at run time.
-# Adding an ACL that exists is a no-op, so this may run at every start.
+# Adding an ACL that exists is a no-op, so this may run at every start. Used by deploy/compose (kafka-grant)
+# and deploy/k8s (Job kafka-grant-secretariat).
 set -euo pipefail
 
 bootstrap="${KAFKA_BOOTSTRAP:?set KAFKA_BOOTSTRAP}"
