@@ -256,6 +256,8 @@ export class Network {
           GATEWAY_COUNTRY: country,
           PORT: String(port),
           DATABASE_URL: databaseUrl,
+          // The service runs as its own role: it can append to the exchange log but never rewrite it.
+          DATABASE_APP_ROLE: `${this.opts.databasePrefix}gw_${cc}_app`.slice(0, 63),
           KAFKA_BROKERS: this.opts.broker.brokers.join(','),
           KAFKA_USERNAME: `gw-${cc}`,
           KAFKA_PASSWORD: this.opts.broker.users[`gw-${cc}`] ?? '',

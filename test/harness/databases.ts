@@ -38,5 +38,11 @@ export async function dropRunDatabases(runId: string): Promise<void> {
     for (const r of rows) {
       await c.query(`drop database if exists "${r.datname}" with (force)`);
     }
+    const roles = await c.query<{ rolname: string }>('select rolname from pg_roles where rolname like $1', [
+      `corridor_${runId}_%`,
+    ]);
+    for (const r of roles.rows) {
+      await c.query(`drop role if exists "${r.rolname}"`).catch(() => undefined);
+    }
   });
 }

@@ -36,6 +36,7 @@ export async function createGateway(
       'Publishing API for agencies, inbox/outbox for liaison officers, audit proofs for the secretariat.',
     )
     .setVersion('1')
+    .addServer(config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`)
     .addBearerAuth()
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), {

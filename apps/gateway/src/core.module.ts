@@ -26,7 +26,10 @@ export class CoreModule implements OnApplicationShutdown {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: ROOT_LOGGER, useValue: logger },
-        { provide: DataSource, useFactory: async () => openGatewayDatabase(config.database.url) },
+        {
+          provide: DataSource,
+          useFactory: async () => openGatewayDatabase(config.database.url, config.database.appRole),
+        },
         {
           provide: KafkaClient,
           useFactory: () =>

@@ -14,6 +14,7 @@ import { AlertsService } from './alerts/alerts.service';
 import { GatewayAgreementsController } from './agreements/agreements.controller';
 import { AuditController } from './audit/audit.controller';
 import { AuditLog } from './audit/audit.log';
+import { runtimeDatabaseUrl } from './database/data-source';
 import { GATEWAY_CONFIG, GatewayConfig } from './config/config';
 import { ROOT_LOGGER } from './core.module';
 import { DeskGateway } from './desk/desk.gateway';
@@ -82,6 +83,11 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     };
     every(this.config.audit.treeHeadIntervalMs, () => this.audit.publishHead(), 'tree head');
     every(60_000, () => this.inbox.purgeExpired(), 'retention purge');
+    every(
+      5_000,
+      () => this.relay.flagOverdue(this.config.exchange.receiptTimeoutMs),
+      'receipt timeout sweep',
+    );
     every(
       15_000,
       async () => {
@@ -218,7 +224,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       provide: DeskHub,
       inject: [GATEWAY_CONFIG, InboxService, GatewayMetrics, ROOT_LOGGER],
       useFactory: (c: GatewayConfig, i: InboxService, m: GatewayMetrics, l: Logger) =>
-        new DeskHub(i, c.database.url, m, child(l, 'DeskHub')),
+        new DeskHub(i, runtimeDatabaseUrl(c.database.url, c.database.appRole), m, child(l, 'DeskHub')),
     },
     DeskGateway,
     ExchangeLifecycle,

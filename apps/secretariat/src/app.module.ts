@@ -90,8 +90,25 @@ export class SecretariatModule implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     await this.governance.ensureControlTopics();
+    await this.restoreAcls();
     await this.ca.publishRoot();
     this.logger.info('control topic ready, root and certificates published');
+  }
+
+  /** ACLs follow the registry: re-applied at start (idempotent), so a rebuilt broker enforces the same agreements. */
+  private async restoreAcls(): Promise<void> {
+    const members = await this.ds.query<{ country: string }[]>(
+      'select distinct country from certificates where revoked_at is null',
+    );
+    for (const m of members) {
+      await this.governance.grantMembership(m.country);
+    }
+    const active = await this.ds.query<{ parties: string[] }[]>(
+      "select parties from agreements where state = 'ACTIVE'",
+    );
+    for (const a of active) {
+      await this.governance.openAgreement(a.parties as [string, string]);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

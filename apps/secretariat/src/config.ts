@@ -58,6 +58,7 @@ export function loadSecretariatConfig(env: NodeJS.ProcessEnv = process.env): Sec
   const parsed = schema.safeParse({
     ...env,
     KAFKA_PASSWORD: secret(env, 'KAFKA_PASSWORD'),
+    DATABASE_URL: secret(env, 'DATABASE_URL'),
     CA_PASSPHRASE: secret(env, 'CA_PASSPHRASE'),
     AUTH_TOKEN_SECRET: secret(env, 'AUTH_TOKEN_SECRET'),
   });
@@ -73,7 +74,7 @@ export function loadSecretariatConfig(env: NodeJS.ProcessEnv = process.env): Sec
     http: { host: e.BIND_HOST, port: e.PORT },
     database: { url: e.DATABASE_URL },
     kafka: {
-      brokers: e.KAFKA_BROKERS.split(','),
+      brokers: e.KAFKA_BROKERS.split(',').map((b) => b.trim()),
       username: e.KAFKA_USERNAME,
       password: e.KAFKA_PASSWORD,
       topicPrefix: e.KAFKA_TOPIC_PREFIX,
@@ -88,6 +89,7 @@ export function loadSecretariatConfig(env: NodeJS.ProcessEnv = process.env): Sec
 export const SECRETARIAT_ENV_KEYS: string[] = [
   ...Object.keys(schema.shape),
   'KAFKA_PASSWORD_FILE',
+  'DATABASE_URL_FILE',
   'CA_PASSPHRASE_FILE',
   'AUTH_TOKEN_SECRET_FILE',
 ];

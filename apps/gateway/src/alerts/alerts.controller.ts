@@ -18,7 +18,7 @@ import { AuthedRequest, problem, Roles } from '@corridor/platform';
 import { PublishAlertDto, UpdateAlertDto, WithdrawDto } from './alert.dto';
 import { AlertsService, Delivery, PublishResult } from './alerts.service';
 
-const STATUSES = ['QUEUED', 'SENT', 'DELIVERED', 'REJECTED', 'FAILED', 'REFUSED'];
+const STATUSES = ['QUEUED', 'SENT', 'DELIVERED', 'UNCONFIRMED', 'REJECTED', 'FAILED', 'REFUSED'];
 
 @ApiTags('alerts')
 @ApiBearerAuth()

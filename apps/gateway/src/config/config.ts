@@ -102,6 +102,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const parsed = schema.safeParse({
     ...env,
     KAFKA_PASSWORD: secret(env, 'KAFKA_PASSWORD'),
+    DATABASE_URL: secret(env, 'DATABASE_URL'),
     KEY_PASSPHRASE: secret(env, 'KEY_PASSPHRASE'),
     AUTH_TOKEN_SECRET: secret(env, 'AUTH_TOKEN_SECRET'),
   });
@@ -153,6 +154,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
 export const GATEWAY_ENV_KEYS: string[] = [
   ...Object.keys(schema.shape),
   'KAFKA_PASSWORD_FILE',
+  'DATABASE_URL_FILE',
   'KEY_PASSPHRASE_FILE',
   'AUTH_TOKEN_SECRET_FILE',
 ];

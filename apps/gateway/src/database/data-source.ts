@@ -16,11 +16,53 @@ export function gatewayDataSource(url: string): DataSource {
   });
 }
 
-/** Creates (if needed) and migrates a gateway database; returns an initialized data source. */
-export async function openGatewayDatabase(url: string): Promise<DataSource> {
+/** The exchange log is append-only for the service: it may read and insert, never update or delete. */
+const APPEND_ONLY_TABLES = ['audit_leaves', 'tree_heads'];
+
+/** The URL the running service uses: the owner's URL with the application role as user. */
+export function runtimeDatabaseUrl(url: string, appRole?: string): string {
+  if (!appRole) {
+    return url;
+  }
+  const u = new URL(url);
+  u.username = appRole;
+  u.password = '';
+  return u.toString();
+}
+
+/**
+ * Creates (if needed) and migrates a gateway database as its owner; with an application role, grants that
+ * role what the service needs (append-only on the log tables) and returns a data source connected as it.
+ */
+export async function openGatewayDatabase(url: string, appRole?: string): Promise<DataSource> {
   await ensureDatabase(url);
-  const ds = gatewayDataSource(url);
-  await ds.initialize();
-  await ds.runMigrations({ transaction: 'each' });
-  return ds;
+  const owner = gatewayDataSource(url);
+  await owner.initialize();
+  await owner.runMigrations({ transaction: 'each' });
+  if (!appRole) {
+    return owner;
+  }
+  try {
+    const exists = await owner.query<unknown[]>('select 1 from pg_roles where rolname = $1', [appRole]);
+    if (exists.length === 0) {
+      await owner.query(`create role "${appRole}" login`);
+    }
+    const tables = await owner.query<{ tablename: string }[]>(
+      "select tablename from pg_tables where schemaname = 'public'",
+    );
+    await owner.query(`grant usage on schema public to "${appRole}"`);
+    await owner.query(`grant usage, select on all sequences in schema public to "${appRole}"`);
+    for (const { tablename } of tables) {
+      const privileges = APPEND_ONLY_TABLES.includes(tablename)
+        ? 'select, insert'
+        : 'select, insert, update, delete';
+      await owner.query(`revoke all on "${tablename}" from "${appRole}"`);
+      await owner.query(`grant ${privileges} on "${tablename}" to "${appRole}"`);
+    }
+  } finally {
+    await owner.destroy();
+  }
+  const app = gatewayDataSource(runtimeDatabaseUrl(url, appRole));
+  await app.initialize();
+  return app;
 }

@@ -414,7 +414,7 @@ export class InboundExchange {
     await em.query(
       `update outbox set status = $2, delivered_at = case when $2 = 'DELIVERED' then now() else delivered_at end,
               receipt_status = $3, receipt_reason = $4
-       where id = $1 and status in ('SENT', 'QUEUED')`,
+       where id = $1 and status in ('SENT', 'QUEUED', 'UNCONFIRMED')`,
       [
         row.id,
         accepted ? 'DELIVERED' : 'REJECTED',

@@ -204,6 +204,27 @@ export class OutboxRelay {
     return rows.length;
   }
 
+  /**
+   * Sent but no signed receipt within the bound: the row becomes UNCONFIRMED, visible in the outbox and the
+   * metrics; a late receipt still turns it DELIVERED.
+   */
+  async flagOverdue(receiptTimeoutMs: number): Promise<number> {
+    const rows = updatedRows<{ message_id: string; recipient: string }>(
+      await this.ds.query(
+        `update outbox set status = 'UNCONFIRMED', last_error = 'no receipt within ' || $1 || ' ms'
+         where status = 'SENT' and sent_at < now() - ($1 || ' milliseconds')::interval returning message_id, recipient`,
+        [receiptTimeoutMs],
+      ),
+    );
+    for (const r of rows) {
+      this.logger.warn(
+        { messageId: r.message_id, recipient: r.recipient },
+        'no receipt within the bound: marked UNCONFIRMED',
+      );
+    }
+    return rows.length;
+  }
+
   private seal(row: ClaimedRow): { bytes: Uint8Array; sha: Uint8Array } | { error: string; final: boolean } {
     const agreement = this.trust.agreementWith(row.recipient);
     if (!agreement || agreement.state !== AgreementState.ACTIVE) {

@@ -48,7 +48,7 @@ export function loadOwnIdentity(opts: { dir: string; passphrase: string; country
     const p = path.join(opts.dir, name);
     if (!fs.existsSync(p)) {
       throw new Error(
-        `${p} is missing: enrol the gateway first (corridor pki enrol --country ${opts.country} --dir ${opts.dir})`,
+        `${p} is missing: enrol the gateway first (corridor pki issue --country ${opts.country} --dir ${opts.dir})`,
       );
     }
     return fs.readFileSync(p, 'utf8');
