@@ -1,0 +1,246 @@
+// corridor pki: the regional CA, a gateway's key and CSR, enrolment with the secretariat, revocation,
+// and offline verification of a certificate against the CA (and a CRL).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { isPkiError, parseRevocationList, verifyCertificateChain } from '@corridor/pki';
+import { act, parseCountry, parsePositiveInt, passphraseOptions, secretariatOptions } from '../command-kit';
+import { operationalError, usageError } from '../errors';
+import { gatewayCsr, initCa, installCertificate } from '../pki-files';
+import { Remote } from '../remote';
+import { passphrase, readTextFile, secretariatToken, secretariatUrl } from '../settings';
+
+interface InitOptions {
+  dir: string;
+  commonName: string;
+  validityDays: number;
+  passphraseFile?: string;
+  passphrase?: string;
+}
+
+interface CsrOptions {
+  country: string;
+  dir: string;
+  passphraseFile?: string;
+  passphrase?: string;
+}
+
+interface IssueOptions extends CsrOptions {
+  secretariat?: string;
+  token?: string;
+  renew?: boolean;
+}
+
+interface RevokeOptions {
+  fingerprint: string;
+  reason: string;
+  secretariat?: string;
+  token?: string;
+}
+
+interface VerifyOptions {
+  cert: string;
+  ca: string;
+  crl?: string;
+}
+
+function normalizeFingerprint(value: string): string {
+  const hex = value.replace(/:/g, '').toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hex)) {
+    throw usageError(
+      '--fingerprint must be a SHA-256 fingerprint (64 hex digits, colons allowed)',
+      'copy it from corridor pki issue or GET /v1/certificates',
+    );
+  }
+  return hex;
+}
+
+export function registerPki(program: Command): void {
+  const pki = program
+    .command('pki')
+    .description('keys and certificates: regional CA, gateway CSR and enrolment, revocation, offline check');
+
+  passphraseOptions(
+    pki
+      .command('init')
+      .description('create the regional root CA in a directory: ca.pem and ca.key.pem (encrypted, mode 600)')
+      .requiredOption('--dir <dir>', 'directory to hold the CA (created with mode 700)')
+      .option('--common-name <name>', 'subject common name of the root', 'Corridor Regional Root CA')
+      .option('--validity-days <days>', 'validity of the root certificate', parsePositiveInt, 3650),
+    'the CA key',
+  ).action(
+    act<InitOptions>(async (out, opts) => {
+      if (fs.existsSync(path.join(opts.dir, 'ca.pem')) || fs.existsSync(path.join(opts.dir, 'ca.key.pem'))) {
+        throw usageError(
+          `a CA already exists in ${opts.dir}`,
+          'keep it, or move it away to create a new one',
+        );
+      }
+      const secret = passphrase(opts);
+      const ca = initCa({
+        dir: opts.dir,
+        passphrase: secret,
+        commonName: opts.commonName,
+        validityDays: opts.validityDays,
+      });
+      const certPath = path.join(opts.dir, 'ca.pem');
+      const keyPath = path.join(opts.dir, 'ca.key.pem');
+      out.result(
+        [
+          `created the regional root CA in ${opts.dir}`,
+          `  certificate  ${certPath}`,
+          `  private key  ${keyPath} (encrypted PKCS#8, mode 600)`,
+          `  fingerprint  ${ca.fingerprint}`,
+        ],
+        { certPath, keyPath, fingerprint: ca.fingerprint },
+      );
+    }),
+  );
+
+  passphraseOptions(
+    pki
+      .command('csr')
+      .description("create a gateway's key (once, encrypted) and a certificate request for it")
+      .requiredOption('--country <CC>', 'country of the gateway (ISO 3166-1 alpha-2)', parseCountry)
+      .requiredOption('--dir <dir>', "the gateway's trust directory (key.pem, csr.pem)"),
+    "the gateway's key",
+  ).action(
+    act<CsrOptions>(async (out, opts) => {
+      const keyPath = path.join(opts.dir, 'key.pem');
+      const existed = fs.existsSync(keyPath);
+      const csrPem = await gatewayCsr({ dir: opts.dir, passphrase: passphrase(opts), country: opts.country });
+      const csrPath = path.join(opts.dir, 'csr.pem');
+      out.result(
+        [
+          `${existed ? 'reused the key in' : 'created an RSA-3072 key in'} ${keyPath} (encrypted, mode 600)`,
+          `wrote the certificate request for ${opts.country} to ${csrPath}`,
+        ],
+        { country: opts.country, keyPath, keyCreated: !existed, csrPath, csrPem },
+      );
+    }),
+  );
+
+  secretariatOptions(
+    passphraseOptions(
+      pki
+        .command('issue')
+        .description(
+          'enrol a gateway: make its key and CSR, have the secretariat CA issue the certificate, install it',
+        )
+        .requiredOption('--country <CC>', 'country of the gateway (ISO 3166-1 alpha-2)', parseCountry)
+        .requiredOption('--dir <dir>', "the gateway's trust directory (key.pem, cert.pem, ca.pem)")
+        .option('--renew', 'request a new certificate even if one is installed'),
+      "the gateway's key",
+    ),
+  ).action(
+    act<IssueOptions>(async (out, opts) => {
+      if (fs.existsSync(path.join(opts.dir, 'cert.pem')) && !opts.renew) {
+        throw usageError(
+          `${opts.dir} already holds a certificate`,
+          'pass --renew to request a new one, or use another --dir',
+        );
+      }
+      const secretariat = new Remote('secretariat', secretariatUrl(opts), secretariatToken(opts));
+      const secret = passphrase(opts);
+      const csrPem = await gatewayCsr({ dir: opts.dir, passphrase: secret, country: opts.country });
+      const issued = await secretariat.post<{ certPem: string; caPem: string; fingerprint: string }>(
+        '/v1/gateways',
+        { country: opts.country, csrPem },
+      );
+      installCertificate({ dir: opts.dir, certPem: issued.certPem, caPem: issued.caPem });
+      out.result(
+        [
+          `enrolled ${opts.country}: certificate ${issued.fingerprint}`,
+          `  installed ${path.join(opts.dir, 'cert.pem')} and the root in ${path.join(opts.dir, 'ca.pem')}`,
+        ],
+        {
+          country: opts.country,
+          fingerprint: issued.fingerprint,
+          certPath: path.join(opts.dir, 'cert.pem'),
+          caPath: path.join(opts.dir, 'ca.pem'),
+        },
+      );
+    }),
+  );
+
+  secretariatOptions(
+    pki
+      .command('revoke')
+      .description('revoke a gateway certificate: the secretariat publishes a new CRL at once')
+      .requiredOption('--fingerprint <sha256>', 'SHA-256 fingerprint of the certificate')
+      .requiredOption('--reason <text>', 'why (kept in the CA register)'),
+  ).action(
+    act<RevokeOptions>(async (out, opts) => {
+      const fingerprint = normalizeFingerprint(opts.fingerprint);
+      if (!opts.reason.trim() || opts.reason.length > 200) {
+        throw usageError('--reason must be 1-200 characters', 'say briefly why the certificate is revoked');
+      }
+      const secretariat = new Remote('secretariat', secretariatUrl(opts), secretariatToken(opts));
+      const res = await secretariat.post<{ crlNumber: string }>(`/v1/certificates/${fingerprint}/revoke`, {
+        reason: opts.reason,
+      });
+      out.result(`revoked ${fingerprint}; CRL number ${res.crlNumber} published`, {
+        fingerprint,
+        crlNumber: res.crlNumber,
+      });
+    }),
+  );
+
+  pki
+    .command('verify')
+    .description(
+      'offline: check that a certificate chains to the CA, is in its validity window and not revoked',
+    )
+    .requiredOption('--cert <file>', 'the certificate to check (PEM)')
+    .requiredOption('--ca <file>', 'the regional root certificate (PEM)')
+    .option('--crl <file>', 'a CRL signed by the CA (PEM); without it revocation is not checked')
+    .action(
+      act<VerifyOptions>(async (out, opts) => {
+        const certPem = readTextFile(opts.cert, '--cert');
+        const caCertPem = readTextFile(opts.ca, '--ca');
+        let revokedSerials = new Set<string>();
+        if (opts.crl) {
+          const crlPem = readTextFile(opts.crl, '--crl');
+          try {
+            revokedSerials = parseRevocationList({ crlPem, caCertPem }).revokedSerials;
+          } catch (err) {
+            if (isPkiError(err)) {
+              throw operationalError(
+                `the CRL ${opts.crl} is not usable: ${err.message} (${err.code})`,
+                'fetch the current CRL published by the secretariat',
+              );
+            }
+            throw err;
+          }
+        }
+        try {
+          const v = verifyCertificateChain({ certPem, caCertPem, revokedSerials, at: new Date() });
+          out.result(
+            [
+              `ok: ${v.commonName} (${v.country}) chains to the CA${opts.crl ? ' and is not revoked' : ' (revocation not checked: no --crl)'}`,
+              `  fingerprint  ${v.fingerprint}`,
+              `  valid until  ${v.notAfter.toISOString()}`,
+            ],
+            {
+              ok: true,
+              country: v.country,
+              commonName: v.commonName,
+              fingerprint: v.fingerprint,
+              serial: v.serialHex,
+              notBefore: v.notBefore.toISOString(),
+              notAfter: v.notAfter.toISOString(),
+              revocationChecked: Boolean(opts.crl),
+            },
+          );
+        } catch (err) {
+          if (isPkiError(err)) {
+            throw operationalError(
+              `certificate rejected: ${err.message} (${err.code})`,
+              'do not trust this certificate; ask the secretariat for a valid one',
+            );
+          }
+          throw err;
+        }
+      }),
+    );
+}
