@@ -39,6 +39,7 @@ export interface NetworkOptions {
   /** fixed ports for the demo; omitted = free ports */
   ports?: { secretariat: number; gateways: Record<string, number> };
   gatewayEnv?: Record<string, string>;
+  secretariatEnv?: Record<string, string>;
   progress?: (line: string) => void;
 }
 
@@ -199,6 +200,7 @@ export class Network {
         RECONCILE_BOUND_MS: '20000',
         RECONCILE_INTERVAL_MS: '2000',
         LOG_LEVEL: 'info',
+        ...this.opts.secretariatEnv,
       },
       path.join(dir, 'logs', 'secretariat.log'),
       `http://127.0.0.1:${sPort}`,
@@ -221,6 +223,14 @@ export class Network {
     }
     for (const c of this.opts.countries) {
       await this.gateways[c].process.ready();
+    }
+    for (const c of this.opts.countries) {
+      // The secretariat audits each gateway with an auditor token issued by that gateway's operator.
+      const g = this.gateways[c];
+      await this.secretariatCall('PUT', `/v1/gateways/${c}/endpoint`, {
+        url: g.url,
+        auditorToken: g.token({ sub: 'secretariat-auditor', roles: ['auditor'] }, 30 * 86400),
+      });
     }
     for (const a of this.opts.agreements) {
       await this.ensureAgreement(a);

@@ -13,6 +13,7 @@ export async function startTestNetwork(opts: {
   countries: string[];
   agreements: AgreementSpec[];
   gatewayEnv?: Record<string, string>;
+  secretariatEnv?: Record<string, string>;
 }): Promise<Network> {
   const runDir = process.env.CORRIDOR_TEST_RUN_DIR ?? fs.mkdtempSync('/tmp/corridor-net-');
   const id = `${opts.label}${counter++}`.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -33,6 +34,7 @@ export async function startTestNetwork(opts: {
       LOG_LEVEL: 'info',
       ...opts.gatewayEnv,
     },
+    secretariatEnv: opts.secretariatEnv,
   });
   try {
     await net.start();

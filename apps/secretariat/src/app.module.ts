@@ -1,10 +1,19 @@
-import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  DynamicModule,
+  Inject,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { SECRETARIAT_AUDIENCE } from '@corridor/identity';
 import { AUTH_SETTINGS, AuthGuard, KafkaClient, ProblemFilter } from '@corridor/platform';
 import { AgreementsController } from './agreements/agreements.controller';
+import { AuditController } from './audit/audit.controller';
+import { AuditMonitor } from './audit/audit.monitor';
 import { AgreementsService } from './agreements/agreements.service';
 import { CaController } from './ca/ca.controller';
 import { CaService, loadCa } from './ca/ca.service';
@@ -17,12 +26,14 @@ import { HealthController } from './health.controller';
 export const LOGGER = Symbol('LOGGER');
 
 @Module({})
-export class SecretariatModule implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SecretariatModule
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   static forConfig(config: SecretariatConfig, logger: Logger): DynamicModule {
     const child = (context: string) => logger.child({ context });
     return {
       module: SecretariatModule,
-      controllers: [AgreementsController, CaController, HealthController],
+      controllers: [AgreementsController, CaController, AuditController, HealthController],
       providers: [
         { provide: SECRETARIAT_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
@@ -71,6 +82,23 @@ export class SecretariatModule implements OnApplicationBootstrap, OnApplicationS
             new AgreementsService(ds, ca, g, c, child('AgreementsService')),
         },
         {
+          provide: AuditMonitor,
+          inject: [DataSource, KafkaClient, KafkaGovernance, CaService],
+          useFactory: (ds: DataSource, k: KafkaClient, g: KafkaGovernance, ca: CaService) =>
+            new AuditMonitor(
+              ds,
+              k,
+              {
+                headsTopic: g.headsTopic,
+                groupId: `${config.kafka.topicPrefix}.secretariat.heads`,
+                boundMs: config.audit.reconcileBoundMs,
+                intervalMs: config.audit.reconcileIntervalMs,
+                certFor: (country, fingerprint) => ca.certificateOf(country, fingerprint),
+              },
+              child('AuditMonitor'),
+            ),
+        },
+        {
           provide: AUTH_SETTINGS,
           useValue: { secret: config.auth.tokenSecret, country: 'ZZ', audience: SECRETARIAT_AUDIENCE },
         },
@@ -85,6 +113,7 @@ export class SecretariatModule implements OnApplicationBootstrap, OnApplicationS
     private readonly ca: CaService,
     private readonly kafka: KafkaClient,
     private readonly ds: DataSource,
+    private readonly monitor: AuditMonitor,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -92,6 +121,7 @@ export class SecretariatModule implements OnApplicationBootstrap, OnApplicationS
     await this.governance.ensureControlTopics();
     await this.restoreAcls();
     await this.ca.publishRoot();
+    await this.monitor.start();
     this.logger.info('control topic ready, root and certificates published');
   }
 
@@ -109,6 +139,10 @@ export class SecretariatModule implements OnApplicationBootstrap, OnApplicationS
     for (const a of active) {
       await this.governance.openAgreement(a.parties as [string, string]);
     }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.monitor.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength } from 'class-validator';
 import { Public, Roles } from '@corridor/platform';
@@ -29,6 +29,14 @@ export class CaController {
   @ApiOperation({ summary: 'The regional root certificate (public)' })
   root(): { certPem: string } {
     return { certPem: this.ca.ca.certPem };
+  }
+
+  @Public()
+  @Get('crl')
+  @Header('Content-Type', 'application/pkix-crl')
+  @ApiOperation({ summary: 'The current revocation list, PEM (public; also published on the control topic)' })
+  async crl(): Promise<string> {
+    return this.ca.currentCrl();
   }
 
   @Post('gateways')

@@ -135,6 +135,7 @@ export class CaService {
       nextUpdate: new Date(now.getTime() + 7 * 86400_000),
       crlNumber: BigInt(crl_number),
     });
+    await this.ds.query('update ca_state set crl_pem = $1', [crlPem]);
     await this.control.publish({
       key: 'crl',
       record: {
@@ -143,6 +144,15 @@ export class CaService {
       },
     });
     return BigInt(crl_number);
+  }
+
+  async currentCrl(): Promise<string> {
+    const [row] = await this.ds.query<{ crl_pem: string | null }[]>('select crl_pem from ca_state');
+    return (
+      row?.crl_pem ??
+      (await this.publishCrl(),
+      (await this.ds.query<{ crl_pem: string }[]>('select crl_pem from ca_state'))[0].crl_pem)
+    );
   }
 
   async certificates(): Promise<

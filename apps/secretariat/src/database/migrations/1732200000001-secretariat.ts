@@ -17,7 +17,7 @@ export class Secretariat1732200000001 implements MigrationInterface {
         revocation_reason text
       )`);
     await q.query(
-      `create table ca_state (id int primary key default 1 check (id = 1), crl_number bigint not null default 0)`,
+      `create table ca_state (id int primary key default 1 check (id = 1), crl_number bigint not null default 0, crl_pem text)`,
     );
     await q.query(`insert into ca_state (id, crl_number) values (1, 0)`);
     await q.query(`
@@ -64,14 +64,31 @@ export class Secretariat1732200000001 implements MigrationInterface {
         peer text,
         message_id text,
         category text,
+        reason_code text,
         at_ms bigint not null,
+        leaf_hash bytea not null,
         primary key (gateway, idx)
       )`);
     await q.query(`create index audit_events_msg on audit_events (message_id)`);
+    await q.query(`
+      create table gateway_endpoints (
+        country text primary key,
+        url text not null,
+        auditor_token text not null,
+        updated_at timestamptz not null default now()
+      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['audit_events', 'findings', 'tree_heads', 'agreements', 'ca_state', 'certificates']) {
+    for (const t of [
+      'gateway_endpoints',
+      'audit_events',
+      'findings',
+      'tree_heads',
+      'agreements',
+      'ca_state',
+      'certificates',
+    ]) {
       await q.query(`drop table if exists ${t}`);
     }
   }
