@@ -33,10 +33,23 @@ export interface AppendRateResult {
   leavesPerSecond: number;
   details?: Record<string, number>;
 }
-/** Section 2 entry point; resolves undefined until the database part is written. */
-export async function measureAppendRate(_opts: AppendRateOptions): Promise<AppendRateResult | undefined> {
-  // PostgreSQL append rate is measured by the lead in bench/audit.ts section 2.
-  return undefined;
+/**
+ * Section 2 entry point: leaves/s appended through the gateway's AuditLog at 1 and at 50 leaves per transaction
+ * beside bare inserts (bench/lib/audit-append.ts); the headline is 1 leaf per transaction, what the gateway
+ * does per received alert. Time-bounded (~20 s), so `leafCount` is not used.
+ */
+export async function measureAppendRate(opts: AppendRateOptions): Promise<AppendRateResult | undefined> {
+  const { measureAuditAppend } = await import('./lib/audit-append');
+  const figures = await measureAuditAppend({ leafBytesAt: opts.leafBytesAt, log: opts.log });
+  const details: Record<string, number> = {
+    catchUpLeaves: figures.catchUpLeaves,
+    catchUpMs: figures.catchUpMs,
+  };
+  for (const row of figures.rows) {
+    details[`auditLogPerSecondAt${row.leavesPerTransaction}`] = row.corridorPerSecond;
+    details[`bareInsertPerSecondAt${row.leavesPerTransaction}`] = row.barePerSecond;
+  }
+  return { leavesPerSecond: figures.rows[0].corridorPerSecond, details };
 }
 
 export interface AuditBenchFigures {

@@ -1,0 +1,485 @@
+/**
+ * Exchange benchmark: two gateways on this machine, a real Kafka broker and PostgreSQL.
+ * - Baseline: bare kafkajs produce->consume round trip (idempotent, acks=all) with messages the size of a sealed
+ *   Corridor envelope, 500 at 50/s.
+ * - Corridor: POST /v1/alerts at LY -> row committed in IT's inbox (heard via LISTEN corridor_desk), 50 at 5/s
+ *   (the path without queueing) then 500 at 50/s, each with a per-stage breakdown from the gateways' rows.
+ * - Sustained: 8 concurrent publishers for 15 s (at most 1,500 alerts), alerts/s delivered into IT's inbox,
+ *   against the envelope crypto ceiling (seal + open on one core, raw node:crypto) measured in the same run.
+ * Goals: p50 <= 3 x bare Kafka p50; p99 <= 50 ms at 50 alerts/s; sustained >= 80 % of the crypto ceiling.
+ * Run: npm run bench -- exchange
+ */
+import { exchangeTopic } from '@corridor/contracts';
+import { nowMs, progressLog, sleep, waitUntil } from './lib/clock';
+import { onCleanup } from './lib/cleanup';
+import { CpuUsage, startCpuCount } from './lib/cpu';
+import { CommitClock } from './lib/commit-clock';
+import { measureEnvelopeCeiling } from './lib/crypto-ceiling';
+import { bareKafkaRoundTrips, recordSizes } from './lib/kafka-bare';
+import { fixed, LatencySummary, printTable, summarize, verdict } from './lib/stats';
+import {
+  alertIdsOfFeed,
+  processGroups,
+  publishAlert,
+  routeAlertBody,
+  stageTimes,
+  startTestbed,
+  Testbed,
+} from './lib/testbed';
+
+const RATE_PER_SECOND = 50;
+const LATENCY_ALERTS = 500;
+/** a light load first: the path's own cost without queueing */
+const FLOOR_RATE = 5;
+const FLOOR_ALERTS = 50;
+const WARMUP_ALERTS = 20;
+const SUSTAINED_CONCURRENCY = 8;
+const SUSTAINED_MS = 15_000;
+const SUSTAINED_MAX_ALERTS = 1500;
+const DRAIN_TIMEOUT_MS = 90_000;
+const GOAL_P50_RATIO = 3;
+const GOAL_P99_MS = 50;
+const GOAL_CEILING_SHARE = 0.8;
+
+interface Publisher {
+  bed: Testbed;
+  token: string;
+  next: () => number;
+}
+
+interface Delivered {
+  /** alert id -> (inbox commit - POST sent), ms */
+  latencies: Map<string, number>;
+  /** alert id -> inbox commit heard, nowMs clock */
+  committedAt: Map<string, number>;
+  lastCommitMs: number;
+}
+
+/** Waits until IT's inbox holds every accepted alert (heard since `sinceMs`), then maps feed seqs to alerts. */
+async function awaitDelivery({
+  bed,
+  clock,
+  sentAt,
+  sinceMs,
+  timeoutMs,
+  log,
+}: {
+  bed: Testbed;
+  clock: CommitClock;
+  sentAt: Map<string, number>;
+  sinceMs: number;
+  timeoutMs: number;
+  log: (line: string) => void;
+}): Promise<Delivered> {
+  let lastReport = Date.now();
+  const complete = await waitUntil({
+    timeoutMs,
+    done: () => {
+      const heard = clock.since(sinceMs).length;
+      if (Date.now() - lastReport > 5000) {
+        lastReport = Date.now();
+        log(`  … ${heard} / ${sentAt.size} in IT's inbox`);
+      }
+      return heard >= sentAt.size;
+    },
+  });
+  const heard = clock.since(sinceMs);
+  if (!complete) {
+    log(`  only ${heard.length} / ${sentAt.size} reached IT's inbox within ${timeoutMs / 1000} s`);
+  }
+  const ids = await alertIdsOfFeed({
+    databaseUrl: bed.net.gateways.IT.databaseUrl,
+    seqs: heard.map(([seq]) => seq),
+  });
+  const latencies = new Map<string, number>();
+  const committedAt = new Map<string, number>();
+  let lastCommitMs = Number.NaN;
+  for (const [seq, at] of heard) {
+    const id = ids.get(seq);
+    const sent = id === undefined ? undefined : sentAt.get(id);
+    if (id !== undefined && sent !== undefined) {
+      latencies.set(id, at - sent);
+      committedAt.set(id, at);
+      lastCommitMs = Number.isNaN(lastCommitMs) ? at : Math.max(lastCommitMs, at);
+    }
+  }
+  return { latencies, committedAt, lastCommitMs };
+}
+
+/** Where the time goes, per stage, from the gateways' own row times (wall clock; PostgreSQL now()). */
+async function stageBreakdown({
+  bed,
+  sentAt,
+  delivered,
+}: {
+  bed: Testbed;
+  sentAt: Map<string, number>;
+  delivered: Delivered;
+}): Promise<(string | number)[][]> {
+  const wallOffset = Date.now() - nowMs();
+  const stages = await stageTimes({
+    senderDatabaseUrl: bed.net.gateways.LY.databaseUrl,
+    recipientDatabaseUrl: bed.net.gateways.IT.databaseUrl,
+    alertIds: [...delivered.committedAt.keys()],
+  });
+  const columns: [string, number[]][] = [
+    ['  POST sent -> LY transaction start', []],
+    ['  LY queued -> SENT (relay: seal, produce acks=all)', []],
+    ['  LY SENT -> IT inbox transaction start', []],
+    ['  IT inbox transaction start -> commit heard', []],
+  ];
+  for (const [id, t] of stages) {
+    const post = sentAt.get(id)! + wallOffset;
+    const commit = delivered.committedAt.get(id)! + wallOffset;
+    columns[0][1].push(t.queuedAtMs - post);
+    columns[1][1].push(t.sentAtMs - t.queuedAtMs);
+    columns[2][1].push(t.receivedAtMs - t.sentAtMs);
+    columns[3][1].push(commit - t.receivedAtMs);
+  }
+  return columns.map(([label, values]) => {
+    const s = summarize(values);
+    return [label, String(s.count), '', fixed(s.p50, 1), fixed(s.p99, 1), fixed(s.max, 1)];
+  });
+}
+
+function printCpu({ paced, sustained }: { paced: CpuUsage; sustained: CpuUsage }): void {
+  const groups = Object.keys(sustained.byGroup);
+  printTable({
+    headers: [
+      'CPU, % of one core',
+      `50/s phase (${fixed(paced.seconds, 0)} s)`,
+      `sustained (${fixed(sustained.seconds, 0)} s)`,
+    ],
+    rows: [
+      ...groups.map((g) => [g, fixed(paced.byGroup[g], 0), fixed(sustained.byGroup[g], 0)]),
+      [
+        'whole machine, % of all cores (other users too)',
+        fixed(paced.machineBusyPercent, 0),
+        fixed(sustained.machineBusyPercent, 0),
+      ],
+    ],
+  });
+}
+
+async function publishOnce({
+  publisher,
+  sentAt,
+  acceptMs,
+  failures,
+}: {
+  publisher: Publisher;
+  sentAt: Map<string, number>;
+  acceptMs: number[];
+  failures: string[];
+}): Promise<void> {
+  const started = nowMs();
+  try {
+    const outcome = await publishAlert({
+      gatewayUrl: publisher.bed.net.gateways.LY.url,
+      token: publisher.token,
+      body: routeAlertBody(publisher.next()),
+    });
+    if (outcome.alertId) {
+      sentAt.set(outcome.alertId, started);
+      acceptMs.push(nowMs() - started);
+    } else {
+      failures.push(`${outcome.status} ${outcome.detail ?? ''}`);
+    }
+  } catch (err) {
+    const cause = (err as Error & { cause?: Error }).cause;
+    failures.push(`${(err as Error).message}${cause ? ` (${cause.message})` : ''}`);
+  }
+}
+
+/** `count` POSTs at `ratePerSecond`, open loop (a slow answer does not delay the next request). */
+async function publishAtRate({
+  publisher,
+  count,
+  ratePerSecond,
+}: {
+  publisher: Publisher;
+  count: number;
+  ratePerSecond: number;
+}): Promise<{ sentAt: Map<string, number>; acceptMs: number[]; failures: string[]; ratePerSecond: number }> {
+  const sentAt = new Map<string, number>();
+  const acceptMs: number[] = [];
+  const failures: string[] = [];
+  const inFlight: Promise<void>[] = [];
+  const start = nowMs();
+  for (let i = 0; i < count; i += 1) {
+    const wait = start + (i * 1000) / ratePerSecond - nowMs();
+    if (wait > 0) {
+      await sleep(wait);
+    }
+    inFlight.push(publishOnce({ publisher, sentAt, acceptMs, failures }));
+  }
+  const achieved = count / ((nowMs() - start) / 1000);
+  await Promise.all(inFlight);
+  return { sentAt, acceptMs, failures, ratePerSecond: achieved };
+}
+
+interface LatencyRound {
+  ratePerSecond: number;
+  latency: LatencySummary;
+  accept: LatencySummary;
+  breakdown: (string | number)[][];
+  cpu: CpuUsage;
+}
+
+/** `count` alerts at `ratePerSecond`: POST at LY -> committed in IT's inbox, with the stage breakdown. */
+async function latencyRound({
+  bed,
+  clock,
+  publisher,
+  count,
+  ratePerSecond,
+  log,
+}: {
+  bed: Testbed;
+  clock: CommitClock;
+  publisher: Publisher;
+  count: number;
+  ratePerSecond: number;
+  log: (line: string) => void;
+}): Promise<LatencyRound> {
+  log(`Corridor: ${count} alerts at ${ratePerSecond}/s, POST at LY -> committed in IT's inbox …`);
+  const since = nowMs();
+  const cpu = startCpuCount(processGroups(bed));
+  const paced = await publishAtRate({ publisher, count, ratePerSecond });
+  if (paced.failures.length > 0) {
+    log(`  ${paced.failures.length} POSTs failed, first: ${paced.failures[0]}`);
+  }
+  const delivered = await awaitDelivery({
+    bed,
+    clock,
+    sentAt: paced.sentAt,
+    sinceMs: since,
+    timeoutMs: 60_000,
+    log,
+  });
+  const cpuUsage = cpu();
+  const latency = summarize([...delivered.latencies.values()]);
+  log(`  Corridor at ${ratePerSecond}/s: p50 ${fixed(latency.p50, 2)} ms, p99 ${fixed(latency.p99, 2)} ms`);
+  return {
+    ratePerSecond: paced.ratePerSecond,
+    latency,
+    accept: summarize(paced.acceptMs),
+    breakdown: await stageBreakdown({ bed, sentAt: paced.sentAt, delivered }),
+    cpu: cpuUsage,
+  };
+}
+
+export async function run(): Promise<void> {
+  const log = progressLog('exchange');
+  log(
+    'goal: p50 <= 3 x bare Kafka p50 and p99 <= 50 ms at 50 alerts/s; sustained >= 80 % of the crypto ceiling',
+  );
+  const bed = await startTestbed({ name: 'exchange', log });
+  try {
+    await measure({ bed, log });
+  } catch (err) {
+    bed.describeFailure(log);
+    throw err;
+  }
+}
+
+async function measure({ bed, log }: { bed: Testbed; log: (line: string) => void }): Promise<void> {
+  const it = bed.net.gateways.IT;
+  const clock = await CommitClock.start({ databaseUrl: it.databaseUrl, channel: 'corridor_desk' });
+  onCleanup('LISTEN worker', () => clock.stop());
+  let counter = 0;
+  const publisher: Publisher = {
+    bed,
+    token: bed.net.gateways.LY.token({ sub: 'agency.bench', roles: ['publisher'], agency: 'LY-BENCH' }),
+    next: () => (counter += 1),
+  };
+
+  // Warm-up through the whole path (connections, JIT, consumer group); not measured.
+  log(`warm-up: ${WARMUP_ALERTS} alerts LY -> IT …`);
+  let since = nowMs();
+  const warm = await publishAtRate({ publisher, count: WARMUP_ALERTS, ratePerSecond: 10 });
+  if (warm.failures.length > 0) {
+    throw new Error(`warm-up publish failed: ${warm.failures[0]}`);
+  }
+  const warmDelivered = await awaitDelivery({
+    bed,
+    clock,
+    sentAt: warm.sentAt,
+    sinceMs: since,
+    timeoutMs: 60_000,
+    log,
+  });
+  if (warmDelivered.latencies.size < WARMUP_ALERTS) {
+    throw new Error('warm-up alerts did not all reach IT: the exchange does not work, see the gateway logs');
+  }
+
+  const sizes = await recordSizes({
+    broker: bed.broker,
+    topic: exchangeTopic('LY', 'IT', bed.topicPrefix),
+    count: WARMUP_ALERTS,
+  });
+  const envelopeBytes = Math.round(summarize(sizes).p50);
+  log(`a sealed ROUTE alert envelope on the wire: ${envelopeBytes} B (median of ${sizes.length})`);
+
+  log(`baseline: bare kafkajs round trips, ${LATENCY_ALERTS} x ${envelopeBytes} B at ${RATE_PER_SECOND}/s …`);
+  const bare = await bareKafkaRoundTrips({
+    broker: bed.broker,
+    messageBytes: envelopeBytes,
+    count: LATENCY_ALERTS,
+    ratePerSecond: RATE_PER_SECOND,
+    log,
+  });
+  const bareSummary = summarize(bare.latencies);
+  log(`  bare kafkajs p50 ${fixed(bareSummary.p50, 2)} ms, p99 ${fixed(bareSummary.p99, 2)} ms`);
+
+  const floor = await latencyRound({
+    bed,
+    clock,
+    publisher,
+    count: FLOOR_ALERTS,
+    ratePerSecond: FLOOR_RATE,
+    log,
+  });
+  const loaded = await latencyRound({
+    bed,
+    clock,
+    publisher,
+    count: LATENCY_ALERTS,
+    ratePerSecond: RATE_PER_SECOND,
+    log,
+  });
+  const corridor = loaded.latency;
+
+  log('envelope crypto ceiling: raw node:crypto seal and open of 1 KiB, ~2 s each, one core …');
+  const ceiling = measureEnvelopeCeiling({ payloadBytes: 1024, secondsEach: 2 });
+  log(
+    `  seal ${fixed(ceiling.sealPerSecond, 0)}/s, open ${fixed(ceiling.openPerSecond, 0)}/s -> ` +
+      `${fixed(ceiling.perAlertPerSecond, 0)} alerts/s (seal + open)`,
+  );
+  // The measurement held the event loop: let pending socket events (keep-alive closes) land before new requests.
+  await sleep(1000);
+
+  log(
+    `sustained: ${SUSTAINED_CONCURRENCY} concurrent publishers for ${SUSTAINED_MS / 1000} s ` +
+      `(at most ${SUSTAINED_MAX_ALERTS} alerts) …`,
+  );
+  since = nowMs();
+  const sentAt = new Map<string, number>();
+  const acceptMs: number[] = [];
+  const failures: string[] = [];
+  let issued = 0;
+  const sustainedCpu = startCpuCount(processGroups(bed));
+  const firstPostMs = nowMs();
+  await Promise.all(
+    Array.from({ length: SUSTAINED_CONCURRENCY }, async () => {
+      while (issued < SUSTAINED_MAX_ALERTS && nowMs() - firstPostMs < SUSTAINED_MS) {
+        issued += 1;
+        await publishOnce({ publisher, sentAt, acceptMs, failures });
+      }
+    }),
+  );
+  const postsMs = nowMs() - firstPostMs;
+  log(
+    `  ${sentAt.size} alerts accepted in ${fixed(postsMs / 1000, 1)} s (${fixed(sentAt.size / (postsMs / 1000), 0)}/s), ` +
+      `${failures.length} failed${failures.length ? ` (first: ${failures[0]})` : ''}; waiting for IT's inbox …`,
+  );
+  const sustained = await awaitDelivery({
+    bed,
+    clock,
+    sentAt,
+    sinceMs: since,
+    timeoutMs: DRAIN_TIMEOUT_MS,
+    log,
+  });
+  const sustainedCpuUsage = sustainedCpu();
+  const deliveredPerSecond = sustained.latencies.size / ((sustained.lastCommitMs - firstPostMs) / 1000);
+
+  // ---- report ----
+  const p50Ratio = corridor.p50 / bareSummary.p50;
+  const floorRatio = floor.latency.p50 / bareSummary.p50;
+  const ceilingShare = deliveredPerSecond / ceiling.perAlertPerSecond;
+  console.log('');
+  console.log(
+    `Exchange LY -> IT, ${envelopeBytes} B envelopes; both gateways, the secretariat, Kafka, PostgreSQL and the ` +
+      'load generator share this machine',
+  );
+  printTable({
+    headers: ['latency (ms)', 'n', 'rate/s', 'p50', 'p99', 'max'],
+    rows: [
+      [
+        'bare kafkajs produce -> consume',
+        String(bareSummary.count),
+        fixed(bare.sendRatePerSecond, 1),
+        fixed(bareSummary.p50, 2),
+        fixed(bareSummary.p99, 2),
+        fixed(bareSummary.max, 2),
+      ],
+      ...[floor, loaded].flatMap((round) => [
+        [
+          `Corridor POST at LY -> IT inbox commit, ${fixed(round.ratePerSecond, 0)}/s`,
+          String(round.latency.count),
+          fixed(round.ratePerSecond, 1),
+          fixed(round.latency.p50, 2),
+          fixed(round.latency.p99, 2),
+          fixed(round.latency.max, 2),
+        ],
+        [
+          '  of which POST -> 202 Accepted at LY',
+          String(round.accept.count),
+          '',
+          fixed(round.accept.p50, 2),
+          fixed(round.accept.p99, 2),
+          fixed(round.accept.max, 2),
+        ],
+        ...round.breakdown,
+      ]),
+    ],
+  });
+  console.log('');
+  printTable({
+    headers: ['throughput', 'per second'],
+    rows: [
+      [
+        `Corridor sustained, delivered into IT's inbox (${sustained.latencies.size} alerts)`,
+        fixed(deliveredPerSecond, 1),
+      ],
+      [
+        `  accepted by POST at LY (${SUSTAINED_CONCURRENCY} concurrent)`,
+        fixed(sentAt.size / (postsMs / 1000), 1),
+      ],
+      ['raw crypto ceiling: seal (sign + wrap + encrypt 1 KiB)', fixed(ceiling.sealPerSecond, 1)],
+      ['raw crypto ceiling: open (verify + unwrap + decrypt 1 KiB)', fixed(ceiling.openPerSecond, 1)],
+      ['raw crypto ceiling per alert: 1 / (1/seal + 1/open), one core', fixed(ceiling.perAlertPerSecond, 1)],
+    ],
+  });
+  console.log('');
+  printCpu({ paced: loaded.cpu, sustained: sustainedCpuUsage });
+  console.log('');
+  console.log(`ratio Corridor p50 / bare Kafka p50: ${fixed(p50Ratio, 2)}`);
+  console.log(
+    `ratio Corridor p50 at ${FLOOR_RATE}/s / bare Kafka p50: ${fixed(floorRatio, 2)} (no queueing)`,
+  );
+  console.log(`ratio sustained / crypto ceiling:   ${fixed(ceilingShare * 100, 1)} %`);
+  console.log(
+    verdict({
+      met: p50Ratio <= GOAL_P50_RATIO,
+      text: `p50 ${fixed(p50Ratio, 2)} x bare Kafka (goal <= ${GOAL_P50_RATIO} x)`,
+    }),
+  );
+  console.log(
+    verdict({
+      met: corridor.p99 <= GOAL_P99_MS,
+      text: `p99 ${fixed(corridor.p99, 1)} ms at 50 alerts/s (goal <= ${GOAL_P99_MS} ms)`,
+    }),
+  );
+  console.log(
+    verdict({
+      met: ceilingShare >= GOAL_CEILING_SHARE,
+      text: `sustained ${fixed(ceilingShare * 100, 1)} % of the crypto ceiling (goal >= ${GOAL_CEILING_SHARE * 100} %)`,
+    }),
+  );
+  console.log(
+    'note: 2 shared cores run both gateways, Kafka, PostgreSQL, the secretariat and this load generator; ' +
+      'each alert also costs a signed receipt IT -> LY (a second seal + open), not counted in the ceiling.',
+  );
+}

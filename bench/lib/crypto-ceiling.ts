@@ -1,0 +1,149 @@
+// The raw node:crypto ceiling of envelope suite 1 on one core: what sealing at the sender and opening at the
+// receiver would cost with nothing but the primitives (RSA-3072 PSS-SHA256, OAEP-SHA256 key wrap, AES-256-GCM).
+// bench/envelope.ts measures the same thing beside sealEnvelope/openEnvelope but does not export it.
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  generateKeyPairSync,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
+
+const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+const OAEP = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' };
+/** about the size of a signed envelope header used as AAD */
+const AAD_BYTES = 160;
+
+export interface EnvelopeCeiling {
+  payloadBytes: number;
+  sealPerSecond: number;
+  openPerSecond: number;
+  /** one seal at the sender plus one open at the receiver, one after the other on one core */
+  perAlertPerSecond: number;
+}
+
+interface Sealed {
+  aad: Buffer;
+  wrappedKey: Buffer;
+  nonce: Buffer;
+  body: Buffer;
+  tag: Buffer;
+  signature: Buffer;
+}
+
+function seal({
+  plaintext,
+  aad,
+  senderKey,
+  recipientPublicKey,
+}: {
+  plaintext: Buffer;
+  aad: Buffer;
+  senderKey: KeyObject;
+  recipientPublicKey: KeyObject;
+}): Sealed {
+  const contentKey = randomBytes(32);
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', contentKey, nonce);
+  cipher.setAAD(aad);
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const tag = cipher.getAuthTag();
+  const wrappedKey = publicEncrypt({ key: recipientPublicKey, ...OAEP }, contentKey);
+  const signature = sign('sha256', Buffer.concat([aad, wrappedKey, nonce, body, tag]), {
+    key: senderKey,
+    ...PSS,
+  });
+  return { aad, wrappedKey, nonce, body, tag, signature };
+}
+
+function open({
+  sealed,
+  senderPublicKey,
+  recipientKey,
+}: {
+  sealed: Sealed;
+  senderPublicKey: KeyObject;
+  recipientKey: KeyObject;
+}): Buffer {
+  const { aad, wrappedKey, nonce, body, tag, signature } = sealed;
+  const signedBytes = Buffer.concat([aad, wrappedKey, nonce, body, tag]);
+  if (!verify('sha256', signedBytes, { key: senderPublicKey, ...PSS }, signature)) {
+    throw new Error('ceiling: signature did not verify');
+  }
+  const contentKey = privateDecrypt({ key: recipientKey, ...OAEP }, wrappedKey);
+  const decipher = createDecipheriv('aes-256-gcm', contentKey, nonce);
+  decipher.setAAD(aad);
+  decipher.setAuthTag(tag);
+  return Buffer.concat([decipher.update(body), decipher.final()]);
+}
+
+/** Operations per second of `a` and `b`, run in alternating slices so machine drift hits both alike. */
+function ratesInterleaved({
+  a,
+  b,
+  totalMsEach,
+  slices = 4,
+}: {
+  a: () => void;
+  b: () => void;
+  totalMsEach: number;
+  slices?: number;
+}): [number, number] {
+  const ops = [0, 0];
+  const spent = [0, 0];
+  const sliceMs = totalMsEach / slices;
+  for (let s = 0; s < slices * 2; s += 1) {
+    const which = s % 2;
+    const fn = which === 0 ? a : b;
+    const started = performance.now();
+    let n = 0;
+    do {
+      fn();
+      n += 1;
+    } while (performance.now() - started < sliceMs);
+    ops[which] += n;
+    spent[which] += performance.now() - started;
+  }
+  return [(ops[0] / spent[0]) * 1000, (ops[1] / spent[1]) * 1000];
+}
+
+/** Measures seal and open for ~`secondsEach` seconds each with fresh RSA-3072 keys. */
+export function measureEnvelopeCeiling({
+  payloadBytes = 1024,
+  secondsEach = 2,
+}: { payloadBytes?: number; secondsEach?: number } = {}): EnvelopeCeiling {
+  const sender = generateKeyPairSync('rsa', { modulusLength: 3072 });
+  const recipient = generateKeyPairSync('rsa', { modulusLength: 3072 });
+  const plaintext = randomBytes(payloadBytes);
+  const aad = randomBytes(AAD_BYTES);
+  const sealOnce = (): Sealed =>
+    seal({ plaintext, aad, senderKey: sender.privateKey, recipientPublicKey: recipient.publicKey });
+  const pool = Array.from({ length: 16 }, sealOnce);
+  let next = 0;
+  const openOnce = (): void => {
+    const out = open({
+      sealed: pool[next++ % pool.length],
+      senderPublicKey: sender.publicKey,
+      recipientKey: recipient.privateKey,
+    });
+    if (out.length !== payloadBytes) {
+      throw new Error('ceiling: wrong plaintext length');
+    }
+  };
+  const [sealPerSecond, openPerSecond] = ratesInterleaved({
+    a: sealOnce,
+    b: openOnce,
+    totalMsEach: secondsEach * 1000,
+  });
+  return {
+    payloadBytes,
+    sealPerSecond,
+    openPerSecond,
+    perAlertPerSecond: 1 / (1 / sealPerSecond + 1 / openPerSecond),
+  };
+}

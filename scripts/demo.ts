@@ -1,0 +1,216 @@
+// npm run demo: a local Corridor network along the Central Mediterranean route — Kafka, PostgreSQL databases,
+// the secretariat and the gateways of Niger, Libya and Italy — then a scenario of realistic alerts.
+//   --reset               start from nothing (new CA, new broker storage, empty databases)
+//   --no-scenario         start the network only (npm start)
+//   --exit-after-scenario stop everything after the scenario (for tests)
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+import { issueToken, SECRETARIAT_AUDIENCE } from '@corridor/identity';
+import { DEMO_AGREEMENTS, DEMO_COUNTRIES, DEMO_DESKS } from './lib/demo-network';
+import { fetchKafka, isAlive, readBrokerInfo, startBroker, stopBroker } from './lib/kafka-broker';
+import { Network } from './lib/network';
+import {
+  PrerequisiteError,
+  requireJava,
+  requireMaven,
+  requirePortFree,
+  requirePostgres,
+} from './lib/prereqs';
+import { runScenario } from './lib/scenario';
+
+const ROOT = path.join(__dirname, '..');
+const args = new Set(process.argv.slice(2));
+const HOME = process.env.CORRIDOR_HOME ?? path.join(ROOT, '.corridor');
+const BASE = Number(process.env.DEMO_BASE_PORT ?? 8070);
+const KAFKA_PORT = Number(process.env.KAFKA_PORT ?? 19092);
+const ADMIN_DB = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DB_PREFIX = process.env.DEMO_DATABASE_PREFIX ?? 'corridor_demo_';
+const PORTS = {
+  secretariat: BASE,
+  gateways: { NE: BASE + 11, LY: BASE + 12, IT: BASE + 13 } as Record<string, number>,
+};
+const started = Date.now();
+let stepNo = 0;
+const STEPS = 6;
+const step = (line: string): void => console.log(`[demo ${++stepNo}/${STEPS}] ${line}`);
+const info = (line: string): void => console.log(`        ${line}`);
+
+async function reset(): Promise<void> {
+  const kafkaDir = path.join(HOME, 'kafka');
+  if (isAlive(readBrokerInfo(kafkaDir)?.pid)) {
+    await stopBroker(kafkaDir);
+  }
+  fs.rmSync(HOME, { recursive: true, force: true });
+  const c = new Client({ connectionString: ADMIN_DB });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ datname: string }>(
+      'select datname from pg_database where datname like $1',
+      [`${DB_PREFIX}%`],
+    );
+    for (const r of rows) {
+      await c.query(`drop database if exists "${r.datname}" with (force)`);
+    }
+    const roles = await c.query<{ rolname: string }>('select rolname from pg_roles where rolname like $1', [
+      `${DB_PREFIX}%`,
+    ]);
+    for (const r of roles.rows) {
+      await c.query(`drop role if exists "${r.rolname}"`);
+    }
+  } finally {
+    await c.end();
+  }
+}
+
+async function main(): Promise<void> {
+  step('checking the machine: Java, Maven, PostgreSQL, free ports');
+  requireJava();
+  requireMaven();
+  await requirePostgres(ADMIN_DB);
+  if (args.has('--reset')) {
+    info(`--reset: removing ${HOME} and the ${DB_PREFIX}* databases`);
+    await reset();
+  }
+  const kafkaDir = path.join(HOME, 'kafka');
+  const brokerRunning = isAlive(readBrokerInfo(kafkaDir)?.pid);
+  for (const [what, port] of [
+    ['secretariat', PORTS.secretariat],
+    ...Object.entries(PORTS.gateways).map(([c, p]) => [`gateway ${c}`, p] as const),
+    ...(brokerRunning
+      ? []
+      : ([
+          ['Kafka', KAFKA_PORT],
+          ['Kafka controller', KAFKA_PORT + 1],
+        ] as const)),
+  ] as const) {
+    await requirePortFree(port, `${what}; or choose other ports with DEMO_BASE_PORT / KAFKA_PORT`);
+  }
+
+  step('building the apps (tsc)');
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) {
+    throw new PrerequisiteError(
+      'the build failed: fix the compile errors above, then run npm run demo again',
+    );
+  }
+
+  step('starting Apache Kafka (KRaft, SASL/SCRAM, ACLs)');
+  fetchKafka(info);
+  const broker = await startBroker({
+    dir: kafkaDir,
+    clientPort: KAFKA_PORT,
+    controllerPort: KAFKA_PORT + 1,
+    principals: ['secretariat', ...DEMO_COUNTRIES.map((c) => `gw-${c.toLowerCase()}`)],
+    progress: info,
+  });
+
+  step('starting the secretariat and the gateways of Niger, Libya and Italy');
+  const net = new Network({
+    dir: path.join(HOME, 'network'),
+    broker,
+    topicPrefix: 'corridor',
+    databasePrefix: DB_PREFIX,
+    databaseAdminUrl: ADMIN_DB,
+    countries: DEMO_COUNTRIES,
+    agreements: DEMO_AGREEMENTS,
+    ports: PORTS,
+    secretariatEnv: { RECONCILE_BOUND_MS: '30000' },
+    progress: info,
+  });
+  let stopping = false;
+  const shutdown = async (code: number): Promise<void> => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    console.log('\n[demo] stopping: gateways and secretariat (graceful), then Kafka…');
+    await net.stop();
+    await stopBroker(kafkaDir);
+    console.log(
+      '[demo] stopped. Run npm run demo again to restart (fast), or with -- --reset to start over.',
+    );
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  try {
+    await net.start();
+    for (const a of DEMO_AGREEMENTS) {
+      await net.waitForAgreement(a.parties[0], a.parties[1]);
+      await net.waitForAgreement(a.parties[1], a.parties[0]);
+    }
+  } catch (err) {
+    console.error(`[demo] ${(err as Error).message}`);
+    console.error(`[demo] logs: ${path.join(HOME, 'network', 'logs')}`);
+    await shutdown(1);
+    return;
+  }
+
+  step('ready: open a desk (the links sign you in), the API docs and the audit page');
+  const secrets = JSON.parse(fs.readFileSync(path.join(HOME, 'network', 'secrets.json'), 'utf8')) as {
+    secretariatTokenSecret: string;
+  };
+  const auditor = issueToken({
+    principal: { sub: 'forum-auditor', country: 'ZZ', roles: ['auditor'] },
+    secret: secrets.secretariatTokenSecret,
+    ttlSeconds: 12 * 3600,
+    audience: SECRETARIAT_AUDIENCE,
+  });
+  const summary: Record<string, unknown> = {
+    secretariat: {
+      url: net.secretariat.url,
+      auditPage: `${net.secretariat.url}/audit/#token=${auditor}`,
+      auditorToken: auditor,
+      docs: `${net.secretariat.url}/docs`,
+    },
+    gateways: {},
+  };
+  for (const c of DEMO_COUNTRIES) {
+    const g = net.gateways[c];
+    const d = DEMO_DESKS[c];
+    const officer = g.token({
+      sub: d.sub,
+      roles: ['officer'],
+      desk: d.desk,
+      clearance: d.clearance,
+      categories: d.categories,
+    });
+    const publisher = g.token({
+      sub: `agency.${c.toLowerCase()}`,
+      roles: ['publisher'],
+      agency: `${c}-NATIONAL-POLICE`,
+    });
+    (summary.gateways as Record<string, unknown>)[c] = {
+      url: g.url,
+      desk: `${g.url}/desk/#token=${officer}`,
+      officerToken: officer,
+      publisherToken: publisher,
+      docs: `${g.url}/docs`,
+    };
+    console.log(`\n  ${c}  desk  ${g.url}/desk/#token=${officer}`);
+    console.log(`      API docs ${g.url}/docs   (publisher token in ${path.join(HOME, 'demo.json')})`);
+  }
+  console.log(`\n  Secretariat audit page  ${net.secretariat.url}/audit/#token=${auditor}`);
+  console.log(`  Secretariat API docs    ${net.secretariat.url}/docs\n`);
+  fs.writeFileSync(path.join(HOME, 'demo.json'), JSON.stringify(summary, null, 2), { mode: 0o600 });
+  info(`network up in ${Math.round((Date.now() - started) / 1000)} s; Ctrl-C stops everything`);
+
+  if (args.has('--no-scenario')) {
+    step('scenario skipped (--no-scenario)');
+  } else {
+    step('scenario: alerts along the route, a few seconds apart');
+    await runScenario({ net, delayMs: Number(process.env.DEMO_STEP_MS ?? 3000), log: console.log });
+    info('scenario done: watch the desks; the exchange log reaches the secretariat within seconds');
+  }
+  if (args.has('--exit-after-scenario')) {
+    await new Promise((r) => setTimeout(r, Number(process.env.DEMO_LINGER_MS ?? 3000)));
+    await shutdown(0);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`[demo] ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
