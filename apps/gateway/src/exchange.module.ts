@@ -91,6 +91,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     every(
       15_000,
       async () => {
+        await this.relay.measureDepth();
         const topics = this.inbound.subscribedTopics;
         if (topics.length) {
           this.metrics.consumerLag.set(await this.kafka.lag(consumerGroups(this.config).exchange, topics));

@@ -1,9 +1,11 @@
 import { INestApplication } from '@nestjs/common';
+import path from 'node:path';
+import express from 'express';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
-import { corridorValidationPipe, createRootLogger, nestLogger } from '@corridor/platform';
+import { corridorValidationPipe, createRootLogger, nestLogger, repoRoot } from '@corridor/platform';
 import { SecretariatModule } from './app.module';
 import { SecretariatConfig } from './config';
 
@@ -22,6 +24,7 @@ export async function createSecretariat(
   app.useBodyParser('json', { limit: 256 * 1024 });
   app.useGlobalPipes(corridorValidationPipe());
   app.enableShutdownHooks();
+  serveAuditPage(app);
   const doc = new DocumentBuilder()
     .setTitle(`Corridor secretariat ${config.id}`)
     .setDescription(
@@ -34,4 +37,32 @@ export async function createSecretariat(
     jsonDocumentUrl: 'docs/openapi.json',
   });
   return app;
+}
+
+const AUDIT_PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+/** The forum auditor's web page: static files under a strict Content-Security-Policy; data comes from /v1. */
+function serveAuditPage(app: NestExpressApplication): void {
+  app.use('/audit', (_req: express.Request, res: express.Response, next: express.NextFunction) => {
+    res.setHeader('Content-Security-Policy', AUDIT_PAGE_CSP);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  });
+  app.use(
+    '/audit',
+    express.static(path.join(repoRoot(), 'apps', 'secretariat', 'web'), {
+      index: 'index.html',
+      redirect: true,
+    }),
+  );
 }

@@ -84,15 +84,21 @@ export class KafkaClient {
    * Consumes topics one record at a time; the offset is committed only after `handle` resolves,
    * so a crash before that re-delivers the record (handlers are idempotent by message id).
    */
+  /**
+   * Consumes topics in batches; offsets are committed only after `handleBatch` resolves for the batch, so a
+   * crash before that re-delivers the records (handlers are idempotent by message id). One transaction and
+   * one commit per batch is what lets a gateway keep up with a busy partner.
+   */
   async consume(opts: {
     groupId: string;
     topics: (string | RegExp)[];
     fromBeginning: boolean;
-    handle: (r: BusRecord) => Promise<void>;
+    handleBatch: (records: BusRecord[]) => Promise<void>;
+    maxBatch?: number;
   }): Promise<Consumer> {
     const consumer = this.kafka.consumer({
       groupId: opts.groupId,
-      maxWaitTimeInMs: 250,
+      maxWaitTimeInMs: 100,
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
       allowAutoTopicCreation: false,
@@ -100,19 +106,30 @@ export class KafkaClient {
     await consumer.connect();
     await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning });
     this.consumers.add(consumer);
+    const maxBatch = opts.maxBatch ?? 200;
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ topic, partition, message }) => {
-        await opts.handle({
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key?.toString() ?? null,
-          value: message.value ?? Buffer.alloc(0),
-        });
-        await consumer.commitOffsets([
-          { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-        ]);
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        for (let from = 0; from < batch.messages.length; from += maxBatch) {
+          if (!isRunning() || isStale()) {
+            return;
+          }
+          const slice = batch.messages.slice(from, from + maxBatch);
+          await opts.handleBatch(
+            slice.map((m) => ({
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: m.offset,
+              key: m.key?.toString() ?? null,
+              value: m.value ?? Buffer.alloc(0),
+            })),
+          );
+          const last = slice[slice.length - 1].offset;
+          resolveOffset(last);
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          await heartbeat();
+        }
       },
     });
     return consumer;

@@ -89,7 +89,7 @@ export class InboundExchange {
       groupId: this.opts.groupId,
       topics,
       fromBeginning: true,
-      handle: (r) => this.handle(r),
+      handleBatch: (records) => this.handleBatch(records),
     });
     this.logger.info({ topics }, 'consuming incoming exchange topics');
   }
@@ -122,64 +122,104 @@ export class InboundExchange {
   }
 
   async handle(record: BusRecord): Promise<void> {
-    const own = this.trust.own;
-    let opened;
-    try {
-      opened = openEnvelope({
-        bytes: record.value,
-        recipientCountry: own.country,
-        recipientKey: own.key,
-        recipientCertPem: own.certPem,
-        trust: this.trust.envelopeTrust(),
-        replay: NO_MEMORY_REPLAY_GUARD,
-        now: Date.now(),
-        maxAgeMs: this.opts.maxAgeMs,
-      });
-    } catch (err) {
-      const code = err instanceof EnvelopeError ? err.code : 'MALFORMED';
-      await this.quarantine(
-        record,
-        new Rejection(code, err instanceof Error ? err.message : String(err), false),
-      );
-      return;
-    }
-    const { header, message } = opened;
-    try {
-      if (record.topic !== this.trust.incomingTopic(header.sender)) {
-        throw new Rejection(
-          'TOPIC_MISMATCH',
-          `envelope from ${header.sender} arrived on ${record.topic}`,
-          true,
-        );
-      }
-      await this.accept(record, header, message, opened.envelopeSha256);
-    } catch (err) {
-      if (err instanceof Rejection) {
-        await this.quarantine(record, err, header);
-        return;
-      }
-      throw err; // database down: do not commit the offset, Kafka redelivers
-    }
+    await this.handleBatch([record]);
   }
 
-  private async accept(
+  /** Opens and verifies each envelope (CPU), then applies the whole batch in one transaction. */
+  async handleBatch(records: BusRecord[]): Promise<void> {
+    const own = this.trust.own;
+    type Item =
+      | { record: BusRecord; header: EnvelopeHeader; message: ExchangeMessage; sha: Uint8Array }
+      | { record: BusRecord; rejection: Rejection; header?: EnvelopeHeader };
+    const items: Item[] = records.map((record) => {
+      try {
+        const opened = openEnvelope({
+          bytes: record.value,
+          recipientCountry: own.country,
+          recipientKey: own.key,
+          recipientCertPem: own.certPem,
+          trust: this.trust.envelopeTrust(),
+          replay: NO_MEMORY_REPLAY_GUARD,
+          now: Date.now(),
+          maxAgeMs: this.opts.maxAgeMs,
+        });
+        if (record.topic !== this.trust.incomingTopic(opened.header.sender)) {
+          return {
+            record,
+            header: opened.header,
+            rejection: new Rejection(
+              'TOPIC_MISMATCH',
+              `envelope from ${opened.header.sender} arrived on ${record.topic}`,
+              true,
+            ),
+          };
+        }
+        return { record, header: opened.header, message: opened.message, sha: opened.envelopeSha256 };
+      } catch (err) {
+        const code = err instanceof EnvelopeError ? err.code : 'MALFORMED';
+        return {
+          record,
+          rejection: new Rejection(code, err instanceof Error ? err.message : String(err), false),
+        };
+      }
+    });
+    const received: MessageKind[] = [];
+    const rejected: Rejection[] = [];
+    // A database failure throws out of here: the offsets are not committed and Kafka redelivers the batch.
+    await this.ds.transaction(async (em) => {
+      for (const item of items) {
+        if ('rejection' in item) {
+          await this.quarantineIn(em, item.record, item.rejection, item.header);
+          rejected.push(item.rejection);
+          continue;
+        }
+        await em.query('savepoint envelope');
+        try {
+          if (await this.acceptIn(em, item.record, item.header, item.message, item.sha)) {
+            received.push(item.header.kind);
+          }
+          await em.query('release savepoint envelope');
+        } catch (err) {
+          if (!(err instanceof Rejection)) {
+            throw err;
+          }
+          await em.query('rollback to savepoint envelope');
+          await this.quarantineIn(em, item.record, err, item.header);
+          rejected.push(err);
+        }
+      }
+    });
+    for (const kind of received) {
+      this.metrics.received.inc({ kind: enumName(MessageKind, kind) });
+    }
+    for (const r of rejected) {
+      this.metrics.rejected.inc({ reason: r.code });
+    }
+    // Receipts (and negative receipts) were queued in the same transaction.
+    this.relay.wake();
+  }
+
+  /** Applies one verified envelope inside the batch transaction; false when it was a duplicate. */
+  private async acceptIn(
+    em: EntityManager,
     record: BusRecord,
     header: EnvelopeHeader,
     message: ExchangeMessage,
     sha: Uint8Array,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const sender = header.sender;
     const kind = header.kind;
-    let notify: number | undefined;
-    let duplicate = false;
-    await this.ds.transaction(async (em) => {
+    {
       const fresh = await em.query<unknown[]>(
         `insert into seen_messages (sender, message_id, kind) values ($1, $2, $3) on conflict do nothing returning message_id`,
         [sender, header.messageId, enumName(MessageKind, kind)],
       );
       if (fresh.length === 0) {
-        duplicate = true;
-        return;
+        // Already processed (a redelivery, or the sender's retry after a crash): send the receipt again, nothing else.
+        if (kind !== MessageKind.RECEIPT) {
+          await this.queueReceipt(em, header, record.value, ReceiptStatus.ACCEPTED, '');
+        }
+        return false;
       }
       const body = message.body;
       switch (body.case) {
@@ -238,7 +278,7 @@ export class InboundExchange {
           if (rows.length === 0) {
             throw new Rejection('ALERT_WITHDRAWN', `update of withdrawn alert ${kept.id}`, true);
           }
-          notify = await this.feed(em, Number(rows[0].seq), body.case === 'alert' ? 'ALERT' : 'UPDATED');
+          await this.feed(em, Number(rows[0].seq), body.case === 'alert' ? 'ALERT' : 'UPDATED');
           await this.audit.append(em, [
             {
               event: AuditEvent.RECEIVED,
@@ -261,7 +301,7 @@ export class InboundExchange {
             ),
           );
           if (rows[0]) {
-            notify = await this.feed(em, Number(rows[0].seq), 'WITHDRAWN');
+            await this.feed(em, Number(rows[0].seq), 'WITHDRAWN');
           }
           await this.audit.append(em, [
             {
@@ -293,7 +333,7 @@ export class InboundExchange {
               Buffer.from(sha),
             ],
           );
-          notify = await this.feed(em, Number(rows[0].seq), 'REPLY');
+          await this.feed(em, Number(rows[0].seq), 'REPLY');
           await this.audit.append(em, [
             {
               event: AuditEvent.REPLIED,
@@ -337,25 +377,8 @@ export class InboundExchange {
       if (body.case !== 'receipt') {
         await this.queueReceipt(em, header, record.value, ReceiptStatus.ACCEPTED, '');
       }
-    });
-    if (duplicate) {
-      // Already processed (a redelivery or the sender's retry after a crash): send the receipt again, nothing else.
-      if (kind !== MessageKind.RECEIPT) {
-        await this.ds.transaction((em) =>
-          this.queueReceipt(em, header, record.value, ReceiptStatus.ACCEPTED, ''),
-        );
-        this.relay.wake();
-      }
-      this.logger.debug({ messageId: header.messageId, sender }, 'duplicate ignored');
-      return;
     }
-    this.metrics.received.inc({ kind: enumName(MessageKind, kind) });
-    if (kind !== MessageKind.RECEIPT) {
-      this.relay.wake();
-    }
-    if (notify !== undefined) {
-      this.logger.debug({ deskSeq: notify }, 'pushed to desks');
-    }
+    return true;
   }
 
   /** Header and body must agree: category and classification in the signed header decide routing and policy. */
@@ -396,14 +419,12 @@ export class InboundExchange {
     receipt: { envelopeSha256: Uint8Array; status: ReceiptStatus; reasonCode: string },
     sha: Uint8Array,
   ): Promise<void> {
-    const rows = await em.query<
-      { id: string; envelope_sha256: Buffer | null; queued_at: Date; category: string }[]
-    >(
-      `select id, envelope_sha256, queued_at, category from outbox where message_id = $1 and recipient = $2`,
-      [messageId, sender],
+    const rows = await em.query<{ id: string; queued_at: Date }[]>(
+      `select id, queued_at from outbox where message_id = $1 and recipient = $2 and $3::bytea = any(sent_sha256s)`,
+      [messageId, sender, Buffer.from(receipt.envelopeSha256)],
     );
     const row = rows[0];
-    if (!row || !row.envelope_sha256 || !row.envelope_sha256.equals(Buffer.from(receipt.envelopeSha256))) {
+    if (!row) {
       throw new Rejection(
         'RECEIPT_MISMATCH',
         `receipt for ${messageId} does not name an envelope we sent to ${sender}`,
@@ -461,7 +482,13 @@ export class InboundExchange {
   }
 
   /** Rejected: quarantine row + REJECTED leaf, and a negative receipt when the sender is authenticated. */
-  private async quarantine(record: BusRecord, rejection: Rejection, header?: EnvelopeHeader): Promise<void> {
+  /** Rejected: quarantine row + REJECTED leaf, and a negative receipt when the sender is authenticated. */
+  private async quarantineIn(
+    em: EntityManager,
+    record: BusRecord,
+    rejection: Rejection,
+    header?: EnvelopeHeader,
+  ): Promise<void> {
     let claimed: EnvelopeHeader | undefined = header;
     if (!claimed) {
       try {
@@ -471,7 +498,7 @@ export class InboundExchange {
       }
     }
     const sha = envelopeSha256(record.value);
-    await this.ds.transaction(async (em) => {
+    {
       await em.query(
         `insert into quarantine (topic, partition, "offset", claimed_sender, message_id, reason_code, detail, envelope, envelope_sha256)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -500,8 +527,7 @@ export class InboundExchange {
       if (rejection.authenticated && header && header.kind !== MessageKind.RECEIPT) {
         await this.queueReceipt(em, header, record.value, ReceiptStatus.REJECTED, rejection.code);
       }
-    });
-    this.metrics.rejected.inc({ reason: rejection.code });
+    }
     this.logger.warn(
       {
         topic: record.topic,
@@ -512,8 +538,5 @@ export class InboundExchange {
       },
       'inbound envelope quarantined',
     );
-    if (rejection.authenticated) {
-      this.relay.wake();
-    }
   }
 }

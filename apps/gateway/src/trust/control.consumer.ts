@@ -20,15 +20,17 @@ export class ControlConsumer {
       groupId: this.opts.groupId,
       topics: [this.opts.topic],
       fromBeginning: true,
-      handle: async (r) => {
-        let record;
-        try {
-          record = fromBinary(ControlRecordSchema, r.value);
-        } catch {
-          this.logger.error({ offset: r.offset }, 'undecodable control record ignored');
-          return;
+      handleBatch: async (records) => {
+        for (const r of records) {
+          let record;
+          try {
+            record = fromBinary(ControlRecordSchema, r.value);
+          } catch {
+            this.logger.error({ offset: r.offset }, 'undecodable control record ignored');
+            continue;
+          }
+          await this.trust.apply(record);
         }
-        await this.trust.apply(record);
       },
     });
   }

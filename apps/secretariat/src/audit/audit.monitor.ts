@@ -73,15 +73,17 @@ export class AuditMonitor {
       groupId: this.opts.groupId,
       topics: [this.opts.headsTopic],
       fromBeginning: true,
-      handle: async (r) => {
-        let sth: SignedTreeHead;
-        try {
-          sth = fromBinary(SignedTreeHeadSchema, r.value);
-        } catch {
-          this.logger.warn({ offset: r.offset }, 'undecodable tree head ignored');
-          return;
+      handleBatch: async (records) => {
+        for (const r of records) {
+          let sth: SignedTreeHead;
+          try {
+            sth = fromBinary(SignedTreeHeadSchema, r.value);
+          } catch {
+            this.logger.warn({ offset: r.offset }, 'undecodable tree head ignored');
+            continue;
+          }
+          await this.onHead(r.key ?? '', sth);
         }
-        await this.onHead(r.key ?? '', sth);
       },
     });
     this.timer = setInterval(() => this.tick(), this.opts.intervalMs);

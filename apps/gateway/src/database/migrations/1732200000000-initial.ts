@@ -45,6 +45,7 @@ export class Initial1732200000000 implements MigrationInterface {
         next_attempt_at timestamptz not null default now(),
         last_error text,
         envelope_sha256 bytea,
+        sent_sha256s bytea[] not null default '{}',
         queued_at timestamptz not null default now(),
         sent_at timestamptz,
         delivered_at timestamptz,
