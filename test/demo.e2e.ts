@@ -72,7 +72,12 @@ describe('npm run demo (the README main command)', () => {
     demo.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     demo.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     exit = new Promise((resolve) => demo.once('exit', (code) => resolve(code)));
-    await eventually('the scenario to finish', async () => (output.includes('scenario done') ? true : undefined), 240_000, 500).catch((err: Error) => {
+    await eventually(
+      'the scenario to finish',
+      async () => (output.includes('scenario done') ? true : undefined),
+      240_000,
+      500,
+    ).catch((err: Error) => {
       throw new Error(`${err.message}\n--- demo output ---\n${output.slice(-3000)}`);
     });
   }, 300_000);
@@ -97,20 +102,36 @@ describe('npm run demo (the README main command)', () => {
     const summary = JSON.parse(fs.readFileSync(path.join(home, 'demo.json'), 'utf8')) as DemoSummary;
     const inbox = async (c: string): Promise<Item[]> => {
       const g = summary.gateways[c];
-      const r = (await (await fetch(`${g.url}/v1/inbox?limit=200`, { headers: { authorization: `Bearer ${g.officerToken}` } })).json()) as { items: Item[] };
+      const r = (await (
+        await fetch(`${g.url}/v1/inbox?limit=200`, { headers: { authorization: `Bearer ${g.officerToken}` } })
+      ).json()) as { items: Item[] };
       return r.items.filter((i) => i.title !== null || i.state !== 'ACTIVE');
     };
-    const titles = async (c: string): Promise<string[]> => (await inbox(c)).map((i) => i.title ?? `(${i.state})`);
-    await eventually('IT to have the suspect, document and referral', async () => ((await inbox('IT')).length >= 4 ? true : undefined), 30_000);
+    const titles = async (c: string): Promise<string[]> =>
+      (await inbox(c)).map((i) => i.title ?? `(${i.state})`);
+    await eventually(
+      'IT to have the suspect, document and referral',
+      async () => ((await inbox('IT')).length >= 4 ? true : undefined),
+      30_000,
+    );
     const it = await inbox('IT');
-    expect(it.find((i) => i.category === 'SUSPECT')).toMatchObject({ sender: 'LY', redactedFields: ['suspect.phones'] });
+    expect(it.find((i) => i.category === 'SUSPECT')).toMatchObject({
+      sender: 'LY',
+      redactedFields: ['suspect.phones'],
+    });
     expect(it.some((i) => i.category === 'DOCUMENT' && i.sender === 'LY')).toBe(true);
     expect(it.some((i) => i.category === 'PROTECTION_REFERRAL' && i.sender === 'NE')).toBe(true);
-    expect(it.find((i) => i.category === 'ROUTE' && i.sender === 'LY')).toMatchObject({ state: 'WITHDRAWN', title: null });
+    expect(it.find((i) => i.category === 'ROUTE' && i.sender === 'LY')).toMatchObject({
+      state: 'WITHDRAWN',
+      title: null,
+    });
     expect(await titles('IT')).not.toContain('Route alert Italy must not receive under NE↔IT');
     const ly = await inbox('LY');
     expect(ly.some((i) => i.category === 'ROUTE' && i.sender === 'NE')).toBe(true);
-    expect(ly.find((i) => i.category === 'PROTECTION_REFERRAL')).toMatchObject({ sender: 'IT', priority: 'FLASH' });
+    expect(ly.find((i) => i.category === 'PROTECTION_REFERRAL')).toMatchObject({
+      sender: 'IT',
+      priority: 'FLASH',
+    });
     expect(ly.some((i) => i.category === 'BULLETIN' && i.sender === 'IT')).toBe(true);
     const ne = await inbox('NE');
     expect(ne.some((i) => i.category === 'DOCUMENT' && i.sender === 'LY')).toBe(true);
@@ -122,7 +143,9 @@ describe('npm run demo (the README main command)', () => {
       const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
       const problems = watchConsole(page);
       await page.goto(summary.gateways.LY.desk);
-      await page.locator('[data-testid=feed-item][data-priority=FLASH][data-category=PROTECTION_REFERRAL]').waitFor({ timeout: 15_000 });
+      await page
+        .locator('[data-testid=feed-item][data-priority=FLASH][data-category=PROTECTION_REFERRAL]')
+        .waitFor({ timeout: 15_000 });
       expect(await page.locator('[data-testid=feed-item][data-category=SUSPECT]').count()).toBe(0);
       await screenshot(page, 'demo-ly-desk');
       expect(problems).toEqual([]);
@@ -135,7 +158,10 @@ describe('npm run demo (the README main command)', () => {
     const brokerPid = readBrokerInfo(path.join(home, 'kafka'))?.pid;
     expect(isAlive(brokerPid)).toBe(true);
     demo.kill('SIGINT');
-    const code = await Promise.race([exit, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000))]);
+    const code = await Promise.race([
+      exit,
+      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000)),
+    ]);
     expect(code).toBe(0);
     expect(output).toContain('[demo] stopped.');
     expect(isAlive(brokerPid)).toBe(false);

@@ -21,7 +21,13 @@ describe('web desk in Chromium (real gateways)', () => {
           parties: ['LY', 'IT'],
           purpose: 'browser',
           directions: [
-            { from: 'LY', to: 'IT', categories: ALL, maxClassification: 'RED', excludedFields: ['suspect.phones'] },
+            {
+              from: 'LY',
+              to: 'IT',
+              categories: ALL,
+              maxClassification: 'RED',
+              excludedFields: ['suspect.phones'],
+            },
             { from: 'IT', to: 'LY', categories: ALL, maxClassification: 'RED' },
           ],
         },
@@ -47,7 +53,13 @@ describe('web desk in Chromium (real gateways)', () => {
   }
 
   it('shows a published alert live, its route on the offline map, and carries the acknowledgement back to LY', async () => {
-    const token = net.gateways.IT.token({ sub: 'officer.lampedusa', roles: ['officer'], desk: 'maritime', clearance: 'RED', categories: ALL });
+    const token = net.gateways.IT.token({
+      sub: 'officer.lampedusa',
+      roles: ['officer'],
+      desk: 'maritime',
+      clearance: 'RED',
+      categories: ALL,
+    });
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     const problems = watchConsole(page);
     await page.goto(`${net.gateways.IT.url}/desk/#token=${token}`);
@@ -67,10 +79,15 @@ describe('web desk in Chromium (real gateways)', () => {
     await screenshot(page, 'desk-route-detail');
 
     await page.getByTestId('ack-button').click();
-    await page.getByTestId('ack-status').getByText(/acknowledged by you/).waitFor();
+    await page
+      .getByTestId('ack-status')
+      .getByText(/acknowledged by you/)
+      .waitFor();
     const publisher = net.gateways.LY.token({ roles: ['publisher'] });
     const delivery = await eventually('acknowledgement in LY outbox', async () => {
-      const r = (await (await fetch(`${net.gateways.LY.url}/v1/outbox`, { headers: { authorization: `Bearer ${publisher}` } })).json()) as {
+      const r = (await (
+        await fetch(`${net.gateways.LY.url}/v1/outbox`, { headers: { authorization: `Bearer ${publisher}` } })
+      ).json()) as {
         items: { alertId: string; acknowledgedBy: string | null }[];
       };
       const d = r.items.find((x) => x.alertId === id);
@@ -82,7 +99,12 @@ describe('web desk in Chromium (real gateways)', () => {
   });
 
   it('shows a suspect without the excluded field, the MRZ of a document, a document hit, and a withdrawal', async () => {
-    const token = net.gateways.IT.token({ sub: 'officer.docs', roles: ['officer'], clearance: 'RED', categories: ALL });
+    const token = net.gateways.IT.token({
+      sub: 'officer.docs',
+      roles: ['officer'],
+      clearance: 'RED',
+      categories: ALL,
+    });
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     const problems = watchConsole(page);
     await page.goto(`${net.gateways.IT.url}/desk/#token=${token}`);
@@ -109,7 +131,9 @@ describe('web desk in Chromium (real gateways)', () => {
       body: JSON.stringify({ reason: 'identity mistaken' }),
     });
     expect(withdrawn.status).toBe(202);
-    await page.locator(`[data-testid=feed-item][data-alert-id="${suspectId}"][data-state=WITHDRAWN]`).waitFor({ timeout: 15_000 });
+    await page
+      .locator(`[data-testid=feed-item][data-alert-id="${suspectId}"][data-state=WITHDRAWN]`)
+      .waitFor({ timeout: 15_000 });
     await screenshot(page, 'desk-withdrawn');
     expect(problems).toEqual([]);
     await page.close();
@@ -120,7 +144,10 @@ describe('web desk in Chromium (real gateways)', () => {
     await page.goto(`${net.gateways.IT.url}/desk/`);
     await page.getByTestId('token-input').fill('not-a-token');
     await page.getByTestId('sign-in').click();
-    await page.getByTestId('signin-error').getByText(/TOKEN_INVALID/).waitFor();
+    await page
+      .getByTestId('signin-error')
+      .getByText(/TOKEN_INVALID/)
+      .waitFor();
     await screenshot(page, 'desk-signin-refused');
     await page.close();
   });

@@ -82,7 +82,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       );
     };
     every(this.config.audit.treeHeadIntervalMs, () => this.audit.publishHead(), 'tree head');
-    every(60_000, () => this.inbox.purgeExpired(), 'retention purge');
+    every(this.config.audit.retentionSweepMs, () => this.inbox.purgeExpired(), 'retention purge');
     every(
       5_000,
       () => this.relay.flagOverdue(this.config.exchange.receiptTimeoutMs),

@@ -61,6 +61,7 @@ const schema = z.object({
     .min(1000)
     .default(24 * 3600 * 1000),
   TREE_HEAD_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+  RETENTION_SWEEP_MS: z.coerce.number().int().min(100).default(60_000),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -95,7 +96,7 @@ export interface GatewayConfig {
     relay: boolean;
     consumer: boolean;
   };
-  audit: { treeHeadIntervalMs: number };
+  audit: { treeHeadIntervalMs: number; retentionSweepMs: number };
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -146,7 +147,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       relay: e.GATEWAY_WORKERS.split(',').includes('relay'),
       consumer: e.GATEWAY_WORKERS.split(',').includes('consumer'),
     },
-    audit: { treeHeadIntervalMs: e.TREE_HEAD_INTERVAL_MS },
+    audit: { treeHeadIntervalMs: e.TREE_HEAD_INTERVAL_MS, retentionSweepMs: e.RETENTION_SWEEP_MS },
   };
 }
 

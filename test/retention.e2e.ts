@@ -1,0 +1,77 @@
+// Received personal data expires with the agreement's retention: the content leaves the partner's database,
+// the exchange log records the purge, alerts without personal data stay.
+import { Client } from 'pg';
+import { Network } from '../scripts/lib/network';
+import { eventually, startTestNetwork } from './harness/network';
+import { bulletinAlert, suspectAlert } from './factories/alerts';
+
+describe('retention of received personal data (real processes)', () => {
+  let net: Network;
+
+  beforeAll(async () => {
+    net = await startTestNetwork({
+      label: 'retention',
+      countries: ['LY', 'IT'],
+      agreements: [
+        {
+          parties: ['LY', 'IT'],
+          purpose: 'retention',
+          directions: [
+            // 0 days: personal data may be received for action but not kept.
+            {
+              from: 'LY',
+              to: 'IT',
+              categories: ['SUSPECT', 'BULLETIN'],
+              maxClassification: 'AMBER',
+              retentionDays: 0,
+            },
+            { from: 'IT', to: 'LY', categories: ['BULLETIN'], maxClassification: 'AMBER', retentionDays: 0 },
+          ],
+        },
+      ],
+      gatewayEnv: { RETENTION_SWEEP_MS: '500' },
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await net?.stop();
+  });
+
+  it('purges a suspect record when its retention ends and keeps the bulletin', async () => {
+    const token = net.gateways.LY.token({ roles: ['publisher'] });
+    const post = async (body: unknown): Promise<string> => {
+      const res = await fetch(`${net.gateways.LY.url}/v1/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const suspect = await post(suspectAlert({ recipients: ['IT'] }));
+    const bulletin = await post(bulletinAlert({ recipients: ['IT'] }));
+    const db = new Client({ connectionString: net.gateways.IT.databaseUrl });
+    await db.connect();
+    try {
+      const row = await eventually('suspect purged at IT', async () => {
+        const r = await db.query<{ state: string; body: Buffer | null; title: string | null }>(
+          'select state, body, title from inbox where alert_id = $1',
+          [suspect],
+        );
+        return r.rows[0]?.state === 'PURGED' ? r.rows[0] : undefined;
+      });
+      expect(row.body).toBeNull();
+      expect(row.title).toBeNull();
+      const kept = await db.query<{ state: string; body: Buffer | null }>(
+        'select state, body from inbox where alert_id = $1',
+        [bulletin],
+      );
+      expect(kept.rows[0]).toMatchObject({ state: 'ACTIVE' });
+      expect(kept.rows[0].body).not.toBeNull();
+      const leaves = await db.query("select count(*) as n from audit_leaves where event = 'PURGED'");
+      expect(Number(leaves.rows[0].n)).toBe(1);
+    } finally {
+      await db.end();
+    }
+  });
+});
