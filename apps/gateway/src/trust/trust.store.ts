@@ -80,6 +80,7 @@ interface KnownCert {
 export class TrustStore extends EventEmitter {
   private readonly certs = new Map<string, KnownCert>();
   private revoked = new Set<string>();
+  private crlNumber = -1n;
   private readonly rawAgreements = new Map<string, SignedAgreement>();
   private agreements = new Map<string, VerifiedAgreement>();
 
@@ -100,10 +101,9 @@ export class TrustStore extends EventEmitter {
     }
     const crl = await this.ds.query<{ crl_pem: string }[]>('select crl_pem from trust_crl');
     if (crl[0]) {
-      this.revoked = parseRevocationList({
-        crlPem: crl[0].crl_pem,
-        caCertPem: this.own.caPem,
-      }).revokedSerials;
+      const held = parseRevocationList({ crlPem: crl[0].crl_pem, caCertPem: this.own.caPem });
+      this.revoked = held.revokedSerials;
+      this.crlNumber = held.crlNumber;
     }
     for (const r of await this.ds.query<{ id: string; signed: Buffer }[]>(
       'select id, signed from agreements',
@@ -172,6 +172,14 @@ export class TrustStore extends EventEmitter {
           );
           return;
         }
+        if (parsed.crlNumber <= this.crlNumber) {
+          this.logger.warn(
+            { crlNumber: parsed.crlNumber.toString(), held: this.crlNumber.toString() },
+            'older revocation list ignored',
+          );
+          return;
+        }
+        this.crlNumber = parsed.crlNumber;
         this.revoked = parsed.revokedSerials;
         await this.ds.query(
           `insert into trust_crl (issuer, crl_pem) values ('root', $1) on conflict (issuer) do update set crl_pem = $1, updated_at = now()`,
