@@ -1,7 +1,24 @@
 // The exchange with real processes: two gateways and the secretariat, the run's Kafka broker (SASL/SCRAM,
 // ACLs) and PostgreSQL. An agency publishes at LY; IT receives, signs a receipt; nothing lost, nothing extra.
 import { Client } from 'pg';
-import { AlertSchema, fromBinary } from '@corridor/contracts';
+import fs from 'node:fs';
+import path from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  Alert,
+  AlertSchema,
+  Category,
+  Classification,
+  create,
+  ExchangeMessageSchema,
+  fromBinary,
+  HandlingCode,
+  MessageKind,
+  Priority,
+  SuspectAlertSchema,
+} from '@corridor/contracts';
+import { sealEnvelope } from '@corridor/envelope';
+import { decryptPrivateKey } from '@corridor/pki';
 import { gatewayAudience, issueToken } from '@corridor/identity';
 import { Network } from '../scripts/lib/network';
 import { kafkaAs } from './harness/broker';
@@ -342,6 +359,134 @@ describe('exchange between two gateways (real processes)', () => {
     await consumer.disconnect().catch(() => undefined);
   });
 
+  /** Seals an envelope as LY with LY's own key, bypassing LY's policy: what a buggy or hostile sender could do. */
+  function sealAsLy(alert: Alert, agreementId: string): Uint8Array {
+    const secrets = JSON.parse(fs.readFileSync(path.join(net.opts.dir, 'secrets.json'), 'utf8')) as {
+      gateways: Record<string, { keyPassphrase: string }>;
+    };
+    const key = decryptPrivateKey({
+      encryptedPem: fs.readFileSync(path.join(ly().trustDir, 'key.pem'), 'utf8'),
+      passphrase: secrets.gateways.LY.keyPassphrase,
+    });
+    return sealEnvelope({
+      header: {
+        sender: 'LY',
+        recipient: 'IT',
+        messageId: uuidv7(),
+        createdAtMs: Date.now(),
+        agreementId,
+        kind: MessageKind.ALERT,
+        category: alert.category,
+        classification: alert.classification,
+        threadId: alert.threadId,
+      },
+      message: create(ExchangeMessageSchema, { body: { case: 'alert', value: alert } }),
+      senderKey: key,
+      senderCertPem: fs.readFileSync(path.join(ly().trustDir, 'cert.pem'), 'utf8'),
+      recipientCertPem: fs.readFileSync(path.join(itGw().trustDir, 'cert.pem'), 'utf8'),
+    }).bytes;
+  }
+
+  async function produceAsLy(bytes: Uint8Array): Promise<void> {
+    const producer = kafkaAs('gw-ly').producer();
+    await producer.connect();
+    await producer.send({
+      topic: `${net.opts.topicPrefix}.x.LY.IT`,
+      messages: [{ key: 'forged', value: Buffer.from(bytes) }],
+    });
+    await producer.disconnect();
+  }
+
+  function bareAlert(over: { classification?: Classification }): Alert {
+    const id = uuidv7();
+    return create(AlertSchema, {
+      id,
+      threadId: id,
+      category: Category.SUSPECT,
+      priority: Priority.ROUTINE,
+      classification: Classification.AMBER,
+      handling: HandlingCode.H2,
+      originatorCountry: 'LY',
+      originatorAgency: 'test',
+      createdAtMs: BigInt(Date.now()),
+      title: 'sealed outside the policy',
+      payload: {
+        case: 'suspect',
+        value: create(SuspectAlertSchema, {
+          familyName: 'EXAMPLE',
+          role: 'ORGANISER',
+          phones: ['+218 91 000 0000'],
+        }),
+      },
+      ...over,
+    });
+  }
+
+  async function lyItAgreement(): Promise<string> {
+    const list = await net.secretariatCall<{ id: string; parties: string[]; state: string }[]>(
+      'GET',
+      '/v1/agreements',
+    );
+    return list.find((a) => a.parties.join() === 'IT,LY' && a.state === 'ACTIVE')!.id;
+  }
+
+  it.each([
+    [
+      'a classification above the grant',
+      { classification: Classification.RED },
+      'CLASSIFICATION_ABOVE_GRANT',
+    ],
+    ['an excluded field (suspect.phones) still present', {}, 'EXCLUDED_FIELD_PRESENT'],
+  ])(
+    'checks policy again on receive: %s is quarantined, logged and answered with a negative receipt',
+    async (_n, over, reason) => {
+      const alert = bareAlert(over as { classification?: Classification });
+      await produceAsLy(sealAsLy(alert, await lyItAgreement()));
+      const q = await eventually('quarantine at IT', async () => {
+        const rows = await sql<{ reason_code: string; message_id: string }>(
+          itGw().databaseUrl,
+          'select reason_code, message_id from quarantine where reason_code = $1',
+          [reason],
+        );
+        return rows.length ? rows[0] : undefined;
+      });
+      expect(q.reason_code).toBe(reason);
+      expect(await inboxRows(alert.id)).toHaveLength(0);
+      const receipt = await sql(
+        itGw().databaseUrl,
+        "select id from outbox where kind = 'RECEIPT' and recipient = 'LY' and message is not null",
+      );
+      expect(receipt.length).toBeGreaterThan(0);
+      const leaves = await sql(
+        itGw().databaseUrl,
+        "select idx from audit_leaves where event = 'REJECTED' and message_id = $1",
+        [q.message_id],
+      );
+      expect(leaves).toHaveLength(1);
+    },
+  );
+
+  it('propagates an update: the partner shows the new version', async () => {
+    const res = await publish(routeAlert({ recipients: ['IT'], title: 'first version' }));
+    const id = res.body.id as string;
+    await eventually('first version at IT', async () => ((await inboxRows(id)).length ? true : undefined));
+    const upd = await http(`${ly().url}/v1/alerts/${id}`, 'PUT', publisher, {
+      ...routeAlert({ title: 'second version' }),
+      reason: 'more boats',
+    });
+    expect(upd.status).toBe(202);
+    const row = await eventually('second version at IT', async () => {
+      const r = await sql<{ title: string; version: number }>(
+        itGw().databaseUrl,
+        'select title, version from inbox where alert_id = $1',
+        [id],
+      );
+      return r[0]?.title === 'second version' ? r[0] : undefined;
+    });
+    expect(row.version).toBe(2);
+    expect(await inboxRows(id)).toHaveLength(1);
+  });
+
   it('stops the flow within seconds when the agreement is terminated (application and broker)', async () => {
     const agreements = await net.secretariatCall<{ id: string; parties: string[]; state: string }[]>(
       'GET',
@@ -361,5 +506,30 @@ describe('exchange between two gateways (real processes)', () => {
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('AGREEMENT_NOT_ACTIVE');
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('honours a revocation at once: envelopes signed with a revoked certificate are quarantined', async () => {
+    const certs = await net.secretariatCall<
+      { fingerprint: string; country: string; revokedAt: string | null }[]
+    >('GET', '/v1/certificates');
+    const lyCert = certs.find((c) => c.country === 'LY' && !c.revokedAt)!;
+    await net.secretariatCall('POST', `/v1/certificates/${lyCert.fingerprint}/revoke`, {
+      reason: 'key compromise (test)',
+    });
+    // The CRL reaches IT over the control topic; the next envelope from LY is refused.
+    const id = await eventually(
+      'an alert from LY quarantined as CERT_REVOKED at IT',
+      async () => {
+        await publish(bulletinAlert({ recipients: ['IT'], title: 'after revocation' }));
+        const rows = await sql(
+          itGw().databaseUrl,
+          "select id from quarantine where reason_code = 'CERT_REVOKED'",
+        );
+        return rows.length ? rows : undefined;
+      },
+      20_000,
+      1000,
+    );
+    expect(id.length).toBeGreaterThan(0);
   });
 });

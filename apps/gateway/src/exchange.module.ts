@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { AuditEvent } from '@corridor/contracts';
 import { KafkaClient } from '@corridor/platform';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsService } from './alerts/alerts.service';
@@ -62,6 +63,15 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         'exchange log does not match its signed heads',
       );
     }
+    this.trust.on('agreement-changed', (c: { id: string; state: string; peer: string }) => {
+      this.audit
+        .record([
+          { event: AuditEvent.AGREEMENT_CHANGED, agreementId: c.id, peer: c.peer, reasonCode: c.state },
+        ])
+        .catch((err: unknown) =>
+          this.logger.error({ err: (err as Error).message, agreement: c.id }, 'agreement change not logged'),
+        );
+    });
     await this.control.start();
     // An instance may run only some workers (e.g. API-only nodes); the database coordinates the rest.
     if (this.config.exchange.relay) {

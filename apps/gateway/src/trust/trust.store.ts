@@ -33,6 +33,7 @@ import {
   verifySignedAgreement,
   VerifiedAgreement,
 } from '@corridor/policy';
+import { updatedRows } from '@corridor/platform';
 
 export interface OwnIdentity {
   country: string;
@@ -239,9 +240,22 @@ export class TrustStore extends EventEmitter {
     const before = JSON.stringify([...this.agreements].map(([id, a]) => [id, a.state]));
     this.agreements = next;
     for (const [id, a] of next) {
+      const state = enumName(AgreementState, a.state);
+      // Only the instance whose update changes the stored state reports it: one log entry per transition.
       void this.ds
-        .query('update agreements set state = $2 where id = $1', [id, enumName(AgreementState, a.state)])
-        .catch(() => undefined);
+        .query('update agreements set state = $2 where id = $1 and state <> $2 returning id', [id, state])
+        .then((res: unknown) => {
+          if (updatedRows(res).length > 0) {
+            this.emit('agreement-changed', {
+              id,
+              state,
+              peer: a.terms.parties.find((p) => p !== this.own.country) ?? '',
+            });
+          }
+        })
+        .catch((err: unknown) =>
+          this.logger.warn({ agreement: id, err: (err as Error).message }, 'agreement state not stored'),
+        );
     }
     if (JSON.stringify([...next].map(([id, a]) => [id, a.state])) !== before) {
       this.logger.info(
