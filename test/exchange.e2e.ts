@@ -440,7 +440,7 @@ describe('exchange between two gateways (real processes)', () => {
   ])(
     'checks policy again on receive: %s is quarantined, logged and answered with a negative receipt',
     async (_n, over, reason) => {
-      const alert = bareAlert(over as { classification?: Classification });
+      const alert = bareAlert(over);
       await produceAsLy(sealAsLy(alert, await lyItAgreement()));
       const q = await eventually('quarantine at IT', async () => {
         const rows = await sql<{ reason_code: string; message_id: string }>(

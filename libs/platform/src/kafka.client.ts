@@ -127,7 +127,9 @@ export class KafkaClient {
           );
           const last = slice[slice.length - 1].offset;
           resolveOffset(last);
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+          ]);
           await heartbeat();
         }
       },
