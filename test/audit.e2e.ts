@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { verifyExport, AuditExport } from '@corridor/audit-log';
 import { ManagedProcess, Network } from '../scripts/lib/network';
 import { ADMIN_DATABASE_URL } from './harness/constants';
-import { eventually, startTestNetwork } from './harness/network';
+import { eventually, publishAlert, startTestNetwork } from './harness/network';
 import { bulletinAlert, routeAlert } from './factories/alerts';
 
 const ALL = ['ROUTE', 'DOCUMENT', 'SUSPECT', 'FINANCIAL_FLOW', 'PROTECTION_REFERRAL', 'BULLETIN'];
@@ -65,16 +65,8 @@ describe('verifiable exchange log and the secretariat audit (real processes)', (
     await net?.stop();
   });
 
-  async function publish(body: Record<string, unknown>): Promise<string> {
-    const token = net.gateways.LY.token({ roles: ['publisher'] });
-    const res = await fetch(`${net.gateways.LY.url}/v1/alerts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ recipients: ['IT'], ...body }),
-    });
-    expect(res.status).toBe(202);
-    return ((await res.json()) as { id: string }).id;
-  }
+  const publish = (body: Record<string, unknown>): Promise<string> =>
+    publishAlert(net, 'LY', { recipients: ['IT'], ...body });
 
   const findings = (state = 'OPEN') =>
     net.secretariatCall<Finding[]>('GET', `/v1/audit/findings?state=${state}`);

@@ -3,7 +3,7 @@
 import type { Browser } from 'playwright-core';
 import { Network } from '../scripts/lib/network';
 import { launchChromium, screenshot, watchConsole } from './harness/browser';
-import { eventually, startTestNetwork } from './harness/network';
+import { eventually, publishAlert, startTestNetwork } from './harness/network';
 import { documentAlert, routeAlert, specimenMrz, suspectAlert } from './factories/alerts';
 
 const ALL = ['ROUTE', 'DOCUMENT', 'SUSPECT', 'FINANCIAL_FLOW', 'PROTECTION_REFERRAL', 'BULLETIN'];
@@ -41,16 +41,8 @@ describe('web desk in Chromium (real gateways)', () => {
     await net?.stop();
   });
 
-  async function publish(body: Record<string, unknown>): Promise<string> {
-    const token = net.gateways.LY.token({ roles: ['publisher'] });
-    const res = await fetch(`${net.gateways.LY.url}/v1/alerts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ recipients: ['IT'], ...body }),
-    });
-    expect(res.status).toBe(202);
-    return ((await res.json()) as { id: string }).id;
-  }
+  const publish = (body: Record<string, unknown>): Promise<string> =>
+    publishAlert(net, 'LY', { recipients: ['IT'], ...body });
 
   it('shows a published alert live, its route on the offline map, and carries the acknowledgement back to LY', async () => {
     const token = net.gateways.IT.token({

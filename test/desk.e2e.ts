@@ -5,7 +5,7 @@ import { io, Socket } from 'socket.io-client';
 import { freePort } from '../scripts/lib/prereqs';
 import { ManagedProcess, Network } from '../scripts/lib/network';
 import type { DeskHello, DeskItem } from '../apps/gateway/src/desk/desk.events';
-import { eventually, startTestNetwork } from './harness/network';
+import { eventually, publishAlert, startTestNetwork } from './harness/network';
 import { documentAlert, routeAlert, specimenMrz, suspectAlert } from './factories/alerts';
 
 const ALL = ['ROUTE', 'DOCUMENT', 'SUSPECT', 'FINANCIAL_FLOW', 'PROTECTION_REFERRAL', 'BULLETIN'];
@@ -64,16 +64,8 @@ describe('liaison desk over socket.io (real gateways)', () => {
     return d;
   };
 
-  async function publish(body: Record<string, unknown>): Promise<string> {
-    const token = net.gateways.LY.token({ roles: ['publisher'] });
-    const res = await fetch(`${net.gateways.LY.url}/v1/alerts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ recipients: ['IT'], ...body }),
-    });
-    expect(res.status).toBe(202);
-    return ((await res.json()) as { id: string }).id;
-  }
+  const publish = (body: Record<string, unknown>): Promise<string> =>
+    publishAlert(net, 'LY', { recipients: ['IT'], ...body });
 
   beforeAll(async () => {
     net = await startTestNetwork({

@@ -254,6 +254,22 @@ describe('exchange between two gateways (real processes)', () => {
     expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
+  it('serves its OpenAPI description at /docs, and health without a token', async () => {
+    const doc = (await (await fetch(`${ly().url}/docs/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/alerts', '/v1/inbox', '/v1/outbox', '/v1/audit/export', '/health']),
+    );
+    const health = await http(`${ly().url}/health`, 'GET', undefined);
+    expect(health).toMatchObject({ status: 200, body: { status: 'up', database: 'up', kafka: 'up' } });
+    expect((await http(`${ly().url}/metrics`, 'GET', undefined)).status).toBe(401);
+    const metrics = await fetch(`${ly().url}/metrics`, {
+      headers: { authorization: `Bearer ${ly().token({ roles: ['auditor'] })}` },
+    });
+    expect(await metrics.text()).toMatch(/corridor_envelopes_sent_total\{kind="ALERT"\} \d+/);
+  });
+
   it('needs authentication (401) and the right role (403)', async () => {
     expect((await http(`${ly().url}/v1/alerts`, 'POST', undefined, routeAlert())).status).toBe(401);
     expect((await http(`${ly().url}/v1/alerts`, 'POST', 'not-a-token', routeAlert())).status).toBe(401);

@@ -88,3 +88,22 @@ export async function eventually<T>(
     `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
   );
 }
+
+/** Publishes an alert at a gateway as an agency; fails with the problem document unless the answer is 202. */
+export async function publishAlert(
+  net: Network,
+  country: string,
+  body: Record<string, unknown>,
+): Promise<string> {
+  const token = net.gateways[country].token({ roles: ['publisher'] });
+  const res = await fetch(`${net.gateways[country].url}/v1/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status !== 202) {
+    throw new Error(`publish at ${country} answered ${res.status}: ${text}`);
+  }
+  return (JSON.parse(text) as { id: string }).id;
+}

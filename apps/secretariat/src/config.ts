@@ -1,23 +1,8 @@
 // Secretariat configuration, validated once at boot; a bad variable fails start-up naming it.
-import fs from 'node:fs';
 import { z } from 'zod';
+import { ConfigError, parseEnvironment } from '@corridor/platform';
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  readonly retriable = false;
-}
-
-function secret(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const file = env[`${name}_FILE`];
-  if (file) {
-    try {
-      return fs.readFileSync(file, 'utf8').trim();
-    } catch {
-      throw new ConfigError(`${name}_FILE: cannot read ${file}`);
-    }
-  }
-  return env[name];
-}
+export { ConfigError };
 
 const schema = z.object({
   SECRETARIAT_ID: z
@@ -55,20 +40,11 @@ export interface SecretariatConfig {
 }
 
 export function loadSecretariatConfig(env: NodeJS.ProcessEnv = process.env): SecretariatConfig {
-  const parsed = schema.safeParse({
-    ...env,
-    KAFKA_PASSWORD: secret(env, 'KAFKA_PASSWORD'),
-    DATABASE_URL: secret(env, 'DATABASE_URL'),
-    CA_PASSPHRASE: secret(env, 'CA_PASSPHRASE'),
-    AUTH_TOKEN_SECRET: secret(env, 'AUTH_TOKEN_SECRET'),
+  const e = parseEnvironment({
+    schema,
+    env,
+    secrets: ['KAFKA_PASSWORD', 'DATABASE_URL', 'CA_PASSPHRASE', 'AUTH_TOKEN_SECRET'],
   });
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new ConfigError(
-      `${first.path.join('.')}: ${first.message} (see docs/operations.md, "Configuration")`,
-    );
-  }
-  const e = parsed.data;
   return {
     id: e.SECRETARIAT_ID,
     http: { host: e.BIND_HOST, port: e.PORT },

@@ -2,7 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { KafkaClient, Public } from '@corridor/platform';
+import { checkHealth, Health, KafkaClient, Public } from '@corridor/platform';
 
 @ApiTags('operations')
 @Controller()
@@ -15,16 +15,9 @@ export class HealthController {
   @Public()
   @Get('health')
   @ApiOperation({ summary: 'Liveness of the database and the broker' })
-  async health(
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<{ status: string; database: string; kafka: string }> {
-    const database = await this.ds
-      .query('select 1')
-      .then(() => 'up')
-      .catch(() => 'down');
-    const kafka = (await this.kafka.ping()) ? 'up' : 'down';
-    const ok = database === 'up' && kafka === 'up';
-    res.status(ok ? 200 : 503);
-    return { status: ok ? 'up' : 'degraded', database, kafka };
+  async health(@Res({ passthrough: true }) res: Response): Promise<Health> {
+    const h = await checkHealth(this.ds, this.kafka);
+    res.status(h.status === 'up' ? 200 : 503);
+    return h;
   }
 }

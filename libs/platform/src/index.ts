@@ -6,3 +6,5 @@ export * from './logging';
 export * from './database';
 export * from './validation';
 export * from './paths';
+export * from './config';
+export * from './health';

@@ -1,30 +1,10 @@
 // Configuration validated once at boot into a typed, nested, cached object; a bad variable fails start-up naming it.
-import fs from 'node:fs';
 import { z } from 'zod';
+import { ConfigError, parseEnvironment } from '@corridor/platform';
+
+export { ConfigError };
 
 const country = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code in capitals, e.g. LY');
-
-/** VAR or VAR_FILE (a path whose content is the value): secrets come from files in production. */
-function secret(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const file = env[`${name}_FILE`];
-  if (file) {
-    try {
-      return fs.readFileSync(file, 'utf8').trim();
-    } catch {
-      throw new ConfigError(`${name}_FILE: cannot read ${file}`);
-    }
-  }
-  return env[name];
-}
-
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  readonly retriable = false;
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 const schema = z.object({
   GATEWAY_COUNTRY: country,
@@ -100,20 +80,11 @@ export interface GatewayConfig {
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const parsed = schema.safeParse({
-    ...env,
-    KAFKA_PASSWORD: secret(env, 'KAFKA_PASSWORD'),
-    DATABASE_URL: secret(env, 'DATABASE_URL'),
-    KEY_PASSPHRASE: secret(env, 'KEY_PASSPHRASE'),
-    AUTH_TOKEN_SECRET: secret(env, 'AUTH_TOKEN_SECRET'),
+  const e = parseEnvironment({
+    schema,
+    env,
+    secrets: ['KAFKA_PASSWORD', 'DATABASE_URL', 'KEY_PASSPHRASE', 'AUTH_TOKEN_SECRET'],
   });
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new ConfigError(
-      `${first.path.join('.')}: ${first.message} (see docs/operations.md, "Configuration")`,
-    );
-  }
-  const e = parsed.data;
   const cc = e.GATEWAY_COUNTRY.toLowerCase();
   return {
     country: e.GATEWAY_COUNTRY,

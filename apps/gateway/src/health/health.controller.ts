@@ -2,7 +2,7 @@ import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { KafkaClient, Public, Roles } from '@corridor/platform';
+import { checkHealth, Health, KafkaClient, Public, Roles } from '@corridor/platform';
 import { GatewayMetrics } from './metrics';
 
 @ApiTags('operations')
@@ -18,17 +18,10 @@ export class HealthController {
   @Get('health')
   @HttpCode(200)
   @ApiOperation({ summary: 'Liveness of the database and the broker (no data, no authentication)' })
-  async health(
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<{ status: string; database: string; kafka: string }> {
-    const database = await this.ds
-      .query('select 1')
-      .then(() => 'up')
-      .catch(() => 'down');
-    const kafka = (await this.kafka.ping()) ? 'up' : 'down';
-    const ok = database === 'up' && kafka === 'up';
-    res.status(ok ? 200 : 503);
-    return { status: ok ? 'up' : 'degraded', database, kafka };
+  async health(@Res({ passthrough: true }) res: Response): Promise<Health> {
+    const h = await checkHealth(this.ds, this.kafka);
+    res.status(h.status === 'up' ? 200 : 503);
+    return h;
   }
 
   @Roles('admin', 'auditor')

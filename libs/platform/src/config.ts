@@ -1,0 +1,45 @@
+// Environment configuration: validated once at boot; a bad variable fails start-up naming it.
+import fs from 'node:fs';
+import type { z } from 'zod';
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  readonly retriable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** VAR or VAR_FILE (a path whose content is the value): secrets come from files in production. */
+export function readSecret(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (file) {
+    try {
+      return fs.readFileSync(file, 'utf8').trim();
+    } catch {
+      throw new ConfigError(`${name}_FILE: cannot read ${file}`);
+    }
+  }
+  return env[name];
+}
+
+/** Parses the environment with a schema, reading the named secrets from VAR or VAR_FILE. */
+export function parseEnvironment<S extends z.ZodTypeAny>(opts: {
+  schema: S;
+  env: NodeJS.ProcessEnv;
+  secrets: string[];
+}): z.infer<S> {
+  const input: Record<string, unknown> = { ...opts.env };
+  for (const name of opts.secrets) {
+    input[name] = readSecret(opts.env, name);
+  }
+  const parsed = opts.schema.safeParse(input);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new ConfigError(
+      `${first.path.join('.')}: ${first.message} (see docs/operations.md, "Configuration")`,
+    );
+  }
+  return parsed.data as z.infer<S>;
+}
