@@ -98,6 +98,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       () => this.relay.flagOverdue(this.config.exchange.receiptTimeoutMs),
       'receipt timeout sweep',
     );
+    every(60_000, async () => this.trust.checkCrlFreshness(), 'revocation list freshness');
     every(
       15_000,
       async () => {

@@ -82,6 +82,7 @@ export class TrustStore extends EventEmitter {
   private readonly certs = new Map<string, KnownCert>();
   private revoked = new Set<string>();
   private crlNumber = -1n;
+  private crlNextUpdate?: Date;
   private readonly rawAgreements = new Map<string, SignedAgreement>();
   private agreements = new Map<string, VerifiedAgreement>();
 
@@ -105,6 +106,7 @@ export class TrustStore extends EventEmitter {
       const held = parseRevocationList({ crlPem: crl[0].crl_pem, caCertPem: this.own.caPem });
       this.revoked = held.revokedSerials;
       this.crlNumber = held.crlNumber;
+      this.crlNextUpdate = held.nextUpdate;
     }
     for (const r of await this.ds.query<{ id: string; signed: Buffer }[]>(
       'select id, signed from agreements',
@@ -181,6 +183,7 @@ export class TrustStore extends EventEmitter {
           return;
         }
         this.crlNumber = parsed.crlNumber;
+        this.crlNextUpdate = parsed.nextUpdate;
         this.revoked = parsed.revokedSerials;
         await this.ds.query(
           `insert into trust_crl (issuer, crl_pem) values ('root', $1) on conflict (issuer) do update set crl_pem = $1, updated_at = now()`,
@@ -336,6 +339,22 @@ export class TrustStore extends EventEmitter {
       caCertPem: this.own.caPem,
       revokedSerials: this.revoked,
     };
+  }
+
+  /** A revocation list past its nextUpdate means revocations may be missing: an alarm for the operator. */
+  checkCrlFreshness(now = new Date()): boolean {
+    if (this.crlNextUpdate && this.crlNextUpdate.getTime() < now.getTime()) {
+      this.logger.error(
+        {
+          alarm: 'CRL_STALE',
+          nextUpdate: this.crlNextUpdate.toISOString(),
+          crlNumber: this.crlNumber.toString(),
+        },
+        'revocation list is past its nextUpdate: check the secretariat and the control topic',
+      );
+      return false;
+    }
+    return true;
   }
 
   isRevoked(serial: string): boolean {
