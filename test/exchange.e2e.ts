@@ -7,6 +7,7 @@ import { v7 as uuidv7 } from 'uuid';
 import {
   Alert,
   AlertSchema,
+  AuditLeafSchema,
   Category,
   Classification,
   create,
@@ -522,6 +523,20 @@ describe('exchange between two gateways (real processes)', () => {
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('AGREEMENT_NOT_ACTIVE');
     expect(Date.now() - started).toBeLessThan(10_000);
+    // The transition is in LY's exchange log (metadata only: agreement id and new state).
+    const changes = await eventually('AGREEMENT_CHANGED leaf at LY', async () => {
+      const rows = await sql<{ leaf: Buffer }>(
+        ly().databaseUrl,
+        "select leaf from audit_leaves where event = 'AGREEMENT_CHANGED'",
+      );
+      const leaves = rows.map((r) => fromBinary(AuditLeafSchema, r.leaf));
+      return leaves.some((l) => l.agreementId === lyNe.id && l.reasonCode === 'TERMINATED')
+        ? leaves
+        : undefined;
+    });
+    expect(changes.filter((l) => l.agreementId === lyNe.id).map((l) => l.reasonCode)).toEqual(
+      expect.arrayContaining(['ACTIVE', 'TERMINATED']),
+    );
   });
 
   it('honours a revocation at once: envelopes signed with a revoked certificate are quarantined', async () => {
