@@ -19,9 +19,10 @@ import {
   SuspectAlertSchema,
 } from '@corridor/contracts';
 import { sealEnvelope } from '@corridor/envelope';
-import { decryptPrivateKey } from '@corridor/pki';
+import { decryptPrivateKey, describeCertificate } from '@corridor/pki';
+import { installCertificate, rotateGatewayKey } from '../apps/cli/src/pki-files';
 import { gatewayAudience, issueToken } from '@corridor/identity';
-import { Network } from '../scripts/lib/network';
+import { ManagedProcess, Network } from '../scripts/lib/network';
 import { kafkaAs } from './harness/broker';
 import { eventually, startTestNetwork } from './harness/network';
 import { bulletinAlert, documentAlert, routeAlert, suspectAlert } from './factories/alerts';
@@ -377,7 +378,7 @@ describe('exchange between two gateways (real processes)', () => {
   });
 
   /** Seals an envelope as LY with LY's own key, bypassing LY's policy: what a buggy or hostile sender could do. */
-  function sealAsLy(alert: Alert, agreementId: string): Uint8Array {
+  function sealAsLy(alert: Alert, agreementId: string, recipientCertPem?: string): Uint8Array {
     const secrets = JSON.parse(fs.readFileSync(path.join(net.opts.dir, 'secrets.json'), 'utf8')) as {
       gateways: Record<string, { keyPassphrase: string }>;
     };
@@ -400,7 +401,7 @@ describe('exchange between two gateways (real processes)', () => {
       message: create(ExchangeMessageSchema, { body: { case: 'alert', value: alert } }),
       senderKey: key,
       senderCertPem: fs.readFileSync(path.join(ly().trustDir, 'cert.pem'), 'utf8'),
-      recipientCertPem: fs.readFileSync(path.join(itGw().trustDir, 'cert.pem'), 'utf8'),
+      recipientCertPem: recipientCertPem ?? fs.readFileSync(path.join(itGw().trustDir, 'cert.pem'), 'utf8'),
     }).bytes;
   }
 
@@ -537,6 +538,69 @@ describe('exchange between two gateways (real processes)', () => {
     expect(changes.filter((l) => l.agreementId === lyNe.id).map((l) => l.reasonCode)).toEqual(
       expect.arrayContaining(['ACTIVE', 'TERMINATED']),
     );
+  });
+
+  it('rotates a key: envelopes sealed for the previous certificate still open until it is revoked', async () => {
+    const g = itGw();
+    const oldCertPem = fs.readFileSync(path.join(g.trustDir, 'cert.pem'), 'utf8');
+    const secrets = JSON.parse(fs.readFileSync(path.join(net.opts.dir, 'secrets.json'), 'utf8')) as {
+      gateways: Record<string, { keyPassphrase: string }>;
+    };
+    await g.process.stop();
+    const csrPem = await rotateGatewayKey({
+      dir: g.trustDir,
+      passphrase: secrets.gateways.IT.keyPassphrase,
+      country: 'IT',
+    });
+    const issued = await net.secretariatCall<{ certPem: string; caPem: string; fingerprint: string }>(
+      'POST',
+      '/v1/gateways',
+      { country: 'IT', csrPem },
+    );
+    installCertificate({ dir: g.trustDir, certPem: issued.certPem, caPem: issued.caPem });
+    g.process = new ManagedProcess(g.process.name, g.process.script, g.process.env, g.process.logFile, g.url);
+    g.process.start();
+    await g.process.ready();
+
+    // A sender that has not yet seen the new certificate seals for the old one: still accepted.
+    const early = bareAlert({});
+    early.payload = {
+      case: 'suspect',
+      value: create(SuspectAlertSchema, { familyName: 'EXAMPLE', role: 'ORGANISER' }),
+    };
+    await produceAsLy(sealAsLy(early, await lyItAgreement(), oldCertPem));
+    await eventually('envelope for the previous certificate accepted', async () =>
+      (await inboxRows(early.id)).length ? true : undefined,
+    );
+
+    // Once the old certificate is revoked, only the new key opens; the API path keeps working.
+    const oldFingerprint = describeCertificate(oldCertPem).fingerprint;
+    await net.secretariatCall('POST', `/v1/certificates/${oldFingerprint}/revoke`, {
+      reason: 'superseded by rotation',
+    });
+    const id = (await publish(routeAlert({ recipients: ['IT'], title: 'after rotation' }))).body.id as string;
+    await eventually('alert sealed for the new certificate delivered', async () =>
+      (await inboxRows(id)).length ? true : undefined,
+    );
+    const late = bareAlert({});
+    late.payload = {
+      case: 'suspect',
+      value: create(SuspectAlertSchema, { familyName: 'EXAMPLE', role: 'ORGANISER' }),
+    };
+    await eventually(
+      'envelope for the revoked previous certificate quarantined',
+      async () => {
+        await produceAsLy(sealAsLy(late, await lyItAgreement(), oldCertPem));
+        const rows = await sql(
+          itGw().databaseUrl,
+          "select id from quarantine where reason_code = 'WRONG_RECIPIENT'",
+        );
+        return rows.length ? rows : undefined;
+      },
+      20_000,
+      1000,
+    );
+    expect(await inboxRows(late.id)).toHaveLength(0);
   });
 
   it('honours a revocation at once: envelopes signed with a revoked certificate are quarantined', async () => {

@@ -85,3 +85,27 @@ export function installCertificate(opts: { dir: string; certPem: string; caPem: 
 export function hasCertificate(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'cert.pem')) && fs.existsSync(path.join(dir, 'key.pem'));
 }
+
+/**
+ * Key rotation, first half: the current key and certificate move to previous/<time>/ (the gateway keeps opening
+ * envelopes sealed for them until they expire or are revoked) and a new key and CSR are made in `dir`.
+ */
+export async function rotateGatewayKey(opts: {
+  dir: string;
+  passphrase: string;
+  country: string;
+}): Promise<string> {
+  if (!hasCertificate(opts.dir)) {
+    throw new CliError(`${opts.dir} holds no key and certificate to rotate: use corridor pki issue first`, 2);
+  }
+  // Check the passphrase before moving anything.
+  decryptPrivateKey({
+    encryptedPem: fs.readFileSync(path.join(opts.dir, 'key.pem'), 'utf8'),
+    passphrase: opts.passphrase,
+  });
+  const previous = path.join(opts.dir, 'previous', new Date().toISOString().replace(/[:.]/g, '-'));
+  fs.mkdirSync(previous, { recursive: true, mode: 0o700 });
+  fs.renameSync(path.join(opts.dir, 'key.pem'), path.join(previous, 'key.pem'));
+  fs.renameSync(path.join(opts.dir, 'cert.pem'), path.join(previous, 'cert.pem'));
+  return gatewayCsr(opts);
+}

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { isPkiError, parseRevocationList, verifyCertificateChain } from '@corridor/pki';
 import { act, parseCountry, parsePositiveInt, passphraseOptions, secretariatOptions } from '../command-kit';
 import { operationalError, usageError } from '../errors';
-import { gatewayCsr, initCa, installCertificate } from '../pki-files';
+import { gatewayCsr, rotateGatewayKey, initCa, installCertificate } from '../pki-files';
 import { Remote } from '../remote';
 import { passphrase, readTextFile, secretariatToken, secretariatUrl } from '../settings';
 
@@ -159,6 +159,43 @@ export function registerPki(program: Command): void {
           certPath: path.join(opts.dir, 'cert.pem'),
           caPath: path.join(opts.dir, 'ca.pem'),
         },
+      );
+    }),
+  );
+
+  secretariatOptions(
+    passphraseOptions(
+      pki
+        .command('rotate')
+        .description(
+          "rotate a gateway's key: keep the old key for envelopes still in flight, enrol a new key, install it (then restart the gateway instances one at a time)",
+        )
+        .requiredOption('--country <CC>', 'country of the gateway (ISO 3166-1 alpha-2)', parseCountry)
+        .requiredOption('--dir <dir>', "the gateway's trust directory (key.pem, cert.pem, ca.pem)"),
+      "the gateway's key",
+    ),
+  ).action(
+    act<IssueOptions>(async (out, opts) => {
+      const secretariat = new Remote('secretariat', secretariatUrl(opts), secretariatToken(opts));
+      const csrPem = await rotateGatewayKey({
+        dir: opts.dir,
+        passphrase: passphrase(opts),
+        country: opts.country,
+      });
+      const issued = await secretariat.post<{ certPem: string; caPem: string; fingerprint: string }>(
+        '/v1/gateways',
+        {
+          country: opts.country,
+          csrPem,
+        },
+      );
+      installCertificate({ dir: opts.dir, certPem: issued.certPem, caPem: issued.caPem });
+      out.result(
+        [
+          `rotated ${opts.country}: new certificate ${issued.fingerprint}; the previous key stays in ${path.join(opts.dir, 'previous')}`,
+          '  restart the gateway instances one at a time; revoke the old certificate once senders use the new one',
+        ],
+        { country: opts.country, fingerprint: issued.fingerprint },
       );
     }),
   );

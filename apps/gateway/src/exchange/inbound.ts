@@ -32,6 +32,7 @@ import { AuditLog, LOG_LOCK } from '../audit/audit.log';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
 import { enqueue, OutboxRelay } from './outbox';
+import type { KeyObject } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 
 /** Durable dedupe lives in PostgreSQL (seen_messages); the in-memory guard of the envelope lib is not used. */
@@ -133,11 +134,12 @@ export class InboundExchange {
       | { record: BusRecord; rejection: Rejection; header?: EnvelopeHeader };
     const items: Item[] = records.map((record) => {
       try {
+        const mine = this.recipientKeyFor(record.value) ?? own;
         const opened = openEnvelope({
           bytes: record.value,
           recipientCountry: own.country,
-          recipientKey: own.key,
-          recipientCertPem: own.certPem,
+          recipientKey: mine.key,
+          recipientCertPem: mine.certPem,
           trust: this.trust.envelopeTrust(),
           replay: NO_MEMORY_REPLAY_GUARD,
           now: Date.now(),
@@ -197,6 +199,15 @@ export class InboundExchange {
     }
     // Receipts (and negative receipts) were queued in the same transaction.
     this.relay.wake();
+  }
+
+  /** Chooses the key by the (still unverified) recipient fingerprint; the open then verifies everything. */
+  private recipientKeyFor(bytes: Uint8Array): { key: KeyObject; certPem: string } | undefined {
+    try {
+      return this.trust.keyFor(peekEnvelopeHeader(bytes).recipientCertFingerprint);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Applies one verified envelope inside the batch transaction; false when it was a duplicate. */

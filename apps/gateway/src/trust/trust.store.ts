@@ -35,12 +35,18 @@ import {
 } from '@corridor/policy';
 import { updatedRows } from '@corridor/platform';
 
-export interface OwnIdentity {
-  country: string;
+export interface KeyAndCertificate {
   key: KeyObject;
   certPem: string;
-  caPem: string;
   fingerprint: string;
+  serial: string;
+}
+
+export interface OwnIdentity extends KeyAndCertificate {
+  country: string;
+  caPem: string;
+  /** Keys replaced by a rotation, kept so envelopes sealed for them while the new certificate spreads still open. */
+  previous: KeyAndCertificate[];
 }
 
 /** Reads key.pem (encrypted PKCS#8), cert.pem and ca.pem; checks the certificate names this country. */
@@ -68,7 +74,38 @@ export function loadOwnIdentity(opts: { dir: string; passphrase: string; country
   if (cert.country !== opts.country) {
     throw new Error(`cert.pem in ${opts.dir} is for ${cert.country}, not GATEWAY_COUNTRY=${opts.country}`);
   }
-  return { country: opts.country, key, certPem, caPem, fingerprint: cert.fingerprint };
+  const previous: KeyAndCertificate[] = [];
+  const previousDir = path.join(opts.dir, 'previous');
+  if (fs.existsSync(previousDir)) {
+    for (const name of fs.readdirSync(previousDir).sort().reverse()) {
+      const d = path.join(previousDir, name);
+      const oldCertPem = fs.readFileSync(path.join(d, 'cert.pem'), 'utf8');
+      const oldKey = loadPrivateKey(
+        decryptPrivateKey({
+          encryptedPem: fs.readFileSync(path.join(d, 'key.pem'), 'utf8'),
+          passphrase: opts.passphrase,
+        }),
+      );
+      const info = describeCertificate(oldCertPem);
+      if (info.notAfter.getTime() > Date.now()) {
+        previous.push({
+          key: oldKey,
+          certPem: oldCertPem,
+          fingerprint: info.fingerprint,
+          serial: info.serialHex,
+        });
+      }
+    }
+  }
+  return {
+    country: opts.country,
+    key,
+    certPem,
+    caPem,
+    fingerprint: cert.fingerprint,
+    serial: cert.serialHex,
+    previous,
+  };
 }
 
 interface KnownCert {
@@ -355,6 +392,19 @@ export class TrustStore extends EventEmitter {
       return false;
     }
     return true;
+  }
+
+  /**
+   * The key an envelope was sealed for, by the recipient certificate fingerprint in its header: the current key,
+   * or a previous one still valid and not revoked (key rotation). Undefined: open with the current key and let it fail.
+   */
+  keyFor(recipientCertFingerprint: string): KeyAndCertificate | undefined {
+    if (recipientCertFingerprint === this.own.fingerprint) {
+      return this.own;
+    }
+    return this.own.previous.find(
+      (p) => p.fingerprint === recipientCertFingerprint && !this.revoked.has(p.serial),
+    );
   }
 
   isRevoked(serial: string): boolean {
