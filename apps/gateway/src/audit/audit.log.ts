@@ -173,6 +173,8 @@ export class AuditLog {
       privateKey: this.trust.own.key,
       certFingerprint: this.trust.own.fingerprint,
     });
+    // A synchronous commit: it also makes durable every leaf this head covers (some were committed asynchronously),
+    // so a head is never published over leaves a crash could lose.
     await this.ds.query(
       'insert into tree_heads (tree_size, root_hash, timestamp_ms, sth) values ($1, $2, $3, $4) on conflict (tree_size) do nothing',
       [

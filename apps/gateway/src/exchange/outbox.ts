@@ -137,14 +137,18 @@ export class OutboxRelay {
 
   /** One pass: claim due rows (skip-locked, leased), seal, produce per topic, mark. Returns rows claimed. */
   async drainOnce(): Promise<number> {
-    const rows = updatedRows<ClaimedRow>(
-      await this.ds.query(
-        `update outbox set attempts = attempts + 1, next_attempt_at = now() + ($2 || ' milliseconds')::interval
+    // The claim (lease and attempt count) may be lost in a crash without harm: the row is simply due again.
+    const rows = await this.ds.transaction(async (em) => {
+      await em.query('set local synchronous_commit = off');
+      return updatedRows<ClaimedRow>(
+        await em.query(
+          `update outbox set attempts = attempts + 1, next_attempt_at = now() + ($2 || ' milliseconds')::interval
        where id in (select id from outbox where status = 'QUEUED' and next_attempt_at <= now() order by id limit $1 for update skip locked)
        returning id, message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message, attempts`,
-        [BATCH, LEASE_MS],
-      ),
-    );
+          [BATCH, LEASE_MS],
+        ),
+      );
+    });
     if (rows.length === 0) {
       return 0;
     }
@@ -163,11 +167,16 @@ export class OutboxRelay {
     for (const [topic, items] of byTopic) {
       // Remember each envelope's hash before it leaves: a fast partner's receipt may arrive before SENT is written,
       // and after a retry a receipt may name an earlier attempt's exact bytes.
-      await this.ds.query(
-        `update outbox o set envelope_sha256 = v.sha, sent_sha256s = array_append(o.sent_sha256s, v.sha)
-         from unnest($1::bigint[], $2::bytea[]) as v(id, sha) where o.id = v.id`,
-        [items.map((i) => i.row.id), items.map((i) => Buffer.from(i.sha))],
-      );
+      // Asynchronous commit is safe for this bookkeeping: if a crash loses it, the row is still QUEUED, is sealed
+      // and sent again, and the partner's message-id dedupe answers with a receipt for the new bytes.
+      await this.ds.transaction(async (em) => {
+        await em.query('set local synchronous_commit = off');
+        await em.query(
+          `update outbox o set envelope_sha256 = v.sha, sent_sha256s = array_append(o.sent_sha256s, v.sha)
+           from unnest($1::bigint[], $2::bytea[]) as v(id, sha) where o.id = v.id`,
+          [items.map((i) => i.row.id), items.map((i) => Buffer.from(i.sha))],
+        );
+      });
       try {
         await this.kafka.send(
           topic,
@@ -180,6 +189,7 @@ export class OutboxRelay {
         continue;
       }
       await this.ds.transaction(async (em) => {
+        await em.query('set local synchronous_commit = off'); // same reasoning: a lost SENT mark means a resend
         await em.query(
           `update outbox o set status = case when o.status = 'QUEUED' then 'SENT' else o.status end,
                   sent_at = coalesce(o.sent_at, now()), last_error = null
