@@ -1,5 +1,11 @@
 // corridor alert: publish from a file or flags (validated here with the gateway's own request classes and
 // the MRZ check before anything is sent), show one alert with its deliveries, withdraw it; corridor outbox.
+import {
+  OUTBOX_STATUSES,
+  type Delivery,
+  type PublishResult,
+  type RecipientStatus,
+} from '../../../gateway/src/alerts/alerts.service';
 import type { Command } from 'commander';
 import { act, gatewayOptions, parseCountryList, parsePositiveInt } from '../command-kit';
 import { operationalError, usageError } from '../errors';
@@ -26,38 +32,7 @@ interface PublishOptions extends GatewayOptions {
   idempotencyKey?: string;
 }
 
-interface RecipientStatus {
-  country: string;
-  status: 'QUEUED' | 'REFUSED';
-  reason?: string;
-  rule?: string;
-  redactedFields?: string[];
-}
-
-interface PublishResult {
-  id: string;
-  threadId: string;
-  recipients: RecipientStatus[];
-}
-
-interface Delivery {
-  cursor: number;
-  alertId: string;
-  recipient: string;
-  kind: string;
-  messageId: string;
-  status: string;
-  reason: string | null;
-  queuedAt: string;
-  sentAt: string | null;
-  deliveredAt: string | null;
-  acknowledgedBy: string | null;
-  acknowledgedAt: string | null;
-  redactedFields: string[];
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const OUTBOX_STATUSES = ['QUEUED', 'SENT', 'DELIVERED', 'REJECTED', 'FAILED', 'REFUSED'];
 const OUTBOX_KINDS = ['ALERT', 'UPDATE', 'WITHDRAWAL', 'REPLY', 'ACKNOWLEDGEMENT', 'RECEIPT'];
 
 function gateway(opts: GatewayOptions): Remote {

@@ -17,8 +17,9 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags 
 import { AuthedRequest, problem, Roles } from '@corridor/platform';
 import { PublishAlertDto, UpdateAlertDto, WithdrawDto } from './alert.dto';
 import { AlertsService, Delivery, PublishResult } from './alerts.service';
+import { OUTBOX_STATUSES } from './outbox-statuses';
 
-const STATUSES = ['QUEUED', 'SENT', 'DELIVERED', 'UNCONFIRMED', 'REJECTED', 'FAILED', 'REFUSED'];
+const STATUSES = OUTBOX_STATUSES;
 
 @ApiTags('alerts')
 @ApiBearerAuth()

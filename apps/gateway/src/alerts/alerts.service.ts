@@ -25,6 +25,17 @@ import { TrustStore } from '../trust/trust.store';
 import { PublishAlertDto, UpdateAlertDto } from './alert.dto';
 import { alertFromDto, alertMeta, alertToJson } from './alert.mapper';
 
+/** Every state of an outbox row, in the order a delivery goes through them. */
+export const OUTBOX_STATUSES = [
+  'QUEUED',
+  'SENT',
+  'DELIVERED',
+  'UNCONFIRMED',
+  'REJECTED',
+  'FAILED',
+  'REFUSED',
+];
+
 export interface RecipientStatus {
   country: string;
   status: 'QUEUED' | 'REFUSED';

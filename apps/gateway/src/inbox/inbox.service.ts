@@ -1,7 +1,7 @@
 // The officer's side of the exchange: the inbox and desk feed, detail (views of personal data are logged),
 // acknowledgement and reply back to the originator, and the document hit/no-hit check.
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import {
   AcknowledgementSchema,
@@ -12,6 +12,7 @@ import {
   Classification,
   create,
   enumValue,
+  ExchangeMessage,
   fromBinary,
   MessageKind,
   ReplySchema,
@@ -232,24 +233,12 @@ export class InboxService {
         p.sub,
         now,
       ]);
-      await enqueue(em, {
-        messageId: uuidv7(),
-        alertId: r.alert_id,
-        kind: MessageKind.ACKNOWLEDGEMENT,
-        recipient: r.sender,
-        agreementId: r.agreement_id ?? undefined,
-        category: enumValue(Category, r.category) ?? Category.UNSPECIFIED,
-        classification: enumValue(Classification, r.classification) ?? Classification.UNSPECIFIED,
-        threadId: r.thread_id ?? undefined,
-        message: newExchangeMessage({
-          body: {
-            case: 'acknowledgement',
-            value: create(AcknowledgementSchema, {
-              alertId: r.alert_id,
-              officerId: p.sub,
-              acknowledgedAtMs: BigInt(now.getTime()),
-            }),
-          },
+      await this.answerOriginator(em, r, MessageKind.ACKNOWLEDGEMENT, {
+        case: 'acknowledgement',
+        value: create(AcknowledgementSchema, {
+          alertId: r.alert_id,
+          officerId: p.sub,
+          acknowledgedAtMs: BigInt(now.getTime()),
         }),
       });
       await this.audit.append(em, [
@@ -266,30 +255,38 @@ export class InboxService {
     return { acknowledgedAt: now.toISOString(), acknowledgedBy: p.sub };
   }
 
+  /** Queues a message back to the originator of an inbox row, under the same agreement, thread and labels. */
+  private async answerOriginator(
+    em: EntityManager,
+    r: InboxRow,
+    kind: MessageKind,
+    body: ExchangeMessage['body'],
+  ): Promise<void> {
+    await enqueue(em, {
+      messageId: uuidv7(),
+      alertId: r.alert_id,
+      kind,
+      recipient: r.sender,
+      agreementId: r.agreement_id ?? undefined,
+      category: enumValue(Category, r.category) ?? Category.UNSPECIFIED,
+      classification: enumValue(Classification, r.classification) ?? Classification.UNSPECIFIED,
+      threadId: r.thread_id ?? undefined,
+      message: newExchangeMessage({ body }),
+    });
+  }
+
   async reply(p: Principal, inboxSeq: number, body: string): Promise<{ replyId: string }> {
     const r = await this.row(p, inboxSeq);
     const replyId = uuidv7();
     await this.ds.transaction(async (em) => {
-      await enqueue(em, {
-        messageId: uuidv7(),
-        alertId: r.alert_id,
-        kind: MessageKind.REPLY,
-        recipient: r.sender,
-        agreementId: r.agreement_id ?? undefined,
-        category: enumValue(Category, r.category) ?? Category.UNSPECIFIED,
-        classification: enumValue(Classification, r.classification) ?? Classification.UNSPECIFIED,
-        threadId: r.thread_id ?? undefined,
-        message: newExchangeMessage({
-          body: {
-            case: 'reply',
-            value: create(ReplySchema, {
-              replyId,
-              alertId: r.alert_id,
-              officerId: `${this.country}/${p.sub}`,
-              body,
-              createdAtMs: BigInt(Date.now()),
-            }),
-          },
+      await this.answerOriginator(em, r, MessageKind.REPLY, {
+        case: 'reply',
+        value: create(ReplySchema, {
+          replyId,
+          alertId: r.alert_id,
+          officerId: `${this.country}/${p.sub}`,
+          body,
+          createdAtMs: BigInt(Date.now()),
         }),
       });
       await this.audit.append(em, [
