@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isAlive, readBrokerInfo } from '../scripts/lib/kafka-broker';
 import { launchChromium, screenshot, watchConsole } from './harness/browser';
-import { eventually } from './harness/network';
+import { eventually, GiveUp } from './harness/network';
 
 interface DemoSummary {
   secretariat: { url: string; auditPage: string };
@@ -35,12 +35,21 @@ async function portOpen(port: number): Promise<boolean> {
   });
 }
 
+async function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A base port whose demo ports can all be bound, below Linux's ephemeral range (32768+) so no client socket holds one. */
 async function freeBase(): Promise<number> {
   for (let i = 0; i < 50; i++) {
-    const base = 20000 + Math.floor(Math.random() * 20000);
+    const base = 20000 + Math.floor(Math.random() * 12000);
     const ports = [base, base + 11, base + 12, base + 13, base + 20, base + 21];
-    const open = await Promise.all(ports.map(portOpen));
-    if (!open.some(Boolean)) {
+    const free = await Promise.all(ports.map(canBind));
+    if (free.every(Boolean)) {
       return base;
     }
   }
@@ -74,7 +83,12 @@ describe('npm run demo (the README main command)', () => {
     exit = new Promise((resolve) => demo.once('exit', (code) => resolve(code)));
     await eventually(
       'the scenario to finish',
-      async () => (output.includes('scenario done') ? true : undefined),
+      async () => {
+        if (demo.exitCode !== null) {
+          throw new GiveUp(`the demo exited with code ${demo.exitCode}`);
+        }
+        return output.includes('scenario done') ? true : undefined;
+      },
       240_000,
       500,
     ).catch((err: Error) => {

@@ -64,6 +64,9 @@ function copyLogs(dir: string, to: string, id: string): void {
   }
 }
 
+/** Thrown from an `eventually` check to stop waiting at once (the awaited thing can no longer happen). */
+export class GiveUp extends Error {}
+
 /** Polls until `check` returns a value (not undefined), or fails after the bound naming what was awaited. */
 export async function eventually<T>(
   what: string,
@@ -80,6 +83,9 @@ export async function eventually<T>(
         return v;
       }
     } catch (err) {
+      if (err instanceof GiveUp) {
+        throw err;
+      }
       last = err;
     }
     await new Promise((r) => setTimeout(r, everyMs));
