@@ -196,7 +196,8 @@ describe('liaison desk over socket.io (real gateways)', () => {
       again.items.some((i) => i.alertId === live) ? true : undefined,
     );
     const got = again.items.map((i) => i.alertId);
-    expect(got.slice(0, 3)).toEqual(missed);
+    // Alerts on different threads may be committed at IT in any order; the desk order is the commit (sequence) order.
+    expect([...got.slice(0, 3)].sort()).toEqual([...missed].sort());
     expect(got).toContain(live);
     const seqs = again.items.map((i) => i.seq);
     expect(new Set(seqs).size).toBe(seqs.length);
