@@ -131,6 +131,44 @@ describe('web desk in Chromium (real gateways)', () => {
     await page.close();
   });
 
+  it('raises a browser notification for a FLASH alert, not for a routine one', async () => {
+    const token = net.gateways.IT.token({
+      sub: 'officer.watch',
+      roles: ['officer'],
+      clearance: 'RED',
+      categories: ALL,
+    });
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    await context.grantPermissions(['notifications'], { origin: net.gateways.IT.url });
+    // Record what the page shows through the Notification API (headless Chromium has no notification centre).
+    await context.addInitScript(() => {
+      const shown: string[] = [];
+      (window as unknown as { shownNotifications: string[] }).shownNotifications = shown;
+      class RecordingNotification {
+        static permission = 'granted';
+        static requestPermission = (): Promise<string> => Promise.resolve('granted');
+        onclick: (() => void) | null = null;
+        constructor(title: string) {
+          shown.push(title);
+        }
+        close(): void {}
+      }
+      (window as unknown as { Notification: unknown }).Notification = RecordingNotification;
+    });
+    const page = await context.newPage();
+    await page.goto(`${net.gateways.IT.url}/desk/#token=${token}`);
+    await page.getByTestId('officer').waitFor();
+    const routine = await publish(routeAlert({ priority: 'ROUTINE', title: 'routine route' }));
+    const flash = await publish(routeAlert({ priority: 'FLASH', title: 'flash route' }));
+    await page.locator(`[data-testid=feed-item][data-alert-id="${routine}"]`).waitFor();
+    await page.locator(`[data-testid=feed-item][data-alert-id="${flash}"]`).waitFor();
+    const shown = await page.evaluate(
+      () => (window as unknown as { shownNotifications: string[] }).shownNotifications,
+    );
+    expect(shown).toEqual(['FLASH route alert from LY']);
+    await context.close();
+  });
+
   it('refuses a bad token on the sign-in screen with the reason', async () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     await page.goto(`${net.gateways.IT.url}/desk/`);
