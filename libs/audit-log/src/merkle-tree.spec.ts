@@ -81,6 +81,24 @@ describe('MerkleTree', () => {
     expect(Buffer.from(EMPTY_ROOT_HASH).equals(referenceRoot([]))).toBe(true);
   });
 
+  it('clones into an independent tree: appends to the copy leave the original untouched', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1100 }), fc.integer({ min: 1, max: 40 }), (n, extra) => {
+        const leaves = Array.from({ length: n + extra }, (_, i) => leafHashOf(Buffer.from(`leaf ${i}`)));
+        const original = MerkleTree.fromLeafHashes(leaves.slice(0, n));
+        const rootBefore = Buffer.from(original.root());
+        const copy = original.clone();
+        leaves.slice(n).forEach((h) => copy.append(h));
+        expect(original.size).toBe(n);
+        expect(Buffer.from(original.root())).toEqual(rootBefore);
+        expect(copy.size).toBe(n + extra);
+        expect(Buffer.from(copy.root())).toEqual(Buffer.from(MerkleTree.fromLeafHashes(leaves).root()));
+        expect(Buffer.from(copy.rootAt(n))).toEqual(rootBefore);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('separates leaf and node hashing domains', () => {
     const a = leafHashOf(Buffer.from('a'));
     const b = leafHashOf(Buffer.from('b'));

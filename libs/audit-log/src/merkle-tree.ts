@@ -21,6 +21,13 @@ class HashLevel {
     this.count += 1;
   }
 
+  copy(): HashLevel {
+    const c = new HashLevel();
+    c.bytes = this.bytes.slice(0, Math.max(this.count, INITIAL_SLOTS) * HASH_SIZE);
+    c.count = this.count;
+    return c;
+  }
+
   /** A view, valid forever: slots are never rewritten and growth leaves old arrays intact. */
   at(index: number): Uint8Array {
     return this.bytes.subarray(index * HASH_SIZE, (index + 1) * HASH_SIZE);
@@ -37,6 +44,13 @@ export class MerkleTree {
     for (const leafHash of leafHashes) {
       tree.append(leafHash);
     }
+    return tree;
+  }
+
+  /** An independent copy (the stored hashes are copied, not recomputed): try appends without touching this tree. */
+  clone(): MerkleTree {
+    const tree = new MerkleTree();
+    tree.levels.splice(0, tree.levels.length, ...this.levels.map((l) => l.copy()));
     return tree;
   }
 

@@ -8,8 +8,8 @@ import {
   fromBinary,
   SignedTreeHeadSchema,
   toBinary,
+  TreeHeadSchema,
 } from '@corridor/contracts';
-import { decodeSignedTreeHead } from '@corridor/audit-log';
 import { problem, Roles } from '@corridor/platform';
 import { AuditLog } from './audit.log';
 
@@ -27,11 +27,12 @@ export class AuditController {
   @ApiOperation({ summary: 'The newest signed tree head (made now if the log grew)' })
   async head(): Promise<{ sth: string; treeSize: number; rootHash: string }> {
     const sth = await this.log.publishHead();
-    const h = decodeSignedTreeHead(toBinary(SignedTreeHeadSchema, sth));
+    // Size and root come from the signed head itself, so they always match it.
+    const head = fromBinary(TreeHeadSchema, sth.treeHead);
     return {
-      sth: b64(toBinary(SignedTreeHeadSchema, h)),
-      treeSize: this.log.size,
-      rootHash: b64(this.log.rootAt(this.log.size)),
+      sth: b64(toBinary(SignedTreeHeadSchema, sth)),
+      treeSize: Number(head.treeSize),
+      rootHash: b64(head.rootHash),
     };
   }
 

@@ -16,7 +16,7 @@ import {
   TreeHead,
 } from '@corridor/contracts';
 import { checkHeadProgression, leafHashOf, MerkleTree, verifyTreeHead } from '@corridor/audit-log';
-import { KafkaClient, problem } from '@corridor/platform';
+import { KafkaClient, problem, updatedRows } from '@corridor/platform';
 
 export type FindingKind =
   | 'BAD_HEAD_SIGNATURE'
@@ -283,10 +283,10 @@ export class AuditMonitor {
       }
       pending.push(...batch.slice(0, size - tree.size - pending.length));
     }
-    const candidate = MerkleTree.fromLeafHashes([...Array(tree.size).keys()].map((i) => tree.leafHash(i)));
-    for (const l of pending) {
-      candidate.append(leafHashOf(b64(l.leaf)));
-    }
+    const hashes = pending.map((l) => leafHashOf(b64(l.leaf)));
+    // Checked on a copy: the mirror only takes leaves that rebuild the signed root.
+    const candidate = tree.clone();
+    hashes.forEach((h) => candidate.append(h));
     if (candidate.size < size || !Buffer.from(candidate.rootAt(size)).equals(Buffer.from(root))) {
       await this.finding(
         'LOG_MISMATCH',
@@ -296,7 +296,7 @@ export class AuditMonitor {
       return;
     }
     await this.ds.transaction(async (em) => {
-      for (const l of pending) {
+      for (const [i, l] of pending.entries()) {
         let leaf;
         try {
           leaf = fromBinary(AuditLeafSchema, b64(l.leaf));
@@ -315,14 +315,12 @@ export class AuditMonitor {
             enumName(Category, leaf.category),
             leaf.reasonCode || null,
             Number(leaf.atMs),
-            Buffer.from(leafHashOf(b64(l.leaf))),
+            Buffer.from(hashes[i]),
           ],
         );
       }
     });
-    for (const l of pending) {
-      tree.append(leafHashOf(b64(l.leaf)));
-    }
+    this.mirrors.set(gw, candidate);
   }
 
   /**
@@ -439,16 +437,17 @@ export class AuditMonitor {
   }
 
   async explain(id: number, explanation: string, close: boolean): Promise<unknown> {
-    const rows = await this.ds.query<unknown[]>(
-      `update findings set explanation = $2, state = case when $3 then 'CLOSED' else 'EXPLAINED' end,
-              closed_at = case when $3 then now() else closed_at end where id = $1 returning id, kind, state, explanation`,
-      [id, explanation, close],
+    const rows = updatedRows(
+      await this.ds.query(
+        `update findings set explanation = $2, state = case when $3 then 'CLOSED' else 'EXPLAINED' end,
+                closed_at = case when $3 then now() else closed_at end where id = $1 returning id, kind, state, explanation`,
+        [id, explanation, close],
+      ),
     );
-    const list = Array.isArray(rows[0]) ? (rows[0] as unknown[]) : rows;
-    if (!list.length) {
+    if (!rows.length) {
       throw problem(404, 'FINDING_NOT_FOUND', `no finding ${id}`, { field: 'id' });
     }
-    return list[0];
+    return rows[0];
   }
 
   async heads(): Promise<unknown[]> {
