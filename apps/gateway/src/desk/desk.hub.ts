@@ -27,8 +27,6 @@ export class DeskHub {
   private pumping?: Promise<void>;
   private again = false;
   private timer?: NodeJS.Timeout;
-  /** commit time of a desk row, for the benchmark: set by whoever knows it */
-  onPushed?: (item: DeskItem, clients: number) => void;
 
   constructor(
     private readonly inbox: InboxService,
@@ -104,14 +102,11 @@ export class DeskHub {
       }
       for (const item of items) {
         this.cursor = item.seq;
-        let n = 0;
         for (const c of this.clients.values()) {
           if (this.inbox.canSee(c.principal, item)) {
             this.deliver(c, item);
-            n++;
           }
         }
-        this.onPushed?.(item, n);
       }
     }
   }

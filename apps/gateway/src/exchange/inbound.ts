@@ -122,10 +122,6 @@ export class InboundExchange {
     return this.topics;
   }
 
-  async handle(record: BusRecord): Promise<void> {
-    await this.handleBatch([record]);
-  }
-
   /** Opens and verifies each envelope (CPU), then applies the whole batch in one transaction. */
   async handleBatch(records: BusRecord[]): Promise<void> {
     const own = this.trust.own;
