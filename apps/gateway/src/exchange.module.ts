@@ -199,7 +199,11 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
           a,
           r,
           m,
-          { groupId: consumerGroups(c).exchange, maxAgeMs: c.exchange.replayWindowMs },
+          {
+            groupId: consumerGroups(c).exchange,
+            maxAgeMs: c.exchange.replayWindowMs,
+            receiptBatchMs: c.exchange.receiptBatchMs,
+          },
           child(l, 'InboundExchange'),
         ),
     },

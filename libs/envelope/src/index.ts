@@ -22,4 +22,10 @@ export {
   type OpenEnvelopeOptions,
   type OpenedEnvelope,
 } from './open';
-export { createReceiptMessage, verifyReceiptMatches } from './receipts';
+export {
+  createReceiptBatchMessage,
+  createReceiptMessage,
+  receiptsOf,
+  verifyReceiptMatches,
+  type ReceiptFor,
+} from './receipts';

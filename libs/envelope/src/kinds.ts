@@ -15,6 +15,7 @@ export function messageKindOf(message: ExchangeMessage): MessageKind {
     case 'acknowledgement':
       return MessageKind.ACKNOWLEDGEMENT;
     case 'receipt':
+    case 'receipts':
       return MessageKind.RECEIPT;
     case undefined:
       return MessageKind.UNSPECIFIED;

@@ -1,7 +1,11 @@
 import { MessageKind, ReceiptStatus } from '@corridor/contracts';
 import {
+  createReceiptBatchMessage,
   createReceiptMessage,
   envelopeSha256,
+  EnvelopeError,
+  messageKindOf,
+  receiptsOf,
   InMemoryReplayGuard,
   openEnvelope,
   sealEnvelope,
@@ -114,5 +118,98 @@ describe('receipts', () => {
       reasonCode: 'BAD_SIGNATURE',
       messageId: 'm-1',
     });
+  });
+
+  it('carries the receipts of a whole batch in one sealed message, each naming its own exact bytes', () => {
+    const { TN, IT } = pki.gateways;
+    const trust = {
+      resolveSenderCert: (fingerprint: string) =>
+        [TN, IT].find((g) => g.fingerprint === fingerprint)?.certPem,
+      caCertPem: pki.ca.certPem,
+      revokedSerials: new Set<string>(),
+    };
+    const sent = [1, 2, 3].map((n) =>
+      sealEnvelope({
+        header: headerFor({
+          sender: 'TN',
+          recipient: 'IT',
+          kind: MessageKind.ALERT,
+          messageId: `0195508c-0000-7000-8000-00000000000${n}`,
+        }),
+        message: routeAlertMessage(),
+        senderKey: TN.key,
+        senderCertPem: TN.certPem,
+        recipientCertPem: IT.certPem,
+      }),
+    );
+    const batch = createReceiptBatchMessage(
+      sent.map((e, i) => ({
+        messageId: e.header.messageId,
+        envelopeSha256: envelopeSha256(e.bytes),
+        status: i === 1 ? ReceiptStatus.REJECTED : ReceiptStatus.ACCEPTED,
+        reasonCode: i === 1 ? 'POLICY_CLASSIFICATION' : '',
+        receivedAtMs: CREATED_AT_MS + i,
+      })),
+    );
+    expect(messageKindOf(batch)).toBe(MessageKind.RECEIPT);
+    const sealed = sealEnvelope({
+      header: headerFor({
+        sender: 'IT',
+        recipient: 'TN',
+        kind: MessageKind.RECEIPT,
+        messageId: '0195508c-0000-7000-8000-0000000000fe',
+        createdAtMs: CREATED_AT_MS + 5,
+      }),
+      message: batch,
+      senderKey: IT.key,
+      senderCertPem: IT.certPem,
+      recipientCertPem: TN.certPem,
+    });
+    const opened = openEnvelope({
+      bytes: sealed.bytes,
+      recipientCountry: 'TN',
+      recipientKey: TN.key,
+      recipientCertPem: TN.certPem,
+      trust,
+      replay: new InMemoryReplayGuard({ windowMs: 60_000 }),
+      now: CREATED_AT_MS + 10,
+    });
+    const receipts = receiptsOf(opened.message);
+    expect(receipts.map((r) => r.messageId)).toEqual(sent.map((e) => e.header.messageId));
+    expect(receipts.map((r) => r.status)).toEqual([
+      ReceiptStatus.ACCEPTED,
+      ReceiptStatus.REJECTED,
+      ReceiptStatus.ACCEPTED,
+    ]);
+    receipts.forEach((receipt, i) =>
+      expect(verifyReceiptMatches({ receipt, sentEnvelopeBytes: sent[i].bytes })).toBe(true),
+    );
+    // each entry names only its own envelope
+    expect(verifyReceiptMatches({ receipt: receipts[0], sentEnvelopeBytes: sent[1].bytes })).toBe(false);
+  });
+
+  it('refuses an empty batch or an entry without a message id or a SHA-256', () => {
+    expect(() => createReceiptBatchMessage([])).toThrow(EnvelopeError);
+    const entry = {
+      messageId: 'm-1',
+      envelopeSha256: new Uint8Array(32),
+      status: ReceiptStatus.ACCEPTED as const,
+      receivedAtMs: 1,
+    };
+    expect(() => createReceiptBatchMessage([{ ...entry, messageId: '' }])).toThrow(EnvelopeError);
+    expect(() => createReceiptBatchMessage([{ ...entry, envelopeSha256: new Uint8Array(31) }])).toThrow(
+      EnvelopeError,
+    );
+  });
+
+  it('reads the receipts of a single receipt, of a batch, and none of another body', () => {
+    const single = createReceiptMessage({
+      messageId: 'm-1',
+      receivedEnvelopeBytes: Uint8Array.of(1),
+      status: ReceiptStatus.ACCEPTED,
+      receivedAtMs: 1,
+    });
+    expect(receiptsOf(single).map((r) => r.messageId)).toEqual(['m-1']);
+    expect(receiptsOf(routeAlertMessage())).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import {
   create,
   ExchangeMessageSchema,
+  ReceiptBatchSchema,
   ReceiptSchema,
   ReceiptStatus,
   type ExchangeMessage,
@@ -34,6 +35,56 @@ export function createReceiptMessage(options: {
       }),
     },
   });
+}
+
+export interface ReceiptFor {
+  messageId: string;
+  /** SHA-256 of the exact envelope bytes received */
+  envelopeSha256: Uint8Array;
+  status: ReceiptStatus.ACCEPTED | ReceiptStatus.REJECTED;
+  reasonCode?: string;
+  receivedAtMs: number;
+}
+
+/**
+ * One message carrying the receipts for several envelopes from the same sender (a consumed batch): the
+ * recipient signs once per batch instead of once per envelope. Each entry still names its own exact bytes.
+ */
+export function createReceiptBatchMessage(entries: ReceiptFor[]): ExchangeMessage {
+  if (entries.length === 0) {
+    throw new EnvelopeError('INVALID_ARGUMENT', 'a receipt batch needs at least one receipt');
+  }
+  return create(ExchangeMessageSchema, {
+    body: {
+      case: 'receipts',
+      value: create(ReceiptBatchSchema, {
+        receipts: entries.map((e) => {
+          if (e.messageId.length === 0 || e.envelopeSha256.length !== 32) {
+            throw new EnvelopeError('INVALID_ARGUMENT', 'each receipt needs a message id and a SHA-256');
+          }
+          return create(ReceiptSchema, {
+            messageId: e.messageId,
+            envelopeSha256: e.envelopeSha256,
+            status: e.status,
+            reasonCode: e.reasonCode ?? '',
+            receivedAtMs: BigInt(e.receivedAtMs),
+          });
+        }),
+      }),
+    },
+  });
+}
+
+/** The receipts a message carries: one for a single receipt, all of a batch, none for any other body. */
+export function receiptsOf(message: ExchangeMessage): Receipt[] {
+  switch (message.body.case) {
+    case 'receipt':
+      return [message.body.value];
+    case 'receipts':
+      return message.body.value.receipts;
+    default:
+      return [];
+  }
 }
 
 /** True when the receipt names exactly the envelope bytes that were sent (and, if given, the message id). */

@@ -98,7 +98,9 @@ export class KafkaClient {
   }): Promise<Consumer> {
     const consumer = this.kafka.consumer({
       groupId: opts.groupId,
-      maxWaitTimeInMs: 100,
+      // A fetch returns as soon as a record arrives (minBytes 1): the wait bounds only idle polling, which costs
+      // broker and client CPU on every consumer of every process.
+      maxWaitTimeInMs: 500,
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
       allowAutoTopicCreation: false,

@@ -19,7 +19,7 @@ import { Principal } from '@corridor/identity';
 import { evaluateSend, PolicyDecision } from '@corridor/policy';
 import { problem } from '@corridor/platform';
 import { AuditLog } from '../audit/audit.log';
-import { enqueue, newExchangeMessage, OutboxRelay } from '../exchange/outbox';
+import { newExchangeMessage, OutboxRelay, outboxInsertSql, Pending } from '../exchange/outbox';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
 import { PublishAlertDto, UpdateAlertDto } from './alert.dto';
@@ -198,74 +198,90 @@ export class AlertsService {
         errors: statuses.map((s) => ({ field: `recipient ${s.country}`, message: s.rule ?? '' })),
       });
     }
-    try {
-      await this.ds.transaction(async (em) => {
-        await em.query(
-          `insert into alerts (id, thread_id, category, priority, classification, handling, title, alert, publisher, idempotency_key, request_hash, response)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-          [
-            id,
-            threadId,
-            dto.category,
-            dto.priority,
-            dto.classification,
-            dto.handling,
-            dto.title,
-            Buffer.from(toBinary(AlertSchema, alert)),
-            principal.sub,
-            opts.idempotencyKey ?? null,
-            requestHash,
-            JSON.stringify(result),
-          ],
-        );
-        for (const d of decisions) {
-          if (d.decision.allowed) {
-            await enqueue(em, {
-              messageId: uuidv7(),
-              alertId: id,
-              kind: MessageKind.ALERT,
-              recipient: d.country,
-              agreementId: d.agreementId,
-              category: alert.category,
-              classification: alert.classification,
-              threadId,
-              message: newExchangeMessage({
-                body: { case: 'alert', value: d.decision.alert },
-                redactedFields: d.decision.redactedFields,
-              }),
-              redactedFields: d.decision.redactedFields,
-            });
-          } else {
-            await em.query(
-              `insert into outbox (message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, status, refusal_reason, refusal_rule)
-               values ($1, $2, 'ALERT', $3, $4, $5, $6, $7, 'REFUSED', $8, $9)`,
-              [
-                uuidv7(),
-                id,
-                d.country,
-                d.agreementId ?? null,
-                dto.category,
-                dto.classification,
+    // Sealed here (on a relaying instance) before anything is written, so the transaction stays short.
+    const outbox = this.relay.prepare(
+      decisions.flatMap((d) =>
+        d.decision.allowed
+          ? [
+              {
+                messageId: uuidv7(),
+                alertId: id,
+                kind: MessageKind.ALERT,
+                recipient: d.country,
+                agreementId: d.agreementId,
+                category: alert.category,
+                classification: alert.classification,
                 threadId,
-                d.decision.reason,
-                d.decision.rule,
-              ],
-            );
-          }
-        }
-        await this.audit.append(em, [
-          ...decisions
-            .filter((d) => d.decision.allowed)
-            .map((d) => ({
-              event: AuditEvent.QUEUED,
-              peer: d.country,
-              alertId: id,
-              category: alert.category,
-              agreementId: d.agreementId,
-            })),
-          ...refusedLeaves,
-        ]);
-      });
+                message: newExchangeMessage({
+                  body: { case: 'alert', value: d.decision.alert },
+                  redactedFields: d.decision.redactedFields,
+                }),
+                redactedFields: d.decision.redactedFields,
+              },
+            ]
+          : [],
+      ),
+      decisions.flatMap((d) =>
+        d.decision.allowed
+          ? []
+          : [
+              {
+                messageId: uuidv7(),
+                alertId: id,
+                kind: MessageKind.ALERT,
+                recipient: d.country,
+                agreementId: d.agreementId,
+                category: alert.category,
+                classification: alert.classification,
+                threadId,
+                reason: d.decision.reason,
+                rule: d.decision.rule,
+              },
+            ],
+      ),
+    );
+    const leaves = this.audit.leafParameters([
+      ...decisions
+        .filter((d) => d.decision.allowed)
+        .map((d) => ({
+          event: AuditEvent.QUEUED,
+          peer: d.country,
+          alertId: id,
+          category: alert.category,
+          agreementId: d.agreementId,
+        })),
+      ...refusedLeaves,
+    ]);
+    let pending: Pending[];
+    try {
+      // The alert, its outbox rows and its log leaves in one statement: one round trip, one (synchronous) commit.
+      const [row] = await this.ds.query<{ queued: { id: string; messageId: string }[] }[]>(
+        `with alert as (
+           insert into alerts (id, thread_id, category, priority, classification, handling, title, alert, publisher,
+                               idempotency_key, request_hash, response)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)),
+         queued as (${outboxInsertSql(13)})
+         select (select corridor_append_leaves($30, $31, $32, $33)) as first_leaf,
+                coalesce((select json_agg(json_build_object('id', id::text, 'messageId', message_id::text)) from queued),
+                         '[]'::json) as queued`,
+        [
+          id,
+          threadId,
+          dto.category,
+          dto.priority,
+          dto.classification,
+          dto.handling,
+          dto.title,
+          Buffer.from(toBinary(AlertSchema, alert)),
+          principal.sub,
+          opts.idempotencyKey ?? null,
+          requestHash,
+          JSON.stringify(result),
+          ...outbox.params,
+          ...leaves,
+        ],
+      );
+      pending = outbox.pending(new Map(row.queued.map((q) => [q.messageId, q.id])));
     } catch (err) {
       if ((err as { code?: string }).code === '23505' && opts.idempotencyKey) {
         // A concurrent request with the same key won the race: answer with its result.
@@ -274,7 +290,7 @@ export class AlertsService {
       throw err;
     }
     this.metrics.published.inc({ category: dto.category });
-    this.relay.wake();
+    this.relay.submit(pending);
     this.logger.info(
       {
         alertId: id,
@@ -340,6 +356,7 @@ export class AlertsService {
         ? { country, status: 'QUEUED', redactedFields: decision.redactedFields }
         : { country, status: 'REFUSED', reason: decision.reason, rule: decision.rule },
     );
+    const pending: Pending[] = [];
     await this.ds.transaction(async (em) => {
       await em.query(
         'update alerts set alert = $2, title = $3, priority = $4, classification = $5, handling = $6, version = version + 1 where id = $1',
@@ -354,28 +371,31 @@ export class AlertsService {
       );
       for (const d of decisions) {
         if (d.decision.allowed) {
-          await enqueue(em, {
-            messageId: uuidv7(),
-            alertId: opts.id,
-            kind: MessageKind.UPDATE,
-            recipient: d.country,
-            agreementId: d.agreementId,
-            category: alert.category,
-            classification: alert.classification,
-            threadId: alert.threadId,
-            message: newExchangeMessage({
-              body: {
-                case: 'update',
-                value: create(AlertUpdateSchema, {
-                  alertId: opts.id,
-                  alert: d.decision.alert,
-                  reason: opts.dto.reason,
-                }),
-              },
+          const queued = await this.relay.enqueue(em, [
+            {
+              messageId: uuidv7(),
+              alertId: opts.id,
+              kind: MessageKind.UPDATE,
+              recipient: d.country,
+              agreementId: d.agreementId,
+              category: alert.category,
+              classification: alert.classification,
+              threadId: alert.threadId,
+              message: newExchangeMessage({
+                body: {
+                  case: 'update',
+                  value: create(AlertUpdateSchema, {
+                    alertId: opts.id,
+                    alert: d.decision.alert,
+                    reason: opts.dto.reason,
+                  }),
+                },
+                redactedFields: d.decision.redactedFields,
+              }),
               redactedFields: d.decision.redactedFields,
-            }),
-            redactedFields: d.decision.redactedFields,
-          });
+            },
+          ]);
+          pending.push(...queued);
         }
       }
       await this.audit.append(
@@ -389,7 +409,7 @@ export class AlertsService {
         })),
       );
     });
-    this.relay.wake();
+    this.relay.submit(pending);
     return { id: opts.id, threadId: alert.threadId, recipients: statuses };
   }
 
@@ -400,25 +420,29 @@ export class AlertsService {
       throw problem(409, 'ALERT_WITHDRAWN', `alert ${opts.id} is already withdrawn`, { field: 'id' });
     }
     const recipients = await this.activeRecipients(opts.id);
+    const pending: Pending[] = [];
     await this.ds.transaction(async (em) => {
       await em.query(`update alerts set state = 'WITHDRAWN' where id = $1`, [opts.id]);
       for (const r of recipients) {
-        await enqueue(em, {
-          messageId: uuidv7(),
-          alertId: opts.id,
-          kind: MessageKind.WITHDRAWAL,
-          recipient: r.recipient,
-          agreementId: r.agreement_id ?? undefined,
-          category: current.alert.category,
-          classification: current.alert.classification,
-          threadId: current.alert.threadId,
-          message: newExchangeMessage({
-            body: {
-              case: 'withdrawal',
-              value: create(WithdrawalSchema, { alertId: opts.id, reason: opts.reason }),
-            },
-          }),
-        });
+        const queued = await this.relay.enqueue(em, [
+          {
+            messageId: uuidv7(),
+            alertId: opts.id,
+            kind: MessageKind.WITHDRAWAL,
+            recipient: r.recipient,
+            agreementId: r.agreement_id ?? undefined,
+            category: current.alert.category,
+            classification: current.alert.classification,
+            threadId: current.alert.threadId,
+            message: newExchangeMessage({
+              body: {
+                case: 'withdrawal',
+                value: create(WithdrawalSchema, { alertId: opts.id, reason: opts.reason }),
+              },
+            }),
+          },
+        ]);
+        pending.push(...queued);
       }
       await this.audit.append(
         em,
@@ -431,7 +455,7 @@ export class AlertsService {
         })),
       );
     });
-    this.relay.wake();
+    this.relay.submit(pending);
     this.logger.info({ alertId: opts.id, recipients: recipients.length }, 'alert withdrawn');
     return {
       id: opts.id,

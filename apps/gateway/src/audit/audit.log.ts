@@ -51,19 +51,25 @@ export class AuditLog {
     private readonly logger: Logger,
   ) {}
 
-  /** Appends leaves inside the caller's transaction: they commit or vanish with the business rows. */
+  /**
+   * Appends leaves inside the caller's transaction: they commit or vanish with the business rows. One round trip:
+   * corridor_append_leaves takes the log lock, reads the next index and inserts (migration 1732300000000).
+   */
   async append(em: EntityManager, leaves: LeafInput[]): Promise<void> {
     if (leaves.length === 0) {
       return;
     }
-    await em.query('select pg_advisory_xact_lock($1)', [LOG_LOCK]);
-    const [{ next }] = await em.query<{ next: string }[]>(
-      'select coalesce(max(idx) + 1, 0) as next from audit_leaves',
-    );
+    await em.query('select corridor_append_leaves($1, $2, $3, $4)', this.leafParameters(leaves));
+  }
+
+  /** The four array parameters of corridor_append_leaves, for callers that fold the append into a statement. */
+  leafParameters(leaves: LeafInput[]): [Buffer[], Buffer[], string[], (string | null)[]] {
     const now = BigInt(Date.now());
-    const values: unknown[] = [];
-    const rows: string[] = [];
-    leaves.forEach((l, i) => {
+    const bytes: Buffer[] = [];
+    const hashes: Buffer[] = [];
+    const events: string[] = [];
+    const messageIds: (string | null)[] = [];
+    for (const l of leaves) {
       const leaf = encodeLeaf(
         create(AuditLeafSchema, {
           event: l.event,
@@ -79,20 +85,12 @@ export class AuditLog {
           agreementId: l.agreementId ?? '',
         }),
       );
-      const b = i * 5;
-      rows.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5})`);
-      values.push(
-        BigInt(next) + BigInt(i),
-        Buffer.from(leaf),
-        Buffer.from(leafHashOf(leaf)),
-        enumName(AuditEvent, l.event),
-        l.messageId ?? null,
-      );
-    });
-    await em.query(
-      `insert into audit_leaves (idx, leaf, leaf_hash, event, message_id) values ${rows.join(', ')}`,
-      values,
-    );
+      bytes.push(Buffer.from(leaf));
+      hashes.push(Buffer.from(leafHashOf(leaf)));
+      events.push(enumName(AuditEvent, l.event));
+      messageIds.push(l.messageId ?? null);
+    }
+    return [bytes, hashes, events, messageIds];
   }
 
   /** Convenience for events that have no business rows of their own. */

@@ -35,6 +35,7 @@ const schema = z.object({
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(200),
   RECEIPT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+  RECEIPT_BATCH_MS: z.coerce.number().int().min(0).max(10_000).default(200),
   REPLAY_WINDOW_MS: z.coerce
     .number()
     .int()
@@ -72,6 +73,8 @@ export interface GatewayConfig {
     outboxMaxAttempts: number;
     outboxPollMs: number;
     receiptTimeoutMs: number;
+    /** how long a receipt owed to a partner may wait to share a signed message with others */
+    receiptBatchMs: number;
     replayWindowMs: number;
     relay: boolean;
     consumer: boolean;
@@ -114,6 +117,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
       outboxPollMs: e.OUTBOX_POLL_MS,
       receiptTimeoutMs: e.RECEIPT_TIMEOUT_MS,
+      receiptBatchMs: e.RECEIPT_BATCH_MS,
       replayWindowMs: e.REPLAY_WINDOW_MS,
       relay: e.GATEWAY_WORKERS.split(',').includes('relay'),
       consumer: e.GATEWAY_WORKERS.split(',').includes('consumer'),

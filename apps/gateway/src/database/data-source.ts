@@ -2,8 +2,9 @@
 import { DataSource } from 'typeorm';
 import { ensureDatabase } from '@corridor/platform';
 import { Initial1732200000000 } from './migrations/1732200000000-initial';
+import { FastPath1732300000000 } from './migrations/1732300000000-fast-path';
 
-export const GATEWAY_MIGRATIONS = [Initial1732200000000];
+export const GATEWAY_MIGRATIONS = [Initial1732200000000, FastPath1732300000000];
 
 export function gatewayDataSource(url: string): DataSource {
   return new DataSource({

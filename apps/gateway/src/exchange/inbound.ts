@@ -10,28 +10,32 @@ import {
   Category,
   Classification,
   enumName,
+  enumValue,
   EnvelopeHeader,
   ExchangeMessage,
   MessageKind,
   Priority,
+  Receipt,
   ReceiptStatus,
   ReplySchema,
   toBinary,
 } from '@corridor/contracts';
 import {
-  createReceiptMessage,
+  createReceiptBatchMessage,
   EnvelopeError,
   envelopeSha256,
   openEnvelope,
   peekEnvelopeHeader,
+  ReceiptFor,
+  receiptsOf,
   ReplayGuard,
 } from '@corridor/envelope';
 import { containsPersonalData, evaluateReceive, retentionDeadline } from '@corridor/policy';
 import { BusRecord, KafkaClient, updatedRows } from '@corridor/platform';
-import { AuditLog, LOG_LOCK } from '../audit/audit.log';
+import { AuditLog, LeafInput } from '../audit/audit.log';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
-import { enqueue, OutboxRelay } from './outbox';
+import { OutboxRelay } from './outbox';
 import type { KeyObject } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 
@@ -55,10 +59,21 @@ class Rejection extends Error {
   }
 }
 
+/** What one batch transaction collects and writes once at its end. */
+interface BatchWrites {
+  leaves: LeafInput[];
+  feed: { inboxSeq: number; event: string }[];
+  /** receipts to send back, per sender: one signed message each */
+  receipts: Map<string, { agreementId: string; entries: ReceiptFor[] }>;
+}
+
 export class InboundExchange {
   private consumer?: Consumer;
   private restarting?: Promise<void>;
   private topics: string[] = [];
+  private receiptTimer?: NodeJS.Timeout;
+  private receiptFlush?: Promise<void>;
+  private receiptsRunning = false;
 
   constructor(
     private readonly ds: DataSource,
@@ -67,12 +82,17 @@ export class InboundExchange {
     private readonly audit: AuditLog,
     private readonly relay: OutboxRelay,
     private readonly metrics: GatewayMetrics,
-    private readonly opts: { groupId: string; maxAgeMs: number },
+    private readonly opts: { groupId: string; maxAgeMs: number; receiptBatchMs: number },
     private readonly logger: Logger,
   ) {}
 
   /** (Re)subscribes to the incoming topics of active agreements. */
   async start(): Promise<void> {
+    if (!this.receiptsRunning) {
+      // Receipts a crash left owed are sent first.
+      this.receiptsRunning = true;
+      this.scheduleReceipts(0);
+    }
     const topics = this.trust.incomingTopics();
     if (this.consumer && JSON.stringify(topics) === JSON.stringify(this.topics)) {
       return;
@@ -116,6 +136,98 @@ export class InboundExchange {
       await this.kafka.stopConsumer(this.consumer);
       this.consumer = undefined;
     }
+    if (this.receiptsRunning) {
+      // The receipts owed for what was consumed go out before the relay stops.
+      this.receiptsRunning = false;
+      clearTimeout(this.receiptTimer);
+      this.receiptTimer = undefined;
+      await this.receiptFlush;
+      await this.flushReceipts().catch((err: Error) =>
+        this.logger.warn(
+          { err: err.message },
+          'receipts not sent at shutdown; they go out after the restart',
+        ),
+      );
+    }
+  }
+
+  /** Sends the receipts owed in `ms` (unless a send is already scheduled), many to a signed message. */
+  private scheduleReceipts(ms: number): void {
+    if (!this.receiptsRunning || this.receiptTimer) {
+      return;
+    }
+    this.receiptTimer = setTimeout(() => {
+      this.receiptFlush = this.flushReceipts().then(
+        (more) => {
+          this.receiptTimer = undefined;
+          if (more) {
+            this.scheduleReceipts(0);
+          }
+        },
+        (err: Error) => {
+          this.receiptTimer = undefined;
+          this.logger.warn({ err: err.message }, 'sending receipts failed; will retry');
+          this.scheduleReceipts(1000);
+        },
+      );
+    }, ms);
+  }
+
+  /**
+   * One pass over receipts_due: each sender gets one sealed message with all receipts owed to it, queued in the
+   * outbox in the same transaction that removes them. Returns true when more may be waiting.
+   */
+  async flushReceipts(): Promise<boolean> {
+    const page = 1000;
+    const { pending, full } = await this.ds.transaction(async (em) => {
+      const rows = updatedRows<{
+        sender: string;
+        agreement_id: string;
+        message_id: string;
+        envelope_sha256: Buffer;
+        status: string;
+        reason_code: string;
+        received_at_ms: string;
+      }>(
+        await em.query(
+          `delete from receipts_due where id in (select id from receipts_due order by id limit $1 for update skip locked)
+         returning sender, agreement_id, message_id, envelope_sha256, status, reason_code, received_at_ms`,
+          [page],
+        ),
+      );
+      const bySender = new Map<string, { agreementId: string; entries: ReceiptFor[] }>();
+      for (const r of rows) {
+        const to = bySender.get(r.sender) ?? { agreementId: r.agreement_id, entries: [] };
+        to.entries.push({
+          messageId: r.message_id,
+          envelopeSha256: r.envelope_sha256,
+          status: r.status === 'ACCEPTED' ? ReceiptStatus.ACCEPTED : ReceiptStatus.REJECTED,
+          reasonCode: r.reason_code,
+          receivedAtMs: Number(r.received_at_ms),
+        });
+        bySender.set(r.sender, to);
+      }
+      const queued = await this.relay.enqueue(
+        em,
+        [...bySender].map(([sender, r]) => {
+          const messageId = uuidv7();
+          return {
+            messageId,
+            // a batch spans threads: it is its own thread
+            threadId: messageId,
+            kind: MessageKind.RECEIPT,
+            recipient: sender,
+            agreementId: r.agreementId,
+            category: Category.UNSPECIFIED,
+            classification: Classification.UNSPECIFIED,
+            message: createReceiptBatchMessage(r.entries),
+          };
+        }),
+      );
+      return { pending: queued, full: rows.length === page };
+    });
+    this.relay.submit(pending);
+    return full;
   }
 
   get subscribedTopics(): string[] {
@@ -163,29 +275,34 @@ export class InboundExchange {
     });
     const received: MessageKind[] = [];
     const rejected: Rejection[] = [];
+    // One transaction per batch and no savepoints: every check that can reject an envelope runs before its first
+    // write, or (an update of a withdrawn alert) finds that nothing was written but its seen_messages row.
     // A database failure throws out of here: the offsets are not committed and Kafka redelivers the batch.
-    await this.ds.transaction(async (em) => {
+    const owesReceipts = await this.ds.transaction(async (em) => {
+      const writes: BatchWrites = { leaves: [], feed: [], receipts: new Map() };
       for (const item of items) {
         if ('rejection' in item) {
-          await this.quarantineIn(em, item.record, item.rejection, item.header);
+          await this.quarantineIn(em, item.record, item.rejection, writes, item.header);
           rejected.push(item.rejection);
           continue;
         }
-        await em.query('savepoint envelope');
         try {
-          if (await this.acceptIn(em, item.record, item.header, item.message, item.sha)) {
+          if (await this.acceptIn(em, item.record, item.header, item.message, item.sha, writes)) {
             received.push(item.header.kind);
           }
-          await em.query('release savepoint envelope');
         } catch (err) {
           if (!(err instanceof Rejection)) {
             throw err;
           }
-          await em.query('rollback to savepoint envelope');
-          await this.quarantineIn(em, item.record, err, item.header);
+          await em.query('delete from seen_messages where sender = $1 and message_id = $2', [
+            item.header.sender,
+            item.header.messageId,
+          ]);
+          await this.quarantineIn(em, item.record, err, writes, item.header);
           rejected.push(err);
         }
       }
+      return this.writeBatch(em, writes);
     });
     for (const kind of received) {
       this.metrics.received.inc({ kind: enumName(MessageKind, kind) });
@@ -193,8 +310,48 @@ export class InboundExchange {
     for (const r of rejected) {
       this.metrics.rejected.inc({ reason: r.code });
     }
-    // Receipts (and negative receipts) were queued in the same transaction.
-    this.relay.wake();
+    // Receipts owed were recorded in the same transaction; they leave shortly, several to a signed message.
+    if (owesReceipts) {
+      this.scheduleReceipts(this.opts.receiptBatchMs);
+    }
+  }
+
+  /** The batch's log leaves, desk feed entries (with their notifications) and the receipts it owes. */
+  private async writeBatch(em: EntityManager, writes: BatchWrites): Promise<boolean> {
+    // The append takes the log lock, held to commit: desk sequences and log indexes follow commit order.
+    await this.audit.append(em, writes.leaves);
+    const owed = [...writes.receipts].flatMap(([sender, r]) =>
+      r.entries.map((e) => ({ sender, agreementId: r.agreementId, ...e })),
+    );
+    if (writes.feed.length === 0 && owed.length === 0) {
+      return false;
+    }
+    // Desk feed entries (announced with pg_notify, which is transactional: every gateway instance hears of an entry
+    // only after the commit) and the receipts owed, in one statement.
+    await em.query(
+      `with feed as (
+         insert into desk_feed (inbox_seq, event)
+         select s, e from unnest($1::bigint[], $2::text[]) with ordinality as v(s, e, n) order by n
+         returning seq),
+       owed as (
+         insert into receipts_due (sender, agreement_id, message_id, envelope_sha256, status, reason_code, received_at_ms)
+         select * from unnest($4::text[], $5::text[], $6::uuid[], $7::bytea[], $8::text[], $9::text[], $10::bigint[])
+         returning 1)
+       select pg_notify($3, seq::text), (select count(*) from owed) from feed order by seq`,
+      [
+        writes.feed.map((f) => f.inboxSeq),
+        writes.feed.map((f) => f.event),
+        DESK_CHANNEL,
+        owed.map((o) => o.sender),
+        owed.map((o) => o.agreementId),
+        owed.map((o) => o.messageId),
+        owed.map((o) => Buffer.from(o.envelopeSha256)),
+        owed.map((o) => enumName(ReceiptStatus, o.status)),
+        owed.map((o) => o.reasonCode ?? ''),
+        owed.map((o) => o.receivedAtMs),
+      ],
+    );
+    return owed.length > 0;
   }
 
   /** Chooses the key by the (still unverified) recipient fingerprint; the open then verifies everything. */
@@ -213,9 +370,24 @@ export class InboundExchange {
     header: EnvelopeHeader,
     message: ExchangeMessage,
     sha: Uint8Array,
+    writes: BatchWrites,
   ): Promise<boolean> {
     const sender = header.sender;
     const kind = header.kind;
+    const body = message.body;
+    // Checks that need no database come before the first write.
+    const decision =
+      body.case === 'alert' || body.case === 'update' ? this.receiveDecision(header, message) : undefined;
+    if (decision) {
+      return this.acceptAlertIn(
+        em,
+        header,
+        body.case === 'update' ? 'UPDATED' : 'ALERT',
+        decision,
+        sha,
+        writes,
+      );
+    }
     {
       const fresh = await em.query<unknown[]>(
         `insert into seen_messages (sender, message_id, kind) values ($1, $2, $3) on conflict do nothing returning message_id`,
@@ -224,82 +396,14 @@ export class InboundExchange {
       if (fresh.length === 0) {
         // Already processed (a redelivery, or the sender's retry after a crash): send the receipt again, nothing else.
         if (kind !== MessageKind.RECEIPT) {
-          await this.queueReceipt(em, header, record.value, ReceiptStatus.ACCEPTED, '');
+          this.receiptIn(writes, header, sha, ReceiptStatus.ACCEPTED, '');
         }
         return false;
       }
-      const body = message.body;
       switch (body.case) {
         case 'alert':
-        case 'update': {
-          const alert = body.case === 'alert' ? body.value : body.value.alert;
-          if (!alert) {
-            throw new Rejection('MALFORMED', 'update without the new alert', true);
-          }
-          this.checkAlertHeader(header, alert);
-          const agreement = this.trust.agreementWith(sender);
-          const decision = evaluateReceive({
-            alert,
-            from: sender,
-            to: this.trust.own.country,
-            agreement,
-            now: Date.now(),
-            redactedFields: message.redactedFields,
-          });
-          if (!decision.allowed) {
-            throw new Rejection(decision.reason, decision.rule, true);
-          }
-          const kept = decision.alert;
-          const retainUntil = containsPersonalData(kept)
-            ? new Date(retentionDeadline({ receivedAtMs: Date.now(), terms: decision.terms }))
-            : null;
-          const bytes = Buffer.from(toBinary(AlertSchema, kept));
-          const rows = await em.query<{ seq: string }[]>(
-            `insert into inbox (message_id, sender, alert_id, thread_id, kind, category, classification, priority, title, body, redacted_fields,
-                                agreement_id, envelope_sha256, retain_until, doc_number)
-             values ($1, $2, $3, $4, 'ALERT', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-             on conflict (sender, alert_id) where kind = 'ALERT'
-             do update set body = excluded.body, title = excluded.title, priority = excluded.priority, category = excluded.category,
-                           classification = excluded.classification, redacted_fields = excluded.redacted_fields,
-                           retain_until = excluded.retain_until, doc_number = excluded.doc_number,
-                           version = inbox.version + 1, state = 'ACTIVE'
-             where inbox.state <> 'WITHDRAWN'
-             returning seq`,
-            [
-              header.messageId,
-              sender,
-              kept.id,
-              kept.threadId || null,
-              enumName(Category, kept.category),
-              enumName(Classification, kept.classification),
-              enumName(Priority, kept.priority),
-              kept.title,
-              bytes,
-              decision.redactedFields,
-              header.agreementId,
-              Buffer.from(sha),
-              retainUntil,
-              kept.payload.case === 'document' ? normaliseDocNumber(kept.payload.value.number) : null,
-            ],
-          );
-          if (rows.length === 0) {
-            throw new Rejection('ALERT_WITHDRAWN', `update of withdrawn alert ${kept.id}`, true);
-          }
-          await this.feed(em, Number(rows[0].seq), body.case === 'alert' ? 'ALERT' : 'UPDATED');
-          await this.audit.append(em, [
-            {
-              event: AuditEvent.RECEIVED,
-              peer: sender,
-              messageId: header.messageId,
-              envelopeSha256: sha,
-              category: kept.category,
-              alertId: kept.id,
-              agreementId: header.agreementId,
-              reasonCode: enumName(MessageKind, kind),
-            },
-          ]);
-          break;
-        }
+        case 'update':
+          throw new Error('alerts and updates are applied by acceptAlertIn');
         case 'withdrawal': {
           const rows = updatedRows<{ seq: string }>(
             await em.query(
@@ -308,18 +412,16 @@ export class InboundExchange {
             ),
           );
           if (rows[0]) {
-            await this.feed(em, Number(rows[0].seq), 'WITHDRAWN');
+            writes.feed.push({ inboxSeq: Number(rows[0].seq), event: 'WITHDRAWN' });
           }
-          await this.audit.append(em, [
-            {
-              event: AuditEvent.WITHDRAWN,
-              peer: sender,
-              messageId: header.messageId,
-              envelopeSha256: sha,
-              alertId: body.value.alertId,
-              category: header.category,
-            },
-          ]);
+          writes.leaves.push({
+            event: AuditEvent.WITHDRAWN,
+            peer: sender,
+            messageId: header.messageId,
+            envelopeSha256: sha,
+            alertId: body.value.alertId,
+            category: header.category,
+          });
           break;
         }
         case 'reply': {
@@ -340,18 +442,16 @@ export class InboundExchange {
               Buffer.from(sha),
             ],
           );
-          await this.feed(em, Number(rows[0].seq), 'REPLY');
-          await this.audit.append(em, [
-            {
-              event: AuditEvent.REPLIED,
-              peer: sender,
-              messageId: header.messageId,
-              envelopeSha256: sha,
-              alertId: r.alertId,
-              officerId: r.officerId,
-              category: header.category,
-            },
-          ]);
+          writes.feed.push({ inboxSeq: Number(rows[0].seq), event: 'REPLY' });
+          writes.leaves.push({
+            event: AuditEvent.REPLIED,
+            peer: sender,
+            messageId: header.messageId,
+            envelopeSha256: sha,
+            alertId: r.alertId,
+            officerId: r.officerId,
+            category: header.category,
+          });
           break;
         }
         case 'acknowledgement': {
@@ -361,31 +461,128 @@ export class InboundExchange {
              where alert_id = $1 and recipient = $2 and kind in ('ALERT', 'UPDATE') and acknowledged_at is null`,
             [a.alertId, sender, `${sender}/${a.officerId}`, Number(a.acknowledgedAtMs)],
           );
-          await this.audit.append(em, [
-            {
-              event: AuditEvent.ACKNOWLEDGED,
-              peer: sender,
-              messageId: header.messageId,
-              envelopeSha256: sha,
-              alertId: a.alertId,
-              officerId: a.officerId,
-              category: header.category,
-            },
-          ]);
+          writes.leaves.push({
+            event: AuditEvent.ACKNOWLEDGED,
+            peer: sender,
+            messageId: header.messageId,
+            envelopeSha256: sha,
+            alertId: a.alertId,
+            officerId: a.officerId,
+            category: header.category,
+          });
           break;
         }
-        case 'receipt': {
-          await this.applyReceipt(em, sender, header, body.value.messageId, body.value, sha);
+        case 'receipt':
+        case 'receipts': {
+          await this.applyReceipts(em, record, header, receiptsOf(message), sha, writes);
           break;
         }
         case undefined:
           throw new Rejection('MALFORMED', 'empty message', true);
       }
-      if (body.case !== 'receipt') {
-        await this.queueReceipt(em, header, record.value, ReceiptStatus.ACCEPTED, '');
+      if (kind !== MessageKind.RECEIPT) {
+        this.receiptIn(writes, header, sha, ReceiptStatus.ACCEPTED, '');
       }
     }
     return true;
+  }
+
+  /**
+   * An alert or an update that passed the policy: dedupe and inbox upsert in one statement (one round trip).
+   * False for a duplicate (its receipt is owed again); ALERT_WITHDRAWN when the alert was withdrawn meanwhile.
+   */
+  private async acceptAlertIn(
+    em: EntityManager,
+    header: EnvelopeHeader,
+    event: 'ALERT' | 'UPDATED',
+    accepted: ReturnType<InboundExchange['receiveDecision']>,
+    sha: Uint8Array,
+    writes: BatchWrites,
+  ): Promise<boolean> {
+    const sender = header.sender;
+    const kept = accepted.alert;
+    const retainUntil = containsPersonalData(kept)
+      ? new Date(retentionDeadline({ receivedAtMs: Date.now(), terms: accepted.terms }))
+      : null;
+    const [row] = await em.query<{ fresh: number; seq: string | null }[]>(
+      `with seen as (
+         insert into seen_messages (sender, message_id, kind) values ($2::text, $1::uuid, $15::text)
+         on conflict do nothing returning 1),
+       stored as (
+         insert into inbox (message_id, sender, alert_id, thread_id, kind, category, classification, priority, title, body,
+                            redacted_fields, agreement_id, envelope_sha256, retain_until, doc_number)
+         select $1::uuid, $2::text, $3::uuid, $4::uuid, 'ALERT', $5::text, $6::text, $7::text, $8::text, $9::bytea,
+                $10::text[], $11::text, $12::bytea, $13::timestamptz, $14::text
+         where exists (select 1 from seen)
+         on conflict (sender, alert_id) where kind = 'ALERT'
+         do update set body = excluded.body, title = excluded.title, priority = excluded.priority, category = excluded.category,
+                       classification = excluded.classification, redacted_fields = excluded.redacted_fields,
+                       retain_until = excluded.retain_until, doc_number = excluded.doc_number,
+                       version = inbox.version + 1, state = 'ACTIVE'
+         where inbox.state <> 'WITHDRAWN'
+         returning seq)
+       select (select count(*) from seen)::int as fresh, (select seq from stored) as seq`,
+      [
+        header.messageId,
+        sender,
+        kept.id,
+        kept.threadId || null,
+        enumName(Category, kept.category),
+        enumName(Classification, kept.classification),
+        enumName(Priority, kept.priority),
+        kept.title,
+        Buffer.from(toBinary(AlertSchema, kept)),
+        accepted.redactedFields,
+        header.agreementId,
+        Buffer.from(sha),
+        retainUntil,
+        kept.payload.case === 'document' ? normaliseDocNumber(kept.payload.value.number) : null,
+        enumName(MessageKind, header.kind),
+      ],
+    );
+    if (row.fresh === 0) {
+      // Already processed (a redelivery, or the sender's retry after a crash): send the receipt again, nothing else.
+      this.receiptIn(writes, header, sha, ReceiptStatus.ACCEPTED, '');
+      return false;
+    }
+    if (row.seq === null) {
+      throw new Rejection('ALERT_WITHDRAWN', `update of withdrawn alert ${kept.id}`, true);
+    }
+    writes.feed.push({ inboxSeq: Number(row.seq), event });
+    writes.leaves.push({
+      event: AuditEvent.RECEIVED,
+      peer: sender,
+      messageId: header.messageId,
+      envelopeSha256: sha,
+      category: kept.category,
+      alertId: kept.id,
+      agreementId: header.agreementId,
+      reasonCode: enumName(MessageKind, header.kind),
+    });
+    this.receiptIn(writes, header, sha, ReceiptStatus.ACCEPTED, '');
+    return true;
+  }
+
+  /** Policy on receive for an alert or an update, before anything is written; throws the Rejection. */
+  private receiveDecision(header: EnvelopeHeader, message: ExchangeMessage) {
+    const body = message.body;
+    const alert = body.case === 'alert' ? body.value : body.case === 'update' ? body.value.alert : undefined;
+    if (!alert) {
+      throw new Rejection('MALFORMED', 'update without the new alert', true);
+    }
+    this.checkAlertHeader(header, alert);
+    const decision = evaluateReceive({
+      alert,
+      from: header.sender,
+      to: this.trust.own.country,
+      agreement: this.trust.agreementWith(header.sender),
+      now: Date.now(),
+      redactedFields: message.redactedFields,
+    });
+    if (!decision.allowed) {
+      throw new Rejection(decision.reason, decision.rule, true);
+    }
+    return decision;
   }
 
   /** Header and body must agree: category and classification in the signed header decide routing and policy. */
@@ -406,94 +603,100 @@ export class InboundExchange {
     }
   }
 
-  /** A desk feed entry; pg_notify is transactional, so every gateway instance hears of it only after commit. */
-  private async feed(em: EntityManager, inboxSeq: number, event: string): Promise<number> {
-    // The log lock (re-entrant in this transaction) makes desk sequence order equal commit order: no gaps seen live.
-    await em.query('select pg_advisory_xact_lock($1)', [LOG_LOCK]);
-    const [{ seq }] = await em.query<{ seq: string }[]>(
-      'insert into desk_feed (inbox_seq, event) values ($1, $2) returning seq',
-      [inboxSeq, event],
-    );
-    await em.query('select pg_notify($1, $2)', [DESK_CHANNEL, seq]);
-    return Number(seq);
-  }
-
-  private async applyReceipt(
+  /**
+   * Receipts from a partner (one, or a batch): each entry must name exact bytes we sent it. Matching entries mark
+   * their outbox rows DELIVERED (or REJECTED); entries that match nothing are quarantined with the message.
+   */
+  private async applyReceipts(
     em: EntityManager,
-    sender: string,
+    record: BusRecord,
     header: EnvelopeHeader,
-    messageId: string,
-    receipt: { envelopeSha256: Uint8Array; status: ReceiptStatus; reasonCode: string },
+    receipts: Receipt[],
     sha: Uint8Array,
+    writes: BatchWrites,
   ): Promise<void> {
-    const rows = await em.query<{ id: string; queued_at: Date }[]>(
-      `select id, queued_at from outbox where message_id = $1 and recipient = $2 and $3::bytea = any(sent_sha256s)`,
-      [messageId, sender, Buffer.from(receipt.envelopeSha256)],
-    );
-    const row = rows[0];
-    if (!row) {
-      throw new Rejection(
-        'RECEIPT_MISMATCH',
-        `receipt for ${messageId} does not name an envelope we sent to ${sender}`,
-        true,
-      );
-    }
-    const accepted = receipt.status === ReceiptStatus.ACCEPTED;
-    await em.query(
-      `update outbox set status = $2, delivered_at = case when $2 = 'DELIVERED' then now() else delivered_at end,
-              receipt_status = $3, receipt_reason = $4
-       where id = $1 and status in ('SENT', 'QUEUED', 'UNCONFIRMED')`,
+    const sender = header.sender;
+    const statusOf = (r: Receipt): string => (r.status === ReceiptStatus.ACCEPTED ? 'DELIVERED' : 'REJECTED');
+    // Match each entry to a row we sent that partner with exactly those bytes, and apply the matches, in one statement.
+    const matched = await em.query<{ id: string; n: string; category: string | null; queued_at: Date }[]>(
+      `with v as (
+         select * from unnest($1::uuid[], $2::bytea[], $4::text[], $5::text[], $6::text[])
+           with ordinality as v(message_id, sha, status, receipt_status, reason, n)),
+       m as (
+         select o.id, v.n, o.category, o.queued_at, v.status, v.receipt_status, v.reason
+         from v join outbox o on o.message_id = v.message_id and o.recipient = $3 and v.sha = any(o.sent_sha256s)),
+       applied as (
+         update outbox o set status = m.status, delivered_at = case when m.status = 'DELIVERED' then now() else o.delivered_at end,
+                receipt_status = m.receipt_status, receipt_reason = nullif(m.reason, '')
+         from m where o.id = m.id and o.status in ('SENT', 'QUEUED', 'UNCONFIRMED')
+         returning o.id)
+       select m.id, m.n, m.category, m.queued_at, (select count(*) from applied) as applied from m`,
       [
-        row.id,
-        accepted ? 'DELIVERED' : 'REJECTED',
-        enumName(ReceiptStatus, receipt.status),
-        receipt.reasonCode || null,
+        receipts.map((r) => r.messageId),
+        receipts.map((r) => Buffer.from(r.envelopeSha256)),
+        sender,
+        receipts.map(statusOf),
+        receipts.map((r) => enumName(ReceiptStatus, r.status)),
+        receipts.map((r) => r.reasonCode),
       ],
     );
-    await this.audit.append(em, [
-      {
+    const byIndex = new Map(matched.map((m) => [Number(m.n) - 1, m]));
+    const unmatched = receipts.filter((_, i) => !byIndex.has(i));
+    const now = Date.now();
+    for (const [i, m] of byIndex) {
+      const r = receipts[i];
+      const accepted = r.status === ReceiptStatus.ACCEPTED;
+      writes.leaves.push({
         event: AuditEvent.RECEIPT,
         peer: sender,
-        messageId,
+        messageId: r.messageId,
         envelopeSha256: sha,
-        reasonCode: accepted ? 'ACCEPTED' : receipt.reasonCode,
-        category: header.category,
-      },
-    ]);
-    this.metrics.receiptLatency.observe((Date.now() - row.queued_at.getTime()) / 1000);
+        reasonCode: accepted ? 'ACCEPTED' : r.reasonCode,
+        category: (m.category ? enumValue(Category, m.category) : undefined) ?? header.category,
+      });
+      this.metrics.receiptLatency.observe((now - m.queued_at.getTime()) / 1000);
+    }
+    if (unmatched.length > 0) {
+      const ids = unmatched.map((r) => r.messageId);
+      await this.quarantineIn(
+        em,
+        record,
+        new Rejection(
+          'RECEIPT_MISMATCH',
+          `${ids.length} of ${receipts.length} receipts name no envelope we sent to ${sender}: ${ids.slice(0, 5).join(', ')}`,
+          true,
+        ),
+        writes,
+        header,
+      );
+    }
   }
 
-  private async queueReceipt(
-    em: EntityManager,
+  /** A receipt for these exact bytes, sent back to their sender in the batch's receipt message. */
+  private receiptIn(
+    writes: BatchWrites,
     header: EnvelopeHeader,
-    bytes: Uint8Array,
+    sha: Uint8Array,
     status: ReceiptStatus.ACCEPTED | ReceiptStatus.REJECTED,
     reason: string,
-  ): Promise<void> {
-    await enqueue(em, {
-      messageId: uuidv7(),
-      kind: MessageKind.RECEIPT,
-      recipient: header.sender,
-      agreementId: header.agreementId,
-      category: header.category,
-      classification: header.classification,
-      threadId: header.threadId || undefined,
-      message: createReceiptMessage({
-        messageId: header.messageId,
-        receivedEnvelopeBytes: bytes,
-        status,
-        reasonCode: reason,
-        receivedAtMs: Date.now(),
-      }),
+  ): void {
+    const forSender = writes.receipts.get(header.sender) ?? { agreementId: header.agreementId, entries: [] };
+    forSender.entries.push({
+      messageId: header.messageId,
+      envelopeSha256: sha,
+      status,
+      reasonCode: reason,
+      receivedAtMs: Date.now(),
     });
+    writes.receipts.set(header.sender, forSender);
   }
 
-  /** Rejected: quarantine row + REJECTED leaf, and a negative receipt when the sender is authenticated. */
   /** Rejected: quarantine row + REJECTED leaf, and a negative receipt when the sender is authenticated. */
   private async quarantineIn(
     em: EntityManager,
     record: BusRecord,
     rejection: Rejection,
+    writes: BatchWrites,
     header?: EnvelopeHeader,
   ): Promise<void> {
     let claimed: EnvelopeHeader | undefined = header;
@@ -521,18 +724,16 @@ export class InboundExchange {
           Buffer.from(sha),
         ],
       );
-      await this.audit.append(em, [
-        {
-          event: AuditEvent.REJECTED,
-          peer: claimed?.sender,
-          messageId: claimed?.messageId,
-          envelopeSha256: sha,
-          reasonCode: rejection.code,
-          category: claimed?.category ?? Category.UNSPECIFIED,
-        },
-      ]);
+      writes.leaves.push({
+        event: AuditEvent.REJECTED,
+        peer: claimed?.sender,
+        messageId: claimed?.messageId,
+        envelopeSha256: sha,
+        reasonCode: rejection.code,
+        category: claimed?.category ?? Category.UNSPECIFIED,
+      });
       if (rejection.authenticated && header && header.kind !== MessageKind.RECEIPT) {
-        await this.queueReceipt(em, header, record.value, ReceiptStatus.REJECTED, rejection.code);
+        this.receiptIn(writes, header, sha, ReceiptStatus.REJECTED, rejection.code);
       }
     }
     this.logger.warn(

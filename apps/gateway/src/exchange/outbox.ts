@@ -1,5 +1,8 @@
-// Transactional outbox: rows are written in the same transaction as the business change; the relay seals
-// each one for its recipient and produces it to Kafka (idempotent producer, acks=all), retrying with backoff.
+// Transactional outbox: rows are written in the same transaction as the business change.
+// Fast path: the instance that runs the relay seals each row before the insert (its hash is then known before the
+// envelope can leave), inserts it leased to itself, and produces it as soon as the transaction has committed.
+// Slow path: a poller claims rows that are due (a crash lost the fast path, an API-only instance queued them, or a
+// retry is due), seals them afresh and produces them. Both use the idempotent producer with acks=all.
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import {
@@ -35,24 +38,66 @@ export interface OutboxEntry {
   redactedFields?: string[];
 }
 
-export async function enqueue(em: EntityManager, e: OutboxEntry): Promise<void> {
-  await em.query(
-    `insert into outbox (message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message, redacted_fields, status)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'QUEUED')`,
-    [
-      e.messageId,
-      e.alertId ?? null,
-      enumName(MessageKind, e.kind),
-      e.recipient,
-      e.agreementId ?? null,
-      enumName(Category, e.category),
-      enumName(Classification, e.classification),
-      e.threadId ?? null,
-      Buffer.from(toBinary(ExchangeMessageSchema, e.message)),
-      e.redactedFields ?? [],
-    ],
-  );
+/** A row sealed at enqueue and committed leased to this process: produced right after the commit. */
+export interface Pending {
+  id: string;
+  messageId: string;
+  alertId?: string;
+  kind: MessageKind;
+  recipient: string;
+  agreementId?: string;
+  category: Category;
+  key: string;
+  bytes: Uint8Array;
+  sha: Uint8Array;
 }
+
+/** A recipient the policy refused: recorded in the outbox (status REFUSED, with the reason), never sent. */
+export interface RefusedEntry {
+  messageId: string;
+  alertId: string;
+  kind: MessageKind;
+  recipient: string;
+  agreementId?: string;
+  category: Category;
+  classification: Classification;
+  threadId: string;
+  reason: string;
+  rule: string;
+}
+
+export interface PreparedOutbox {
+  /** the OUTBOX_INSERT_PARAMS array parameters of `outboxInsertSql` */
+  params: unknown[];
+  /** after the insert: the fast-path rows, given the ids it returned by message id */
+  pending: (idsByMessageId: Map<string, string>) => Pending[];
+}
+
+const OUTBOX_INSERT_PARAMS = 17;
+
+/**
+ * `insert into outbox … select from unnest(…) returning id, message_id`, its array parameters numbered from
+ * `first` (see `OutboxRelay.prepare`). A sealed row carries its envelope and hash and a lease for this instance.
+ */
+export function outboxInsertSql(first: number): string {
+  const p = (i: number): string => `$${first + i}`;
+  return `insert into outbox (message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message,
+                        redacted_fields, status, refusal_reason, refusal_rule, envelope, envelope_sha256, sent_sha256s,
+                        attempts, next_attempt_at)
+    select v.message_id, v.alert_id, v.kind, v.recipient, v.agreement_id, v.category, v.classification, v.thread_id, v.message,
+           string_to_array(v.redacted, ','), v.status, v.refusal_reason, v.refusal_rule, v.envelope, v.sha,
+           case when v.sha is null then '{}'::bytea[] else array[v.sha] end,
+           v.attempts, now() + v.lease_ms * interval '1 millisecond'
+    from unnest(${p(0)}::uuid[], ${p(1)}::uuid[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[],
+                ${p(6)}::text[], ${p(7)}::uuid[], ${p(8)}::bytea[], ${p(9)}::text[], ${p(10)}::text[], ${p(11)}::text[],
+                ${p(12)}::text[], ${p(13)}::bytea[], ${p(14)}::bytea[], ${p(15)}::int[], ${p(16)}::int[])
+      with ordinality as v(message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message,
+                           redacted, status, refusal_reason, refusal_rule, envelope, sha, attempts, lease_ms, n)
+    order by v.n
+    returning id, message_id`;
+}
+
+type Sealed = { bytes: Uint8Array; sha: Uint8Array } | { error: string; final: boolean };
 
 interface ClaimedRow {
   id: string;
@@ -69,6 +114,11 @@ interface ClaimedRow {
 }
 
 const LEASE_MS = 30_000;
+/**
+ * How long a row queued on the fast path stays reserved for the instance that queued it. If that instance dies
+ * before producing, any relay (its own after a restart) claims the row when this runs out.
+ */
+const FRESH_LEASE_MS = 10_000;
 const BATCH = 64;
 
 export class OutboxRelay {
@@ -78,6 +128,10 @@ export class OutboxRelay {
   private stopped = true;
   private again = false;
   private inFlight?: Promise<void>;
+  /** committed fast-path rows waiting to be produced by this process */
+  private pending: Pending[] = [];
+  /** ids on the fast path right now (pending or being produced): the poller leaves them alone */
+  private readonly inHand = new Set<string>();
 
   constructor(
     private readonly ds: DataSource,
@@ -92,6 +146,104 @@ export class OutboxRelay {
   start(): void {
     this.stopped = false;
     this.schedule(0);
+  }
+
+  /**
+   * Inserts outbox rows inside the caller's transaction, in one statement. When this instance relays, each row is
+   * sealed now and leased to it; give the returned rows to `submit` after the commit. Otherwise rows are due for any
+   * relay.
+   */
+  async enqueue(em: EntityManager, entries: OutboxEntry[]): Promise<Pending[]> {
+    if (entries.length === 0) {
+      return [];
+    }
+    const prepared = this.prepare(entries);
+    const rows = await em.query<{ id: string; message_id: string }[]>(outboxInsertSql(1), prepared.params);
+    return prepared.pending(new Map(rows.map((r) => [r.message_id, r.id])));
+  }
+
+  /**
+   * Seals what can be sealed (fast path) and lays the rows out as the array parameters of `outboxInsertSql`, so a
+   * caller can fold the insert into its own statement. Refused recipients become REFUSED rows, never sent.
+   */
+  prepare(entries: OutboxEntry[], refused: RefusedEntry[] = []): PreparedOutbox {
+    const cols: unknown[][] = Array.from({ length: OUTBOX_INSERT_PARAMS }, () => []);
+    const add = (values: unknown[]): void => values.forEach((v, i) => cols[i].push(v));
+    const fast: (Omit<Pending, 'id'> & { messageId: string })[] = [];
+    for (const e of entries) {
+      const sealed = this.stopped ? undefined : this.sealEntry(e);
+      const ok = sealed !== undefined && !('error' in sealed) ? sealed : undefined;
+      add([
+        e.messageId,
+        e.alertId ?? null,
+        enumName(MessageKind, e.kind),
+        e.recipient,
+        e.agreementId ?? null,
+        enumName(Category, e.category),
+        enumName(Classification, e.classification),
+        e.threadId ?? null,
+        Buffer.from(toBinary(ExchangeMessageSchema, e.message)),
+        (e.redactedFields ?? []).join(','),
+        'QUEUED',
+        null,
+        null,
+        ok ? Buffer.from(ok.bytes) : null,
+        ok ? Buffer.from(ok.sha) : null,
+        ok ? 1 : 0,
+        ok ? FRESH_LEASE_MS : 0,
+      ]);
+      if (ok) {
+        fast.push({
+          messageId: e.messageId,
+          alertId: e.alertId,
+          kind: e.kind,
+          recipient: e.recipient,
+          agreementId: e.agreementId,
+          category: e.category,
+          key: e.threadId ?? e.alertId ?? e.messageId,
+          bytes: ok.bytes,
+          sha: ok.sha,
+        });
+      }
+    }
+    for (const r of refused) {
+      add([
+        r.messageId,
+        r.alertId,
+        enumName(MessageKind, r.kind),
+        r.recipient,
+        r.agreementId ?? null,
+        enumName(Category, r.category),
+        enumName(Classification, r.classification),
+        r.threadId,
+        null,
+        '',
+        'REFUSED',
+        r.reason,
+        r.rule,
+        null,
+        null,
+        0,
+        0,
+      ]);
+    }
+    return {
+      params: cols,
+      pending: (ids) =>
+        fast.flatMap((f) => {
+          const id = ids.get(f.messageId);
+          return id === undefined ? [] : [{ ...f, id }];
+        }),
+    };
+  }
+
+  /** Rows from `enqueue`, after their transaction committed: produced at once (or by the poller after a crash). */
+  submit(rows: Pending[]): void {
+    for (const r of rows) {
+      this.inHand.add(r.id);
+    }
+    this.pending.push(...rows);
+    this.wake();
   }
 
   /** Called after a commit that queued rows: no need to wait for the next poll. */
@@ -117,7 +269,14 @@ export class OutboxRelay {
     this.running = true;
     let busy = false;
     try {
-      busy = (await this.drainOnce()) === BATCH;
+      if (this.pending.length > 0) {
+        const rows = this.pending;
+        this.pending = [];
+        await this.sendPending(rows);
+        busy = true; // look again at once: more may have been submitted meanwhile; the poller's turn comes next
+      } else {
+        busy = (await this.drainOnce()) === BATCH;
+      }
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 'outbox relay pass failed; will retry');
     } finally {
@@ -128,11 +287,125 @@ export class OutboxRelay {
     this.schedule(again ? 0 : this.opts.pollMs);
   }
 
-  /** Waits for the pass in progress, then stops polling (graceful shutdown). */
+  /** Waits for the pass in progress, then stops polling (graceful shutdown); unsent fast-path rows become due. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.inFlight;
+    if (this.pending.length > 0) {
+      const ids = this.pending.map((r) => r.id);
+      this.pending = [];
+      await this.ds
+        .query(
+          `update outbox set next_attempt_at = now() where id = any($1::bigint[]) and status = 'QUEUED'`,
+          [ids],
+        )
+        .catch((err: Error) =>
+          this.logger.warn(
+            { err: err.message },
+            'could not release fast-path rows; they are due when their lease ends',
+          ),
+        );
+    }
+  }
+
+  /** Fast path: produce sealed rows per topic, then mark them SENT. */
+  private async sendPending(rows: Pending[]): Promise<void> {
+    const byTopic = new Map<string, Pending[]>();
+    for (const r of rows) {
+      const topic = this.trust.outgoingTopic(r.recipient);
+      const list = byTopic.get(topic) ?? [];
+      list.push(r);
+      byTopic.set(topic, list);
+    }
+    try {
+      for (const [topic, items] of byTopic) {
+        try {
+          await this.kafka.send(
+            topic,
+            items.map((i) => ({ key: i.key, value: i.bytes })),
+          );
+        } catch (err) {
+          for (const i of items) {
+            await this.fail(
+              {
+                id: i.id,
+                message_id: i.messageId,
+                alert_id: i.alertId ?? null,
+                recipient: i.recipient,
+                category: enumName(Category, i.category),
+                attempts: 1,
+              },
+              `KAFKA: ${(err as Error).message}`,
+              false,
+            );
+          }
+          continue;
+        }
+        await this.markSent(
+          items.map((i) => ({
+            id: i.id,
+            messageId: i.messageId,
+            alertId: i.alertId,
+            recipient: i.recipient,
+            agreementId: i.agreementId,
+            category: i.category,
+            kind: enumName(MessageKind, i.kind),
+            sha: i.sha,
+          })),
+        );
+      }
+    } finally {
+      for (const r of rows) {
+        this.inHand.delete(r.id);
+      }
+    }
+  }
+
+  /**
+   * Marks rows SENT and appends their SENT leaves in one statement with an asynchronous commit: if a crash loses
+   * it, the row is still QUEUED, is sealed and sent again, and the partner's message-id dedupe answers with a
+   * receipt for the new bytes.
+   */
+  private async markSent(
+    items: {
+      id: string;
+      messageId: string;
+      alertId?: string;
+      recipient: string;
+      agreementId?: string;
+      category: Category;
+      kind: string;
+      sha: Uint8Array;
+    }[],
+  ): Promise<void> {
+    // One statement, so one implicit transaction; set_config(..., true) makes its commit asynchronous.
+    await this.ds.query(
+      `with sent as (
+         update outbox o set status = case when o.status = 'QUEUED' then 'SENT' else o.status end,
+                sent_at = coalesce(o.sent_at, now()), last_error = null, envelope = null
+         from unnest($1::bigint[]) as v(id) where o.id = v.id returning o.id)
+       select set_config('synchronous_commit', 'off', true), corridor_append_leaves($2, $3, $4, $5),
+              (select count(*) from sent) as sent`,
+      [
+        items.map((i) => i.id),
+        ...this.audit.leafParameters(
+          items.map((i) => ({
+            event: AuditEvent.SENT,
+            peer: i.recipient,
+            messageId: i.messageId,
+            envelopeSha256: i.sha,
+            category: i.category,
+            alertId: i.alertId,
+            agreementId: i.agreementId,
+            reasonCode: i.kind,
+          })),
+        ),
+      ],
+    );
+    for (const i of items) {
+      this.metrics.sent.inc({ kind: i.kind });
+    }
   }
 
   /** One pass: claim due rows (skip-locked, leased), seal, produce per topic, mark. Returns rows claimed. */
@@ -143,9 +416,10 @@ export class OutboxRelay {
       return updatedRows<ClaimedRow>(
         await em.query(
           `update outbox set attempts = attempts + 1, next_attempt_at = now() + ($2 || ' milliseconds')::interval
-       where id in (select id from outbox where status = 'QUEUED' and next_attempt_at <= now() order by id limit $1 for update skip locked)
+       where id in (select id from outbox where status = 'QUEUED' and next_attempt_at <= now() and not (id = any($3::bigint[]))
+                    order by id limit $1 for update skip locked)
        returning id, message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message, attempts`,
-          [BATCH, LEASE_MS],
+          [BATCH, LEASE_MS, [...this.inHand]],
         ),
       );
     });
@@ -188,31 +462,18 @@ export class OutboxRelay {
         }
         continue;
       }
-      await this.ds.transaction(async (em) => {
-        await em.query('set local synchronous_commit = off'); // same reasoning: a lost SENT mark means a resend
-        await em.query(
-          `update outbox o set status = case when o.status = 'QUEUED' then 'SENT' else o.status end,
-                  sent_at = coalesce(o.sent_at, now()), last_error = null
-           from unnest($1::bigint[]) as v(id) where o.id = v.id`,
-          [items.map((i) => i.row.id)],
-        );
-        await this.audit.append(
-          em,
-          items.map((i) => ({
-            event: AuditEvent.SENT,
-            peer: i.row.recipient,
-            messageId: i.row.message_id,
-            envelopeSha256: i.sha,
-            category: enumValue(Category, i.row.category) ?? Category.UNSPECIFIED,
-            alertId: i.row.alert_id ?? undefined,
-            agreementId: i.row.agreement_id ?? undefined,
-            reasonCode: i.row.kind,
-          })),
-        );
-      });
-      for (const i of items) {
-        this.metrics.sent.inc({ kind: i.row.kind });
-      }
+      await this.markSent(
+        items.map((i) => ({
+          id: i.row.id,
+          messageId: i.row.message_id,
+          alertId: i.row.alert_id ?? undefined,
+          recipient: i.row.recipient,
+          agreementId: i.row.agreement_id ?? undefined,
+          category: enumValue(Category, i.row.category) ?? Category.UNSPECIFIED,
+          kind: i.row.kind,
+          sha: i.sha,
+        })),
+      );
     }
     return rows.length;
   }
@@ -247,7 +508,40 @@ export class OutboxRelay {
     return rows.length;
   }
 
-  private seal(row: ClaimedRow): { bytes: Uint8Array; sha: Uint8Array } | { error: string; final: boolean } {
+  private seal(row: ClaimedRow): Sealed {
+    return this.sealFor({
+      recipient: row.recipient,
+      messageId: row.message_id,
+      kind: enumValue(MessageKind, row.kind) ?? MessageKind.UNSPECIFIED,
+      category: enumValue(Category, row.category) ?? Category.UNSPECIFIED,
+      classification: enumValue(Classification, row.classification) ?? Classification.UNSPECIFIED,
+      threadId: row.thread_id ?? '',
+      message: fromBinary(ExchangeMessageSchema, row.message),
+    });
+  }
+
+  /** Seals an entry for the fast path; a failure leaves the row to the poller, which retries and reports it. */
+  private sealEntry(e: OutboxEntry): Sealed {
+    return this.sealFor({
+      recipient: e.recipient,
+      messageId: e.messageId,
+      kind: e.kind,
+      category: e.category,
+      classification: e.classification,
+      threadId: e.threadId ?? '',
+      message: e.message,
+    });
+  }
+
+  private sealFor(row: {
+    recipient: string;
+    messageId: string;
+    kind: MessageKind;
+    category: Category;
+    classification: Classification;
+    threadId: string;
+    message: ExchangeMessage;
+  }): Sealed {
     const agreement = this.trust.agreementWith(row.recipient);
     if (!agreement || agreement.state !== AgreementState.ACTIVE) {
       // Not final at once: an agreement may be resumed; the retry bound makes it final.
@@ -262,15 +556,15 @@ export class OutboxRelay {
         header: {
           sender: this.trust.own.country,
           recipient: row.recipient,
-          messageId: row.message_id,
+          messageId: row.messageId,
           createdAtMs: Date.now(),
           agreementId: agreement.id,
-          kind: enumValue(MessageKind, row.kind) ?? MessageKind.UNSPECIFIED,
-          category: enumValue(Category, row.category) ?? Category.UNSPECIFIED,
-          classification: enumValue(Classification, row.classification) ?? Classification.UNSPECIFIED,
-          threadId: row.thread_id ?? '',
+          kind: row.kind,
+          category: row.category,
+          classification: row.classification,
+          threadId: row.threadId,
         },
-        message: fromBinary(ExchangeMessageSchema, row.message),
+        message: row.message,
         senderKey: this.trust.own.key,
         senderCertPem: this.trust.own.certPem,
         recipientCertPem,
@@ -281,7 +575,11 @@ export class OutboxRelay {
     }
   }
 
-  private async fail(row: ClaimedRow, error: string, final: boolean): Promise<void> {
+  private async fail(
+    row: Pick<ClaimedRow, 'id' | 'message_id' | 'alert_id' | 'recipient' | 'category' | 'attempts'>,
+    error: string,
+    final: boolean,
+  ): Promise<void> {
     const giveUp = final || row.attempts >= this.opts.maxAttempts;
     if (!giveUp) {
       const backoff = Math.min(30_000, 250 * 2 ** (row.attempts - 1));

@@ -24,7 +24,7 @@ import { alertSummary, alertToJson } from '../alerts/alert.mapper';
 import { AuditLog } from '../audit/audit.log';
 import type { DeskItem } from '../desk/desk.events';
 import { normaliseDocNumber } from '../exchange/inbound';
-import { enqueue, newExchangeMessage, OutboxRelay } from '../exchange/outbox';
+import { newExchangeMessage, OutboxRelay, Pending } from '../exchange/outbox';
 
 interface InboxRow {
   seq: string;
@@ -227,13 +227,13 @@ export class InboxService {
       return { acknowledgedAt: r.acknowledged_at.toISOString(), acknowledgedBy: r.acknowledged_by ?? '' };
     }
     const now = new Date();
-    await this.ds.transaction(async (em) => {
+    const pending = await this.ds.transaction(async (em) => {
       await em.query('update inbox set acknowledged_by = $2, acknowledged_at = $3 where seq = $1', [
         inboxSeq,
         p.sub,
         now,
       ]);
-      await this.answerOriginator(em, r, MessageKind.ACKNOWLEDGEMENT, {
+      const queued = await this.answerOriginator(em, r, MessageKind.ACKNOWLEDGEMENT, {
         case: 'acknowledgement',
         value: create(AcknowledgementSchema, {
           alertId: r.alert_id,
@@ -250,8 +250,9 @@ export class InboxService {
           category: enumValue(Category, r.category),
         },
       ]);
+      return queued;
     });
-    this.relay.wake();
+    this.relay.submit(pending);
     return { acknowledgedAt: now.toISOString(), acknowledgedBy: p.sub };
   }
 
@@ -261,25 +262,27 @@ export class InboxService {
     r: InboxRow,
     kind: MessageKind,
     body: ExchangeMessage['body'],
-  ): Promise<void> {
-    await enqueue(em, {
-      messageId: uuidv7(),
-      alertId: r.alert_id,
-      kind,
-      recipient: r.sender,
-      agreementId: r.agreement_id ?? undefined,
-      category: enumValue(Category, r.category) ?? Category.UNSPECIFIED,
-      classification: enumValue(Classification, r.classification) ?? Classification.UNSPECIFIED,
-      threadId: r.thread_id ?? undefined,
-      message: newExchangeMessage({ body }),
-    });
+  ): Promise<Pending[]> {
+    return this.relay.enqueue(em, [
+      {
+        messageId: uuidv7(),
+        alertId: r.alert_id,
+        kind,
+        recipient: r.sender,
+        agreementId: r.agreement_id ?? undefined,
+        category: enumValue(Category, r.category) ?? Category.UNSPECIFIED,
+        classification: enumValue(Classification, r.classification) ?? Classification.UNSPECIFIED,
+        threadId: r.thread_id ?? undefined,
+        message: newExchangeMessage({ body }),
+      },
+    ]);
   }
 
   async reply(p: Principal, inboxSeq: number, body: string): Promise<{ replyId: string }> {
     const r = await this.row(p, inboxSeq);
     const replyId = uuidv7();
-    await this.ds.transaction(async (em) => {
-      await this.answerOriginator(em, r, MessageKind.REPLY, {
+    const pending = await this.ds.transaction(async (em) => {
+      const queued = await this.answerOriginator(em, r, MessageKind.REPLY, {
         case: 'reply',
         value: create(ReplySchema, {
           replyId,
@@ -298,8 +301,9 @@ export class InboxService {
           category: enumValue(Category, r.category),
         },
       ]);
+      return queued;
     });
-    this.relay.wake();
+    this.relay.submit(pending);
     return { replyId };
   }
 
