@@ -157,6 +157,44 @@ describe('exchange between two gateways (real processes)', () => {
     expect((inbox.body.items as { alertId: string }[]).map((i) => i.alertId)).toContain(id);
   });
 
+  it('answers a burst with batched receipts: every alert DELIVERED, far fewer signed receipt messages than alerts', async () => {
+    const [{ n: before }] = await sql<{ n: string }>(
+      itGw().databaseUrl,
+      "select count(*) as n from outbox where kind = 'RECEIPT' and recipient = 'LY'",
+    );
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        publish(bulletinAlert({ recipients: ['IT'], title: `burst ${i}` })),
+      ),
+    );
+    const ids = burst.map((r) => {
+      expect(r.status).toBe(202);
+      return r.body.id as string;
+    });
+    await eventually('every alert of the burst DELIVERED at LY', async () => {
+      const rows = await sql<{ status: string }>(
+        ly().databaseUrl,
+        "select status from outbox where alert_id = any($1) and kind = 'ALERT'",
+        [ids],
+      );
+      return rows.length === ids.length && rows.every((r) => r.status === 'DELIVERED') ? true : undefined;
+    });
+    // Each receipt still names its own envelope (LY checked the hash of exactly what it sent) ...
+    const receipts = await sql<{ message_id: string }>(
+      ly().databaseUrl,
+      "select message_id from audit_leaves where event = 'RECEIPT' and message_id in (select message_id::text from outbox where alert_id = any($1))",
+      [ids],
+    );
+    expect(receipts).toHaveLength(ids.length);
+    // ... but IT signed them in a few messages, not one per alert.
+    const [{ n: after }] = await sql<{ n: string }>(
+      itGw().databaseUrl,
+      "select count(*) as n from outbox where kind = 'RECEIPT' and recipient = 'LY'",
+    );
+    expect(Number(after) - Number(before)).toBeGreaterThan(0);
+    expect(Number(after) - Number(before)).toBeLessThan(ids.length / 2);
+  });
+
   it('refuses a category the agreement does not grant with 403 problem+json naming the rule, and sends nothing', async () => {
     const res = await publish(suspectAlert({ recipients: ['NE'] }));
     expect(res.status).toBe(403);
