@@ -42,7 +42,15 @@ export class DeskHub {
       this.logger.error({ err: err.message }, 'desk listener connection lost'),
     );
     await this.listener.connect();
-    this.listener.on('notification', () => this.pump());
+    this.listener.on('notification', (n) => {
+      // Nobody connected to this instance: nothing to read or push. The cursor only moves on; a desk that connects
+      // later replays what it missed from the database (resume), so nothing is lost.
+      if (this.clients.size === 0 && !this.pumping) {
+        this.cursor = Math.max(this.cursor, Number(n.payload) || 0);
+        return;
+      }
+      this.pump();
+    });
     await this.listener.query(`listen ${DESK_CHANNEL}`);
     // A missed notification (connection blip) is caught by this poll: the feed in the database is the truth.
     this.timer = setInterval(() => this.pump(), SAFETY_POLL_MS);
@@ -91,6 +99,10 @@ export class DeskHub {
   }
 
   private async drain(): Promise<void> {
+    if (this.clients.size === 0) {
+      this.cursor = Math.max(this.cursor, await this.inbox.latestSeq());
+      return;
+    }
     for (;;) {
       const items = await this.inbox.feedSince(
         { sub: 'hub', country: '', roles: ['admin'] },
