@@ -33,6 +33,9 @@ function pinoLogCreator(logger: Logger) {
     };
 }
 
+/** A produce that takes longer is treated as failed (kafkajs retries inside this bound first). */
+const SEND_TIMEOUT_MS = 60_000;
+
 export class KafkaClient {
   private readonly kafka: Kafka;
   private producer?: Producer;
@@ -70,14 +73,42 @@ export class KafkaClient {
     return this.producer;
   }
 
-  /** Produces with acks=all; resolves only when the broker has the records. */
+  /**
+   * Produces with acks=all; resolves only when the broker has the records. A send that neither succeeds nor fails
+   * within SEND_TIMEOUT_MS (a producer wedged by a broker restart) fails, and the next send uses a new producer:
+   * the caller's retry then goes out, and the partner's message-id dedupe absorbs a copy that did arrive.
+   */
   async send(topic: string, messages: { key: string; value: Uint8Array }[]): Promise<void> {
     const p = await this.producerReady();
-    await p.send({
-      topic,
-      acks: -1,
-      messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value) })),
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer from Kafka within ${SEND_TIMEOUT_MS} ms`)),
+        SEND_TIMEOUT_MS,
+      );
     });
+    try {
+      await Promise.race([
+        p.send({
+          topic,
+          acks: -1,
+          messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value) })),
+        }),
+        timedOut,
+      ]);
+    } catch (err) {
+      if (this.producer === p && (err as Error).message.startsWith('no answer from Kafka')) {
+        this.producer = undefined;
+        p.disconnect().catch(() => undefined);
+        this.logger.warn(
+          { topic },
+          'Kafka send timed out; the producer is replaced and the send will be retried',
+        );
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
