@@ -44,6 +44,9 @@ const NO_MEMORY_REPLAY_GUARD: ReplayGuard = { seen: () => false, remember: () =>
 
 export const DESK_CHANNEL = 'corridor_desk';
 
+/** How often receipts owed are looked for without a wake-up (a lost wake-up costs at most this long). */
+const RECEIPT_SWEEP_MS = 5_000;
+
 export function normaliseDocNumber(n: string): string {
   return n.replace(/[<\s]/g, '').toUpperCase();
 }
@@ -73,6 +76,10 @@ export class InboundExchange {
   private topics: string[] = [];
   private receiptTimer?: NodeJS.Timeout;
   private receiptFlush?: Promise<void>;
+  private receiptFlushing = false;
+  private receiptsAgain = false;
+  /** a slow safety net: receipts owed are looked for every few seconds even without a wake-up */
+  private receiptSweep?: NodeJS.Timeout;
   private receiptsRunning = false;
 
   constructor(
@@ -92,6 +99,7 @@ export class InboundExchange {
       // Receipts a crash left owed are sent first.
       this.receiptsRunning = true;
       this.scheduleReceipts(0);
+      this.receiptSweep = setInterval(() => this.scheduleReceipts(0), RECEIPT_SWEEP_MS);
     }
     const topics = this.trust.incomingTopics();
     if (this.consumer && JSON.stringify(topics) === JSON.stringify(this.topics)) {
@@ -139,6 +147,7 @@ export class InboundExchange {
     if (this.receiptsRunning) {
       // The receipts owed for what was consumed go out before the relay stops.
       this.receiptsRunning = false;
+      clearInterval(this.receiptSweep);
       clearTimeout(this.receiptTimer);
       this.receiptTimer = undefined;
       await this.receiptFlush;
@@ -151,21 +160,36 @@ export class InboundExchange {
     }
   }
 
-  /** Sends the receipts owed in `ms` (unless a send is already scheduled), many to a signed message. */
+  /**
+   * Sends the receipts owed in `ms`, many to a signed message. A request that comes while a pass is running is
+   * remembered and served by another pass right after it, so no receipt waits for the next inbound message.
+   */
   private scheduleReceipts(ms: number): void {
-    if (!this.receiptsRunning || this.receiptTimer) {
+    if (!this.receiptsRunning) {
       return;
     }
+    if (this.receiptFlushing) {
+      this.receiptsAgain = true;
+      return;
+    }
+    if (this.receiptTimer) {
+      return; // the pass already scheduled will see these rows: they committed before this call
+    }
     this.receiptTimer = setTimeout(() => {
+      this.receiptTimer = undefined;
+      this.receiptFlushing = true;
       this.receiptFlush = this.flushReceipts().then(
         (more) => {
-          this.receiptTimer = undefined;
-          if (more) {
-            this.scheduleReceipts(0);
+          this.receiptFlushing = false;
+          const again = this.receiptsAgain;
+          this.receiptsAgain = false;
+          if (more || again) {
+            this.scheduleReceipts(more ? 0 : this.opts.receiptBatchMs);
           }
         },
         (err: Error) => {
-          this.receiptTimer = undefined;
+          this.receiptFlushing = false;
+          this.receiptsAgain = false;
           this.logger.warn({ err: err.message }, 'sending receipts failed; will retry');
           this.scheduleReceipts(1000);
         },
