@@ -14,6 +14,28 @@ interface RunState {
 }
 
 /** Brokers left by a run that was killed (its jest process is gone) are stopped and removed. */
+/**
+ * Gateways and secretariats a killed run left running: each writes its stdout to a log file in the run's
+ * directory, so /proc tells which ones belong to that run. Returns how many were killed.
+ */
+function killProcessesLoggingInto(dir: string): number {
+  if (!fs.existsSync('/proc')) {
+    return 0;
+  }
+  let killed = 0;
+  for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/fd/1`).startsWith(dir + path.sep)) {
+        process.kill(Number(pid), 'SIGKILL');
+        killed++;
+      }
+    } catch {
+      // gone meanwhile, or not ours to inspect
+    }
+  }
+  return killed;
+}
+
 async function reapStaleRuns(): Promise<void> {
   for (const name of fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('corridor-test-'))) {
     const dir = path.join(os.tmpdir(), name);
@@ -24,6 +46,10 @@ async function reapStaleRuns(): Promise<void> {
     const state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as RunState;
     if (isAlive(state.ownerPid)) {
       continue;
+    }
+    const orphans = killProcessesLoggingInto(dir);
+    if (orphans > 0) {
+      process.stdout.write(`\n[harness] killed ${orphans} process(es) left running by an interrupted run`);
     }
     if (state.brokerDir && isAlive(readBrokerInfo(state.brokerDir)?.pid)) {
       await stopBroker(state.brokerDir, 10_000);
