@@ -8,6 +8,7 @@ export { envelopeSha256 } from './digest';
 export {
   ENVELOPE_VERSION,
   sealEnvelope,
+  sealEnvelopeAsync,
   type EnvelopeHeaderInput,
   type SealEnvelopeOptions,
   type SealedEnvelope,

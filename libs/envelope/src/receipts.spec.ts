@@ -9,10 +9,21 @@ import {
   InMemoryReplayGuard,
   openEnvelope,
   sealEnvelope,
+  sealEnvelopeAsync,
   verifyReceiptMatches,
 } from './index';
 import { CREATED_AT_MS, headerFor, routeAlertMessage } from './testing/messages';
 import { createTestPki, type TestPki } from './testing/test-pki';
+
+/** Both test gateways' certificates under the test CA, nothing revoked. */
+function trustOf(pki: TestPki) {
+  const { TN, IT } = pki.gateways;
+  return {
+    resolveSenderCert: (fingerprint: string) => [TN, IT].find((g) => g.fingerprint === fingerprint)?.certPem,
+    caCertPem: pki.ca.certPem,
+    revokedSerials: new Set<string>(),
+  };
+}
 
 describe('receipts', () => {
   let pki: TestPki;
@@ -23,12 +34,7 @@ describe('receipts', () => {
 
   it('proves delivery of the exact bytes: B seals a receipt back to A naming their SHA-256', () => {
     const { TN, IT } = pki.gateways;
-    const trust = {
-      resolveSenderCert: (fingerprint: string) =>
-        [TN, IT].find((g) => g.fingerprint === fingerprint)?.certPem,
-      caCertPem: pki.ca.certPem,
-      revokedSerials: new Set<string>(),
-    };
+    const trust = trustOf(pki);
     const sent = sealEnvelope({
       header: headerFor({ sender: 'TN', recipient: 'IT', kind: MessageKind.ALERT }),
       message: routeAlertMessage(),
@@ -122,12 +128,7 @@ describe('receipts', () => {
 
   it('carries the receipts of a whole batch in one sealed message, each naming its own exact bytes', () => {
     const { TN, IT } = pki.gateways;
-    const trust = {
-      resolveSenderCert: (fingerprint: string) =>
-        [TN, IT].find((g) => g.fingerprint === fingerprint)?.certPem,
-      caCertPem: pki.ca.certPem,
-      revokedSerials: new Set<string>(),
-    };
+    const trust = trustOf(pki);
     const sent = [1, 2, 3].map((n) =>
       sealEnvelope({
         header: headerFor({
@@ -211,5 +212,29 @@ describe('receipts', () => {
     });
     expect(receiptsOf(single).map((r) => r.messageId)).toEqual(['m-1']);
     expect(receiptsOf(routeAlertMessage())).toEqual([]);
+  });
+
+  it('seals off the event loop with the same checks: the async envelope opens, a wrong key is refused', async () => {
+    const { TN, IT } = pki.gateways;
+    const options = {
+      header: headerFor({ sender: 'TN', recipient: 'IT', kind: MessageKind.ALERT }),
+      message: routeAlertMessage(),
+      senderKey: TN.key,
+      senderCertPem: TN.certPem,
+      recipientCertPem: IT.certPem,
+    };
+    const sealed = await sealEnvelopeAsync(options);
+    const opened = openEnvelope({
+      bytes: sealed.bytes,
+      recipientCountry: 'IT',
+      recipientKey: IT.key,
+      recipientCertPem: IT.certPem,
+      trust: trustOf(pki),
+      replay: new InMemoryReplayGuard({ windowMs: 60_000 }),
+      now: CREATED_AT_MS,
+    });
+    expect(opened.message).toEqual(routeAlertMessage());
+    expect(Buffer.from(opened.envelopeSha256).equals(Buffer.from(sealed.envelopeSha256))).toBe(true);
+    await expect(sealEnvelopeAsync({ ...options, senderKey: IT.key })).rejects.toThrow(EnvelopeError);
   });
 });

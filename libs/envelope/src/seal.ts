@@ -101,7 +101,13 @@ function senderPrivateKey(key: KeyObject | string): KeyObject {
   return loadPrivateKey(key);
 }
 
-function seal(options: SealEnvelopeOptions): SealedEnvelope {
+/** Everything before the signature; `finish` completes the envelope with it. */
+function prepareSeal(options: SealEnvelopeOptions): {
+  suite: NonNullable<ReturnType<typeof suiteImplementation>>;
+  signingInput: Buffer;
+  privateKey: KeyObject;
+  finish: (signature: Uint8Array) => SealedEnvelope;
+} {
   const suiteId = options.suite ?? 1;
   const suite = suiteImplementation(suiteId);
   if (SUITES[suiteId] === undefined || suite === undefined) {
@@ -139,21 +145,44 @@ function seal(options: SealEnvelopeOptions): SealedEnvelope {
   const headerBytes = toBinary(EnvelopeHeaderSchema, header);
   const plaintext = toBinary(ExchangeMessageSchema, options.message);
   const { key, nonce } = randomContentKey(suite);
+  let ciphertext: Buffer;
+  let wrappedKey: Buffer;
   try {
-    const ciphertext = suite.encrypt({ key, nonce, plaintext, aad: headerBytes });
-    const wrappedKey = suite.wrapKey({ key, recipientPublicKey: recipientCert.publicKey });
-    const signature = suite.sign({
-      input: envelopeSigningInput({ header: headerBytes, wrappedKey, nonce, ciphertext }),
-      senderPrivateKey: privateKey,
-    });
-    const bytes = toBinary(
-      EnvelopeSchema,
-      create(EnvelopeSchema, { header: headerBytes, wrappedKey, nonce, ciphertext, signature }),
-    );
-    return { bytes, envelopeSha256: envelopeSha256(bytes), header };
+    ciphertext = suite.encrypt({ key, nonce, plaintext, aad: headerBytes });
+    wrappedKey = suite.wrapKey({ key, recipientPublicKey: recipientCert.publicKey });
   } finally {
-    key.fill(0);
+    key.fill(0); // the content key is no longer needed: it travels only wrapped
   }
+  return {
+    suite,
+    privateKey,
+    signingInput: envelopeSigningInput({ header: headerBytes, wrappedKey, nonce, ciphertext }),
+    finish: (signature) => {
+      const bytes = toBinary(
+        EnvelopeSchema,
+        create(EnvelopeSchema, { header: headerBytes, wrappedKey, nonce, ciphertext, signature }),
+      );
+      return { bytes, envelopeSha256: envelopeSha256(bytes), header };
+    },
+  };
+}
+
+function seal(options: SealEnvelopeOptions): SealedEnvelope {
+  const p = prepareSeal(options);
+  return p.finish(p.suite.sign({ input: p.signingInput, senderPrivateKey: p.privateKey }));
+}
+
+async function sealAsync(options: SealEnvelopeOptions): Promise<SealedEnvelope> {
+  const p = prepareSeal(options);
+  return p.finish(await p.suite.signAsync({ input: p.signingInput, senderPrivateKey: p.privateKey }));
+}
+
+function sealError(error: unknown): EnvelopeError {
+  if (error instanceof EnvelopeError) {
+    return error;
+  }
+  const detail = isPkiError(error) ? `${error.code}: ${error.message}` : 'unexpected failure';
+  return new EnvelopeError('INVALID_ARGUMENT', `cannot seal: ${detail}`, { cause: error });
 }
 
 /**
@@ -164,10 +193,18 @@ export function sealEnvelope(options: SealEnvelopeOptions): SealedEnvelope {
   try {
     return seal(options);
   } catch (error) {
-    if (error instanceof EnvelopeError) {
-      throw error;
-    }
-    const detail = isPkiError(error) ? `${error.code}: ${error.message}` : 'unexpected failure';
-    throw new EnvelopeError('INVALID_ARGUMENT', `cannot seal: ${detail}`, { cause: error });
+    throw sealError(error);
+  }
+}
+
+/**
+ * `sealEnvelope` with the RSA signature computed on the libuv thread pool: a busy gateway keeps serving requests
+ * while it signs. Same checks, same bytes format, same errors.
+ */
+export async function sealEnvelopeAsync(options: SealEnvelopeOptions): Promise<SealedEnvelope> {
+  try {
+    return await sealAsync(options);
+  } catch (error) {
+    throw sealError(error);
   }
 }

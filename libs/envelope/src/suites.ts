@@ -43,6 +43,8 @@ export interface SuiteImplementation {
   /** Throws on any unwrap failure. */
   unwrapKey(options: { wrappedKey: Uint8Array; recipientPrivateKey: KeyObject }): Buffer;
   sign(options: { input: Buffer; senderPrivateKey: KeyObject }): Buffer;
+  /** The same signature, computed off the event loop (libuv thread pool). */
+  signAsync(options: { input: Buffer; senderPrivateKey: KeyObject }): Promise<Buffer>;
   verify(options: { input: Buffer; senderPublicKey: KeyObject; signature: Uint8Array }): boolean;
 }
 
@@ -84,6 +86,16 @@ const suite1: SuiteImplementation = {
       padding: constants.RSA_PKCS1_PSS_PADDING,
       saltLength: PSS_SALT_BYTES,
     });
+  },
+  signAsync({ input, senderPrivateKey }) {
+    return new Promise((resolve, reject) =>
+      sign(
+        'sha256',
+        input,
+        { key: senderPrivateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: PSS_SALT_BYTES },
+        (error, signature) => (error ? reject(error) : resolve(signature)),
+      ),
+    );
   },
   verify({ input, senderPublicKey, signature }) {
     return verify(

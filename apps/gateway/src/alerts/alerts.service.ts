@@ -198,46 +198,37 @@ export class AlertsService {
         errors: statuses.map((s) => ({ field: `recipient ${s.country}`, message: s.rule ?? '' })),
       });
     }
+    // One outbox row per recipient, the same labels for all of them.
+    const row = (country: string, agreementId?: string) => ({
+      messageId: uuidv7(),
+      alertId: id,
+      kind: MessageKind.ALERT,
+      recipient: country,
+      agreementId,
+      category: alert.category,
+      classification: alert.classification,
+      threadId,
+    });
     // Sealed here (on a relaying instance) before anything is written, so the transaction stays short.
-    const outbox = this.relay.prepare(
-      decisions.flatMap((d) =>
-        d.decision.allowed
+    const outbox = await this.relay.prepare(
+      decisions.flatMap(({ country, agreementId, decision }) =>
+        decision.allowed
           ? [
               {
-                messageId: uuidv7(),
-                alertId: id,
-                kind: MessageKind.ALERT,
-                recipient: d.country,
-                agreementId: d.agreementId,
-                category: alert.category,
-                classification: alert.classification,
-                threadId,
+                ...row(country, agreementId),
                 message: newExchangeMessage({
-                  body: { case: 'alert', value: d.decision.alert },
-                  redactedFields: d.decision.redactedFields,
+                  body: { case: 'alert', value: decision.alert },
+                  redactedFields: decision.redactedFields,
                 }),
-                redactedFields: d.decision.redactedFields,
+                redactedFields: decision.redactedFields,
               },
             ]
           : [],
       ),
-      decisions.flatMap((d) =>
-        d.decision.allowed
+      decisions.flatMap(({ country, agreementId, decision }) =>
+        decision.allowed
           ? []
-          : [
-              {
-                messageId: uuidv7(),
-                alertId: id,
-                kind: MessageKind.ALERT,
-                recipient: d.country,
-                agreementId: d.agreementId,
-                category: alert.category,
-                classification: alert.classification,
-                threadId,
-                reason: d.decision.reason,
-                rule: d.decision.rule,
-              },
-            ],
+          : [{ ...row(country, agreementId), reason: decision.reason, rule: decision.rule }],
       ),
     );
     const leaves = this.audit.leafParameters([

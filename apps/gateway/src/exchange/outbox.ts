@@ -18,7 +18,7 @@ import {
   MessageKind,
   toBinary,
 } from '@corridor/contracts';
-import { sealEnvelope } from '@corridor/envelope';
+import { sealEnvelopeAsync } from '@corridor/envelope';
 import { AgreementState } from '@corridor/contracts';
 import { KafkaClient, updatedRows } from '@corridor/platform';
 import { AuditLog } from '../audit/audit.log';
@@ -157,7 +157,7 @@ export class OutboxRelay {
     if (entries.length === 0) {
       return [];
     }
-    const prepared = this.prepare(entries);
+    const prepared = await this.prepare(entries);
     const rows = await em.query<{ id: string; message_id: string }[]>(outboxInsertSql(1), prepared.params);
     return prepared.pending(new Map(rows.map((r) => [r.message_id, r.id])));
   }
@@ -166,12 +166,16 @@ export class OutboxRelay {
    * Seals what can be sealed (fast path) and lays the rows out as the array parameters of `outboxInsertSql`, so a
    * caller can fold the insert into its own statement. Refused recipients become REFUSED rows, never sent.
    */
-  prepare(entries: OutboxEntry[], refused: RefusedEntry[] = []): PreparedOutbox {
+  async prepare(entries: OutboxEntry[], refused: RefusedEntry[] = []): Promise<PreparedOutbox> {
     const cols: unknown[][] = Array.from({ length: OUTBOX_INSERT_PARAMS }, () => []);
     const add = (values: unknown[]): void => values.forEach((v, i) => cols[i].push(v));
     const fast: (Omit<Pending, 'id'> & { messageId: string })[] = [];
-    for (const e of entries) {
-      const sealed = this.stopped ? undefined : this.sealEntry(e);
+    // Signatures run on the thread pool, one per recipient, side by side.
+    const seals = await Promise.all(
+      entries.map((e) => (this.stopped ? Promise.resolve(undefined) : this.sealEntry(e))),
+    );
+    for (const [i, e] of entries.entries()) {
+      const sealed = seals[i];
       const ok = sealed !== undefined && !('error' in sealed) ? sealed : undefined;
       add([
         e.messageId,
@@ -428,7 +432,7 @@ export class OutboxRelay {
     }
     const byTopic = new Map<string, { row: ClaimedRow; bytes: Uint8Array; sha: Uint8Array }[]>();
     for (const row of rows.sort((a, b) => Number(a.id) - Number(b.id))) {
-      const sealed = this.seal(row);
+      const sealed = await this.seal(row);
       if ('error' in sealed) {
         await this.fail(row, sealed.error, sealed.final);
         continue;
@@ -508,7 +512,7 @@ export class OutboxRelay {
     return rows.length;
   }
 
-  private seal(row: ClaimedRow): Sealed {
+  private seal(row: ClaimedRow): Promise<Sealed> {
     return this.sealFor({
       recipient: row.recipient,
       messageId: row.message_id,
@@ -521,7 +525,7 @@ export class OutboxRelay {
   }
 
   /** Seals an entry for the fast path; a failure leaves the row to the poller, which retries and reports it. */
-  private sealEntry(e: OutboxEntry): Sealed {
+  private sealEntry(e: OutboxEntry): Promise<Sealed> {
     return this.sealFor({
       recipient: e.recipient,
       messageId: e.messageId,
@@ -533,7 +537,7 @@ export class OutboxRelay {
     });
   }
 
-  private sealFor(row: {
+  private async sealFor(row: {
     recipient: string;
     messageId: string;
     kind: MessageKind;
@@ -541,7 +545,7 @@ export class OutboxRelay {
     classification: Classification;
     threadId: string;
     message: ExchangeMessage;
-  }): Sealed {
+  }): Promise<Sealed> {
     const agreement = this.trust.agreementWith(row.recipient);
     if (!agreement || agreement.state !== AgreementState.ACTIVE) {
       // Not final at once: an agreement may be resumed; the retry bound makes it final.
@@ -552,7 +556,7 @@ export class OutboxRelay {
       return { error: `NO_RECIPIENT_CERT: no valid certificate for ${row.recipient}`, final: false };
     }
     try {
-      const sealed = sealEnvelope({
+      const sealed = await sealEnvelopeAsync({
         header: {
           sender: this.trust.own.country,
           recipient: row.recipient,
