@@ -66,8 +66,8 @@ class Rejection extends Error {
 interface BatchWrites {
   leaves: LeafInput[];
   feed: { inboxSeq: number; event: string }[];
-  /** receipts to send back, per sender: one signed message each */
-  receipts: Map<string, { agreementId: string; entries: ReceiptFor[] }>;
+  /** receipts owed to the senders, recorded in receipts_due and sent a moment later */
+  receipts: (ReceiptFor & { sender: string; agreementId: string })[];
 }
 
 export class InboundExchange {
@@ -75,12 +75,11 @@ export class InboundExchange {
   private restarting?: Promise<void>;
   private topics: string[] = [];
   private receiptTimer?: NodeJS.Timeout;
+  /** the receipt pass in progress, if any */
   private receiptFlush?: Promise<void>;
-  private receiptFlushing = false;
   private receiptsAgain = false;
-  /** a slow safety net: receipts owed are looked for every few seconds even without a wake-up */
+  /** a slow safety net, set while receipts are being sent: receipts owed are looked for every few seconds */
   private receiptSweep?: NodeJS.Timeout;
-  private receiptsRunning = false;
 
   constructor(
     private readonly ds: DataSource,
@@ -95,11 +94,9 @@ export class InboundExchange {
 
   /** (Re)subscribes to the incoming topics of active agreements. */
   async start(): Promise<void> {
-    if (!this.receiptsRunning) {
-      // Receipts a crash left owed are sent first.
-      this.receiptsRunning = true;
-      this.scheduleReceipts(0);
+    if (!this.receiptSweep) {
       this.receiptSweep = setInterval(() => this.scheduleReceipts(0), RECEIPT_SWEEP_MS);
+      this.scheduleReceipts(0); // receipts a crash left owed go first
     }
     const topics = this.trust.incomingTopics();
     if (this.consumer && JSON.stringify(topics) === JSON.stringify(this.topics)) {
@@ -144,10 +141,10 @@ export class InboundExchange {
       await this.kafka.stopConsumer(this.consumer);
       this.consumer = undefined;
     }
-    if (this.receiptsRunning) {
+    if (this.receiptSweep) {
       // The receipts owed for what was consumed go out before the relay stops.
-      this.receiptsRunning = false;
       clearInterval(this.receiptSweep);
+      this.receiptSweep = undefined;
       clearTimeout(this.receiptTimer);
       this.receiptTimer = undefined;
       await this.receiptFlush;
@@ -165,10 +162,10 @@ export class InboundExchange {
    * remembered and served by another pass right after it, so no receipt waits for the next inbound message.
    */
   private scheduleReceipts(ms: number): void {
-    if (!this.receiptsRunning) {
+    if (!this.receiptSweep) {
       return;
     }
-    if (this.receiptFlushing) {
+    if (this.receiptFlush) {
       this.receiptsAgain = true;
       return;
     }
@@ -177,10 +174,9 @@ export class InboundExchange {
     }
     this.receiptTimer = setTimeout(() => {
       this.receiptTimer = undefined;
-      this.receiptFlushing = true;
       this.receiptFlush = this.flushReceipts().then(
         (more) => {
-          this.receiptFlushing = false;
+          this.receiptFlush = undefined;
           const again = this.receiptsAgain;
           this.receiptsAgain = false;
           if (more || again) {
@@ -188,7 +184,7 @@ export class InboundExchange {
           }
         },
         (err: Error) => {
-          this.receiptFlushing = false;
+          this.receiptFlush = undefined;
           this.receiptsAgain = false;
           this.logger.warn({ err: err.message }, 'sending receipts failed; will retry');
           this.scheduleReceipts(1000);
@@ -303,7 +299,7 @@ export class InboundExchange {
     // write, or (an update of a withdrawn alert) finds that nothing was written but its seen_messages row.
     // A database failure throws out of here: the offsets are not committed and Kafka redelivers the batch.
     const owesReceipts = await this.ds.transaction(async (em) => {
-      const writes: BatchWrites = { leaves: [], feed: [], receipts: new Map() };
+      const writes: BatchWrites = { leaves: [], feed: [], receipts: [] };
       for (const item of items) {
         if ('rejection' in item) {
           await this.quarantineIn(em, item.record, item.rejection, writes, item.header);
@@ -344,9 +340,7 @@ export class InboundExchange {
   private async writeBatch(em: EntityManager, writes: BatchWrites): Promise<boolean> {
     // The append takes the log lock, held to commit: desk sequences and log indexes follow commit order.
     await this.audit.append(em, writes.leaves);
-    const owed = [...writes.receipts].flatMap(([sender, r]) =>
-      r.entries.map((e) => ({ sender, agreementId: r.agreementId, ...e })),
-    );
+    const owed = writes.receipts;
     if (writes.feed.length === 0 && owed.length === 0) {
       return false;
     }
@@ -696,7 +690,7 @@ export class InboundExchange {
     }
   }
 
-  /** A receipt for these exact bytes, sent back to their sender in the batch's receipt message. */
+  /** A receipt for these exact bytes, owed to their sender (sent with others in one signed message). */
   private receiptIn(
     writes: BatchWrites,
     header: EnvelopeHeader,
@@ -704,15 +698,15 @@ export class InboundExchange {
     status: ReceiptStatus.ACCEPTED | ReceiptStatus.REJECTED,
     reason: string,
   ): void {
-    const forSender = writes.receipts.get(header.sender) ?? { agreementId: header.agreementId, entries: [] };
-    forSender.entries.push({
+    writes.receipts.push({
+      sender: header.sender,
+      agreementId: header.agreementId,
       messageId: header.messageId,
       envelopeSha256: sha,
       status,
       reasonCode: reason,
       receivedAtMs: Date.now(),
     });
-    writes.receipts.set(header.sender, forSender);
   }
 
   /** Rejected: quarantine row + REJECTED leaf, and a negative receipt when the sender is authenticated. */

@@ -50,6 +50,39 @@ export interface Pending {
   key: string;
   bytes: Uint8Array;
   sha: Uint8Array;
+  /** attempts so far, for the backoff after a failed send */
+  attempts: number;
+}
+
+function pendingOf(id: string, e: OutboxEntry, sealed: SealedBytes, attempts: number): Pending {
+  return {
+    id,
+    messageId: e.messageId,
+    alertId: e.alertId,
+    kind: e.kind,
+    recipient: e.recipient,
+    agreementId: e.agreementId,
+    category: e.category,
+    key: e.threadId ?? e.alertId ?? e.messageId,
+    bytes: sealed.bytes,
+    sha: sealed.sha,
+    attempts,
+  };
+}
+
+/** A claimed row as the entry it was queued from (the poller seals it afresh). */
+function entryOf(row: ClaimedRow): OutboxEntry {
+  return {
+    messageId: row.message_id,
+    alertId: row.alert_id ?? undefined,
+    kind: enumValue(MessageKind, row.kind) ?? MessageKind.UNSPECIFIED,
+    recipient: row.recipient,
+    agreementId: row.agreement_id ?? undefined,
+    category: enumValue(Category, row.category) ?? Category.UNSPECIFIED,
+    classification: enumValue(Classification, row.classification) ?? Classification.UNSPECIFIED,
+    threadId: row.thread_id ?? undefined,
+    message: fromBinary(ExchangeMessageSchema, row.message),
+  };
 }
 
 /** A recipient the policy refused: recorded in the outbox (status REFUSED, with the reason), never sent. */
@@ -97,7 +130,8 @@ export function outboxInsertSql(first: number): string {
     returning id, message_id`;
 }
 
-type Sealed = { bytes: Uint8Array; sha: Uint8Array } | { error: string; final: boolean };
+type SealedBytes = { bytes: Uint8Array; sha: Uint8Array };
+type Sealed = SealedBytes | { error: string; final: boolean };
 
 interface ClaimedRow {
   id: string;
@@ -169,10 +203,10 @@ export class OutboxRelay {
   async prepare(entries: OutboxEntry[], refused: RefusedEntry[] = []): Promise<PreparedOutbox> {
     const cols: unknown[][] = Array.from({ length: OUTBOX_INSERT_PARAMS }, () => []);
     const add = (values: unknown[]): void => values.forEach((v, i) => cols[i].push(v));
-    const fast: (Omit<Pending, 'id'> & { messageId: string })[] = [];
+    const fast: { entry: OutboxEntry; sealed: SealedBytes }[] = [];
     // Signatures run on the thread pool, one per recipient, side by side.
     const seals = await Promise.all(
-      entries.map((e) => (this.stopped ? Promise.resolve(undefined) : this.sealEntry(e))),
+      entries.map((e) => (this.stopped ? Promise.resolve(undefined) : this.seal(e))),
     );
     for (const [i, e] of entries.entries()) {
       const sealed = seals[i];
@@ -197,17 +231,7 @@ export class OutboxRelay {
         ok ? FRESH_LEASE_MS : 0,
       ]);
       if (ok) {
-        fast.push({
-          messageId: e.messageId,
-          alertId: e.alertId,
-          kind: e.kind,
-          recipient: e.recipient,
-          agreementId: e.agreementId,
-          category: e.category,
-          key: e.threadId ?? e.alertId ?? e.messageId,
-          bytes: ok.bytes,
-          sha: ok.sha,
-        });
+        fast.push({ entry: e, sealed: ok });
       }
     }
     for (const r of refused) {
@@ -234,9 +258,9 @@ export class OutboxRelay {
     return {
       params: cols,
       pending: (ids) =>
-        fast.flatMap((f) => {
-          const id = ids.get(f.messageId);
-          return id === undefined ? [] : [{ ...f, id }];
+        fast.flatMap(({ entry, sealed }) => {
+          const id = ids.get(entry.messageId);
+          return id === undefined ? [] : [pendingOf(id, entry, sealed, 1)];
         }),
     };
   }
@@ -276,7 +300,13 @@ export class OutboxRelay {
       if (this.pending.length > 0) {
         const rows = this.pending;
         this.pending = [];
-        await this.sendPending(rows);
+        try {
+          await this.produce(rows);
+        } finally {
+          for (const r of rows) {
+            this.inHand.delete(r.id);
+          }
+        }
         busy = true; // look again at once: more may have been submitted meanwhile; the poller's turn comes next
       } else {
         busy = (await this.drainOnce()) === BATCH;
@@ -313,56 +343,28 @@ export class OutboxRelay {
     }
   }
 
-  /** Fast path: produce sealed rows per topic, then mark them SENT. */
-  private async sendPending(rows: Pending[]): Promise<void> {
+  /** Produces sealed rows per topic, then marks them SENT; a failed send schedules each row's retry. */
+  private async produce(items: Pending[]): Promise<void> {
     const byTopic = new Map<string, Pending[]>();
-    for (const r of rows) {
-      const topic = this.trust.outgoingTopic(r.recipient);
+    for (const i of items) {
+      const topic = this.trust.outgoingTopic(i.recipient);
       const list = byTopic.get(topic) ?? [];
-      list.push(r);
+      list.push(i);
       byTopic.set(topic, list);
     }
-    try {
-      for (const [topic, items] of byTopic) {
-        try {
-          await this.kafka.send(
-            topic,
-            items.map((i) => ({ key: i.key, value: i.bytes })),
-          );
-        } catch (err) {
-          for (const i of items) {
-            await this.fail(
-              {
-                id: i.id,
-                message_id: i.messageId,
-                alert_id: i.alertId ?? null,
-                recipient: i.recipient,
-                category: enumName(Category, i.category),
-                attempts: 1,
-              },
-              `KAFKA: ${(err as Error).message}`,
-              false,
-            );
-          }
-          continue;
-        }
-        await this.markSent(
-          items.map((i) => ({
-            id: i.id,
-            messageId: i.messageId,
-            alertId: i.alertId,
-            recipient: i.recipient,
-            agreementId: i.agreementId,
-            category: i.category,
-            kind: enumName(MessageKind, i.kind),
-            sha: i.sha,
-          })),
+    for (const [topic, list] of byTopic) {
+      try {
+        await this.kafka.send(
+          topic,
+          list.map((i) => ({ key: i.key, value: i.bytes })),
         );
+      } catch (err) {
+        for (const i of list) {
+          await this.fail(i, `KAFKA: ${(err as Error).message}`, false);
+        }
+        continue;
       }
-    } finally {
-      for (const r of rows) {
-        this.inHand.delete(r.id);
-      }
+      await this.markSent(list);
     }
   }
 
@@ -371,18 +373,7 @@ export class OutboxRelay {
    * it, the row is still QUEUED, is sealed and sent again, and the partner's message-id dedupe answers with a
    * receipt for the new bytes.
    */
-  private async markSent(
-    items: {
-      id: string;
-      messageId: string;
-      alertId?: string;
-      recipient: string;
-      agreementId?: string;
-      category: Category;
-      kind: string;
-      sha: Uint8Array;
-    }[],
-  ): Promise<void> {
+  private async markSent(items: Pending[]): Promise<void> {
     // One statement, so one implicit transaction; set_config(..., true) makes its commit asynchronous.
     await this.ds.query(
       `with sent as (
@@ -402,13 +393,13 @@ export class OutboxRelay {
             category: i.category,
             alertId: i.alertId,
             agreementId: i.agreementId,
-            reasonCode: i.kind,
+            reasonCode: enumName(MessageKind, i.kind),
           })),
         ),
       ],
     );
     for (const i of items) {
-      this.metrics.sent.inc({ kind: i.kind });
+      this.metrics.sent.inc({ kind: enumName(MessageKind, i.kind) });
     }
   }
 
@@ -430,19 +421,17 @@ export class OutboxRelay {
     if (rows.length === 0) {
       return 0;
     }
-    const byTopic = new Map<string, { row: ClaimedRow; bytes: Uint8Array; sha: Uint8Array }[]>();
+    const items: Pending[] = [];
     for (const row of rows.sort((a, b) => Number(a.id) - Number(b.id))) {
-      const sealed = await this.seal(row);
+      const entry = entryOf(row);
+      const sealed = await this.seal(entry);
       if ('error' in sealed) {
-        await this.fail(row, sealed.error, sealed.final);
+        await this.fail({ ...entry, id: row.id, attempts: row.attempts }, sealed.error, sealed.final);
         continue;
       }
-      const topic = this.trust.outgoingTopic(row.recipient);
-      const list = byTopic.get(topic) ?? [];
-      list.push({ row, bytes: sealed.bytes, sha: sealed.sha });
-      byTopic.set(topic, list);
+      items.push(pendingOf(row.id, entry, sealed, row.attempts));
     }
-    for (const [topic, items] of byTopic) {
+    if (items.length > 0) {
       // Remember each envelope's hash before it leaves: a fast partner's receipt may arrive before SENT is written,
       // and after a retry a receipt may name an earlier attempt's exact bytes.
       // Asynchronous commit is safe for this bookkeeping: if a crash loses it, the row is still QUEUED, is sealed
@@ -452,32 +441,10 @@ export class OutboxRelay {
         await em.query(
           `update outbox o set envelope_sha256 = v.sha, sent_sha256s = array_append(o.sent_sha256s, v.sha)
            from unnest($1::bigint[], $2::bytea[]) as v(id, sha) where o.id = v.id`,
-          [items.map((i) => i.row.id), items.map((i) => Buffer.from(i.sha))],
+          [items.map((i) => i.id), items.map((i) => Buffer.from(i.sha))],
         );
       });
-      try {
-        await this.kafka.send(
-          topic,
-          items.map((i) => ({ key: i.row.thread_id ?? i.row.alert_id ?? i.row.message_id, value: i.bytes })),
-        );
-      } catch (err) {
-        for (const i of items) {
-          await this.fail(i.row, `KAFKA: ${(err as Error).message}`, false);
-        }
-        continue;
-      }
-      await this.markSent(
-        items.map((i) => ({
-          id: i.row.id,
-          messageId: i.row.message_id,
-          alertId: i.row.alert_id ?? undefined,
-          recipient: i.row.recipient,
-          agreementId: i.row.agreement_id ?? undefined,
-          category: enumValue(Category, i.row.category) ?? Category.UNSPECIFIED,
-          kind: i.row.kind,
-          sha: i.sha,
-        })),
-      );
+      await this.produce(items);
     }
     return rows.length;
   }
@@ -512,40 +479,8 @@ export class OutboxRelay {
     return rows.length;
   }
 
-  private seal(row: ClaimedRow): Promise<Sealed> {
-    return this.sealFor({
-      recipient: row.recipient,
-      messageId: row.message_id,
-      kind: enumValue(MessageKind, row.kind) ?? MessageKind.UNSPECIFIED,
-      category: enumValue(Category, row.category) ?? Category.UNSPECIFIED,
-      classification: enumValue(Classification, row.classification) ?? Classification.UNSPECIFIED,
-      threadId: row.thread_id ?? '',
-      message: fromBinary(ExchangeMessageSchema, row.message),
-    });
-  }
-
-  /** Seals an entry for the fast path; a failure leaves the row to the poller, which retries and reports it. */
-  private sealEntry(e: OutboxEntry): Promise<Sealed> {
-    return this.sealFor({
-      recipient: e.recipient,
-      messageId: e.messageId,
-      kind: e.kind,
-      category: e.category,
-      classification: e.classification,
-      threadId: e.threadId ?? '',
-      message: e.message,
-    });
-  }
-
-  private async sealFor(row: {
-    recipient: string;
-    messageId: string;
-    kind: MessageKind;
-    category: Category;
-    classification: Classification;
-    threadId: string;
-    message: ExchangeMessage;
-  }): Promise<Sealed> {
+  /** Seals an entry for its recipient; a failure is returned, with whether a retry could help. */
+  private async seal(row: OutboxEntry): Promise<Sealed> {
     const agreement = this.trust.agreementWith(row.recipient);
     if (!agreement || agreement.state !== AgreementState.ACTIVE) {
       // Not final at once: an agreement may be resumed; the retry bound makes it final.
@@ -566,7 +501,7 @@ export class OutboxRelay {
           kind: row.kind,
           category: row.category,
           classification: row.classification,
-          threadId: row.threadId,
+          threadId: row.threadId ?? '',
         },
         message: row.message,
         senderKey: this.trust.own.key,
@@ -580,7 +515,7 @@ export class OutboxRelay {
   }
 
   private async fail(
-    row: Pick<ClaimedRow, 'id' | 'message_id' | 'alert_id' | 'recipient' | 'category' | 'attempts'>,
+    row: Pick<Pending, 'id' | 'messageId' | 'alertId' | 'recipient' | 'category' | 'attempts'>,
     error: string,
     final: boolean,
   ): Promise<void> {
@@ -592,7 +527,7 @@ export class OutboxRelay {
         [row.id, error, backoff],
       );
       this.logger.warn(
-        { messageId: row.message_id, recipient: row.recipient, attempts: row.attempts, error },
+        { messageId: row.messageId, recipient: row.recipient, attempts: row.attempts, error },
         'send failed; will retry',
       );
       return;
@@ -606,16 +541,16 @@ export class OutboxRelay {
         {
           event: AuditEvent.FAILED,
           peer: row.recipient,
-          messageId: row.message_id,
-          alertId: row.alert_id ?? undefined,
+          messageId: row.messageId,
+          alertId: row.alertId,
           reasonCode: error.split(':')[0],
-          category: enumValue(Category, row.category) ?? Category.UNSPECIFIED,
+          category: row.category,
         },
       ]);
     });
     this.metrics.failed.inc();
     this.logger.error(
-      { messageId: row.message_id, recipient: row.recipient, attempts: row.attempts, error },
+      { messageId: row.messageId, recipient: row.recipient, attempts: row.attempts, error },
       'undeliverable: marked FAILED',
     );
   }
