@@ -12,7 +12,7 @@ import { onCleanup } from './lib/cleanup';
 import { CommitClock } from './lib/commit-clock';
 import { openFilesLimit } from './lib/machine';
 import { fixed, printTable, summarize, verdict } from './lib/stats';
-import { ALL_CATEGORIES, publishAlert, routeAlertBody, startTestbed, Testbed } from './lib/testbed';
+import { ALL_CATEGORIES, publishAlert, routeAlertBody, onTestbed, Testbed } from './lib/testbed';
 
 const CLIENTS = 1000;
 const CONNECT_BATCH = 100;
@@ -118,19 +118,19 @@ export async function run(): Promise<void> {
     );
   }
   log(`goal: p99 <= ${GOAL_P99_MS} ms from inbox commit to the last of ${CLIENTS} desk clients`);
-  const bed = await startTestbed({ name: 'desk', log });
-  try {
-    await measure({ bed, log });
-  } catch (err) {
-    bed.describeFailure(log);
-    throw err;
-  }
+  await onTestbed('desk', log, (bed, clock) => measure({ bed, clock, log }));
 }
 
-async function measure({ bed, log }: { bed: Testbed; log: (line: string) => void }): Promise<void> {
+async function measure({
+  bed,
+  clock,
+  log,
+}: {
+  bed: Testbed;
+  clock: CommitClock;
+  log: (line: string) => void;
+}): Promise<void> {
   const it = bed.net.gateways.IT;
-  const clock = await CommitClock.start({ databaseUrl: it.databaseUrl, channel: 'corridor_desk' });
-  onCleanup('LISTEN worker', () => clock.stop());
   const officer = it.token({
     sub: 'officer.bench',
     roles: ['officer'],

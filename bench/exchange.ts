@@ -13,7 +13,6 @@
  */
 import { exchangeTopic } from '@corridor/contracts';
 import { nowMs, progressLog, sleep, waitUntil } from './lib/clock';
-import { onCleanup } from './lib/cleanup';
 import { CpuUsage, startCpuCount } from './lib/cpu';
 import { CommitClock } from './lib/commit-clock';
 import { measureEnvelopeCeiling } from './lib/crypto-ceiling';
@@ -25,7 +24,7 @@ import {
   publishAlert,
   routeAlertBody,
   stageTimes,
-  startTestbed,
+  onTestbed,
   Testbed,
 } from './lib/testbed';
 
@@ -302,19 +301,18 @@ export async function run(): Promise<void> {
   log(
     'goal: p50 <= 3 x bare Kafka p50 and p99 <= 50 ms at 50 alerts/s; sustained >= 80 % of the crypto ceiling',
   );
-  const bed = await startTestbed({ name: 'exchange', log });
-  try {
-    await measure({ bed, log });
-  } catch (err) {
-    bed.describeFailure(log);
-    throw err;
-  }
+  await onTestbed('exchange', log, (bed, clock) => measure({ bed, clock, log }));
 }
 
-async function measure({ bed, log }: { bed: Testbed; log: (line: string) => void }): Promise<void> {
-  const it = bed.net.gateways.IT;
-  const clock = await CommitClock.start({ databaseUrl: it.databaseUrl, channel: 'corridor_desk' });
-  onCleanup('LISTEN worker', () => clock.stop());
+async function measure({
+  bed,
+  clock,
+  log,
+}: {
+  bed: Testbed;
+  clock: CommitClock;
+  log: (line: string) => void;
+}): Promise<void> {
   let counter = 0;
   const publisher: Publisher = {
     bed,

@@ -9,6 +9,7 @@ import { BrokerInfo, startBroker, stopBroker } from '../../scripts/lib/kafka-bro
 import { Network } from '../../scripts/lib/network';
 import { freePort, requirePostgres } from '../../scripts/lib/prereqs';
 import { onCleanup } from './cleanup';
+import { CommitClock } from './commit-clock';
 import { pidsNamed } from './cpu';
 
 export const ADMIN_DATABASE_URL =
@@ -278,4 +279,27 @@ export function processGroups(bed: Testbed): () => Record<string, number[]> {
     'PostgreSQL (all backends)': pidsNamed('postgres'),
     'bench process (load, clients)': [process.pid],
   });
+}
+
+/**
+ * Starts the testbed and a clock of IT's inbox commits (LISTEN on the desk channel), runs `measure`, and on a
+ * failure prints the processes' last log lines. Both are released by the cleanup steps.
+ */
+export async function onTestbed(
+  name: string,
+  log: (line: string) => void,
+  measure: (bed: Testbed, inboxCommits: CommitClock) => Promise<void>,
+): Promise<void> {
+  const bed = await startTestbed({ name, log });
+  try {
+    const clock = await CommitClock.start({
+      databaseUrl: bed.net.gateways.IT.databaseUrl,
+      channel: 'corridor_desk',
+    });
+    onCleanup('LISTEN worker', () => clock.stop());
+    await measure(bed, clock);
+  } catch (err) {
+    bed.describeFailure(log);
+    throw err;
+  }
 }
