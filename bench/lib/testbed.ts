@@ -2,6 +2,7 @@
 // gateways (real processes from dist/), an active LY<->IT agreement; everything released by the cleanup registry.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -174,6 +175,13 @@ export interface PublishOutcome {
   detail?: string;
 }
 
+/**
+ * Kept-alive connections for the load generator. node:http costs this process about a third of the CPU per request
+ * of fetch (undici) here (0.48 vs 1.52 ms per alert in the sustained phase), and the load generator shares the two cores with what it measures. Idle sockets close after
+ * 4 s, before the server's 5 s keep-alive timeout, so a request never goes out on a socket the server is closing.
+ */
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 32, timeout: 4000 });
+
 /** POST /v1/alerts; never throws for an HTTP status, only for a transport error. */
 export async function publishAlert({
   gatewayUrl,
@@ -184,16 +192,33 @@ export async function publishAlert({
   token: string;
   body: Record<string, unknown>;
 }): Promise<PublishOutcome> {
-  const res = await fetch(`${gatewayUrl}/v1/alerts`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(body),
+  const payload = Buffer.from(JSON.stringify(body));
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = http.request(
+      `${gatewayUrl}/v1/alerts`,
+      {
+        method: 'POST',
+        agent: keepAlive,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': payload.length,
+          authorization: `Bearer ${token}`,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
   });
-  const text = await res.text();
-  if (res.status !== 202) {
-    return { status: res.status, detail: text.slice(0, 200) };
+  if (status !== 202) {
+    return { status, detail: text.slice(0, 200) };
   }
-  return { status: res.status, alertId: (JSON.parse(text) as { id: string }).id };
+  return { status, alertId: (JSON.parse(text) as { id: string }).id };
 }
 
 /** desk_feed seq -> alert id at a gateway, for the given seqs. */

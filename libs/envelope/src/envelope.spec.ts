@@ -15,6 +15,7 @@ import {
   EnvelopeError,
   InMemoryReplayGuard,
   openEnvelope,
+  openEnvelopeAsync,
   peekEnvelopeHeader,
   sealEnvelope,
   type EnvelopeErrorCode,
@@ -42,6 +43,18 @@ function errorOf(action: () => unknown): EnvelopeError {
 }
 
 const codeOf = (action: () => unknown): EnvelopeErrorCode => errorOf(action).code;
+
+async function asyncCodeOf(opening: Promise<unknown>): Promise<EnvelopeErrorCode> {
+  try {
+    await opening;
+  } catch (error) {
+    if (error instanceof EnvelopeError) {
+      return error.code;
+    }
+    throw new Error(`expected an EnvelopeError, got ${String(error)}`);
+  }
+  throw new Error('expected an EnvelopeError, but the envelope opened');
+}
 
 describe('suite-1 envelopes', () => {
   let pki: TestPki;
@@ -267,6 +280,73 @@ describe('suite-1 envelopes', () => {
     expect(codeOf(() => openAs(sealed.bytes, { replay }))).toBe('DUPLICATE');
     // A fresh seal of the same message id is a replay too: ids are unique per sender.
     expect(codeOf(() => openAs(sealFromSender().bytes, { replay }))).toBe('DUPLICATE');
+  });
+
+  it('opens the same off the event loop (openEnvelopeAsync): same result, same errors, same replay rule', async () => {
+    const options = (overrides: Partial<OpenEnvelopeOptions> = {}): OpenEnvelopeOptions => ({
+      bytes: sealed.bytes,
+      recipientCountry: RECIPIENT,
+      recipientKey: pki.gateways[RECIPIENT].key,
+      recipientCertPem: pki.gateways[RECIPIENT].certPem,
+      trust: trustFor(),
+      replay: new InMemoryReplayGuard({ windowMs: WINDOW_MS }),
+      now: CREATED_AT_MS + 1000,
+      ...overrides,
+    });
+    const sync = openEnvelope(options());
+    const opened = await openEnvelopeAsync(options());
+    expect(equals(ExchangeMessageSchema, opened.message, sync.message)).toBe(true);
+    expect(equals(EnvelopeHeaderSchema, opened.header, sync.header)).toBe(true);
+    expect(Buffer.from(opened.envelopeSha256).equals(Buffer.from(sync.envelopeSha256))).toBe(true);
+    // several side by side on the thread pool, each its own
+    const messages = [1, 2, 3, 4, 5, 6].map((n) =>
+      create(ExchangeMessageSchema, {
+        body: { case: 'reply', value: { replyId: `r${n}`, body: `answer ${n}` } },
+      }),
+    );
+    const batch = await Promise.all(
+      messages.map((m, n) =>
+        openEnvelopeAsync(
+          options({
+            bytes: sealFromSender(m, {
+              ...headerFor({ sender: SENDER, recipient: RECIPIENT, kind: MessageKind.REPLY }),
+              messageId: `side-by-side-${n}`,
+            }).bytes,
+          }),
+        ),
+      ),
+    );
+    expect(batch.map((b) => b.message)).toEqual(messages);
+    // C's key under B's name, a 128-bit content key, a flipped signature bit, a body of another kind
+    expect(await asyncCodeOf(openEnvelopeAsync(options({ recipientKey: pki.gateways[OTHER].key })))).toBe(
+      'DECRYPT_FAILED',
+    );
+    const shortKey = sealRaw({
+      header: baseHeader({}),
+      plaintext: new Uint8Array([1, 2, 3]),
+      senderKey: pki.gateways[SENDER].key,
+      recipientPublicKey: pki.gateways[RECIPIENT].key,
+      contentKey: Buffer.alloc(16, 7),
+    }).bytes;
+    expect(await asyncCodeOf(openEnvelopeAsync(options({ bytes: shortKey })))).toBe('DECRYPT_FAILED');
+    const envelope = fromBinary(EnvelopeSchema, sealed.bytes);
+    const signature = Uint8Array.from(envelope.signature);
+    signature[0] ^= 1;
+    const badSignature = toBinary(EnvelopeSchema, create(EnvelopeSchema, { ...envelope, signature }));
+    expect(await asyncCodeOf(openEnvelopeAsync(options({ bytes: badSignature })))).toBe('BAD_SIGNATURE');
+    const reply = toBinary(ExchangeMessageSchema, messages[0]);
+    expect(
+      await asyncCodeOf(
+        openEnvelopeAsync(options({ bytes: rawFromSender({ kind: MessageKind.ALERT }, reply) })),
+      ),
+    ).toBe('KIND_MISMATCH');
+    // a failed open does not use up the id; a second accepted open is a replay
+    const replay = new InMemoryReplayGuard({ windowMs: WINDOW_MS });
+    expect(
+      await asyncCodeOf(openEnvelopeAsync(options({ replay, recipientKey: pki.gateways[OTHER].key }))),
+    ).toBe('DECRYPT_FAILED');
+    await openEnvelopeAsync(options({ replay }));
+    expect(await asyncCodeOf(openEnvelopeAsync(options({ replay })))).toBe('DUPLICATE');
   });
 
   it('rejects envelopes outside the time window', () => {

@@ -18,6 +18,7 @@ export {
   DEFAULT_MAX_ENVELOPE_BYTES,
   DEFAULT_MAX_SKEW_MS,
   openEnvelope,
+  openEnvelopeAsync,
   peekEnvelopeHeader,
   type EnvelopeTrust,
   type OpenEnvelopeOptions,

@@ -25,7 +25,7 @@ import { messageKindOf } from './kinds';
 import type { ReplayGuard } from './replay-guard';
 import { ENVELOPE_VERSION } from './seal';
 import { envelopeSigningInput } from './signing-input';
-import { DEFAULT_ALLOWED_SUITES, suiteImplementation, SUITES } from './suites';
+import { DEFAULT_ALLOWED_SUITES, suiteImplementation, SUITES, type SuiteImplementation } from './suites';
 
 export const DEFAULT_MAX_ENVELOPE_BYTES = 1024 * 1024;
 /** Envelopes may wait in Kafka while a gateway is down: accept up to a week (the topic retention). */
@@ -152,7 +152,16 @@ function recipientPrivateKey(key: KeyObject | string): KeyObject {
   return typeof key === 'string' ? loadPrivateKey(key) : key;
 }
 
-function open(options: OpenEnvelopeOptions): OpenedEnvelope {
+/** Everything an envelope must pass before its content key is unwrapped (steps 1-7). */
+interface Checked {
+  envelope: Envelope;
+  header: EnvelopeHeader;
+  suite: SuiteImplementation;
+  senderCert: VerifiedCertificate;
+  createdAtMs: number;
+}
+
+function check(options: OpenEnvelopeOptions): Checked {
   // 1. size, before any parsing
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ENVELOPE_BYTES;
   if (!(options.bytes instanceof Uint8Array)) {
@@ -212,14 +221,20 @@ function open(options: OpenEnvelopeOptions): OpenedEnvelope {
   if (createdAtMs > options.now + (options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS)) {
     throw new EnvelopeError('FUTURE', 'envelope is dated in the future beyond the allowed skew');
   }
+  return { envelope, header, suite, senderCert, createdAtMs };
+}
+
+/** Steps 8-10 of opening, with the content key from `unwrap` (which may throw). */
+function finish(
+  options: OpenEnvelopeOptions,
+  { envelope, header, suite, senderCert, createdAtMs }: Checked,
+  unwrap: () => Buffer,
+): OpenedEnvelope {
   // 8. decrypt
   let plaintext: Buffer;
   let key: Buffer | undefined;
   try {
-    key = suite.unwrapKey({
-      wrappedKey: envelope.wrappedKey,
-      recipientPrivateKey: recipientPrivateKey(options.recipientKey),
-    });
+    key = unwrap();
     if (key.length !== suite.contentKeyBytes) {
       throw new Error('content key has the wrong length');
     }
@@ -252,14 +267,56 @@ function open(options: OpenEnvelopeOptions): OpenedEnvelope {
   return { header, message, envelopeSha256: envelopeSha256(options.bytes), senderCert };
 }
 
+function open(options: OpenEnvelopeOptions): OpenedEnvelope {
+  const checked = check(options);
+  return finish(options, checked, () =>
+    checked.suite.unwrapKey({
+      wrappedKey: checked.envelope.wrappedKey,
+      recipientPrivateKey: recipientPrivateKey(options.recipientKey),
+    }),
+  );
+}
+
 /** Opens an envelope addressed to `recipientCountry`. Throws only EnvelopeError; returns only verified content. */
 export function openEnvelope(options: OpenEnvelopeOptions): OpenedEnvelope {
   try {
     return open(options);
   } catch (error) {
-    if (error instanceof EnvelopeError) {
-      throw error;
+    throw asEnvelopeError(error);
+  }
+}
+
+function asEnvelopeError(error: unknown): EnvelopeError {
+  return error instanceof EnvelopeError
+    ? error
+    : new EnvelopeError('MALFORMED', 'envelope could not be processed', { cause: error });
+}
+
+/**
+ * The same checks and result as openEnvelope, with the RSA key unwrap (the costly private-key operation) computed
+ * on the libuv thread pool, so a receiver keeps serving while it opens and can open several envelopes side by side.
+ * Everything after the unwrap (decrypt, kind check, replay check and remember) runs in one synchronous step.
+ */
+export async function openEnvelopeAsync(options: OpenEnvelopeOptions): Promise<OpenedEnvelope> {
+  try {
+    const checked = check(options);
+    let key: Buffer | undefined;
+    let unwrapError: unknown;
+    try {
+      key = await checked.suite.unwrapKeyAsync({
+        wrappedKey: checked.envelope.wrappedKey,
+        recipientPrivateKey: recipientPrivateKey(options.recipientKey),
+      });
+    } catch (error) {
+      unwrapError = error;
     }
-    throw new EnvelopeError('MALFORMED', 'envelope could not be processed', { cause: error });
+    return finish(options, checked, () => {
+      if (key === undefined) {
+        throw unwrapError;
+      }
+      return key;
+    });
+  } catch (error) {
+    throw asEnvelopeError(error);
   }
 }

@@ -8,6 +8,7 @@ import {
   randomBytes,
   sign,
   verify,
+  webcrypto,
   type KeyObject,
 } from 'node:crypto';
 
@@ -42,6 +43,8 @@ export interface SuiteImplementation {
   wrapKey(options: { key: Buffer; recipientPublicKey: KeyObject }): Buffer;
   /** Throws on any unwrap failure. */
   unwrapKey(options: { wrappedKey: Uint8Array; recipientPrivateKey: KeyObject }): Buffer;
+  /** The same unwrap, computed off the event loop (libuv thread pool). Rejects on any unwrap failure. */
+  unwrapKeyAsync(options: { wrappedKey: Uint8Array; recipientPrivateKey: KeyObject }): Promise<Buffer>;
   sign(options: { input: Buffer; senderPrivateKey: KeyObject }): Buffer;
   /** The same signature, computed off the event loop (libuv thread pool). */
   signAsync(options: { input: Buffer; senderPrivateKey: KeyObject }): Promise<Buffer>;
@@ -49,6 +52,29 @@ export interface SuiteImplementation {
 }
 
 const GCM_TAG_BYTES = 16;
+
+/**
+ * Node has no callback form of privateDecrypt; its WebCrypto RSA-OAEP runs on the thread pool. The same private
+ * key as a WebCrypto key, imported once per KeyObject (RSA-OAEP, SHA-256 for the hash and MGF1, empty label:
+ * exactly the parameters of unwrapKey).
+ */
+const oaepDecryptKeys = new WeakMap<KeyObject, Promise<webcrypto.CryptoKey>>();
+
+function oaepDecryptKey(key: KeyObject): Promise<webcrypto.CryptoKey> {
+  let imported = oaepDecryptKeys.get(key);
+  if (imported === undefined) {
+    imported = webcrypto.subtle.importKey(
+      'pkcs8',
+      key.export({ format: 'der', type: 'pkcs8' }),
+      { name: 'RSA-OAEP', hash: 'SHA-256' },
+      false,
+      ['decrypt'],
+    );
+    imported.catch(() => oaepDecryptKeys.delete(key));
+    oaepDecryptKeys.set(key, imported);
+  }
+  return imported;
+}
 const PSS_SALT_BYTES = 32;
 
 const suite1: SuiteImplementation = {
@@ -79,6 +105,10 @@ const suite1: SuiteImplementation = {
       { key: recipientPrivateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
       wrappedKey,
     );
+  },
+  async unwrapKeyAsync({ wrappedKey, recipientPrivateKey }) {
+    const key = await oaepDecryptKey(recipientPrivateKey);
+    return Buffer.from(await webcrypto.subtle.decrypt({ name: 'RSA-OAEP' }, key, wrappedKey));
   },
   sign({ input, senderPrivateKey }) {
     return sign('sha256', input, {

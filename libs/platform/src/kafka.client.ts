@@ -33,6 +33,70 @@ function pinoLogCreator(logger: Logger) {
     };
 }
 
+/**
+ * Offset commits of one consumer, off its fetch loop: at most one commit in flight; offsets handled meanwhile go
+ * out together right after it (the newest offset per partition).
+ */
+class OffsetCommits {
+  private readonly waiting = new Map<string, { topic: string; partition: number; offset: string }>();
+  private inFlight?: Promise<void>;
+  /** the batch being handled, if any */
+  private handling?: Promise<void>;
+  /** set at shutdown: no new batch is started */
+  closing = false;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly logger: Logger,
+  ) {}
+
+  /** `offset` is the next one to read: every record before it was handled. */
+  add(topic: string, partition: number, offset: string): void {
+    this.waiting.set(`${partition}:${topic}`, { topic, partition, offset });
+    this.inFlight ??= this.run();
+  }
+
+  /** Remembers the batch being handled, so that a shutdown can wait for it. */
+  async handle(batch: Promise<void>): Promise<void> {
+    this.handling = batch;
+    try {
+      await batch;
+    } finally {
+      this.handling = undefined;
+    }
+  }
+
+  /** Shutdown: lets the batch in hand finish, then commits everything handled. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.handling?.catch(() => undefined);
+    await this.flush();
+  }
+
+  /** Resolves when every offset added so far is committed (or its commit failed and was logged). */
+  async flush(): Promise<void> {
+    while (this.inFlight) {
+      await this.inFlight;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.waiting.size > 0) {
+      const offsets = [...this.waiting.values()];
+      this.waiting.clear();
+      try {
+        await this.consumer.commitOffsets(offsets);
+      } catch (err) {
+        this.logger.warn(
+          { err: (err as Error).message },
+          'offset commit failed: these records will be delivered again and ignored as duplicates',
+        );
+      }
+    }
+    this.inFlight = undefined;
+  }
+}
+
 /** A produce that takes longer is treated as failed (kafkajs retries inside this bound first). */
 const SEND_TIMEOUT_MS = 60_000;
 
@@ -40,7 +104,7 @@ export class KafkaClient {
   private readonly kafka: Kafka;
   private producer?: Producer;
   private admin?: Admin;
-  private readonly consumers = new Set<Consumer>();
+  private readonly consumers = new Map<Consumer, OffsetCommits>();
 
   constructor(
     private readonly conn: KafkaConnection,
@@ -112,13 +176,10 @@ export class KafkaClient {
   }
 
   /**
-   * Consumes topics one record at a time; the offset is committed only after `handle` resolves,
-   * so a crash before that re-delivers the record (handlers are idempotent by message id).
-   */
-  /**
-   * Consumes topics in batches; offsets are committed only after `handleBatch` resolves for the batch, so a
-   * crash before that re-delivers the records (handlers are idempotent by message id). One transaction and
-   * one commit per batch is what lets a gateway keep up with a busy partner.
+   * Consumes topics in batches; an offset is committed only after `handleBatch` resolved for its records, so a
+   * crash before that re-delivers them (handlers are idempotent by message id). The commit runs beside the
+   * consumer, not in its loop: the next fetch does not wait for a broker round trip, and commits that pile up
+   * meanwhile go out as one. A commit lost in a crash only means records delivered again, and ignored again.
    */
   async consume(opts: {
     groupId: string;
@@ -138,31 +199,32 @@ export class KafkaClient {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning });
-    this.consumers.add(consumer);
+    const commits = new OffsetCommits(consumer, this.logger);
+    this.consumers.set(consumer, commits);
     const maxBatch = opts.maxBatch ?? 200;
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         for (let from = 0; from < batch.messages.length; from += maxBatch) {
-          if (!isRunning() || isStale()) {
+          if (!isRunning() || isStale() || commits.closing) {
             return;
           }
           const slice = batch.messages.slice(from, from + maxBatch);
-          await opts.handleBatch(
-            slice.map((m) => ({
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: m.offset,
-              key: m.key?.toString() ?? null,
-              value: m.value ?? Buffer.alloc(0),
-            })),
+          await commits.handle(
+            opts.handleBatch(
+              slice.map((m) => ({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: m.offset,
+                key: m.key?.toString() ?? null,
+                value: m.value ?? Buffer.alloc(0),
+              })),
+            ),
           );
           const last = slice[slice.length - 1].offset;
           resolveOffset(last);
-          await consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-          ]);
+          commits.add(batch.topic, batch.partition, (BigInt(last) + 1n).toString());
           await heartbeat();
         }
       },
@@ -170,8 +232,11 @@ export class KafkaClient {
     return consumer;
   }
 
+  /** Commits what was handled, then leaves the group. */
   async stopConsumer(consumer: Consumer): Promise<void> {
+    const commits = this.consumers.get(consumer);
     this.consumers.delete(consumer);
+    await commits?.close();
     await consumer.disconnect();
   }
 
@@ -215,7 +280,7 @@ export class KafkaClient {
 
   /** Stops consumers (they finish the record in hand and commit), then flushes and closes the producer. */
   async close(): Promise<void> {
-    for (const c of [...this.consumers]) {
+    for (const c of [...this.consumers.keys()]) {
       await this.stopConsumer(c).catch(() => undefined);
     }
     await this.producer?.disconnect().catch(() => undefined);

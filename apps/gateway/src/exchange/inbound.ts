@@ -24,7 +24,7 @@ import {
   createReceiptBatchMessage,
   EnvelopeError,
   envelopeSha256,
-  openEnvelope,
+  openEnvelopeAsync,
   peekEnvelopeHeader,
   ReceiptFor,
   receiptsOf,
@@ -260,39 +260,42 @@ export class InboundExchange {
     type Item =
       | { record: BusRecord; header: EnvelopeHeader; message: ExchangeMessage; sha: Uint8Array }
       | { record: BusRecord; rejection: Rejection; header?: EnvelopeHeader };
-    const items: Item[] = records.map((record) => {
-      try {
-        const mine = this.recipientKeyFor(record.value) ?? own;
-        const opened = openEnvelope({
-          bytes: record.value,
-          recipientCountry: own.country,
-          recipientKey: mine.key,
-          recipientCertPem: mine.certPem,
-          trust: this.trust.envelopeTrust(),
-          replay: NO_MEMORY_REPLAY_GUARD,
-          now: Date.now(),
-          maxAgeMs: this.opts.maxAgeMs,
-        });
-        if (record.topic !== this.trust.incomingTopic(opened.header.sender)) {
+    // Opened side by side: the RSA key unwraps run on the thread pool, not on this event loop.
+    const items: Item[] = await Promise.all(
+      records.map(async (record): Promise<Item> => {
+        try {
+          const mine = this.recipientKeyFor(record.value) ?? own;
+          const opened = await openEnvelopeAsync({
+            bytes: record.value,
+            recipientCountry: own.country,
+            recipientKey: mine.key,
+            recipientCertPem: mine.certPem,
+            trust: this.trust.envelopeTrust(),
+            replay: NO_MEMORY_REPLAY_GUARD,
+            now: Date.now(),
+            maxAgeMs: this.opts.maxAgeMs,
+          });
+          if (record.topic !== this.trust.incomingTopic(opened.header.sender)) {
+            return {
+              record,
+              header: opened.header,
+              rejection: new Rejection(
+                'TOPIC_MISMATCH',
+                `envelope from ${opened.header.sender} arrived on ${record.topic}`,
+                true,
+              ),
+            };
+          }
+          return { record, header: opened.header, message: opened.message, sha: opened.envelopeSha256 };
+        } catch (err) {
+          const code = err instanceof EnvelopeError ? err.code : 'MALFORMED';
           return {
             record,
-            header: opened.header,
-            rejection: new Rejection(
-              'TOPIC_MISMATCH',
-              `envelope from ${opened.header.sender} arrived on ${record.topic}`,
-              true,
-            ),
+            rejection: new Rejection(code, err instanceof Error ? err.message : String(err), false),
           };
         }
-        return { record, header: opened.header, message: opened.message, sha: opened.envelopeSha256 };
-      } catch (err) {
-        const code = err instanceof EnvelopeError ? err.code : 'MALFORMED';
-        return {
-          record,
-          rejection: new Rejection(code, err instanceof Error ? err.message : String(err), false),
-        };
-      }
-    });
+      }),
+    );
     const received: MessageKind[] = [];
     const rejected: Rejection[] = [];
     // One transaction per batch and no savepoints: every check that can reject an envelope runs before its first

@@ -161,6 +161,8 @@ export class OutboxRelay {
   /** not started = stopped: an API-only instance never relays, wake() included */
   private stopped = true;
   private again = false;
+  /** when the poller looks for due rows next (performance.now() ms); fast-path passes do not move it */
+  private nextPollAt = 0;
   private inFlight?: Promise<void>;
   /** committed fast-path rows waiting to be produced by this process */
   private pending: Pending[] = [];
@@ -267,6 +269,9 @@ export class OutboxRelay {
 
   /** Rows from `enqueue`, after their transaction committed: produced at once (or by the poller after a crash). */
   submit(rows: Pending[]): void {
+    if (rows.length === 0) {
+      return; // rows that could not be sealed now are due for the poller, at its own pace
+    }
     for (const r of rows) {
       this.inHand.add(r.id);
     }
@@ -274,8 +279,8 @@ export class OutboxRelay {
     this.wake();
   }
 
-  /** Called after a commit that queued rows: no need to wait for the next poll. */
-  wake(): void {
+  /** A pass now, or right after the one in progress. */
+  private wake(): void {
     if (this.running) {
       this.again = true;
     } else {
@@ -295,7 +300,7 @@ export class OutboxRelay {
 
   private async tick(): Promise<void> {
     this.running = true;
-    let busy = false;
+    let drainAgain = false;
     try {
       if (this.pending.length > 0) {
         const rows = this.pending;
@@ -307,18 +312,19 @@ export class OutboxRelay {
             this.inHand.delete(r.id);
           }
         }
-        busy = true; // look again at once: more may have been submitted meanwhile; the poller's turn comes next
-      } else {
-        busy = (await this.drainOnce()) === BATCH;
+      } else if (performance.now() >= this.nextPollAt) {
+        // The poller keeps its own pace: a fast-path pass does not trigger a poll (that was 4 round trips per alert).
+        this.nextPollAt = performance.now() + this.opts.pollMs;
+        drainAgain = (await this.drainOnce()) === BATCH;
       }
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 'outbox relay pass failed; will retry');
     } finally {
       this.running = false;
     }
-    const again = busy || this.again;
+    const again = drainAgain || this.again || this.pending.length > 0;
     this.again = false;
-    this.schedule(again ? 0 : this.opts.pollMs);
+    this.schedule(again ? 0 : Math.max(0, this.nextPollAt - performance.now()));
   }
 
   /** Waits for the pass in progress, then stops polling (graceful shutdown); unsent fast-path rows become due. */
@@ -406,18 +412,16 @@ export class OutboxRelay {
   /** One pass: claim due rows (skip-locked, leased), seal, produce per topic, mark. Returns rows claimed. */
   async drainOnce(): Promise<number> {
     // The claim (lease and attempt count) may be lost in a crash without harm: the row is simply due again.
-    const rows = await this.ds.transaction(async (em) => {
-      await em.query('set local synchronous_commit = off');
-      return updatedRows<ClaimedRow>(
-        await em.query(
-          `update outbox set attempts = attempts + 1, next_attempt_at = now() + ($2 || ' milliseconds')::interval
-       where id in (select id from outbox where status = 'QUEUED' and next_attempt_at <= now() and not (id = any($3::bigint[]))
-                    order by id limit $1 for update skip locked)
-       returning id, message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message, attempts`,
-          [BATCH, LEASE_MS, [...this.inHand]],
-        ),
-      );
-    });
+    // One statement (one round trip); set_config(..., true) makes its commit asynchronous.
+    const rows = await this.ds.query<ClaimedRow[]>(
+      `with claimed as (
+         update outbox set attempts = attempts + 1, next_attempt_at = now() + ($2 || ' milliseconds')::interval
+         where id in (select id from outbox where status = 'QUEUED' and next_attempt_at <= now() and not (id = any($3::bigint[]))
+                      order by id limit $1 for update skip locked)
+         returning id, message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message, attempts)
+       select c.*, set_config('synchronous_commit', 'off', true) as async_commit from claimed c`,
+      [BATCH, LEASE_MS, [...this.inHand]],
+    );
     if (rows.length === 0) {
       return 0;
     }
@@ -436,14 +440,13 @@ export class OutboxRelay {
       // and after a retry a receipt may name an earlier attempt's exact bytes.
       // Asynchronous commit is safe for this bookkeeping: if a crash loses it, the row is still QUEUED, is sealed
       // and sent again, and the partner's message-id dedupe answers with a receipt for the new bytes.
-      await this.ds.transaction(async (em) => {
-        await em.query('set local synchronous_commit = off');
-        await em.query(
-          `update outbox o set envelope_sha256 = v.sha, sent_sha256s = array_append(o.sent_sha256s, v.sha)
-           from unnest($1::bigint[], $2::bytea[]) as v(id, sha) where o.id = v.id`,
-          [items.map((i) => i.id), items.map((i) => Buffer.from(i.sha))],
-        );
-      });
+      await this.ds.query(
+        `with hashed as (
+           update outbox o set envelope_sha256 = v.sha, sent_sha256s = array_append(o.sent_sha256s, v.sha)
+           from unnest($1::bigint[], $2::bytea[]) as v(id, sha) where o.id = v.id returning o.id)
+         select set_config('synchronous_commit', 'off', true), (select count(*) from hashed) as hashed`,
+        [items.map((i) => i.id), items.map((i) => Buffer.from(i.sha))],
+      );
       await this.produce(items);
     }
     return rows.length;
