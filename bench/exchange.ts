@@ -40,6 +40,7 @@ const FLOOR_ALERTS = 50;
 const WARMUP_ALERTS = 400;
 const WARMUP_RATE = 100;
 const SIZE_SAMPLE = 20;
+const SETTLE_MS = 5000;
 const SUSTAINED_CONCURRENCY = 8;
 const SUSTAINED_MS = 15_000;
 const SUSTAINED_MAX_ALERTS = 4000;
@@ -347,6 +348,8 @@ async function measure({
 
   // What the network costs doing nothing (polling consumers, heartbeats, the audit monitor): a fixed share of the
   // two cores that the loaded phases cannot use.
+  // The warm-up's tail (receipts, log heads, the secretariat's audit monitor catching up) settles first.
+  await sleep(SETTLE_MS);
   log('idle: the network up, no alerts, 5 s …');
   const idleCpu = startCpuCount(processGroups(bed));
   await sleep(5000);

@@ -9,6 +9,7 @@ import {
   ResourcePatternTypes,
 } from 'kafkajs';
 import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
+import { preparedStatement } from '@corridor/platform';
 import { kafkaAs, testBroker, topicPrefix } from './harness/broker';
 import { createTestDatabase } from './harness/databases';
 
@@ -103,5 +104,21 @@ describe('foundation: real PostgreSQL through TypeORM', () => {
     const back = await ds.getRepository(Probe).findOneByOrFail({ id });
     expect(back.label).toBe('Agadez');
     expect([...back.bytes]).toEqual([0, 1, 255]);
+  });
+
+  it('prepares a hot-path statement once per connection (preparedStatement), in and out of a transaction', async () => {
+    // A named statement is in pg_prepared_statements of its session while it runs; an unnamed one never is.
+    const ask = (name: string) =>
+      `select name, $1::int as n from pg_prepared_statements where name = '${name}'`;
+    for (let i = 0; i < 3; i += 1) {
+      expect(await ds.query(preparedStatement('corridor_probe', ask('corridor_probe')), [i])).toEqual([
+        { name: 'corridor_probe', n: i },
+      ]);
+    }
+    expect(await ds.query(ask('corridor_unnamed'), [1])).toEqual([]);
+    const inTransaction = await ds.transaction((em) =>
+      em.query(preparedStatement('corridor_probe_tx', ask('corridor_probe_tx')), [7]),
+    );
+    expect(inTransaction).toEqual([{ name: 'corridor_probe_tx', n: 7 }]);
   });
 });

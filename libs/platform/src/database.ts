@@ -38,3 +38,13 @@ export function updatedRows<T>(result: unknown): T[] {
   }
   return result as T[];
 }
+
+/**
+ * A hot-path statement that node-postgres prepares once per connection under `name`, so PostgreSQL parses and
+ * plans it once per connection instead of on every call. Use it where a string query goes (DataSource.query,
+ * EntityManager.query): it is a String whose `name` and `text` node-postgres reads. The text must be constant
+ * for a name.
+ */
+export function preparedStatement(name: string, text: string): string {
+  return Object.assign(new String(text), { name, text }) as unknown as string;
+}

@@ -21,7 +21,7 @@ import {
   signTreeHead,
   decodeSignedTreeHead,
 } from '@corridor/audit-log';
-import { KafkaClient } from '@corridor/platform';
+import { KafkaClient, preparedStatement } from '@corridor/platform';
 import { TrustStore } from '../trust/trust.store';
 
 export interface LeafInput {
@@ -59,7 +59,10 @@ export class AuditLog {
     if (leaves.length === 0) {
       return;
     }
-    await em.query('select corridor_append_leaves($1, $2, $3, $4)', this.leafParameters(leaves));
+    await em.query(
+      preparedStatement('corridor_append', 'select corridor_append_leaves($1, $2, $3, $4)'),
+      this.leafParameters(leaves),
+    );
   }
 
   /** The four array parameters of corridor_append_leaves, for callers that fold the append into a statement. */
