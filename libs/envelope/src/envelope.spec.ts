@@ -67,17 +67,22 @@ describe('suite-1 envelopes', () => {
     revokedSerials,
   });
 
+  const openOptions = (
+    bytes: Uint8Array,
+    overrides: Partial<OpenEnvelopeOptions> = {},
+  ): OpenEnvelopeOptions => ({
+    bytes,
+    recipientCountry: RECIPIENT,
+    recipientKey: pki.gateways[RECIPIENT].key,
+    recipientCertPem: pki.gateways[RECIPIENT].certPem,
+    trust: trustFor(),
+    replay: new InMemoryReplayGuard({ windowMs: WINDOW_MS }),
+    now: CREATED_AT_MS + 1000,
+    ...overrides,
+  });
+
   const openAs = (bytes: Uint8Array, overrides: Partial<OpenEnvelopeOptions> = {}) =>
-    openEnvelope({
-      bytes,
-      recipientCountry: RECIPIENT,
-      recipientKey: pki.gateways[RECIPIENT].key,
-      recipientCertPem: pki.gateways[RECIPIENT].certPem,
-      trust: trustFor(),
-      replay: new InMemoryReplayGuard({ windowMs: WINDOW_MS }),
-      now: CREATED_AT_MS + 1000,
-      ...overrides,
-    });
+    openEnvelope(openOptions(bytes, overrides));
 
   const sealFromSender = (
     message = routeAlertMessage(),
@@ -115,6 +120,16 @@ describe('suite-1 envelopes', () => {
       plaintext,
       senderKey: pki.gateways[SENDER].key,
       recipientPublicKey: pki.gateways[RECIPIENT].key,
+    }).bytes;
+
+  /** From a valid sender, but its content key is 128 bits: it must not decrypt. */
+  const shortContentKeyEnvelope = () =>
+    sealRaw({
+      header: baseHeader({}),
+      plaintext: new Uint8Array([1, 2, 3]),
+      senderKey: pki.gateways[SENDER].key,
+      recipientPublicKey: pki.gateways[RECIPIENT].key,
+      contentKey: Buffer.alloc(16, 7),
     }).bytes;
 
   beforeAll(async () => {
@@ -283,16 +298,7 @@ describe('suite-1 envelopes', () => {
   });
 
   it('opens the same off the event loop (openEnvelopeAsync): same result, same errors, same replay rule', async () => {
-    const options = (overrides: Partial<OpenEnvelopeOptions> = {}): OpenEnvelopeOptions => ({
-      bytes: sealed.bytes,
-      recipientCountry: RECIPIENT,
-      recipientKey: pki.gateways[RECIPIENT].key,
-      recipientCertPem: pki.gateways[RECIPIENT].certPem,
-      trust: trustFor(),
-      replay: new InMemoryReplayGuard({ windowMs: WINDOW_MS }),
-      now: CREATED_AT_MS + 1000,
-      ...overrides,
-    });
+    const options = (overrides: Partial<OpenEnvelopeOptions> = {}) => openOptions(sealed.bytes, overrides);
     const sync = openEnvelope(options());
     const opened = await openEnvelopeAsync(options());
     expect(equals(ExchangeMessageSchema, opened.message, sync.message)).toBe(true);
@@ -321,13 +327,7 @@ describe('suite-1 envelopes', () => {
     expect(await asyncCodeOf(openEnvelopeAsync(options({ recipientKey: pki.gateways[OTHER].key })))).toBe(
       'DECRYPT_FAILED',
     );
-    const shortKey = sealRaw({
-      header: baseHeader({}),
-      plaintext: new Uint8Array([1, 2, 3]),
-      senderKey: pki.gateways[SENDER].key,
-      recipientPublicKey: pki.gateways[RECIPIENT].key,
-      contentKey: Buffer.alloc(16, 7),
-    }).bytes;
+    const shortKey = shortContentKeyEnvelope();
     expect(await asyncCodeOf(openEnvelopeAsync(options({ bytes: shortKey })))).toBe('DECRYPT_FAILED');
     const envelope = fromBinary(EnvelopeSchema, sealed.bytes);
     const signature = Uint8Array.from(envelope.signature);
@@ -391,13 +391,7 @@ describe('suite-1 envelopes', () => {
     expect(codeOf(() => openAs(rawFromSender({ kind: MessageKind.UNSPECIFIED }, new Uint8Array())))).toBe(
       'KIND_MISMATCH',
     );
-    const shortKey = sealRaw({
-      header: baseHeader({}),
-      plaintext: new Uint8Array([1, 2, 3]),
-      senderKey: pki.gateways[SENDER].key,
-      recipientPublicKey: pki.gateways[RECIPIENT].key,
-      contentKey: Buffer.alloc(16, 7),
-    }).bytes;
+    const shortKey = shortContentKeyEnvelope();
     expect(codeOf(() => openAs(shortKey))).toBe('DECRYPT_FAILED');
     expect(codeOf(() => openAs(rawFromSender({}, new Uint8Array([0xff, 0xff, 0xff]))))).toBe('MALFORMED');
   });
