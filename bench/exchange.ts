@@ -17,6 +17,7 @@ import { exchangeTopic } from '@corridor/contracts';
 import { nowMs, progressLog, sleep, waitUntil } from './lib/clock';
 import { CpuUsage, startCpuCount } from './lib/cpu';
 import { CommitClock } from './lib/commit-clock';
+import { RuntimeUsage, startRuntimeCount } from './lib/runtime';
 import { measureEnvelopeCeiling } from './lib/crypto-ceiling';
 import { bareKafkaRoundTrips, recordSizes } from './lib/kafka-bare';
 import { fixed, LatencySummary, printTable, summarize, verdict } from './lib/stats';
@@ -198,6 +199,31 @@ function printCpu({ idle, phases }: { idle: CpuUsage; phases: CpuPhase[] }): voi
   });
 }
 
+/** Event-loop delay and GC pauses of each gateway per phase: stalls that lengthen the tail without showing as CPU. */
+function printRuntime(phases: { label: string; runtime: RuntimeUsage; cpu: CpuUsage }[]): void {
+  const gateways = Object.keys(phases[0].runtime.loopDelayMs);
+  const gcPerSecond = (p: (typeof phases)[number], g: string, kinds: string[]): number =>
+    kinds.reduce((a, k) => a + (p.runtime.gcMs[g][k] ?? 0), 0) / p.cpu.seconds;
+  printTable({
+    headers: ['event loop and GC', ...phases.map((p) => p.label)],
+    rows: gateways.flatMap((g) => [
+      [
+        `${g}: event-loop delay p99 / max (ms)`,
+        ...phases.map(
+          (p) => `${fixed(p.runtime.loopDelayMs[g].p99, 0)} / ${fixed(p.runtime.loopDelayMs[g].max, 0)}`,
+        ),
+      ],
+      [
+        `${g}: GC pauses, minor / major+incremental (ms per s)`,
+        ...phases.map(
+          (p) =>
+            `${fixed(gcPerSecond(p, g, ['minor']), 1)} / ${fixed(gcPerSecond(p, g, ['major', 'incremental']), 1)}`,
+        ),
+      ],
+    ]),
+  });
+}
+
 async function publishOnce({
   publisher,
   sentAt,
@@ -261,6 +287,7 @@ interface LatencyRound {
   accept: LatencySummary;
   breakdown: (string | number)[][];
   cpu: CpuUsage;
+  runtime: RuntimeUsage;
 }
 
 /** `count` alerts at `ratePerSecond`: POST at LY -> committed in IT's inbox, with the stage breakdown. */
@@ -281,6 +308,7 @@ async function latencyRound({
 }): Promise<LatencyRound> {
   log(`Corridor: ${count} alerts at ${ratePerSecond}/s, POST at LY -> committed in IT's inbox …`);
   const since = nowMs();
+  const runtime = await startRuntimeCount(bed);
   const cpu = startCpuCount(processGroups(bed));
   const paced = await publishAtRate({ publisher, count, ratePerSecond });
   if (paced.failures.length > 0) {
@@ -295,6 +323,7 @@ async function latencyRound({
     log,
   });
   const cpuUsage = cpu();
+  const runtimeUsage = await runtime();
   const latency = summarize([...delivered.latencies.values()]);
   log(`  Corridor at ${ratePerSecond}/s: p50 ${fixed(latency.p50, 2)} ms, p99 ${fixed(latency.p99, 2)} ms`);
   return {
@@ -303,6 +332,7 @@ async function latencyRound({
     accept: summarize(paced.acceptMs),
     breakdown: await stageBreakdown({ bed, sentAt: paced.sentAt, delivered }),
     cpu: cpuUsage,
+    runtime: runtimeUsage,
   };
 }
 
@@ -413,6 +443,7 @@ async function measure({
   const acceptMs: number[] = [];
   const failures: string[] = [];
   let issued = 0;
+  const sustainedRuntime = await startRuntimeCount(bed);
   const sustainedCpu = startCpuCount(processGroups(bed));
   const firstPostMs = nowMs();
   await Promise.all(
@@ -437,6 +468,7 @@ async function measure({
     log,
   });
   const sustainedCpuUsage = sustainedCpu();
+  const sustainedRuntimeUsage = await sustainedRuntime();
   const deliveredPerSecond = sustained.latencies.size / ((sustained.lastCommitMs - firstPostMs) / 1000);
 
   // ---- report ----
@@ -506,6 +538,12 @@ async function measure({
       { label: 'sustained', cpu: sustainedCpuUsage, alerts: sustained.latencies.size },
     ],
   });
+  console.log('');
+  printRuntime([
+    { label: `${FLOOR_RATE}/s`, runtime: floor.runtime, cpu: floor.cpu },
+    { label: `${RATE_PER_SECOND}/s`, runtime: loaded.runtime, cpu: loaded.cpu },
+    { label: 'sustained', runtime: sustainedRuntimeUsage, cpu: sustainedCpuUsage },
+  ]);
   console.log('');
   console.log(`ratio Corridor p50 / bare Kafka p50: ${fixed(p50Ratio, 2)}`);
   console.log(

@@ -9,7 +9,7 @@ import {
   ResourcePatternTypes,
 } from 'kafkajs';
 import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
-import { preparedStatement } from '@corridor/platform';
+import { queryPrepared } from '@corridor/platform';
 import { kafkaAs, testBroker, topicPrefix } from './harness/broker';
 import { createTestDatabase } from './harness/databases';
 
@@ -106,19 +106,22 @@ describe('foundation: real PostgreSQL through TypeORM', () => {
     expect([...back.bytes]).toEqual([0, 1, 255]);
   });
 
-  it('prepares a hot-path statement once per connection (preparedStatement), in and out of a transaction', async () => {
+  it('prepares a hot-path statement once per connection (queryPrepared), in and out of a transaction', async () => {
     // A named statement is in pg_prepared_statements of its session while it runs; an unnamed one never is.
     const ask = (name: string) =>
       `select name, $1::int as n from pg_prepared_statements where name = '${name}'`;
     for (let i = 0; i < 3; i += 1) {
-      expect(await ds.query(preparedStatement('corridor_probe', ask('corridor_probe')), [i])).toEqual([
+      expect(await queryPrepared(ds, 'corridor_probe', ask('corridor_probe'), [i])).toEqual([
         { name: 'corridor_probe', n: i },
       ]);
     }
     expect(await ds.query(ask('corridor_unnamed'), [1])).toEqual([]);
     const inTransaction = await ds.transaction((em) =>
-      em.query(preparedStatement('corridor_probe_tx', ask('corridor_probe_tx')), [7]),
+      queryPrepared(em, 'corridor_probe_tx', ask('corridor_probe_tx'), [7]),
     );
     expect(inTransaction).toEqual([{ name: 'corridor_probe_tx', n: 7 }]);
+    await expect(queryPrepared(ds.manager, 'corridor_probe', ask('corridor_probe'), [1])).rejects.toThrow(
+      'not one of a transaction',
+    );
   });
 });

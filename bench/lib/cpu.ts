@@ -44,10 +44,18 @@ export interface CpuUsage {
   seconds: number;
 }
 
-/** Starts counting; call the returned function at the end of the phase. */
+/**
+ * Starts counting; call the returned function at the end of the phase. Counted per process: one that started
+ * during the phase counts from zero, one that ended during it (a database connection closed by its pool) is left
+ * out rather than subtracted.
+ */
 export function startCpuCount(groups: () => Record<string, number[]>): () => CpuUsage {
-  const sum = (pids: number[]): number => pids.reduce((a, pid) => a + processTicks(pid), 0);
-  const before = Object.fromEntries(Object.entries(groups()).map(([g, pids]) => [g, sum(pids)]));
+  const before = new Map<number, number>();
+  for (const pids of Object.values(groups())) {
+    for (const pid of pids) {
+      before.set(pid, processTicks(pid));
+    }
+  }
   const machineBefore = machineTicks();
   const started = Date.now();
   return () => {
@@ -55,7 +63,8 @@ export function startCpuCount(groups: () => Record<string, number[]>): () => Cpu
     const machineAfter = machineTicks();
     const byGroup: Record<string, number> = {};
     for (const [g, pids] of Object.entries(groups())) {
-      byGroup[g] = ((sum(pids) - (before[g] ?? 0)) / TICKS_PER_SECOND / seconds) * 100;
+      const ticks = pids.reduce((a, pid) => a + Math.max(0, processTicks(pid) - (before.get(pid) ?? 0)), 0);
+      byGroup[g] = (ticks / TICKS_PER_SECOND / seconds) * 100;
     }
     return {
       byGroup,

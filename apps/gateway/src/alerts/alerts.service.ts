@@ -17,7 +17,7 @@ import {
 } from '@corridor/contracts';
 import { Principal } from '@corridor/identity';
 import { evaluateSend, PolicyDecision } from '@corridor/policy';
-import { preparedStatement, problem } from '@corridor/platform';
+import { queryPrepared, problem } from '@corridor/platform';
 import { AuditLog } from '../audit/audit.log';
 import { newExchangeMessage, OutboxRelay, outboxInsertSql, Pending } from '../exchange/outbox';
 import { GatewayMetrics } from '../health/metrics';
@@ -246,10 +246,10 @@ export class AlertsService {
     let pending: Pending[];
     try {
       // The alert, its outbox rows and its log leaves in one statement: one round trip, one (synchronous) commit.
-      const [row] = await this.ds.query<{ queued: { id: string; messageId: string }[] }[]>(
-        preparedStatement(
-          'corridor_publish',
-          `with alert as (
+      const [row] = await queryPrepared<{ queued: { id: string; messageId: string }[] }>(
+        this.ds,
+        'corridor_publish',
+        `with alert as (
            insert into alerts (id, thread_id, category, priority, classification, handling, title, alert, publisher,
                                idempotency_key, request_hash, response)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)),
@@ -257,7 +257,6 @@ export class AlertsService {
          select (select corridor_append_leaves($30, $31, $32, $33)) as first_leaf,
                 coalesce((select json_agg(json_build_object('id', id::text, 'messageId', message_id::text)) from queued),
                          '[]'::json) as queued`,
-        ),
         [
           id,
           threadId,

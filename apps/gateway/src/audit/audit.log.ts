@@ -21,7 +21,7 @@ import {
   signTreeHead,
   decodeSignedTreeHead,
 } from '@corridor/audit-log';
-import { KafkaClient, preparedStatement } from '@corridor/platform';
+import { KafkaClient, queryPrepared } from '@corridor/platform';
 import { TrustStore } from '../trust/trust.store';
 
 export interface LeafInput {
@@ -59,8 +59,10 @@ export class AuditLog {
     if (leaves.length === 0) {
       return;
     }
-    await em.query(
-      preparedStatement('corridor_append', 'select corridor_append_leaves($1, $2, $3, $4)'),
+    await queryPrepared(
+      em,
+      'corridor_append',
+      'select corridor_append_leaves($1, $2, $3, $4)',
       this.leafParameters(leaves),
     );
   }

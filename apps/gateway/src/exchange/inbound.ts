@@ -31,7 +31,7 @@ import {
   ReplayGuard,
 } from '@corridor/envelope';
 import { containsPersonalData, evaluateReceive, retentionDeadline } from '@corridor/policy';
-import { BusRecord, KafkaClient, preparedStatement, updatedRows } from '@corridor/platform';
+import { BusRecord, KafkaClient, queryPrepared, updatedRows } from '@corridor/platform';
 import { AuditLog, LeafInput } from '../audit/audit.log';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
@@ -349,10 +349,10 @@ export class InboundExchange {
     }
     // Desk feed entries (announced with pg_notify, which is transactional: every gateway instance hears of an entry
     // only after the commit) and the receipts owed, in one statement.
-    await em.query(
-      preparedStatement(
-        'corridor_record_feed',
-        `with feed as (
+    await queryPrepared(
+      em,
+      'corridor_record_feed',
+      `with feed as (
          insert into desk_feed (inbox_seq, event)
          select s, e from unnest($1::bigint[], $2::text[]) with ordinality as v(s, e, n) order by n
          returning seq),
@@ -361,7 +361,6 @@ export class InboundExchange {
          select * from unnest($4::text[], $5::text[], $6::uuid[], $7::bytea[], $8::text[], $9::text[], $10::bigint[])
          returning 1)
        select pg_notify($3, seq::text), (select count(*) from owed) from feed order by seq`,
-      ),
       [
         writes.feed.map((f) => f.inboxSeq),
         writes.feed.map((f) => f.event),
@@ -528,10 +527,10 @@ export class InboundExchange {
     const retainUntil = containsPersonalData(kept)
       ? new Date(retentionDeadline({ receivedAtMs: Date.now(), terms: accepted.terms }))
       : null;
-    const [row] = await em.query<{ fresh: number; seq: string | null }[]>(
-      preparedStatement(
-        'corridor_accept_alert',
-        `with seen as (
+    const [row] = await queryPrepared<{ fresh: number; seq: string | null }>(
+      em,
+      'corridor_accept_alert',
+      `with seen as (
          insert into seen_messages (sender, message_id, kind) values ($2::text, $1::uuid, $15::text)
          on conflict do nothing returning 1),
        stored as (
@@ -548,7 +547,6 @@ export class InboundExchange {
          where inbox.state <> 'WITHDRAWN'
          returning seq)
        select (select count(*) from seen)::int as fresh, (select seq from stored) as seq`,
-      ),
       [
         header.messageId,
         sender,

@@ -20,7 +20,7 @@ import {
 } from '@corridor/contracts';
 import { sealEnvelopeAsync } from '@corridor/envelope';
 import { AgreementState } from '@corridor/contracts';
-import { KafkaClient, preparedStatement, updatedRows } from '@corridor/platform';
+import { KafkaClient, queryPrepared, updatedRows } from '@corridor/platform';
 import { AuditLog } from '../audit/audit.log';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
@@ -381,16 +381,15 @@ export class OutboxRelay {
    */
   private async markSent(items: Pending[]): Promise<void> {
     // One statement, so one implicit transaction; set_config(..., true) makes its commit asynchronous.
-    await this.ds.query(
-      preparedStatement(
-        'corridor_mark_sent',
-        `with sent as (
+    await queryPrepared(
+      this.ds,
+      'corridor_mark_sent',
+      `with sent as (
          update outbox o set status = case when o.status = 'QUEUED' then 'SENT' else o.status end,
                 sent_at = coalesce(o.sent_at, now()), last_error = null, envelope = null
          from unnest($1::bigint[]) as v(id) where o.id = v.id returning o.id)
        select set_config('synchronous_commit', 'off', true), corridor_append_leaves($2, $3, $4, $5),
               (select count(*) from sent) as sent`,
-      ),
       [
         items.map((i) => i.id),
         ...this.audit.leafParameters(
@@ -416,16 +415,15 @@ export class OutboxRelay {
   async drainOnce(): Promise<number> {
     // The claim (lease and attempt count) may be lost in a crash without harm: the row is simply due again.
     // One statement (one round trip); set_config(..., true) makes its commit asynchronous.
-    const rows = await this.ds.query<ClaimedRow[]>(
-      preparedStatement(
-        'corridor_claim_due',
-        `with claimed as (
+    const rows = await queryPrepared<ClaimedRow>(
+      this.ds,
+      'corridor_claim_due',
+      `with claimed as (
          update outbox set attempts = attempts + 1, next_attempt_at = now() + ($2 || ' milliseconds')::interval
          where id in (select id from outbox where status = 'QUEUED' and next_attempt_at <= now() and not (id = any($3::bigint[]))
                       order by id limit $1 for update skip locked)
          returning id, message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message, attempts)
        select c.*, set_config('synchronous_commit', 'off', true) as async_commit from claimed c`,
-      ),
       [BATCH, LEASE_MS, [...this.inHand]],
     );
     if (rows.length === 0) {
