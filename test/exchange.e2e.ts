@@ -18,7 +18,7 @@ import {
   Priority,
   SuspectAlertSchema,
 } from '@corridor/contracts';
-import { sealEnvelope } from '@corridor/envelope';
+import { peekEnvelopeHeader, sealEnvelope } from '@corridor/envelope';
 import { decryptPrivateKey, describeCertificate } from '@corridor/pki';
 import { installCertificate, rotateGatewayKey } from '../apps/cli/src/pki-files';
 import { gatewayAudience, issueToken } from '@corridor/identity';
@@ -394,6 +394,48 @@ describe('exchange between two gateways (real processes)', () => {
     expect(q[0].reason_code).toBe('MALFORMED');
     const leaves = await sql(itGw().databaseUrl, "select idx from audit_leaves where event = 'REJECTED'");
     expect(leaves.length).toBeGreaterThan(0);
+  });
+
+  it('applies a redelivered envelope once, and answers the copy with a receipt again', async () => {
+    const alert = bareAlert({});
+    alert.payload = {
+      case: 'suspect',
+      value: create(SuspectAlertSchema, { familyName: 'EXAMPLE', role: 'ORGANISER' }),
+    };
+    const itCertPem = fs.readFileSync(path.join(itGw().trustDir, 'cert.pem'), 'utf8');
+    const bytes = sealAsLy(alert, await lyItAgreement(), itCertPem);
+    const messageId = peekEnvelopeHeader(bytes).messageId;
+    const receiptMessages = async () =>
+      Number(
+        (
+          await sql<{ n: string }>(
+            itGw().databaseUrl,
+            "select count(*) as n from outbox where kind = 'RECEIPT' and recipient = 'LY'",
+          )
+        )[0].n,
+      );
+    await produceAsLy(bytes);
+    await eventually('the first copy in IT inbox', async () =>
+      (await inboxRows(alert.id)).length ? true : undefined,
+    );
+    const { receiptsBefore } = await eventually('the receipt for the first copy queued', async () => {
+      const due = await sql(itGw().databaseUrl, 'select id from receipts_due');
+      return due.length === 0 ? { receiptsBefore: await receiptMessages() } : undefined;
+    });
+    await produceAsLy(bytes);
+    await eventually('a receipt again for the second copy', async () =>
+      (await receiptMessages()) > receiptsBefore ? true : undefined,
+    );
+    expect(await inboxRows(alert.id)).toHaveLength(1);
+    const received = await sql(
+      itGw().databaseUrl,
+      "select idx from audit_leaves where event = 'RECEIVED' and message_id = $1",
+      [messageId],
+    );
+    expect(received).toHaveLength(1);
+    expect(
+      await sql(itGw().databaseUrl, 'select id from quarantine where message_id = $1', [messageId]),
+    ).toEqual([]);
   });
 
   it('is refused BY THE BROKER outside an agreement, even when the application check is bypassed', async () => {
