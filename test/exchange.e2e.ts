@@ -334,6 +334,40 @@ describe('exchange between two gateways (real processes)', () => {
     );
   });
 
+  it('limits each client to RATE_LIMIT_PER_MINUTE (600): 429 problem+json with Retry-After; others unaffected', async () => {
+    const flood = ly().token({ sub: 'agency.flood', roles: ['publisher'] });
+    const calm = ly().token({ sub: 'agency.calm', roles: ['publisher'] });
+    const statuses: number[] = [];
+    let refused: { status: number; type: string | null; retryAfter: string | null; body: string } | undefined;
+    while (!refused && statuses.length < 1000) {
+      const batch = await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const res = await fetch(`${ly().url}/v1/agreements`, {
+            headers: { authorization: `Bearer ${flood}` },
+          });
+          return {
+            status: res.status,
+            type: res.headers.get('content-type'),
+            retryAfter: res.headers.get('retry-after'),
+            body: await res.text(),
+          };
+        }),
+      );
+      statuses.push(...batch.map((r) => r.status));
+      refused = batch.find((r) => r.status === 429);
+    }
+    // 600 a minute; a little more if the run straddles two windows (the previous one then weighs less)
+    const ok = statuses.filter((s) => s === 200).length;
+    expect(ok).toBeGreaterThanOrEqual(600);
+    expect(ok).toBeLessThanOrEqual(610);
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    expect(refused?.type).toContain('application/problem+json');
+    expect(Number(refused?.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect((JSON.parse(refused!.body) as { status: number }).status).toBe(429);
+    // the limit is per client (the authenticated principal), not per address
+    expect((await http(`${ly().url}/v1/agreements`, 'GET', calm)).status).toBe(200);
+  });
+
   it('answers a repeated Idempotency-Key with the first result and refuses it for another body', async () => {
     const key = `k-${Date.now()}`;
     const a = await publish(bulletinAlert({ recipients: ['IT'] }), { 'Idempotency-Key': key });

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { Logger } from 'pino';
-import { AuthGuard, ProblemFilter } from '@corridor/platform';
+import { AuthedRequest, AuthGuard, ProblemFilter, SlidingWindowRateLimit } from '@corridor/platform';
 import { GatewayConfig } from './config/config';
 import { CoreModule } from './core.module';
 import { ExchangeModule } from './exchange.module';
@@ -15,7 +15,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forConfig(config, logger),
-        ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.http.rateLimitPerMinute }]),
+        ThrottlerModule.forRoot({
+          throttlers: [{ ttl: 60_000, limit: config.http.rateLimitPerMinute }],
+          storage: new SlidingWindowRateLimit(),
+          // A client is the authenticated principal (the AuthGuard runs first), so agencies behind one address
+          // do not share a limit; routes without authentication (health, docs) count by address.
+          getTracker: (req: Partial<AuthedRequest>) =>
+            req.principal ? `principal:${req.principal.sub}` : `address:${req.ip ?? ''}`,
+        }),
         ExchangeModule,
       ],
       controllers: [HealthController],

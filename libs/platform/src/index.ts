@@ -8,3 +8,4 @@ export * from './validation';
 export * from './paths';
 export * from './config';
 export * from './health';
+export * from './rate-limit';
