@@ -7,7 +7,8 @@
  * - Corridor: POST /v1/alerts at LY -> row committed in IT's inbox (heard via LISTEN corridor_desk), 50 at 5/s
  *   (the path without queueing) then 500 at 50/s, each with a per-stage breakdown from the gateways' rows.
  * - Sustained: 8 concurrent publishers for 15 s (at most 4,000 alerts), alerts/s delivered into IT's inbox,
- *   against the envelope crypto ceiling (seal + open on one core, raw node:crypto) measured in the same run.
+ *   against the envelope crypto ceiling (seal + open on one core, raw node:crypto) measured twice in the same run
+ *   (on the quiet network and before the sustained phase), the higher one used.
  * - CPU per process group when idle and in each phase, and the CPU one alert costs above idle: where the two
  *   shared cores go.
  * Goals: p50 <= 3 x bare Kafka p50; p99 <= 50 ms at 50 alerts/s; sustained >= 80 % of the crypto ceiling.
@@ -199,6 +200,20 @@ function printCpu({ idle, phases }: { idle: CpuUsage; phases: CpuPhase[] }): voi
   });
 }
 
+/** Raw seal and open of 1 KiB on one core (node:crypto only), ~2 s each. */
+function ceilingMeasurement(
+  log: (line: string) => void,
+  when: string,
+): ReturnType<typeof measureEnvelopeCeiling> {
+  log(`envelope crypto ceiling ${when}: raw node:crypto seal and open of 1 KiB, ~2 s each, one core …`);
+  const ceiling = measureEnvelopeCeiling({ payloadBytes: 1024, secondsEach: 2 });
+  log(
+    `  seal ${fixed(ceiling.sealPerSecond, 0)}/s, open ${fixed(ceiling.openPerSecond, 0)}/s -> ` +
+      `${fixed(ceiling.perAlertPerSecond, 0)} alerts/s (seal + open)`,
+  );
+  return ceiling;
+}
+
 /** Event-loop delay and GC pauses of each gateway per phase: stalls that lengthen the tail without showing as CPU. */
 function printRuntime(phases: { label: string; runtime: RuntimeUsage; cpu: CpuUsage }[]): void {
   const gateways = Object.keys(phases[0].runtime.loopDelayMs);
@@ -387,6 +402,9 @@ async function measure({
   const idleCpu = startCpuCount(processGroups(bed));
   await sleep(5000);
   const idle = idleCpu();
+  // The crypto ceiling moves with the machine (other tenants, turbo): measured twice — here on a quiet network and
+  // again right before the sustained phase — and the higher one is used, which can only make the ratio harsher.
+  const quietCeiling = ceilingMeasurement(log, 'on the quiet network');
 
   const sizes = await recordSizes({
     broker: bed.broker,
@@ -425,12 +443,9 @@ async function measure({
   });
   const corridor = loaded.latency;
 
-  log('envelope crypto ceiling: raw node:crypto seal and open of 1 KiB, ~2 s each, one core …');
-  const ceiling = measureEnvelopeCeiling({ payloadBytes: 1024, secondsEach: 2 });
-  log(
-    `  seal ${fixed(ceiling.sealPerSecond, 0)}/s, open ${fixed(ceiling.openPerSecond, 0)}/s -> ` +
-      `${fixed(ceiling.perAlertPerSecond, 0)} alerts/s (seal + open)`,
-  );
+  const lateCeiling = ceilingMeasurement(log, 'before the sustained phase');
+  const ceiling =
+    lateCeiling.perAlertPerSecond >= quietCeiling.perAlertPerSecond ? lateCeiling : quietCeiling;
   // The measurement held the event loop: let pending socket events (keep-alive closes) land before new requests.
   await sleep(1000);
 
@@ -527,6 +542,10 @@ async function measure({
       ['raw crypto ceiling: seal (sign + wrap + encrypt 1 KiB)', fixed(ceiling.sealPerSecond, 1)],
       ['raw crypto ceiling: open (verify + unwrap + decrypt 1 KiB)', fixed(ceiling.openPerSecond, 1)],
       ['raw crypto ceiling per alert: 1 / (1/seal + 1/open), one core', fixed(ceiling.perAlertPerSecond, 1)],
+      [
+        '  (the higher of two measurements, quiet network / before sustained)',
+        `${fixed(quietCeiling.perAlertPerSecond, 1)} / ${fixed(lateCeiling.perAlertPerSecond, 1)}`,
+      ],
     ],
   });
   console.log('');
