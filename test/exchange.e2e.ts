@@ -11,6 +11,7 @@ import {
   Category,
   Classification,
   create,
+  ExchangeMessage,
   ExchangeMessageSchema,
   fromBinary,
   HandlingCode,
@@ -472,6 +473,56 @@ describe('exchange between two gateways (real processes)', () => {
     ).toEqual([]);
   });
 
+  it('quarantines an update that arrives after the withdrawal (ALERT_WITHDRAWN); the content stays removed', async () => {
+    const alert = bareAlert({});
+    alert.payload = {
+      case: 'suspect',
+      value: create(SuspectAlertSchema, { familyName: 'EXAMPLE', role: 'ORGANISER' }),
+    };
+    const agreementId = await lyItAgreement();
+    await produceAsLy(sealAsLy(alert, agreementId));
+    await eventually('the alert in IT inbox', async () =>
+      (await inboxRows(alert.id)).length ? true : undefined,
+    );
+    await produceAsLy(
+      sealAsLy(alert, agreementId, undefined, {
+        kind: MessageKind.WITHDRAWAL,
+        message: create(ExchangeMessageSchema, {
+          body: { case: 'withdrawal', value: { alertId: alert.id, reason: 'wrong information' } },
+        }),
+      }),
+    );
+    await eventually('withdrawn at IT', async () =>
+      (await inboxRows(alert.id))[0]?.state === 'WITHDRAWN' ? true : undefined,
+    );
+    // LY would refuse to update a withdrawn alert; a late or forged update must not bring the content back.
+    const updated = create(AlertSchema, { ...alert, title: 'updated after the withdrawal' });
+    const update = sealAsLy(updated, agreementId, undefined, {
+      kind: MessageKind.UPDATE,
+      message: create(ExchangeMessageSchema, {
+        body: { case: 'update', value: { alertId: alert.id, alert: updated, reason: 'late' } },
+      }),
+    });
+    const updateId = peekEnvelopeHeader(update).messageId;
+    await produceAsLy(update);
+    const [q] = await eventually('the update quarantined', async () => {
+      const rows = await sql<{ reason_code: string }>(
+        itGw().databaseUrl,
+        'select reason_code from quarantine where message_id = $1',
+        [updateId],
+      );
+      return rows.length ? rows : undefined;
+    });
+    expect(q.reason_code).toBe('ALERT_WITHDRAWN');
+    const [row] = await inboxRows(alert.id);
+    expect(row.state).toBe('WITHDRAWN');
+    expect(row.body).toBeNull();
+    // the update was not remembered as accepted (its dedupe row was removed with the rejection)
+    expect(
+      await sql(itGw().databaseUrl, 'select 1 from seen_messages where message_id = $1', [updateId]),
+    ).toEqual([]);
+  });
+
   it('is refused BY THE BROKER outside an agreement, even when the application check is bypassed', async () => {
     const producer = kafkaAs('gw-ne').producer({ retry: { retries: 0 } });
     await producer.connect();
@@ -492,7 +543,16 @@ describe('exchange between two gateways (real processes)', () => {
   });
 
   /** Seals an envelope as LY with LY's own key, bypassing LY's policy: what a buggy or hostile sender could do. */
-  function sealAsLy(alert: Alert, agreementId: string, recipientCertPem?: string): Uint8Array {
+  /** Seals as LY, outside LY's own checks: the alert itself, or (`body`) another message about it. */
+  function sealAsLy(
+    alert: Alert,
+    agreementId: string,
+    recipientCertPem?: string,
+    body: { kind: MessageKind; message: ExchangeMessage } = {
+      kind: MessageKind.ALERT,
+      message: create(ExchangeMessageSchema, { body: { case: 'alert', value: alert } }),
+    },
+  ): Uint8Array {
     const secrets = JSON.parse(fs.readFileSync(path.join(net.opts.dir, 'secrets.json'), 'utf8')) as {
       gateways: Record<string, { keyPassphrase: string }>;
     };
@@ -507,12 +567,12 @@ describe('exchange between two gateways (real processes)', () => {
         messageId: uuidv7(),
         createdAtMs: Date.now(),
         agreementId,
-        kind: MessageKind.ALERT,
+        kind: body.kind,
         category: alert.category,
         classification: alert.classification,
         threadId: alert.threadId,
       },
-      message: create(ExchangeMessageSchema, { body: { case: 'alert', value: alert } }),
+      message: body.message,
       senderKey: key,
       senderCertPem: fs.readFileSync(path.join(ly().trustDir, 'cert.pem'), 'utf8'),
       recipientCertPem: recipientCertPem ?? fs.readFileSync(path.join(itGw().trustDir, 'cert.pem'), 'utf8'),
