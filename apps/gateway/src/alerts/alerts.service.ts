@@ -19,7 +19,17 @@ import { Principal } from '@corridor/identity';
 import { evaluateSend, PolicyDecision } from '@corridor/policy';
 import { queryPrepared, problem } from '@corridor/platform';
 import { AuditLog } from '../audit/audit.log';
-import { newExchangeMessage, OutboxRelay, outboxInsertSql, Pending } from '../exchange/outbox';
+import {
+  newExchangeMessage,
+  OUTBOX_INSERT_PARAMS,
+  OutboxRelay,
+  outboxInsertSql,
+  Pending,
+} from '../exchange/outbox';
+
+/** The publish statement's parameters: 12 for the alert, then the outbox rows' arrays, then the log leaves' 4. */
+const OUTBOX_FIRST = 13;
+const LEAVES_FIRST = OUTBOX_FIRST + OUTBOX_INSERT_PARAMS;
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
 import { PublishAlertDto, UpdateAlertDto } from './alert.dto';
@@ -253,8 +263,8 @@ export class AlertsService {
            insert into alerts (id, thread_id, category, priority, classification, handling, title, alert, publisher,
                                idempotency_key, request_hash, response)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)),
-         queued as (${outboxInsertSql(13)})
-         select (select corridor_append_leaves($30, $31, $32, $33)) as first_leaf,
+         queued as (${outboxInsertSql(OUTBOX_FIRST)})
+         select (select corridor_append_leaves($${LEAVES_FIRST}, $${LEAVES_FIRST + 1}, $${LEAVES_FIRST + 2}, $${LEAVES_FIRST + 3})) as first_leaf,
                 coalesce((select json_agg(json_build_object('id', id::text, 'messageId', message_id::text)) from queued),
                          '[]'::json) as queued`,
         [

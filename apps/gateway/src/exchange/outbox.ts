@@ -106,26 +106,27 @@ export interface PreparedOutbox {
   pending: (idsByMessageId: Map<string, string>) => Pending[];
 }
 
-const OUTBOX_INSERT_PARAMS = 17;
+export const OUTBOX_INSERT_PARAMS = 16;
 
 /**
  * `insert into outbox … select from unnest(…) returning id, message_id`, its array parameters numbered from
- * `first` (see `OutboxRelay.prepare`). A sealed row carries its envelope and hash and a lease for this instance.
+ * `first` (see `OutboxRelay.prepare`). A sealed row carries its envelope's hash and a lease for this instance (the
+ * envelope itself stays in memory: after a crash the poller seals the row afresh).
  */
 export function outboxInsertSql(first: number): string {
   const p = (i: number): string => `$${first + i}`;
   return `insert into outbox (message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message,
-                        redacted_fields, status, refusal_reason, refusal_rule, envelope, envelope_sha256, sent_sha256s,
+                        redacted_fields, status, refusal_reason, refusal_rule, envelope_sha256, sent_sha256s,
                         attempts, next_attempt_at)
     select v.message_id, v.alert_id, v.kind, v.recipient, v.agreement_id, v.category, v.classification, v.thread_id, v.message,
-           string_to_array(v.redacted, ','), v.status, v.refusal_reason, v.refusal_rule, v.envelope, v.sha,
+           string_to_array(v.redacted, ','), v.status, v.refusal_reason, v.refusal_rule, v.sha,
            case when v.sha is null then '{}'::bytea[] else array[v.sha] end,
            v.attempts, now() + v.lease_ms * interval '1 millisecond'
     from unnest(${p(0)}::uuid[], ${p(1)}::uuid[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[],
                 ${p(6)}::text[], ${p(7)}::uuid[], ${p(8)}::bytea[], ${p(9)}::text[], ${p(10)}::text[], ${p(11)}::text[],
-                ${p(12)}::text[], ${p(13)}::bytea[], ${p(14)}::bytea[], ${p(15)}::int[], ${p(16)}::int[])
+                ${p(12)}::text[], ${p(13)}::bytea[], ${p(14)}::int[], ${p(15)}::int[])
       with ordinality as v(message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message,
-                           redacted, status, refusal_reason, refusal_rule, envelope, sha, attempts, lease_ms, n)
+                           redacted, status, refusal_reason, refusal_rule, sha, attempts, lease_ms, n)
     order by v.n
     returning id, message_id`;
 }
@@ -227,7 +228,6 @@ export class OutboxRelay {
         'QUEUED',
         null,
         null,
-        ok ? Buffer.from(ok.bytes) : null,
         ok ? Buffer.from(ok.sha) : null,
         ok ? 1 : 0,
         ok ? FRESH_LEASE_MS : 0,
@@ -251,7 +251,6 @@ export class OutboxRelay {
         'REFUSED',
         r.reason,
         r.rule,
-        null,
         null,
         0,
         0,
@@ -386,7 +385,7 @@ export class OutboxRelay {
       'corridor_mark_sent',
       `with sent as (
          update outbox o set status = case when o.status = 'QUEUED' then 'SENT' else o.status end,
-                sent_at = coalesce(o.sent_at, now()), last_error = null, envelope = null
+                sent_at = coalesce(o.sent_at, now()), last_error = null
          from unnest($1::bigint[]) as v(id) where o.id = v.id returning o.id)
        select set_config('synchronous_commit', 'off', true), corridor_append_leaves($2, $3, $4, $5),
               (select count(*) from sent) as sent`,
