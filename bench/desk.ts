@@ -9,10 +9,9 @@ import { io, Socket } from 'socket.io-client';
 import { freePort } from '../scripts/lib/prereqs';
 import { nowMs, progressLog, sleep, waitUntil } from './lib/clock';
 import { onCleanup } from './lib/cleanup';
-import { CommitClock } from './lib/commit-clock';
 import { openFilesLimit } from './lib/machine';
 import { fixed, printTable, summarize, verdict } from './lib/stats';
-import { ALL_CATEGORIES, publishAlert, routeAlertBody, onTestbed, Testbed } from './lib/testbed';
+import { ALL_CATEGORIES, BenchRun, publishAlert, routeAlertBody, onTestbed } from './lib/testbed';
 
 const CLIENTS = 1000;
 const CONNECT_BATCH = 100;
@@ -118,18 +117,10 @@ export async function run(): Promise<void> {
     );
   }
   log(`goal: p99 <= ${GOAL_P99_MS} ms from inbox commit to the last of ${CLIENTS} desk clients`);
-  await onTestbed('desk', log, (bed, clock) => measure({ bed, clock, log }));
+  await onTestbed('desk', log, measure);
 }
 
-async function measure({
-  bed,
-  clock,
-  log,
-}: {
-  bed: Testbed;
-  clock: CommitClock;
-  log: (line: string) => void;
-}): Promise<void> {
+async function measure({ bed, clock, log }: BenchRun): Promise<void> {
   const it = bed.net.gateways.IT;
   const officer = it.token({
     sub: 'officer.bench',

@@ -28,6 +28,7 @@ import {
   publishAlert,
   routeAlertBody,
   stageTimes,
+  BenchRun,
   onTestbed,
   Testbed,
 } from './lib/testbed';
@@ -356,18 +357,10 @@ export async function run(): Promise<void> {
   log(
     'goal: p50 <= 3 x bare Kafka p50 and p99 <= 50 ms at 50 alerts/s; sustained >= 80 % of the crypto ceiling',
   );
-  await onTestbed('exchange', log, (bed, clock) => measure({ bed, clock, log }));
+  await onTestbed('exchange', log, measure);
 }
 
-async function measure({
-  bed,
-  clock,
-  log,
-}: {
-  bed: Testbed;
-  clock: CommitClock;
-  log: (line: string) => void;
-}): Promise<void> {
+async function measure({ bed, clock, log }: BenchRun): Promise<void> {
   let counter = 0;
   const publisher: Publisher = {
     bed,

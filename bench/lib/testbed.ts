@@ -177,8 +177,9 @@ export interface PublishOutcome {
 
 /**
  * Kept-alive connections for the load generator. node:http costs this process about a third of the CPU per request
- * of fetch (undici) here (0.48 vs 1.52 ms per alert in the sustained phase), and the load generator shares the two cores with what it measures. Idle sockets close after
- * 4 s, before the server's 5 s keep-alive timeout, so a request never goes out on a socket the server is closing.
+ * of fetch (undici) here (0.48 vs 1.52 ms per alert in the sustained phase), and the load generator shares the two
+ * cores with what it measures. Idle sockets close after 4 s, before the server's 5 s keep-alive timeout, so a request
+ * never goes out on a socket the server is closing.
  */
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 32, timeout: 4000 });
 
@@ -306,6 +307,13 @@ export function processGroups(bed: Testbed): () => Record<string, number[]> {
   });
 }
 
+/** What a benchmark measures with: the testbed, the clock of IT's inbox commits, its progress log. */
+export interface BenchRun {
+  bed: Testbed;
+  clock: CommitClock;
+  log: (line: string) => void;
+}
+
 /**
  * Starts the testbed and a clock of IT's inbox commits (LISTEN on the desk channel), runs `measure`, and on a
  * failure prints the processes' last log lines. Both are released by the cleanup steps.
@@ -313,7 +321,7 @@ export function processGroups(bed: Testbed): () => Record<string, number[]> {
 export async function onTestbed(
   name: string,
   log: (line: string) => void,
-  measure: (bed: Testbed, inboxCommits: CommitClock) => Promise<void>,
+  measure: (run: BenchRun) => Promise<void>,
 ): Promise<void> {
   const bed = await startTestbed({ name, log });
   try {
@@ -322,7 +330,7 @@ export async function onTestbed(
       channel: 'corridor_desk',
     });
     onCleanup('LISTEN worker', () => clock.stop());
-    await measure(bed, clock);
+    await measure({ bed, clock, log });
   } catch (err) {
     bed.describeFailure(log);
     throw err;

@@ -25,6 +25,20 @@ function trustOf(pki: TestPki) {
   };
 }
 
+/** Opens `bytes` at one of the test gateways, with a fresh replay guard. */
+function openAt(pki: TestPki, country: 'TN' | 'IT', bytes: Uint8Array, now: number) {
+  const g = pki.gateways[country];
+  return openEnvelope({
+    bytes,
+    recipientCountry: country,
+    recipientKey: g.key,
+    recipientCertPem: g.certPem,
+    trust: trustOf(pki),
+    replay: new InMemoryReplayGuard({ windowMs: 60_000 }),
+    now,
+  });
+}
+
 describe('receipts', () => {
   let pki: TestPki;
 
@@ -34,7 +48,6 @@ describe('receipts', () => {
 
   it('proves delivery of the exact bytes: B seals a receipt back to A naming their SHA-256', () => {
     const { TN, IT } = pki.gateways;
-    const trust = trustOf(pki);
     const sent = sealEnvelope({
       header: headerFor({ sender: 'TN', recipient: 'IT', kind: MessageKind.ALERT }),
       message: routeAlertMessage(),
@@ -42,15 +55,7 @@ describe('receipts', () => {
       senderCertPem: TN.certPem,
       recipientCertPem: IT.certPem,
     });
-    const received = openEnvelope({
-      bytes: sent.bytes,
-      recipientCountry: 'IT',
-      recipientKey: IT.key,
-      recipientCertPem: IT.certPem,
-      trust,
-      replay: new InMemoryReplayGuard({ windowMs: 60_000 }),
-      now: CREATED_AT_MS,
-    });
+    const received = openAt(pki, 'IT', sent.bytes, CREATED_AT_MS);
     const receiptMessage = createReceiptMessage({
       messageId: received.header.messageId,
       receivedEnvelopeBytes: sent.bytes,
@@ -70,15 +75,7 @@ describe('receipts', () => {
       senderCertPem: IT.certPem,
       recipientCertPem: TN.certPem,
     });
-    const backAtSender = openEnvelope({
-      bytes: receiptEnvelope.bytes,
-      recipientCountry: 'TN',
-      recipientKey: TN.key,
-      recipientCertPem: TN.certPem,
-      trust,
-      replay: new InMemoryReplayGuard({ windowMs: 60_000 }),
-      now: CREATED_AT_MS + 10,
-    });
+    const backAtSender = openAt(pki, 'TN', receiptEnvelope.bytes, CREATED_AT_MS + 10);
     expect(backAtSender.message.body.case).toBe('receipt');
     if (backAtSender.message.body.case !== 'receipt') {
       return;
@@ -128,7 +125,6 @@ describe('receipts', () => {
 
   it('carries the receipts of a whole batch in one sealed message, each naming its own exact bytes', () => {
     const { TN, IT } = pki.gateways;
-    const trust = trustOf(pki);
     const sent = [1, 2, 3].map((n) =>
       sealEnvelope({
         header: headerFor({
@@ -166,15 +162,7 @@ describe('receipts', () => {
       senderCertPem: IT.certPem,
       recipientCertPem: TN.certPem,
     });
-    const opened = openEnvelope({
-      bytes: sealed.bytes,
-      recipientCountry: 'TN',
-      recipientKey: TN.key,
-      recipientCertPem: TN.certPem,
-      trust,
-      replay: new InMemoryReplayGuard({ windowMs: 60_000 }),
-      now: CREATED_AT_MS + 10,
-    });
+    const opened = openAt(pki, 'TN', sealed.bytes, CREATED_AT_MS + 10);
     const receipts = receiptsOf(opened.message);
     expect(receipts.map((r) => r.messageId)).toEqual(sent.map((e) => e.header.messageId));
     expect(receipts.map((r) => r.status)).toEqual([
@@ -224,15 +212,7 @@ describe('receipts', () => {
       recipientCertPem: IT.certPem,
     };
     const sealed = await sealEnvelopeAsync(options);
-    const opened = openEnvelope({
-      bytes: sealed.bytes,
-      recipientCountry: 'IT',
-      recipientKey: IT.key,
-      recipientCertPem: IT.certPem,
-      trust: trustOf(pki),
-      replay: new InMemoryReplayGuard({ windowMs: 60_000 }),
-      now: CREATED_AT_MS,
-    });
+    const opened = openAt(pki, 'IT', sealed.bytes, CREATED_AT_MS);
     expect(opened.message).toEqual(routeAlertMessage());
     expect(Buffer.from(opened.envelopeSha256).equals(Buffer.from(sealed.envelopeSha256))).toBe(true);
     await expect(sealEnvelopeAsync({ ...options, senderKey: IT.key })).rejects.toThrow(EnvelopeError);

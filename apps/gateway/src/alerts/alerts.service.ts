@@ -26,14 +26,14 @@ import {
   outboxInsertSql,
   Pending,
 } from '../exchange/outbox';
-
-/** The publish statement's parameters: 12 for the alert, then the outbox rows' arrays, then the log leaves' 4. */
-const OUTBOX_FIRST = 13;
-const LEAVES_FIRST = OUTBOX_FIRST + OUTBOX_INSERT_PARAMS;
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
 import { PublishAlertDto, UpdateAlertDto } from './alert.dto';
 import { alertFromDto, alertMeta, alertToJson } from './alert.mapper';
+
+/** The publish statement's parameters: 12 for the alert, then the outbox rows' arrays, then the log leaves' 4. */
+const OUTBOX_FIRST = 13;
+const LEAVES_FIRST = OUTBOX_FIRST + OUTBOX_INSERT_PARAMS;
 
 /** Every state of an outbox row, in the order a delivery goes through them. */
 export const OUTBOX_STATUSES = [

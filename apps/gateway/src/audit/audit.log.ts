@@ -36,9 +36,6 @@ export interface LeafInput {
   agreementId?: string;
 }
 
-// One advisory lock key for the log: appends are serialized so indexes are gapless and in commit order.
-export const LOG_LOCK = 7_301_917;
-
 export class AuditLog {
   private tree = new MerkleTree();
   private lastHead?: SignedTreeHead;

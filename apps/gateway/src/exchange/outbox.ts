@@ -39,14 +39,11 @@ export interface OutboxEntry {
 }
 
 /** A row sealed at enqueue and committed leased to this process: produced right after the commit. */
-export interface Pending {
+export interface Pending extends Pick<
+  OutboxEntry,
+  'messageId' | 'alertId' | 'kind' | 'recipient' | 'agreementId' | 'category'
+> {
   id: string;
-  messageId: string;
-  alertId?: string;
-  kind: MessageKind;
-  recipient: string;
-  agreementId?: string;
-  category: Category;
   key: string;
   bytes: Uint8Array;
   sha: Uint8Array;
@@ -161,7 +158,6 @@ export class OutboxRelay {
   private running = false;
   /** not started = stopped: an API-only instance never relays, wake() included */
   private stopped = true;
-  private again = false;
   /** when the poller looks for due rows next (performance.now() ms); fast-path passes do not move it */
   private nextPollAt = 0;
   private inFlight?: Promise<void>;
@@ -278,11 +274,9 @@ export class OutboxRelay {
     this.wake();
   }
 
-  /** A pass now, or right after the one in progress. */
+  /** A pass now; one in progress is followed by another at once, as rows are pending. */
   private wake(): void {
-    if (this.running) {
-      this.again = true;
-    } else {
+    if (!this.running) {
       this.schedule(0);
     }
   }
@@ -321,8 +315,7 @@ export class OutboxRelay {
     } finally {
       this.running = false;
     }
-    const again = drainAgain || this.again || this.pending.length > 0;
-    this.again = false;
+    const again = drainAgain || this.pending.length > 0;
     this.schedule(again ? 0 : Math.max(0, this.nextPollAt - performance.now()));
   }
 
