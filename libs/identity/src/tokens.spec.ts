@@ -47,6 +47,37 @@ describe('tokens', () => {
     expect(codeOf(() => verifyToken({ token, secret: s, country }))).toBe(code);
   });
 
+  describe('after a token verified once (remembered until it expires)', () => {
+    afterEach(() => jest.useRealTimers());
+
+    it('still refuses it with another secret or for another gateway', () => {
+      const token = issueToken({ principal: officer, secret, ttlSeconds: 60 });
+      expect(verifyToken({ token, secret, country: 'IT' }).sub).toBe('officer-7');
+      expect(codeOf(() => verifyToken({ token, secret: 'y'.repeat(40), country: 'IT' }))).toBe('TOKEN_INVALID');
+      expect(codeOf(() => verifyToken({ token, secret, country: 'LY' }))).toBe('TOKEN_WRONG_COUNTRY');
+      expect(verifyToken({ token, secret, country: 'IT' }).sub).toBe('officer-7');
+    });
+
+    it('refuses it once it has expired', () => {
+      jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate'] });
+      const token = issueToken({ principal: officer, secret, ttlSeconds: 30 });
+      expect(verifyToken({ token, secret, country: 'IT' }).sub).toBe('officer-7');
+      jest.setSystemTime(Date.now() + 29_000);
+      expect(verifyToken({ token, secret, country: 'IT' }).sub).toBe('officer-7');
+      jest.setSystemTime(Date.now() + 2_000);
+      expect(codeOf(() => verifyToken({ token, secret, country: 'IT' }))).toBe('TOKEN_EXPIRED');
+    });
+
+    it('hands out a principal of its own each time: changing one changes no later answer', () => {
+      const token = issueToken({ principal: officer, secret, ttlSeconds: 60 });
+      const first = verifyToken({ token, secret, country: 'IT' });
+      first.roles.push('admin');
+      first.categories?.push('SUSPECT');
+      first.sub = 'someone-else';
+      expect(verifyToken({ token, secret, country: 'IT' })).toEqual(officer);
+    });
+  });
+
   it('refuses to issue a token with an unknown role or clearance', () => {
     expect(
       codeOf(() =>

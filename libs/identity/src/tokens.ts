@@ -74,6 +74,19 @@ function secretKey(secret: string): KeyObject {
   return key;
 }
 
+/**
+ * Tokens that verified, by their exact text (with the secret and audience they verified against), until they
+ * expire: an agency sends the same token with every request, and decoding plus HMAC plus claim checks cost more
+ * than the rest of the guard. Equal text means an equal signature, so the answer cannot differ before expiry.
+ * Bounded; the oldest entry goes first. A token without `exp` is never cached.
+ */
+const VERIFIED_MAX = 1024;
+const verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+
+function principalCopy(p: Principal): Principal {
+  return { ...p, roles: [...p.roles], categories: p.categories && [...p.categories] };
+}
+
 /** Verifies signature, expiry, audience (by default the gateway's own country) and the claim shapes. */
 export function verifyToken(opts: {
   token: string | undefined;
@@ -84,12 +97,36 @@ export function verifyToken(opts: {
   if (!opts.token) {
     throw new IdentityError('TOKEN_MISSING', 'no bearer token: send Authorization: Bearer <token>');
   }
+  const audience = opts.audience ?? gatewayAudience(opts.country);
+  const cacheKey = `${audience}\u0000${opts.secret}\u0000${opts.token}`;
+  const hit = verified.get(cacheKey);
+  if (hit) {
+    if (Date.now() < hit.expiresAtMs) {
+      return principalCopy(hit.principal);
+    }
+    verified.delete(cacheKey); // expired: the full check below says so
+  }
+  const { principal, exp } = verifyTokenFully({ token: opts.token, secret: opts.secret, audience });
+  if (exp !== undefined) {
+    if (verified.size >= VERIFIED_MAX) {
+      verified.delete(verified.keys().next().value as string);
+    }
+    verified.set(cacheKey, { principal: principalCopy(principal), expiresAtMs: exp * 1000 });
+  }
+  return principal;
+}
+
+function verifyTokenFully(opts: {
+  token: string;
+  secret: string;
+  audience: string;
+}): { principal: Principal; exp: number | undefined } {
   let payload: jwt.JwtPayload;
   try {
     payload = jwt.verify(opts.token, secretKey(opts.secret), {
       algorithms: ['HS256'],
       issuer: ISSUER,
-      audience: opts.audience ?? gatewayAudience(opts.country),
+      audience: opts.audience,
     }) as jwt.JwtPayload;
   } catch (err) {
     if (err instanceof jwt.TokenExpiredError) {
@@ -98,7 +135,7 @@ export function verifyToken(opts: {
     if (err instanceof jwt.JsonWebTokenError && /audience/.test(err.message)) {
       throw new IdentityError(
         'TOKEN_WRONG_COUNTRY',
-        `token was not issued for ${opts.audience ?? gatewayAudience(opts.country)}`,
+        `token was not issued for ${opts.audience}`,
       );
     }
     throw new IdentityError('TOKEN_INVALID', 'token signature or format is invalid');
@@ -113,7 +150,7 @@ export function verifyToken(opts: {
     agency: payload.agency as string | undefined,
   };
   validateClaims(principal);
-  return principal;
+  return { principal, exp: typeof payload.exp === 'number' ? payload.exp : undefined };
 }
 
 function validateClaims(p: Principal): void {

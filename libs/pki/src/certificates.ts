@@ -51,6 +51,12 @@ export function certificateFromDer(der: Uint8Array): string {
 
 /** Lowercase hex SHA-256 of the certificate DER. */
 export function certificateFingerprint(cert: string | Uint8Array): string {
+  if (typeof cert === 'string') {
+    const known = pemCache.get(cert);
+    if (known) {
+      return known.info.fingerprint;
+    }
+  }
   const der = typeof cert === 'string' ? certificateToDer(cert) : cert;
   return createHash('sha256').update(der).digest('hex');
 }
@@ -126,10 +132,13 @@ function authorityKeyIdentifierHex(cert: forge.pki.Certificate): string | undefi
 // ---------------------------------------------------------------- parsing with a small cache
 
 const MAX_CACHE_ENTRIES = 1024;
-const infoCache = new Map<
-  string,
-  { info: CertificateInfo; cert: forge.pki.Certificate; x509: X509Certificate }
->();
+type Parsed = { info: CertificateInfo; cert: forge.pki.Certificate; x509: X509Certificate };
+const infoCache = new Map<string, Parsed>();
+/**
+ * The same entries by their exact PEM text: a gateway passes the same few PEM strings for every envelope, and
+ * decoding base64 plus hashing the DER on each call was most of what a cache hit by fingerprint cost.
+ */
+const pemCache = new Map<string, Parsed>();
 
 function remember<K, V>(cache: Map<K, V>, key: K, value: V): void {
   if (cache.size >= MAX_CACHE_ENTRIES) {
@@ -141,11 +150,20 @@ function remember<K, V>(cache: Map<K, V>, key: K, value: V): void {
   cache.set(key, value);
 }
 
-function parseCertificate(certPem: string | Uint8Array, code: PkiErrorCode = 'CERT_MALFORMED') {
+function parseCertificate(certPem: string | Uint8Array, code: PkiErrorCode = 'CERT_MALFORMED'): Parsed {
+  if (typeof certPem === 'string') {
+    const known = pemCache.get(certPem);
+    if (known) {
+      return known;
+    }
+  }
   const der = typeof certPem === 'string' ? pemToDer(certPem, 'CERTIFICATE', code) : certPem;
   const fingerprint = certificateFingerprint(der);
   const cached = infoCache.get(fingerprint);
   if (cached) {
+    if (typeof certPem === 'string') {
+      remember(pemCache, certPem, cached);
+    }
     return cached;
   }
   const cert = forgeCertificate(der, code);
@@ -168,6 +186,9 @@ function parseCertificate(certPem: string | Uint8Array, code: PkiErrorCode = 'CE
   };
   const entry = { info, cert, x509 };
   remember(infoCache, fingerprint, entry);
+  if (typeof certPem === 'string') {
+    remember(pemCache, certPem, entry);
+  }
   return entry;
 }
 

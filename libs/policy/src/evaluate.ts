@@ -10,7 +10,7 @@ import {
 } from '@corridor/contracts';
 import type { ActiveAgreement } from './agreement';
 import { PolicyError, type PolicyReason } from './errors';
-import { canonicalFieldPath, filledExcludedFields, redactAlert } from './fields';
+import { canonicalFieldPath, filledExcludedFields, redactOwnCopy } from './fields';
 import { minimiseProtectionReferral } from './protection';
 
 export interface PolicyAllowed {
@@ -174,7 +174,8 @@ export function evaluateSend(input: SendCheck): PolicyDecision {
   if (!checked.allowed) {
     return checked;
   }
-  const { alert, redactedFields } = redactAlert({
+  // minimiseProtectionReferral returns a fresh copy (unknown fields dropped): redacted in place, not copied again.
+  const { alert, redactedFields } = redactOwnCopy({
     alert: minimiseProtectionReferral(input.alert),
     excludedFields: checked.terms.excludedFields,
   });

@@ -98,7 +98,18 @@ export function redactAlert(input: { alert: Alert; excludedFields: readonly stri
   alert: Alert;
   redactedFields: string[];
 } {
-  const alert = copyAlert(input.alert);
+  return redactOwnCopy({ alert: copyAlert(input.alert), excludedFields: input.excludedFields });
+}
+
+/**
+ * `redactAlert` on a copy the caller already owns (from `copyAlert` or `minimiseProtectionReferral`): clears the
+ * excluded fields in place instead of copying the alert once more.
+ */
+export function redactOwnCopy(input: { alert: Alert; excludedFields: readonly string[] }): {
+  alert: Alert;
+  redactedFields: string[];
+} {
+  const alert = input.alert;
   const redactedFields = filledExcludedFields({ alert, excludedFields: input.excludedFields });
   for (const path of redactedFields) {
     const resolved = resolvePath(path);
