@@ -104,6 +104,17 @@ describe('verifiable exchange log and the secretariat audit (real processes)', (
     await new Promise((r) => setTimeout(r, 5000)); // past the reconciliation bound
     await net.secretariatCall('POST', '/v1/audit/reconcile');
     expect(await findings()).toEqual([]);
+    // Every matched exchange is settled: later passes no longer read it.
+    const rows = await withDb(net.secretariatDatabaseUrl, async (c) =>
+      (
+        await c.query<{ event: string; settled: boolean; n: string }>(
+          `select event, settled, count(*) as n from audit_events
+           where event in ('SENT', 'RECEIVED', 'RECEIPT') group by event, settled order by event, settled`,
+        )
+      ).rows.map((r) => [r.event, r.settled, Number(r.n)]),
+    );
+    expect(rows.filter(([, settled]) => settled === false)).toEqual([]);
+    expect(rows.map(([event]) => event)).toEqual(['RECEIPT', 'RECEIVED', 'SENT']);
     const stats = await net.secretariatCall<
       { from: string; to: string; category: string; exchanges: number }[]
     >('GET', '/v1/audit/statistics');
@@ -157,6 +168,16 @@ describe('verifiable exchange log and the secretariat audit (real processes)', (
       peer: 'IT',
     });
     expect(open.some((x) => x.kind === 'MISSING_RECEIPT' && x.messageId === sentMessage)).toBe(true);
+    const settledAtLy = (): Promise<boolean[]> =>
+      withDb(net.secretariatDatabaseUrl, async (c) =>
+        (
+          await c.query<{ settled: boolean }>(
+            `select settled from audit_events where gateway = 'LY' and event = 'SENT' and message_id = $1`,
+            [sentMessage],
+          )
+        ).rows.map((r) => r.settled),
+      );
+    expect(await settledAtLy()).toEqual([false]);
     const g = net.gateways.IT;
     g.process = new ManagedProcess(g.process.name, g.process.script, g.process.env, g.process.logFile, g.url);
     g.process.start();
@@ -170,6 +191,7 @@ describe('verifiable exchange log and the secretariat audit (real processes)', (
       60_000,
       500,
     );
+    expect(await settledAtLy()).toEqual([true]);
   });
 
   it('resumes from its stored heads after a restart of the secretariat', async () => {

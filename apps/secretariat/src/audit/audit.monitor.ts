@@ -48,6 +48,17 @@ interface LeafDto {
 
 const b64 = (s: string): Buffer => Buffer.from(s, 'base64');
 
+/** Events at the receiving gateway that show a message arrived there. */
+const ARRIVALS = `'RECEIVED', 'REJECTED', 'WITHDRAWN', 'REPLIED', 'ACKNOWLEDGED', 'RECEIPT'`;
+
+/** SQL over a row alias: does this event wait for a counterpart (a SENT of an exchange, not of a receipt, or a RECEIVED)? */
+function awaitsCounterpart(row: string): string {
+  return `((${row}.event = 'SENT' and coalesce(${row}.reason_code, '') <> 'RECEIPT') or ${row}.event = 'RECEIVED')`;
+}
+
+/** Leaves mirrored per insert statement. */
+const MIRROR_INSERT_CHUNK = 1000;
+
 export class AuditMonitor {
   private consumer?: Consumer;
   private readonly mirrors = new Map<string, MerkleTree>();
@@ -295,27 +306,35 @@ export class AuditMonitor {
       );
       return;
     }
+    // One statement per chunk of leaves, not one per leaf: at a busy gateway's pace (several leaves per alert) the
+    // per-statement cost was most of the secretariat's database CPU.
     await this.ds.transaction(async (em) => {
-      for (const [i, l] of pending.entries()) {
-        let leaf;
-        try {
-          leaf = fromBinary(AuditLeafSchema, b64(l.leaf));
-        } catch {
-          leaf = create(AuditLeafSchema, {});
-        }
+      for (let from = 0; from < pending.length; from += MIRROR_INSERT_CHUNK) {
+        const chunk = pending.slice(from, from + MIRROR_INSERT_CHUNK);
+        const leaves = chunk.map((l) => {
+          try {
+            return fromBinary(AuditLeafSchema, b64(l.leaf));
+          } catch {
+            return create(AuditLeafSchema, {});
+          }
+        });
         await em.query(
-          `insert into audit_events (gateway, idx, event, peer, message_id, category, reason_code, at_ms, leaf_hash)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing`,
+          `insert into audit_events (gateway, idx, event, peer, message_id, category, reason_code, at_ms, leaf_hash, settled)
+           select $1, v.idx, v.event, v.peer, v.message_id, v.category, v.reason_code, v.at_ms, v.leaf_hash,
+                  not ${awaitsCounterpart('v')}
+           from unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bytea[])
+             as v(idx, event, peer, message_id, category, reason_code, at_ms, leaf_hash)
+           on conflict do nothing`,
           [
             gw,
-            l.index,
-            enumName(AuditEvent, leaf.event),
-            leaf.peer || null,
-            leaf.messageId || null,
-            enumName(Category, leaf.category),
-            leaf.reasonCode || null,
-            Number(leaf.atMs),
-            Buffer.from(hashes[i]),
+            chunk.map((l) => l.index),
+            leaves.map((leaf) => enumName(AuditEvent, leaf.event)),
+            leaves.map((leaf) => leaf.peer || null),
+            leaves.map((leaf) => leaf.messageId || null),
+            leaves.map((leaf) => enumName(Category, leaf.category)),
+            leaves.map((leaf) => leaf.reasonCode || null),
+            leaves.map((leaf) => Number(leaf.atMs)),
+            chunk.map((_, i) => Buffer.from(hashes[from + i])),
           ],
         );
       }
@@ -369,6 +388,18 @@ export class AuditMonitor {
   async reconcile(): Promise<void> {
     const bound = this.opts.boundMs;
     const now = Date.now();
+    // Matched exchanges are settled once and never read again (the logs are append-only): each pass below reads
+    // only the unsettled rows, through a partial index, however long the logs grow.
+    await this.ds.query(
+      `update audit_events s set settled = true
+       where not s.settled and (
+         (s.event = 'SENT' and coalesce(s.reason_code, '') <> 'RECEIPT'
+          and exists (select 1 from audit_events r where r.gateway = s.peer and r.peer = s.gateway and r.message_id = s.message_id
+                      and r.event in (${ARRIVALS}))
+          and exists (select 1 from audit_events r where r.gateway = s.gateway and r.event = 'RECEIPT' and r.message_id = s.message_id))
+         or (s.event = 'RECEIVED'
+          and exists (select 1 from audit_events x where x.gateway = s.peer and x.peer = s.gateway and x.event = 'SENT' and x.message_id = s.message_id)))`,
+    );
     const unmatchedSent = await this.ds.query<{ gateway: string; peer: string; message_id: string }[]>(
       `select s.gateway, s.peer, s.message_id from audit_events s
        where s.event = 'SENT' and coalesce(s.reason_code, '') <> 'RECEIPT' and s.at_ms < $1
@@ -388,7 +419,7 @@ export class AuditMonitor {
     }
     const missingReceipt = await this.ds.query<{ gateway: string; peer: string; message_id: string }[]>(
       `select s.gateway, s.peer, s.message_id from audit_events s
-       where s.event = 'SENT' and coalesce(s.reason_code, '') <> 'RECEIPT' and s.at_ms < $1
+       where not s.settled and s.event = 'SENT' and coalesce(s.reason_code, '') <> 'RECEIPT' and s.at_ms < $1
          and not exists (select 1 from audit_events r where r.gateway = s.gateway and r.event = 'RECEIPT' and r.message_id = s.message_id)`,
       [now - bound],
     );
@@ -403,7 +434,7 @@ export class AuditMonitor {
     }
     const unmatchedReceived = await this.ds.query<{ gateway: string; peer: string; message_id: string }[]>(
       `select r.gateway, r.peer, r.message_id from audit_events r
-       where r.event = 'RECEIVED' and r.at_ms < $1
+       where not r.settled and r.event = 'RECEIVED' and r.at_ms < $1
          and exists (select 1 from gateway_endpoints e where e.country = r.peer)
          and not exists (select 1 from audit_events s where s.gateway = r.peer and s.peer = r.gateway and s.event = 'SENT' and s.message_id = r.message_id)`,
       [now - bound],
@@ -422,7 +453,7 @@ export class AuditMonitor {
       `update findings f set state = 'CLOSED', closed_at = now(), explanation = coalesce(f.explanation, 'matched later')
        where f.state <> 'CLOSED' and (
          (f.kind = 'UNMATCHED_SENT' and exists (select 1 from audit_events r where r.gateway = f.peer and r.peer = f.gateway and r.message_id = f.message_id
-                                                 and r.event in ('RECEIVED', 'REJECTED', 'WITHDRAWN', 'REPLIED', 'ACKNOWLEDGED', 'RECEIPT')))
+                                                 and r.event in (${ARRIVALS})))
          or (f.kind = 'MISSING_RECEIPT' and exists (select 1 from audit_events r where r.gateway = f.gateway and r.event = 'RECEIPT' and r.message_id = f.message_id))
          or (f.kind = 'UNMATCHED_RECEIVED' and exists (select 1 from audit_events s where s.gateway = f.peer and s.peer = f.gateway and s.event = 'SENT' and s.message_id = f.message_id)))`,
     );
