@@ -53,7 +53,9 @@ describe('tokens', () => {
     it('still refuses it with another secret or for another gateway', () => {
       const token = issueToken({ principal: officer, secret, ttlSeconds: 60 });
       expect(verifyToken({ token, secret, country: 'IT' }).sub).toBe('officer-7');
-      expect(codeOf(() => verifyToken({ token, secret: 'y'.repeat(40), country: 'IT' }))).toBe('TOKEN_INVALID');
+      expect(codeOf(() => verifyToken({ token, secret: 'y'.repeat(40), country: 'IT' }))).toBe(
+        'TOKEN_INVALID',
+      );
       expect(codeOf(() => verifyToken({ token, secret, country: 'LY' }))).toBe('TOKEN_WRONG_COUNTRY');
       expect(verifyToken({ token, secret, country: 'IT' }).sub).toBe('officer-7');
     });

@@ -116,11 +116,10 @@ export function verifyToken(opts: {
   return principal;
 }
 
-function verifyTokenFully(opts: {
-  token: string;
-  secret: string;
-  audience: string;
-}): { principal: Principal; exp: number | undefined } {
+function verifyTokenFully(opts: { token: string; secret: string; audience: string }): {
+  principal: Principal;
+  exp: number | undefined;
+} {
   let payload: jwt.JwtPayload;
   try {
     payload = jwt.verify(opts.token, secretKey(opts.secret), {
@@ -133,10 +132,7 @@ function verifyTokenFully(opts: {
       throw new IdentityError('TOKEN_EXPIRED', 'token expired: ask your gateway operator for a new one');
     }
     if (err instanceof jwt.JsonWebTokenError && /audience/.test(err.message)) {
-      throw new IdentityError(
-        'TOKEN_WRONG_COUNTRY',
-        `token was not issued for ${opts.audience}`,
-      );
+      throw new IdentityError('TOKEN_WRONG_COUNTRY', `token was not issued for ${opts.audience}`);
     }
     throw new IdentityError('TOKEN_INVALID', 'token signature or format is invalid');
   }

@@ -24,4 +24,3 @@ export class SettledEvents1732600000000 implements MigrationInterface {
     await q.query(`alter table audit_events drop column settled`);
   }
 }
-
