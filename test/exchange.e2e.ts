@@ -304,6 +304,10 @@ describe('exchange between two gateways (real processes)', () => {
     );
     const health = await http(`${ly().url}/health`, 'GET', undefined);
     expect(health).toMatchObject({ status: 200, body: { status: 'up', database: 'up', kafka: 'up' } });
+    // No framework banner for a probe to fingerprint, and no ETag work on API answers.
+    const raw = await fetch(`${ly().url}/health`);
+    expect(raw.headers.get('x-powered-by')).toBeNull();
+    expect(raw.headers.get('etag')).toBeNull();
     expect((await http(`${ly().url}/metrics`, 'GET', undefined)).status).toBe(401);
     const metrics = await fetch(`${ly().url}/metrics`, {
       headers: { authorization: `Bearer ${ly().token({ roles: ['auditor'] })}` },

@@ -19,6 +19,10 @@ export async function createGateway(
     logger: nestLogger(logger),
     bodyParser: false,
   });
+  // No "X-Powered-By: Express" banner for probes to fingerprint; API answers carry no ETag (nothing revalidates
+  // them, and hashing every body cost CPU). Static pages keep their own caching headers.
+  app.disable('x-powered-by');
+  app.set('etag', false);
   const json = express.json({
     limit: config.http.maxBodyBytes,
     type: ['application/json', 'application/*+json'],

@@ -21,6 +21,10 @@ export async function createSecretariat(
     logger: nestLogger(logger),
     bodyParser: false,
   });
+  // No "X-Powered-By: Express" banner for probes to fingerprint; API answers carry no ETag (nothing revalidates
+  // them, and hashing every body cost CPU). Static pages keep their own caching headers.
+  app.disable('x-powered-by');
+  app.set('etag', false);
   app.useBodyParser('json', { limit: 256 * 1024 });
   app.useGlobalPipes(corridorValidationPipe());
   app.enableShutdownHooks();
