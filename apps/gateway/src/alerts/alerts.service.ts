@@ -144,7 +144,10 @@ export class AlertsService {
     idempotencyKey?: string;
   }): Promise<PublishResult> {
     const { dto, principal } = opts;
-    const requestHash = createHash('sha256').update(JSON.stringify(dto)).digest('hex');
+    // Kept only with an Idempotency-Key: the hash and the answer serve nothing else.
+    const requestHash = opts.idempotencyKey
+      ? createHash('sha256').update(JSON.stringify(dto)).digest('hex')
+      : null;
     if (opts.idempotencyKey) {
       const prior = await this.ds.query<{ request_hash: string; response: PublishResult }[]>(
         'select request_hash, response from alerts where publisher = $1 and idempotency_key = $2',
@@ -279,7 +282,7 @@ export class AlertsService {
           principal.sub,
           opts.idempotencyKey ?? null,
           requestHash,
-          JSON.stringify(result),
+          opts.idempotencyKey ? JSON.stringify(result) : null,
           ...outbox.params,
           ...leaves,
         ],

@@ -5,12 +5,14 @@ import { Initial1732200000000 } from './migrations/1732200000000-initial';
 import { FastPath1732300000000 } from './migrations/1732300000000-fast-path';
 import { ReceiveAlert1732400000000 } from './migrations/1732400000000-receive-alert';
 import { DropOutboxEnvelope1732500000000 } from './migrations/1732500000000-drop-outbox-envelope';
+import { OutboxSentIndex1732600000000 } from './migrations/1732600000000-outbox-sent-index';
 
 export const GATEWAY_MIGRATIONS = [
   Initial1732200000000,
   FastPath1732300000000,
   ReceiveAlert1732400000000,
   DropOutboxEnvelope1732500000000,
+  OutboxSentIndex1732600000000,
 ];
 
 export function gatewayDataSource(url: string): DataSource {
