@@ -74,4 +74,31 @@ describe('retention of received personal data (real processes)', () => {
       await db.end();
     }
   });
+
+  it('forgets message-id dedupe rows past the replay window (7 days + skew + margin) and keeps the recent ones', async () => {
+    const db = new Client({ connectionString: net.gateways.IT.databaseUrl });
+    await db.connect();
+    try {
+      const old = '00000000-0000-7000-8000-000000000001';
+      const recent = '00000000-0000-7000-8000-000000000002';
+      await db.query(
+        `insert into seen_messages (sender, message_id, kind, at) values
+           ('LY', $1, 'ALERT', now() - interval '8 days'), ('LY', $2, 'ALERT', now() - interval '6 days')`,
+        [old, recent],
+      );
+      await eventually('old dedupe row forgotten', async () => {
+        const r = await db.query('select 1 from seen_messages where message_id = $1', [old]);
+        return r.rowCount === 0 ? true : undefined;
+      });
+      const kept = await db.query('select 1 from seen_messages where message_id = $1', [recent]);
+      expect(kept.rowCount).toBe(1);
+      // The alerts received in the test above are recent: their dedupe rows stay.
+      const received = await db.query(
+        "select count(*) as n from seen_messages where sender = 'LY' and kind = 'ALERT'",
+      );
+      expect(Number(received.rows[0].n)).toBeGreaterThanOrEqual(3);
+    } finally {
+      await db.end();
+    }
+  });
 });

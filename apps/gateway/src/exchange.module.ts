@@ -9,6 +9,7 @@ import {
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AuditEvent } from '@corridor/contracts';
+import { DEFAULT_MAX_SKEW_MS } from '@corridor/envelope';
 import { KafkaClient } from '@corridor/platform';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsService } from './alerts/alerts.service';
@@ -34,6 +35,9 @@ export function consumerGroups(config: GatewayConfig): { exchange: string; contr
 }
 
 const child = (logger: Logger, context: string): Logger => logger.child({ context });
+
+/** Kept beyond the replay window and the clock skew before a dedupe row is forgotten. */
+const DEDUPE_MARGIN_MS = 3600_000;
 
 @Injectable()
 export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -93,6 +97,12 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     };
     every(this.config.audit.treeHeadIntervalMs, () => this.audit.publishHead(), 'tree head');
     every(this.config.audit.retentionSweepMs, () => this.inbox.purgeExpired(), 'retention purge');
+    every(
+      this.config.audit.retentionSweepMs,
+      () =>
+        this.inbox.forgetSeen(this.config.exchange.replayWindowMs + DEFAULT_MAX_SKEW_MS + DEDUPE_MARGIN_MS),
+      'dedupe expiry',
+    );
     every(
       5_000,
       () => this.relay.flagOverdue(this.config.exchange.receiptTimeoutMs),

@@ -1,5 +1,6 @@
 // Configuration validated once at boot into a typed, nested, cached object; a bad variable fails start-up naming it.
 import { z } from 'zod';
+import { DEFAULT_MAX_AGE_MS } from '@corridor/envelope';
 import { ConfigError, parseEnvironment } from '@corridor/platform';
 
 export { ConfigError };
@@ -36,11 +37,13 @@ const schema = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(200),
   RECEIPT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
   RECEIPT_BATCH_MS: z.coerce.number().int().min(0).max(10_000).default(200),
+  // As documented (docs/operations.md) and as the envelope library assumes: records may wait in Kafka for the topic
+  // retention (7 days) while a gateway is down, and must still be received, not quarantined as STALE.
   REPLAY_WINDOW_MS: z.coerce
     .number()
     .int()
     .min(1000)
-    .default(24 * 3600 * 1000),
+    .default(DEFAULT_MAX_AGE_MS),
   TREE_HEAD_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
   RETENTION_SWEEP_MS: z.coerce.number().int().min(100).default(60_000),
   MAX_BODY_BYTES: z.coerce

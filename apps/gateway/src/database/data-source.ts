@@ -6,6 +6,7 @@ import { FastPath1732300000000 } from './migrations/1732300000000-fast-path';
 import { ReceiveAlert1732400000000 } from './migrations/1732400000000-receive-alert';
 import { DropOutboxEnvelope1732500000000 } from './migrations/1732500000000-drop-outbox-envelope';
 import { OutboxSentIndex1732600000000 } from './migrations/1732600000000-outbox-sent-index';
+import { SeenMessagesAt1732700000000 } from './migrations/1732700000000-seen-messages-at';
 
 export const GATEWAY_MIGRATIONS = [
   Initial1732200000000,
@@ -13,6 +14,7 @@ export const GATEWAY_MIGRATIONS = [
   ReceiveAlert1732400000000,
   DropOutboxEnvelope1732500000000,
   OutboxSentIndex1732600000000,
+  SeenMessagesAt1732700000000,
 ];
 
 export function gatewayDataSource(url: string): DataSource {

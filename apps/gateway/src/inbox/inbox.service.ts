@@ -351,6 +351,22 @@ export class InboxService {
     return { hit: matches.length > 0, matches };
   }
 
+  /**
+   * Forgets message-id dedupe rows older than `olderThanMs`: pass the replay window plus the allowed clock skew,
+   * past which a copy of the message is refused as STALE (and quarantined) by its signed creation time anyway.
+   */
+  async forgetSeen(olderThanMs: number): Promise<number> {
+    const [{ n }] = await this.ds.query<{ n: number }[]>(
+      `with gone as (delete from seen_messages where at < now() - $1 * interval '1 millisecond' returning 1)
+       select count(*)::int as n from gone`,
+      [olderThanMs],
+    );
+    if (n > 0) {
+      this.logger.info({ forgotten: n }, 'message-id dedupe rows past the replay window forgotten');
+    }
+    return n;
+  }
+
   /** Retention: personal data whose agreement retention has passed is deleted; the log keeps only hashes. */
   async purgeExpired(): Promise<number> {
     return this.ds.transaction(async (em) => {
