@@ -39,11 +39,7 @@ const schema = z.object({
   RECEIPT_BATCH_MS: z.coerce.number().int().min(0).max(10_000).default(200),
   // As documented (docs/operations.md) and as the envelope library assumes: records may wait in Kafka for the topic
   // retention (7 days) while a gateway is down, and must still be received, not quarantined as STALE.
-  REPLAY_WINDOW_MS: z.coerce
-    .number()
-    .int()
-    .min(1000)
-    .default(DEFAULT_MAX_AGE_MS),
+  REPLAY_WINDOW_MS: z.coerce.number().int().min(1000).default(DEFAULT_MAX_AGE_MS),
   TREE_HEAD_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
   RETENTION_SWEEP_MS: z.coerce.number().int().min(100).default(60_000),
   MAX_BODY_BYTES: z.coerce
