@@ -13,7 +13,6 @@ interface RunState {
   brokerDir?: string;
 }
 
-/** Brokers left by a run that was killed (its jest process is gone) are stopped and removed. */
 /**
  * Gateways and secretariats a killed run left running: each writes its stdout to a log file in the run's
  * directory, so /proc tells which ones belong to that run. Returns how many were killed.
@@ -36,6 +35,7 @@ function killProcessesLoggingInto(dir: string): number {
   return killed;
 }
 
+/** Brokers and processes left by a run that was killed (its jest process is gone) are stopped and removed. */
 async function reapStaleRuns(): Promise<void> {
   for (const name of fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('corridor-test-'))) {
     const dir = path.join(os.tmpdir(), name);
