@@ -18,6 +18,7 @@ import { exchangeTopic } from '@corridor/contracts';
 import { nowMs, progressLog, sleep, waitUntil } from './lib/clock';
 import { CpuUsage, startCpuCount } from './lib/cpu';
 import { CommitClock } from './lib/commit-clock';
+import { commitRoundTrips } from './lib/commit-round-trip';
 import { RuntimeUsage, startRuntimeCount } from './lib/runtime';
 import { measureEnvelopeCeiling } from './lib/crypto-ceiling';
 import { bareKafkaRoundTrips, recordSizes } from './lib/kafka-bare';
@@ -417,6 +418,9 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
   });
   const bareSummary = summarize(bare.latencies);
   log(`  bare kafkajs p50 ${fixed(bareSummary.p50, 2)} ms, p99 ${fixed(bareSummary.p99, 2)} ms`);
+  log('baseline: one synchronous PostgreSQL commit (one-row insert), 200 in a row …');
+  const commit = summarize(await commitRoundTrips({ databaseUrl: bed.net.gateways.IT.databaseUrl }));
+  log(`  synchronous commit p50 ${fixed(commit.p50, 2)} ms, p99 ${fixed(commit.p99, 2)} ms`);
 
   const floor = await latencyRound({
     bed,
@@ -499,6 +503,14 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
         fixed(bareSummary.p99, 2),
         fixed(bareSummary.max, 2),
       ],
+      [
+        'one synchronous PostgreSQL commit (1-row insert)',
+        String(commit.count),
+        '',
+        fixed(commit.p50, 2),
+        fixed(commit.p99, 2),
+        fixed(commit.max, 2),
+      ],
       ...[floor, loaded].flatMap((round) => [
         [
           `Corridor POST at LY -> IT inbox commit, ${fixed(round.ratePerSecond, 0)}/s`,
@@ -568,6 +580,12 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
   console.log(
     `floor: raw seal + raw open + bare Kafka p50 = ${fixed(floorMs, 2)} ms = ` +
       `${fixed(floorMs / bareSummary.p50, 2)} x bare Kafka p50 (no HTTP, no commit)`,
+  );
+  // The issue requires two durable commits on the path (the publish before 202, the inbox before the offset commit).
+  const durableFloorMs = floorMs + 2 * commit.p50;
+  console.log(
+    `floor with the two synchronous commits the path requires (+ 2 x ${fixed(commit.p50, 2)} ms) = ` +
+      `${fixed(durableFloorMs, 2)} ms = ${fixed(durableFloorMs / bareSummary.p50, 2)} x bare Kafka p50 (no HTTP)`,
   );
   console.log(
     verdict({
