@@ -155,6 +155,7 @@ const BATCH = 64;
 
 export class OutboxRelay {
   private timer?: NodeJS.Timeout;
+  private immediate?: NodeJS.Immediate;
   private running = false;
   /** not started = stopped: an API-only instance never relays, wake() included */
   private stopped = true;
@@ -285,10 +286,25 @@ export class OutboxRelay {
     if (this.stopped) {
       return;
     }
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.cancelScheduled();
+    const run = (): void => {
+      this.timer = undefined;
+      this.immediate = undefined;
       this.inFlight = this.tick();
-    }, ms);
+    };
+    // setTimeout(…, 0) waits at least 1 ms: rows just committed go out on the next turn of the event loop instead.
+    if (ms <= 0) {
+      this.immediate = setImmediate(run);
+    } else {
+      this.timer = setTimeout(run, ms);
+    }
+  }
+
+  private cancelScheduled(): void {
+    clearTimeout(this.timer);
+    clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
   }
 
   private async tick(): Promise<void> {
@@ -322,7 +338,7 @@ export class OutboxRelay {
   /** Waits for the pass in progress, then stops polling (graceful shutdown); unsent fast-path rows become due. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.cancelScheduled();
     await this.inFlight;
     if (this.pending.length > 0) {
       const ids = this.pending.map((r) => r.id);
