@@ -115,6 +115,37 @@ describe('verifiable exchange log and the secretariat audit (real processes)', (
     );
     expect(rows.filter(([, settled]) => settled === false)).toEqual([]);
     expect(rows.map(([event]) => event)).toEqual(['RECEIPT', 'RECEIVED', 'SENT']);
+    // A settled row is never read again: rows marked settled without any counterpart raise no finding, where
+    // the same rows unsettled would raise UNMATCHED_SENT, MISSING_RECEIPT and UNMATCHED_RECEIVED.
+    const orphans = async (settled: boolean): Promise<void> =>
+      withDb(net.secretariatDatabaseUrl, async (c) => {
+        await c.query(
+          `insert into audit_events (gateway, idx, event, peer, message_id, category, reason_code, at_ms, leaf_hash, settled)
+           values ('LY', 1000000000, 'SENT', 'IT', 'orphan-sent', 'ROUTE', 'ALERT', 1, '\\x00', $1),
+                  ('IT', 1000000000, 'RECEIVED', 'LY', 'orphan-received', 'ROUTE', null, 1, '\\x00', $1)`,
+          [settled],
+        );
+      });
+    const dropOrphans = (): Promise<void> =>
+      withDb(net.secretariatDatabaseUrl, async (c) => {
+        await c.query("delete from audit_events where message_id in ('orphan-sent', 'orphan-received')");
+        await c.query("delete from findings where message_id in ('orphan-sent', 'orphan-received')");
+      });
+    try {
+      await orphans(true);
+      await net.secretariatCall('POST', '/v1/audit/reconcile');
+      expect(await findings()).toEqual([]);
+      await dropOrphans();
+      await orphans(false);
+      await net.secretariatCall('POST', '/v1/audit/reconcile');
+      expect((await findings()).map((f) => f.kind).sort()).toEqual([
+        'MISSING_RECEIPT',
+        'UNMATCHED_RECEIVED',
+        'UNMATCHED_SENT',
+      ]);
+    } finally {
+      await dropOrphans(); // the mirror must hold only what the gateways signed (a later test restarts it)
+    }
     const stats = await net.secretariatCall<
       { from: string; to: string; category: string; exchanges: number }[]
     >('GET', '/v1/audit/statistics');

@@ -402,10 +402,10 @@ export class AuditMonitor {
     );
     const unmatchedSent = await this.ds.query<{ gateway: string; peer: string; message_id: string }[]>(
       `select s.gateway, s.peer, s.message_id from audit_events s
-       where s.event = 'SENT' and coalesce(s.reason_code, '') <> 'RECEIPT' and s.at_ms < $1
+       where not s.settled and s.event = 'SENT' and coalesce(s.reason_code, '') <> 'RECEIPT' and s.at_ms < $1
          and exists (select 1 from gateway_endpoints e where e.country = s.peer)
          and not exists (select 1 from audit_events r where r.gateway = s.peer and r.peer = s.gateway and r.message_id = s.message_id
-                         and r.event in ('RECEIVED', 'REJECTED', 'WITHDRAWN', 'REPLIED', 'ACKNOWLEDGED', 'RECEIPT'))`,
+                         and r.event in (${ARRIVALS}))`,
       [now - bound],
     );
     for (const r of unmatchedSent) {
