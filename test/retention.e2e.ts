@@ -75,6 +75,35 @@ describe('retention of received personal data (real processes)', () => {
     }
   });
 
+  it('removes quarantined envelope bytes after QUARANTINE_RETENTION_DAYS (30), keeping hash, reason and metadata', async () => {
+    const db = new Client({ connectionString: net.gateways.IT.databaseUrl });
+    await db.connect();
+    try {
+      const insert = (age: string, offset: string) =>
+        db.query<{ id: string }>(
+          `insert into quarantine (received_at, topic, partition, "offset", claimed_sender, message_id, reason_code, envelope, envelope_sha256)
+           values (now() - $1::interval, 'corridor.x.LY.IT', 0, $2, 'LY', null, 'BAD_SIGNATURE', '\\x0102', '\\xaa') returning id`,
+          [age, offset],
+        );
+      const old = (await insert('31 days', '900001')).rows[0].id;
+      const recent = (await insert('29 days', '900002')).rows[0].id;
+      await eventually('old quarantined bytes removed', async () => {
+        const r = await db.query('select envelope from quarantine where id = $1', [old]);
+        return r.rows[0].envelope === null ? true : undefined;
+      });
+      const rows = await db.query<{ id: string; envelope: Buffer | null; sha: string; reason_code: string }>(
+        `select id, envelope, encode(envelope_sha256, 'hex') as sha, reason_code from quarantine where id = any($1::bigint[]) order by id`,
+        [[old, recent]],
+      );
+      expect(rows.rows.map((r) => [r.envelope?.toString('hex') ?? null, r.sha, r.reason_code])).toEqual([
+        [null, 'aa', 'BAD_SIGNATURE'],
+        ['0102', 'aa', 'BAD_SIGNATURE'],
+      ]);
+    } finally {
+      await db.end();
+    }
+  });
+
   it('forgets message-id dedupe rows past the replay window (7 days + skew + margin) and keeps the recent ones', async () => {
     const db = new Client({ connectionString: net.gateways.IT.databaseUrl });
     await db.connect();

@@ -104,6 +104,11 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       'dedupe expiry',
     );
     every(
+      this.config.audit.retentionSweepMs,
+      () => this.inbox.expireQuarantine(this.config.audit.quarantineRetentionDays),
+      'quarantine retention',
+    );
+    every(
       5_000,
       () => this.relay.flagOverdue(this.config.exchange.receiptTimeoutMs),
       'receipt timeout sweep',

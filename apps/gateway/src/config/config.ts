@@ -42,6 +42,7 @@ const schema = z.object({
   REPLAY_WINDOW_MS: z.coerce.number().int().min(1000).default(DEFAULT_MAX_AGE_MS),
   TREE_HEAD_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
   RETENTION_SWEEP_MS: z.coerce.number().int().min(100).default(60_000),
+  QUARANTINE_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -78,7 +79,12 @@ export interface GatewayConfig {
     relay: boolean;
     consumer: boolean;
   };
-  audit: { treeHeadIntervalMs: number; retentionSweepMs: number };
+  audit: {
+    treeHeadIntervalMs: number;
+    retentionSweepMs: number;
+    /** how long a quarantined envelope's bytes are kept (its hash, reason and metadata stay) */
+    quarantineRetentionDays: number;
+  };
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -121,7 +127,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       relay: e.GATEWAY_WORKERS.split(',').includes('relay'),
       consumer: e.GATEWAY_WORKERS.split(',').includes('consumer'),
     },
-    audit: { treeHeadIntervalMs: e.TREE_HEAD_INTERVAL_MS, retentionSweepMs: e.RETENTION_SWEEP_MS },
+    audit: {
+      treeHeadIntervalMs: e.TREE_HEAD_INTERVAL_MS,
+      retentionSweepMs: e.RETENTION_SWEEP_MS,
+      quarantineRetentionDays: e.QUARANTINE_RETENTION_DAYS,
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import { ReceiveAlert1732400000000 } from './migrations/1732400000000-receive-al
 import { DropOutboxEnvelope1732500000000 } from './migrations/1732500000000-drop-outbox-envelope';
 import { OutboxSentIndex1732600000000 } from './migrations/1732600000000-outbox-sent-index';
 import { SeenMessagesAt1732700000000 } from './migrations/1732700000000-seen-messages-at';
+import { QuarantineRetention1732800000000 } from './migrations/1732800000000-quarantine-retention';
 
 export const GATEWAY_MIGRATIONS = [
   Initial1732200000000,
@@ -15,6 +16,7 @@ export const GATEWAY_MIGRATIONS = [
   DropOutboxEnvelope1732500000000,
   OutboxSentIndex1732600000000,
   SeenMessagesAt1732700000000,
+  QuarantineRetention1732800000000,
 ];
 
 export function gatewayDataSource(url: string): DataSource {

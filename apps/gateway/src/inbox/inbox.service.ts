@@ -367,6 +367,24 @@ export class InboxService {
     return n;
   }
 
+  /**
+   * Quarantined envelopes keep their bytes for investigation for `days`, then only their hash, reason and routing
+   * metadata: a refused envelope may hold personal data this gateway was not allowed to receive, sealed for its key.
+   */
+  async expireQuarantine(days: number): Promise<number> {
+    const [{ n }] = await this.ds.query<{ n: number }[]>(
+      `with cleared as (
+         update quarantine set envelope = null
+         where envelope is not null and received_at < now() - $1 * interval '1 day' returning 1)
+       select count(*)::int as n from cleared`,
+      [days],
+    );
+    if (n > 0) {
+      this.logger.info({ cleared: n, days }, 'quarantined envelope bytes past their retention removed');
+    }
+    return n;
+  }
+
   /** Retention: personal data whose agreement retention has passed is deleted; the log keeps only hashes. */
   async purgeExpired(): Promise<number> {
     return this.ds.transaction(async (em) => {
