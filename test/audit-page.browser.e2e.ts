@@ -3,24 +3,14 @@
 // explains with the form; a refused token is named; an unreachable secretariat is said so.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { issueToken, SECRETARIAT_AUDIENCE } from '@corridor/identity';
 import { Network } from '../scripts/lib/network';
 import { eventually, startTestNetwork } from './harness/network';
+import { withDb } from './harness/databases';
 import { routeAlert } from './factories/alerts';
 
 const ARTIFACTS = path.join(process.cwd(), 'test-artifacts');
-
-async function withDb<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Console errors and uncaught exceptions of one page (a missing favicon is not the page's fault). */
 function watchErrors(page: Page): string[] {

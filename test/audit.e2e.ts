@@ -1,24 +1,14 @@
 // The verifiable exchange log with real processes: heads reach the secretariat, the service cannot rewrite
 // its log, tampering by a superuser is named, an exchange that never arrived becomes a finding, and the
 // secretariat resumes from its stored heads after a restart.
-import { Client } from 'pg';
 import { verifyExport, AuditExport } from '@corridor/audit-log';
 import { ManagedProcess, Network } from '../scripts/lib/network';
 import { ADMIN_DATABASE_URL } from './harness/constants';
 import { eventually, publishAlert, startTestNetwork } from './harness/network';
+import { withDb } from './harness/databases';
 import { bulletinAlert, routeAlert } from './factories/alerts';
 
 const ALL = ['ROUTE', 'DOCUMENT', 'SUSPECT', 'FINANCIAL_FLOW', 'PROTECTION_REFERRAL', 'BULLETIN'];
-
-async function withDb<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 /** The same database as the superuser of the cluster (the harness admin role). */
 function asSuperuser(url: string): string {

@@ -1,8 +1,8 @@
 // Received personal data expires with the agreement's retention: the content leaves the partner's database,
 // the exchange log records the purge, alerts without personal data stay.
-import { Client } from 'pg';
 import { Network } from '../scripts/lib/network';
 import { eventually, startTestNetwork } from './harness/network';
+import { withDb } from './harness/databases';
 import { bulletinAlert, suspectAlert } from './factories/alerts';
 
 describe('retention of received personal data (real processes)', () => {
@@ -50,9 +50,7 @@ describe('retention of received personal data (real processes)', () => {
     };
     const suspect = await post(suspectAlert({ recipients: ['IT'] }));
     const bulletin = await post(bulletinAlert({ recipients: ['IT'] }));
-    const db = new Client({ connectionString: net.gateways.IT.databaseUrl });
-    await db.connect();
-    try {
+    await withDb(net.gateways.IT.databaseUrl, async (db) => {
       const row = await eventually('suspect purged at IT', async () => {
         const r = await db.query<{ state: string; body: Buffer | null; title: string | null }>(
           'select state, body, title from inbox where alert_id = $1',
@@ -70,19 +68,15 @@ describe('retention of received personal data (real processes)', () => {
       expect(kept.rows[0].body).not.toBeNull();
       const leaves = await db.query("select count(*) as n from audit_leaves where event = 'PURGED'");
       expect(Number(leaves.rows[0].n)).toBe(1);
-    } finally {
-      await db.end();
-    }
+    });
   });
 
   it('removes quarantined envelope bytes after QUARANTINE_RETENTION_DAYS (30), keeping hash, reason and metadata', async () => {
-    const db = new Client({ connectionString: net.gateways.IT.databaseUrl });
-    await db.connect();
-    try {
+    await withDb(net.gateways.IT.databaseUrl, async (db) => {
       const insert = (age: string, offset: string) =>
         db.query<{ id: string }>(
           `insert into quarantine (received_at, topic, partition, "offset", claimed_sender, message_id, reason_code, envelope, envelope_sha256)
-           values (now() - $1::interval, 'corridor.x.LY.IT', 0, $2, 'LY', null, 'BAD_SIGNATURE', '\\x0102', '\\xaa') returning id`,
+         values (now() - $1::interval, 'corridor.x.LY.IT', 0, $2, 'LY', null, 'BAD_SIGNATURE', '\\x0102', '\\xaa') returning id`,
           [age, offset],
         );
       const old = (await insert('31 days', '900001')).rows[0].id;
@@ -99,20 +93,16 @@ describe('retention of received personal data (real processes)', () => {
         [null, 'aa', 'BAD_SIGNATURE'],
         ['0102', 'aa', 'BAD_SIGNATURE'],
       ]);
-    } finally {
-      await db.end();
-    }
+    });
   });
 
   it('forgets message-id dedupe rows past the replay window (7 days + skew + margin) and keeps the recent ones', async () => {
-    const db = new Client({ connectionString: net.gateways.IT.databaseUrl });
-    await db.connect();
-    try {
+    await withDb(net.gateways.IT.databaseUrl, async (db) => {
       const old = '00000000-0000-7000-8000-000000000001';
       const recent = '00000000-0000-7000-8000-000000000002';
       await db.query(
         `insert into seen_messages (sender, message_id, kind, at) values
-           ('LY', $1, 'ALERT', now() - interval '8 days'), ('LY', $2, 'ALERT', now() - interval '6 days')`,
+         ('LY', $1, 'ALERT', now() - interval '8 days'), ('LY', $2, 'ALERT', now() - interval '6 days')`,
         [old, recent],
       );
       await eventually('old dedupe row forgotten', async () => {
@@ -126,8 +116,6 @@ describe('retention of received personal data (real processes)', () => {
         "select count(*) as n from seen_messages where sender = 'LY' and kind = 'ALERT'",
       );
       expect(Number(received.rows[0].n)).toBeGreaterThanOrEqual(3);
-    } finally {
-      await db.end();
-    }
+    });
   });
 });

@@ -2,14 +2,19 @@
 import { Client } from 'pg';
 import { ADMIN_DATABASE_URL } from './constants';
 
-async function withAdmin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: ADMIN_DATABASE_URL });
+/** One connection to `url` for the length of `fn`, closed whatever happens. */
+export async function withDb<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);
   } finally {
     await client.end();
   }
+}
+
+function withAdmin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  return withDb(ADMIN_DATABASE_URL, fn);
 }
 
 export function databaseUrl(name: string): string {
