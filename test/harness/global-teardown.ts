@@ -14,4 +14,18 @@ export default async function globalTeardown(): Promise<void> {
   if (runDir && !process.env.CORRIDOR_KEEP_TEST_FILES) {
     fs.rmSync(runDir, { recursive: true, force: true });
   }
+  // Jest sometimes reports that it "did not exit one second after the test run has completed". If this process is
+  // still alive a moment after teardown, name what keeps it alive (resource types, socket peers), for the next reader.
+  setTimeout(() => {
+    const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+    const peers = handles
+      .filter((h): h is { remoteAddress: string; remotePort: number; localPort: number } => {
+        return typeof (h as { remotePort?: unknown }).remotePort === 'number';
+      })
+      .map((h) => `${h.localPort}->${h.remoteAddress}:${h.remotePort}`);
+    process.stdout.write(
+      `\n[harness] still running after teardown; active resources: ${process.getActiveResourcesInfo().join(', ')}` +
+        `${peers.length ? `; sockets: ${peers.join(', ')}` : ''}\n`,
+    );
+  }, 800).unref();
 }
