@@ -209,7 +209,8 @@ export class KafkaClient {
    * Consumes topics in batches; an offset is committed only after `handleBatch` resolved for its records, so a
    * crash before that re-delivers them (handlers are idempotent by message id). The commit runs beside the
    * consumer, not in its loop: the next fetch does not wait for a broker round trip, and the offsets handled
-   * meanwhile go out together, at most every COMMIT_INTERVAL_MS. A commit lost in a crash only means records delivered again, and ignored again.
+   * meanwhile go out together, at most every COMMIT_INTERVAL_MS. A commit lost in a crash only means records
+   * delivered again, and ignored again.
    */
   async consume(opts: {
     groupId: string;

@@ -35,6 +35,19 @@ import { alertFromDto, alertMeta, alertToJson } from './alert.mapper';
 const OUTBOX_FIRST = 13;
 const LEAVES_FIRST = OUTBOX_FIRST + OUTBOX_INSERT_PARAMS;
 
+/**
+ * The alert, its outbox rows and its log leaves in one statement: one round trip, one (synchronous) commit. Built
+ * once at load, not per request: the text is the same for every request.
+ */
+const PUBLISH_SQL = `with alert as (
+           insert into alerts (id, thread_id, category, priority, classification, handling, title, alert, publisher,
+                               idempotency_key, request_hash, response)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)),
+         queued as (${outboxInsertSql(OUTBOX_FIRST)})
+         select (select corridor_append_leaves($${LEAVES_FIRST}, $${LEAVES_FIRST + 1}, $${LEAVES_FIRST + 2}, $${LEAVES_FIRST + 3})) as first_leaf,
+                coalesce((select json_agg(json_build_object('id', id::text, 'messageId', message_id::text)) from queued),
+                         '[]'::json) as queued`;
+
 /** Every state of an outbox row, in the order a delivery goes through them. */
 export const OUTBOX_STATUSES = [
   'QUEUED',
@@ -258,18 +271,10 @@ export class AlertsService {
     ]);
     let pending: Pending[];
     try {
-      // The alert, its outbox rows and its log leaves in one statement: one round trip, one (synchronous) commit.
       const [row] = await queryPrepared<{ queued: { id: string; messageId: string }[] }>(
         this.ds,
         'corridor_publish',
-        `with alert as (
-           insert into alerts (id, thread_id, category, priority, classification, handling, title, alert, publisher,
-                               idempotency_key, request_hash, response)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)),
-         queued as (${outboxInsertSql(OUTBOX_FIRST)})
-         select (select corridor_append_leaves($${LEAVES_FIRST}, $${LEAVES_FIRST + 1}, $${LEAVES_FIRST + 2}, $${LEAVES_FIRST + 3})) as first_leaf,
-                coalesce((select json_agg(json_build_object('id', id::text, 'messageId', message_id::text)) from queued),
-                         '[]'::json) as queued`,
+        PUBLISH_SQL,
         [
           id,
           threadId,
