@@ -14,7 +14,14 @@ import {
   type Alert,
 } from '@corridor/contracts';
 import { PolicyError, POLICY_REASONS, type PolicyReason } from './errors';
-import { evaluateReceive, evaluateSend, requireReceive, requireSend, type SendCheck } from './evaluate';
+import {
+  evaluateMessage,
+  evaluateReceive,
+  evaluateSend,
+  requireReceive,
+  requireSend,
+  type SendCheck,
+} from './evaluate';
 import { redactAlert } from './fields';
 import { agreementFixture, alertFixture, NOW, VALID_FROM, VALID_UNTIL } from './policy.fixtures';
 
@@ -445,5 +452,57 @@ describe('evaluateReceive', () => {
     expect(
       decision.alert.payload.case === 'protectionReferral' && decision.alert.payload.value.notes.length,
     ).toBe(500);
+  });
+});
+
+describe('evaluateMessage: replies, acknowledgements and withdrawals under the same rules as alerts', () => {
+  const check = (
+    labels: Partial<Parameters<typeof evaluateMessage>[0]['labels']>,
+    over: Partial<Parameters<typeof evaluateMessage>[0]> = {},
+  ) =>
+    evaluateMessage({
+      from: 'LY',
+      to: 'IT',
+      agreement: agreementFixture(),
+      now: NOW,
+      labels: { category: Category.ROUTE, classification: Classification.GREEN, ...labels },
+      ...over,
+    });
+
+  it('allows labels within the grant, with or without a handling code', () => {
+    expect(check({}).allowed).toBe(true);
+    expect(check({ handling: HandlingCode.H1 }).allowed).toBe(true);
+  });
+
+  it.each<
+    [
+      string,
+      Partial<Parameters<typeof evaluateMessage>[0]['labels']>,
+      Partial<Parameters<typeof evaluateMessage>[0]>,
+      PolicyReason,
+    ]
+  >([
+    ['a category the direction does not grant', { category: Category.SUSPECT }, {}, 'CATEGORY_NOT_GRANTED'],
+    [
+      'a classification above the grant',
+      { classification: Classification.RED },
+      {},
+      'CLASSIFICATION_ABOVE_GRANT',
+    ],
+    ['a handling code above the grant', { handling: HandlingCode.H3 }, {}, 'HANDLING_ABOVE_GRANT'],
+    ['no category at all', { category: Category.UNSPECIFIED }, {}, 'INVALID_ALERT'],
+    ['an unknown classification', { classification: 42 as Classification }, {}, 'INVALID_ALERT'],
+    ['no agreement', {}, { agreement: undefined }, 'NO_AGREEMENT'],
+    [
+      'a suspended agreement',
+      {},
+      { agreement: agreementFixture(AgreementState.SUSPENDED) },
+      'AGREEMENT_NOT_ACTIVE',
+    ],
+    ['a time outside the validity window', {}, { now: VALID_UNTIL }, 'AGREEMENT_NOT_IN_FORCE'],
+    ['a direction the agreement does not have', {}, { from: 'NE' }, 'NO_DIRECTION'],
+  ])('refuses %s', (_name, labels, over, reason) => {
+    const d = check(labels, over);
+    expect(d.allowed ? 'ALLOWED' : d.reason).toBe(reason);
   });
 });

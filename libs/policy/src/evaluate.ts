@@ -72,14 +72,14 @@ function isoOrMs(ms: number): string {
   return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
 }
 
-/**
- * The checks shared by send and receive, in order; deny by default: each step states what must hold
- * for the alert to go on, and anything else is refused.
- */
-function checkAgreementAndAlert(
-  input: SendCheck,
-): { allowed: true; terms: DirectionTerms; name: string } | PolicyDenied {
-  const { alert, from, to, agreement, now } = input;
+/** The direction of an active, in-force agreement that covers from→to, or the refusal. */
+function checkDirection(input: {
+  from: string;
+  to: string;
+  agreement: ActiveAgreement | undefined;
+  now: number;
+}): { allowed: true; terms: DirectionTerms; name: string } | PolicyDenied {
+  const { from, to, agreement, now } = input;
   if (agreement === undefined) {
     return deny('NO_AGREEMENT', `no agreement covers ${from}→${to}`);
   }
@@ -107,49 +107,79 @@ function checkAgreementAndAlert(
         : `${name} has no terms for this direction`,
     );
   }
-  const terms = directions[0];
-  // Unknown or UNSPECIFIED alert values skip the grant comparisons and are refused as INVALID_ALERT below.
-  if (isKnown(Category, alert.category) && !terms.categories.includes(alert.category)) {
+  return { allowed: true, terms: directions[0], name };
+}
+
+/** The labels a message carries: an alert's own, or those of the alert a reply, update or withdrawal is about. */
+export interface MessageLabels {
+  category: Category;
+  classification: Classification;
+  /** Absent for messages whose handling is not known to the checker. */
+  handling?: HandlingCode;
+}
+
+/** Category granted, classification and handling within the grant; unknown values are INVALID_ALERT. */
+function checkLabels(terms: DirectionTerms, name: string, labels: MessageLabels): PolicyDenied | undefined {
+  // Unknown or UNSPECIFIED values skip the grant comparisons and are refused as INVALID_ALERT below.
+  if (isKnown(Category, labels.category) && !terms.categories.includes(labels.category)) {
     return deny(
       'CATEGORY_NOT_GRANTED',
-      `${name} does not grant category ${enumName(Category, alert.category)}`,
+      `${name} does not grant category ${enumName(Category, labels.category)}`,
     );
   }
   if (
-    isKnown(Classification, alert.classification) &&
-    !(isKnown(Classification, terms.maxClassification) && alert.classification <= terms.maxClassification)
+    isKnown(Classification, labels.classification) &&
+    !(isKnown(Classification, terms.maxClassification) && labels.classification <= terms.maxClassification)
   ) {
     return deny(
       'CLASSIFICATION_ABOVE_GRANT',
-      `${name} grants classification up to TLP:${tlpLabel(terms.maxClassification)}, alert is TLP:${tlpLabel(alert.classification)}`,
+      `${name} grants classification up to TLP:${tlpLabel(terms.maxClassification)}, alert is TLP:${tlpLabel(labels.classification)}`,
     );
   }
+  const handling = labels.handling;
   if (
-    isKnown(HandlingCode, alert.handling) &&
-    !(isKnown(HandlingCode, terms.maxHandling) && alert.handling <= terms.maxHandling)
+    handling !== undefined &&
+    isKnown(HandlingCode, handling) &&
+    !(isKnown(HandlingCode, terms.maxHandling) && handling <= terms.maxHandling)
   ) {
     return deny(
       'HANDLING_ABOVE_GRANT',
-      `${name} grants handling up to ${enumName(HandlingCode, terms.maxHandling)}, alert is ${enumName(HandlingCode, alert.handling)}`,
+      `${name} grants handling up to ${enumName(HandlingCode, terms.maxHandling)}, alert is ${enumName(HandlingCode, handling)}`,
     );
   }
-  if (!isKnown(Category, alert.category)) {
+  if (!isKnown(Category, labels.category)) {
     return deny(
       'INVALID_ALERT',
-      `alert category ${enumName(Category, alert.category)} is not a known category`,
+      `alert category ${enumName(Category, labels.category)} is not a known category`,
     );
   }
-  if (!isKnown(Classification, alert.classification)) {
+  if (!isKnown(Classification, labels.classification)) {
     return deny(
       'INVALID_ALERT',
-      `alert classification ${tlpLabel(alert.classification)} is not a TLP 2.0 label`,
+      `alert classification ${tlpLabel(labels.classification)} is not a TLP 2.0 label`,
     );
   }
-  if (!isKnown(HandlingCode, alert.handling)) {
-    return deny(
-      'INVALID_ALERT',
-      `alert handling ${enumName(HandlingCode, alert.handling)} is not a known code`,
-    );
+  if (handling !== undefined && !isKnown(HandlingCode, handling)) {
+    return deny('INVALID_ALERT', `alert handling ${enumName(HandlingCode, handling)} is not a known code`);
+  }
+  return undefined;
+}
+
+/**
+ * The checks shared by send and receive, in order; deny by default: each step states what must hold
+ * for the alert to go on, and anything else is refused.
+ */
+function checkAgreementAndAlert(
+  input: SendCheck,
+): { allowed: true; terms: DirectionTerms; name: string } | PolicyDenied {
+  const { alert } = input;
+  const checked = checkDirection(input);
+  if (!checked.allowed) {
+    return checked;
+  }
+  const denied = checkLabels(checked.terms, checked.name, alert);
+  if (denied) {
+    return denied;
   }
   const expectedPayload = PAYLOAD_OF_CATEGORY[alert.category];
   const payload = alert.payload.case;
@@ -160,7 +190,36 @@ function checkAgreementAndAlert(
       `${protection ? 'a protection referral must never travel as another kind of record: ' : ''}category ${enumName(Category, alert.category)} carries payload ${payload ?? 'none'}`,
     );
   }
-  return { allowed: true, terms, name };
+  return checked;
+}
+
+export interface MessageCheck {
+  /** ISO 3166-1 alpha-2 of the sending gateway. */
+  from: string;
+  /** ISO 3166-1 alpha-2 of the receiving gateway. */
+  to: string;
+  /** The agreement between the two, as the checking gateway knows it; undefined when there is none. */
+  agreement: ActiveAgreement | undefined;
+  /** Current time, ms since epoch. */
+  now: number;
+  /** The labels of the message (a reply, acknowledgement, update or withdrawal carries those of its alert). */
+  labels: MessageLabels;
+}
+
+/**
+ * May a message about an alert (a reply, an acknowledgement, a withdrawal) go from `from` to `to` now? The same
+ * rules as for the alert itself, on the labels it carries: NO_AGREEMENT, AGREEMENT_NOT_ACTIVE,
+ * AGREEMENT_NOT_IN_FORCE, NO_DIRECTION, CATEGORY_NOT_GRANTED, CLASSIFICATION_ABOVE_GRANT, HANDLING_ABOVE_GRANT,
+ * INVALID_ALERT.
+ */
+export function evaluateMessage(
+  input: MessageCheck,
+): { allowed: true; terms: DirectionTerms } | PolicyDenied {
+  const checked = checkDirection(input);
+  if (!checked.allowed) {
+    return checked;
+  }
+  return checkLabels(checked.terms, checked.name, input.labels) ?? { allowed: true, terms: checked.terms };
 }
 
 /**
