@@ -1,6 +1,7 @@
 // Corridor liaison desk: plain browser JavaScript, no build step, served by the gateway at /desk.
 // The protocol is apps/gateway/src/desk/desk.events.ts; the JSDoc types below mirror it.
 // Every piece of data is inserted with textContent or attributes: never innerHTML.
+// Partner-supplied text is shown through partnerText() (an isolating <bdi dir="auto">), never bare.
 'use strict';
 
 /**
@@ -9,6 +10,8 @@
  * @property {'ALERT'|'UPDATED'|'WITHDRAWN'|'REPLY'} event
  * @property {number} inboxSeq
  * @property {string} sender
+ * @property {string} [origin] the country that originated the alert; an alert is identified by (origin, alertId),
+ *   never by alertId alone (absent from servers older than issue #20)
  * @property {string} alertId
  * @property {string|null} threadId
  * @property {string} category
@@ -21,7 +24,7 @@
  * @property {string|null} acknowledgedAt
  * @property {string[]} redactedFields
  * @property {Record<string, unknown>} summary non-personal summary for the feed row
- * @property {{ body: string, officerId: string }|null} [reply]
+ * @property {{ body: string, officerId: string }|null} [reply] officerId as the sending gateway asserts it
  */
 
 /**
@@ -47,6 +50,8 @@
     lastSeq: 'corridor.desk.lastSeq',
     feed: 'corridor.desk.feed',
   };
+  // Version 2 keys alerts by origin + '/' + alertId; an older cache is discarded and the feed replayed.
+  const FEED_CACHE_VERSION = 2;
   const ACK_TIMEOUT_MS = 15000;
   const HELLO_WAIT_MS = 3000;
   const MAX_ROWS = 1000;
@@ -98,9 +103,9 @@
     /** @type {string|null} */
     selectedKey: null,
     detailRequestId: 0,
-    /** @type {Map<string, {body: string, at: string, replyId: string}[]>} alertId -> replies sent from here */
+    /** @type {Map<string, {body: string, at: string, replyId: string}[]>} replyScopeOf -> replies sent from here */
     sentReplies: new Map(),
-    /** @type {Map<string, string>} alertId -> unsent reply text */
+    /** @type {Map<string, string>} replyScopeOf -> unsent reply text */
     replyDrafts: new Map(),
     focusAfterHello: false,
     renderScheduled: false,
@@ -111,10 +116,11 @@
   // ---------------------------------------------------------------- small helpers
 
   /**
-   * Creates an element with a class, text and attributes; text always goes through textContent.
+   * Creates an element with a class, text and attributes; text always goes through textContent. String
+   * children become text nodes: use them for the desk's own labels, and partnerText() for partner text.
    * @param {string} tag
    * @param {{ className?: string, text?: unknown, attrs?: Record<string, string> }} [options]
-   * @param {(Node|null|undefined|false)[]} [children]
+   * @param {(Node|string|null|undefined|false)[]} [children]
    */
   function h(tag, options, children) {
     const node = document.createElement(tag);
@@ -131,11 +137,56 @@
       }
     }
     for (const child of children || []) {
-      if (child) {
+      if (typeof child === 'string') {
+        node.appendChild(document.createTextNode(child));
+      } else if (child) {
         node.appendChild(child);
       }
     }
     return node;
+  }
+
+  /**
+   * Text a partner gateway supplied (titles, summaries, reply bodies, officer ids, place names, notes...), in its
+   * own isolating element: a direction override or embedding inside it (U+202E...) cannot reorder the desk's
+   * labels or the other fields around it, and its direction follows its own first strong character.
+   * @param {unknown} text
+   */
+  function partnerText(text) {
+    return h('bdi', {
+      className: 'partner',
+      text: text === undefined || text === null ? '' : String(text),
+      attrs: { dir: 'auto' },
+    });
+  }
+
+  /**
+   * Several partner strings joined by a separator of the desk's own, each isolated.
+   * @param {unknown[]} values strings, or nodes already built with partnerText()
+   * @param {string} separator
+   */
+  function partnerJoin(values, separator) {
+    const span = h('span');
+    values.forEach(function (value, index) {
+      if (index) {
+        span.appendChild(document.createTextNode(separator));
+      }
+      span.appendChild(value instanceof Node ? value : partnerText(value));
+    });
+    return span;
+  }
+
+  const BIDI_EMBEDDINGS = /[\u202A-\u202E\u2066-\u2069]/g;
+
+  /**
+   * Partner text for plain-text places no element can isolate (notifications, announcements, tooltips, SVG
+   * labels): its embeddings, overrides and isolates are dropped (a PDI of its own could close ours early),
+   * then the rest is wrapped in FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE.
+   * @param {unknown} text
+   */
+  function isolatedPlain(text) {
+    const value = text === undefined || text === null ? '' : String(text);
+    return '\u2068' + value.replace(BIDI_EMBEDDINGS, '') + '\u2069';
   }
 
   /**
@@ -674,7 +725,14 @@
     }
     try {
       const cache = JSON.parse(raw);
-      if (!cache || typeof cache.officer !== 'string' || !Array.isArray(cache.items)) {
+      // An older cache keyed alerts by alertId alone: a row in it may have been replaced by another
+      // country's item naming the same id, so it is dropped and the gateway replays the feed from the start.
+      if (
+        !cache ||
+        cache.version !== FEED_CACHE_VERSION ||
+        typeof cache.officer !== 'string' ||
+        !Array.isArray(cache.items)
+      ) {
         storage.remove(STORAGE_KEYS.feed);
         storage.remove(STORAGE_KEYS.lastSeq);
         return;
@@ -688,9 +746,11 @@
       state.lastSeq = Number(cache.lastSeq) || 0;
       state.feedOwner = cache.officer;
       if (Array.isArray(cache.sentReplies)) {
-        for (const [alertId, list] of cache.sentReplies) {
-          if (typeof alertId === 'string' && Array.isArray(list)) {
-            state.sentReplies.set(alertId, list);
+        for (const entry of cache.sentReplies) {
+          const scope = Array.isArray(entry) ? entry[0] : null;
+          const list = Array.isArray(entry) ? entry[1] : null;
+          if (typeof scope === 'string' && scope.includes('/') && Array.isArray(list)) {
+            state.sentReplies.set(scope, list);
           }
         }
       }
@@ -716,6 +776,7 @@
     }
     storage.set(STORAGE_KEYS.lastSeq, String(state.lastSeq));
     const cache = {
+      version: FEED_CACHE_VERSION,
       officer: state.feedOwner || state.hello.officer,
       lastSeq: state.lastSeq,
       items: Array.from(state.rows.values()),
@@ -731,13 +792,54 @@
       typeof item === 'object' &&
       typeof (/** @type {any} */ (item).seq) === 'number' &&
       Number.isFinite(/** @type {any} */ (item).seq) &&
-      typeof (/** @type {any} */ (item).alertId) === 'string'
+      typeof (/** @type {any} */ (item).alertId) === 'string' &&
+      typeof (/** @type {any} */ (item).sender) === 'string'
     );
+  }
+
+  /**
+   * The country that originated the alert an item is about. A server older than issue #20 sends no origin: an
+   * alert, update or withdrawal is then about the sender's own alert, but a reply may be about an alert of this
+   * gateway's country or of the sender's, so it gets null (linked to no alert rather than maybe the wrong one).
+   * @param {DeskItem} item
+   * @returns {string|null}
+   */
+  function originOf(item) {
+    if (typeof item.origin === 'string' && item.origin) {
+      return item.origin;
+    }
+    return item.event === 'REPLY' ? null : item.sender || null;
+  }
+
+  /**
+   * An alert's identity: origin + '/' + alertId (an origin is a country code, so the first '/' splits it),
+   * never the alertId alone, which another country can name in its own messages.
+   * @param {DeskItem} item
+   * @returns {string|null}
+   */
+  function alertKeyOf(item) {
+    const origin = originOf(item);
+    return origin ? origin + '/' + item.alertId : null;
+  }
+
+  /** @param {DeskItem} item @returns {string|null} */
+  function threadKeyOf(item) {
+    const origin = originOf(item);
+    return origin ? origin + '/' + (item.threadId || item.alertId) : null;
   }
 
   /** @param {DeskItem} item */
   function rowKeyOf(item) {
-    return item.event === 'REPLY' ? 'reply:' + item.seq : 'alert:' + item.alertId;
+    return item.event === 'REPLY' ? 'reply:' + item.seq : 'alert:' + alertKeyOf(item);
+  }
+
+  /**
+   * What replies sent from this desk and unsent drafts are kept under: the alert, or the reply row itself
+   * when the alert it is about is unknown.
+   * @param {DeskItem} item
+   */
+  function replyScopeOf(item) {
+    return alertKeyOf(item) || 'reply/' + item.seq;
   }
 
   /** @param {DeskItem} item */
@@ -766,7 +868,7 @@
   }
 
   /**
-   * Puts an item in its row: UPDATED and WITHDRAWN replace the earlier item of the same alertId.
+   * Puts an item in its row: UPDATED and WITHDRAWN replace the earlier item of the same alert (origin, alertId).
    * @param {DeskItem} item
    * @returns {string|null} the row key, or null when the item is older than what the row shows
    */
@@ -814,12 +916,12 @@
 
   /** @param {DeskItem} a @param {DeskItem} b */
   function sameThread(a, b) {
-    if (a.alertId === b.alertId) {
+    const alertA = alertKeyOf(a);
+    if (alertA !== null && alertA === alertKeyOf(b)) {
       return true;
     }
-    const threadA = a.threadId || a.alertId;
-    const threadB = b.threadId || b.alertId;
-    return threadA === threadB;
+    const threadA = threadKeyOf(a);
+    return threadA !== null && threadA === threadKeyOf(b);
   }
 
   // ---------------------------------------------------------------- notifications
@@ -866,14 +968,14 @@
   /** @param {DeskItem} item @param {string} key */
   function notifyFlash(item, key) {
     const heading = 'FLASH ' + categoryLabel(item.category).toLowerCase() + ' alert from ' + item.sender;
-    announce(heading + (item.title ? ': ' + item.title : ''), true);
+    announce(heading + (item.title ? ': ' + isolatedPlain(item.title) : ''), true);
     if (!notificationsSupported() || window.Notification.permission !== 'granted') {
       return;
     }
     try {
       const notification = new window.Notification(heading, {
-        body: item.title || '',
-        tag: 'corridor-' + item.alertId,
+        body: item.title ? isolatedPlain(item.title) : '',
+        tag: 'corridor-' + alertKeyOf(item),
       });
       notification.onclick = function () {
         window.focus();
@@ -961,7 +1063,14 @@
     const gone = isGone(item);
     row.setAttribute('data-testid', 'feed-item');
     row.dataset.seq = String(item.seq);
-    row.dataset.alertId = item.alertId;
+    const alertKey = alertKeyOf(item);
+    if (alertKey) {
+      row.dataset.alertId = alertKey;
+      row.dataset.origin = originOf(item) || '';
+    } else {
+      delete row.dataset.alertId;
+      delete row.dataset.origin;
+    }
     row.dataset.priority = item.priority || '';
     row.dataset.category = item.category || '';
     row.dataset.event = item.event;
@@ -989,17 +1098,20 @@
       }),
     ]);
 
-    let titleText;
+    /** @type {(Node|string)[]} */
+    let titleParts;
     if (item.event === 'REPLY') {
       const body = item.reply && item.reply.body ? item.reply.body : '';
-      titleText =
-        'Reply' + (item.reply && item.reply.officerId ? ' by ' + item.reply.officerId : '') + ': ' + body;
+      titleParts =
+        item.reply && item.reply.officerId
+          ? ['Reply by ', assertedOfficer(item), ': ', partnerText(body)]
+          : ['Reply: ', partnerText(body)];
     } else if (gone) {
-      titleText = categoryLabel(item.category) + ' alert';
+      titleParts = [categoryLabel(item.category) + ' alert'];
     } else {
-      titleText = item.title || '(untitled)';
+      titleParts = item.title ? [partnerText(item.title)] : ['(untitled)'];
     }
-    const title = h('div', { className: 'row-title', text: titleText });
+    const title = h('div', { className: 'row-title' }, titleParts);
 
     const flags = h('div', { className: 'row-flags' });
     if (item.state === 'PURGED') {
@@ -1013,7 +1125,7 @@
         flags.appendChild(h('span', { className: 'flag flag-updated', text: 'updated by originator' }));
       }
       if (item.acknowledgedAt) {
-        flags.appendChild(h('span', { className: 'flag flag-ack', text: acknowledgementText(item) }));
+        flags.appendChild(h('span', { className: 'flag flag-ack' }, acknowledgementParts(item)));
       }
       if (item.redactedFields.length) {
         flags.appendChild(
@@ -1022,10 +1134,10 @@
       }
     }
 
-    const summaryText = gone || item.event === 'REPLY' ? '' : summaryLine(item);
+    const summary = gone || item.event === 'REPLY' ? [] : summaryParts(item);
     const parts = [top, title];
-    if (summaryText) {
-      parts.push(h('div', { className: 'row-summary', text: summaryText }));
+    if (summary.length) {
+      parts.push(h('div', { className: 'row-summary' }, summary));
     }
     if (flags.childElementCount) {
       parts.push(flags);
@@ -1033,8 +1145,45 @@
     row.replaceChildren(...parts);
   }
 
-  /** A one-line, non-personal summary from the server's `summary` object. @param {DeskItem} item */
-  function summaryLine(item) {
+  /**
+   * Joins groups of parts with a separator of the desk's own, leaving out empty groups.
+   * @param {(Node|string)[][]} groups
+   * @param {string} separator
+   * @returns {(Node|string)[]}
+   */
+  function joinParts(groups, separator) {
+    /** @type {(Node|string)[]} */
+    const joined = [];
+    for (const group of groups) {
+      if (group.length) {
+        if (joined.length) {
+          joined.push(separator);
+        }
+        joined.push(...group);
+      }
+    }
+    return joined;
+  }
+
+  /**
+   * A partner value, isolated, with an optional label of the desk's own after it; no parts when it is empty.
+   * @param {unknown} value
+   * @param {string} [suffix]
+   * @returns {(Node|string)[]}
+   */
+  function partnerGroup(value, suffix) {
+    if (!value) {
+      return [];
+    }
+    return suffix ? [partnerText(value), suffix] : [partnerText(value)];
+  }
+
+  /**
+   * A one-line, non-personal summary from the server's `summary` object, every partner value isolated.
+   * @param {DeskItem} item
+   * @returns {(Node|string)[]}
+   */
+  function summaryParts(item) {
     const s = /** @type {Record<string, any>} */ (item.summary || {});
     switch (item.category) {
       case 'ROUTE': {
@@ -1043,44 +1192,68 @@
           .concat([s.destinationCountry])
           .filter(function (x) {
             return !isBlank(x);
+          })
+          .map(function (x) {
+            return [partnerText(x)];
           });
-        const extra = [
-          s.transportMode ? words(s.transportMode) : '',
-          s.estimatedPeople ? s.estimatedPeople + ' people' : '',
-        ]
-          .filter(Boolean)
-          .join(', ');
-        return stops.join(' → ') + (extra ? ' (' + extra + ')' : '');
+        const extra = joinParts(
+          [
+            partnerGroup(s.transportMode ? words(s.transportMode) : ''),
+            partnerGroup(s.estimatedPeople, ' people'),
+          ],
+          ', ',
+        );
+        const path = joinParts(stops, ' → ');
+        return extra.length ? path.concat([' ('], extra, [')']) : path;
       }
       case 'DOCUMENT':
-        return [s.documentType, s.issuingState, s.fraudType].filter(Boolean).map(words).join(' · ');
+        return joinParts(
+          [s.documentType, s.issuingState, s.fraudType].map(function (x) {
+            return partnerGroup(x ? words(x) : '');
+          }),
+          ' · ',
+        );
       case 'SUSPECT':
-        return [s.role ? words(s.role) : '', Array.isArray(s.nationalities) ? s.nationalities.join(', ') : '']
-          .filter(Boolean)
-          .join(' · ');
+        return joinParts(
+          [
+            partnerGroup(s.role ? words(s.role) : ''),
+            Array.isArray(s.nationalities) && s.nationalities.length
+              ? [partnerJoin(s.nationalities, ', ')]
+              : [],
+          ],
+          ' · ',
+        );
       case 'FINANCIAL_FLOW':
-        return [
-          s.method ? words(s.method) : '',
-          [s.fromCountry, s.toCountry].filter(Boolean).join(' → '),
-          s.currency,
-        ]
-          .filter(Boolean)
-          .join(' · ');
+        return joinParts(
+          [
+            partnerGroup(s.method ? words(s.method) : ''),
+            joinParts([partnerGroup(s.fromCountry), partnerGroup(s.toCountry)], ' → '),
+            partnerGroup(s.currency),
+          ],
+          ' · ',
+        );
       case 'PROTECTION_REFERRAL':
-        return [s.need ? words(s.need) : '', s.peopleCount ? s.peopleCount + ' people' : '', s.lastKnownPlace]
-          .filter(Boolean)
-          .join(' · ');
+        return joinParts(
+          [
+            partnerGroup(s.need ? words(s.need) : ''),
+            partnerGroup(s.peopleCount, ' people'),
+            partnerGroup(s.lastKnownPlace),
+          ],
+          ' · ',
+        );
       case 'BULLETIN':
-        return [s.region, s.summary].filter(Boolean).join(' — ');
+        return joinParts([partnerGroup(s.region), partnerGroup(s.summary)], ' — ');
       default:
-        return Object.entries(s)
-          .filter(function (entry) {
-            return ['string', 'number'].includes(typeof entry[1]);
-          })
-          .map(function (entry) {
-            return entry[0] + ': ' + entry[1];
-          })
-          .join(' · ');
+        return joinParts(
+          Object.entries(s)
+            .filter(function (entry) {
+              return ['string', 'number'].includes(typeof entry[1]);
+            })
+            .map(function (entry) {
+              return [partnerText(entry[0]), ': ', partnerText(entry[1])];
+            }),
+          ' · ',
+        );
     }
   }
 
@@ -1198,7 +1371,7 @@
 
   function renderDetailPlaceholder() {
     el.detail.className = 'detail';
-    for (const name of ['seq', 'key', 'alertId', 'category', 'state']) {
+    for (const name of ['seq', 'key', 'alertId', 'origin', 'category', 'state']) {
       delete el.detail.dataset[name];
     }
     el.detail.replaceChildren(
@@ -1209,13 +1382,32 @@
     );
   }
 
-  /** @param {DeskItem} item */
-  function acknowledgementText(item) {
+  /**
+   * Who acknowledged an alert at this gateway (an officer of this country, from the gateway's own record).
+   * @param {DeskItem} item
+   * @returns {(Node|string)[]}
+   */
+  function acknowledgementParts(item) {
     const who =
       state.hello && item.acknowledgedBy === state.hello.officer
         ? 'you'
-        : item.acknowledgedBy || 'another officer';
-    return 'acknowledged by ' + who + ' at ' + formatDateTime(item.acknowledgedAt);
+        : item.acknowledgedBy
+          ? partnerText(item.acknowledgedBy)
+          : 'another officer';
+    return ['acknowledged by ', who, ' at ' + formatDateTime(item.acknowledgedAt)];
+  }
+
+  /**
+   * The officer a reply names, shown as its sending gateway asserts it ("LY: officer LY/officer.tripoli"), so
+   * that an officer id such as "NE/officer.agadez" sent by LY cannot pass for one of NE's officers.
+   * @param {DeskItem} item
+   */
+  function assertedOfficer(item) {
+    const officerId = item.reply && item.reply.officerId ? item.reply.officerId : '';
+    return h('span', { className: 'asserted-officer', attrs: { 'data-testid': 'reply-officer' } }, [
+      (item.sender || '?') + ': officer ',
+      partnerText(officerId),
+    ]);
   }
 
   /**
@@ -1237,7 +1429,14 @@
     el.detail.className = 'detail' + (gone ? ' is-withdrawn' : '');
     el.detail.dataset.seq = String(item.seq);
     el.detail.dataset.key = key;
-    el.detail.dataset.alertId = item.alertId;
+    const alertKey = alertKeyOf(item);
+    if (alertKey) {
+      el.detail.dataset.alertId = alertKey;
+      el.detail.dataset.origin = originOf(item) || '';
+    } else {
+      delete el.detail.dataset.alertId;
+      delete el.detail.dataset.origin;
+    }
     el.detail.dataset.category = item.category || '';
     el.detail.dataset.state = gone ? 'WITHDRAWN' : 'ACTIVE';
 
@@ -1296,7 +1495,7 @@
         }
         body.replaceChildren();
         renderAlert(body, item, res.alert || {});
-        announce('Detail loaded: ' + (item.title || categoryLabel(item.category)));
+        announce('Detail loaded: ' + (item.title ? isolatedPlain(item.title) : categoryLabel(item.category)));
       });
     }
     renderActions(item);
@@ -1323,37 +1522,42 @@
           ? h('span', { className: 'flag flag-updated', text: 'updated by originator' })
           : null,
       ]),
-      h('h2', {
-        className: 'detail-title',
-        text:
-          item.event === 'REPLY'
-            ? 'Reply from ' + item.sender
-            : gone
-              ? categoryLabel(item.category) + ' alert'
-              : item.title || '(untitled)',
-      }),
+      h(
+        'h2',
+        { className: 'detail-title' },
+        item.event === 'REPLY'
+          ? ['Reply from ' + item.sender]
+          : gone
+            ? [categoryLabel(item.category) + ' alert']
+            : item.title
+              ? [partnerText(item.title)]
+              : ['(untitled)'],
+      ),
     ]);
-    const meta = [
-      'from ' + (item.sender || '?'),
-      'received ' + formatDateTime(item.receivedAt),
-      'alert ' + item.alertId,
-      item.threadId && item.threadId !== item.alertId ? 'thread ' + item.threadId : '',
-      'seq ' + item.seq,
-    ].filter(Boolean);
-    head.appendChild(h('p', { className: 'detail-meta', text: meta.join(' · ') }));
+    const meta = joinParts(
+      [
+        ['from ' + (item.sender || '?')],
+        ['received ' + formatDateTime(item.receivedAt)],
+        ['alert ', partnerText(alertKeyOf(item) || item.alertId)],
+        item.threadId && item.threadId !== item.alertId ? ['thread ', partnerText(item.threadId)] : [],
+        ['seq ' + item.seq],
+      ],
+      ' · ',
+    );
+    head.appendChild(h('p', { className: 'detail-meta' }, meta));
     if (!gone && item.redactedFields.length) {
       head.appendChild(
-        h('p', {
-          className: 'notice notice-redacted',
-          text: 'Withheld under the sharing agreement: ' + item.redactedFields.join(', '),
-        }),
+        h('p', { className: 'notice notice-redacted' }, [
+          'Withheld under the sharing agreement: ',
+          partnerJoin(item.redactedFields, ', '),
+        ]),
       );
     }
     return head;
   }
 
   /**
-   * A definition list of label/value pairs; blank values are left out.
+   * A definition list of label/value pairs; blank values are left out, strings and lists are isolated.
    * @param {[string, unknown][]} pairs
    */
   function factList(pairs) {
@@ -1367,9 +1571,9 @@
       if (value instanceof Node) {
         dd.appendChild(value);
       } else if (Array.isArray(value)) {
-        dd.textContent = value.map(String).join(', ');
+        dd.appendChild(partnerJoin(value, ', '));
       } else {
-        dd.textContent = String(value);
+        dd.appendChild(partnerText(value));
       }
       dl.appendChild(dd);
     }
@@ -1381,12 +1585,15 @@
     const reply = item.reply || { body: '', officerId: '' };
     container.appendChild(
       factList([
-        ['Officer', reply.officerId],
+        ['Officer', reply.officerId ? assertedOfficer(item) : ''],
         ['Category', item.category ? categoryLabel(item.category) : ''],
       ]),
     );
-    container.appendChild(h('p', { className: 'body-text', text: reply.body || '(empty reply)' }));
-    const original = state.rows.get('alert:' + item.alertId);
+    container.appendChild(
+      h('p', { className: 'body-text' }, [reply.body ? partnerText(reply.body) : '(empty reply)']),
+    );
+    const alertKey = alertKeyOf(item);
+    const original = alertKey ? state.rows.get('alert:' + alertKey) : undefined;
     if (original) {
       const button = h('button', {
         className: 'link',
@@ -1394,7 +1601,7 @@
         attrs: { type: 'button' },
       });
       button.addEventListener('click', function () {
-        openRow('alert:' + item.alertId);
+        openRow('alert:' + alertKey);
       });
       container.appendChild(button);
     }
@@ -1409,7 +1616,7 @@
   function renderAlert(container, item, alert) {
     container.appendChild(
       factList([
-        ['Originator', [alert.originatorAgency, alert.originatorCountry].filter(Boolean).join(', ')],
+        ['Originator', [alert.originatorAgency, alert.originatorCountry].filter(Boolean)],
         ['Created', formatDateTime(alert.createdAtMs)],
         ['Handling', alert.handling ? words(alert.handling) : ''],
       ]),
@@ -1437,13 +1644,30 @@
     }
   }
 
-  /** @param {any} waypoint */
-  function waypointText(waypoint) {
+  /**
+   * A waypoint as "place (country)", both isolated; no parts when it names neither.
+   * @param {any} waypoint
+   * @returns {(Node|string)[]}
+   */
+  function waypointParts(waypoint) {
     if (!waypoint) {
-      return '';
+      return [];
     }
     const name = waypoint.place || '';
     const country = waypoint.country || '';
+    if (name && country) {
+      return [partnerText(name), ' (', partnerText(country), ')'];
+    }
+    return partnerGroup(name || country);
+  }
+
+  /** The same as plain text, for the map's accessible name. @param {any} waypoint */
+  function waypointPlain(waypoint) {
+    if (!waypoint) {
+      return '';
+    }
+    const name = waypoint.place ? isolatedPlain(waypoint.place) : '';
+    const country = waypoint.country ? isolatedPlain(waypoint.country) : '';
     return name && country ? name + ' (' + country + ')' : name || country;
   }
 
@@ -1478,14 +1702,33 @@
       }
     }
 
+    /** @param {any} waypoint @param {unknown} [country] */
+    const stopParts = function (waypoint, country) {
+      const parts = waypointParts(waypoint);
+      return parts.length ? parts : partnerGroup(country);
+    };
+    /** @param {any} waypoint @param {unknown} [country] */
+    const stopPlain = function (waypoint, country) {
+      return waypointPlain(waypoint) || (country ? isolatedPlain(country) : '');
+    };
+    const path = joinParts(
+      [
+        stopParts(route.origin, route.originCountry),
+        ...transit.map(function (/** @type {any} */ w) {
+          return stopParts(w);
+        }),
+        stopParts(route.destination, route.destinationCountry),
+      ],
+      ' → ',
+    );
     const pathText = [
-      waypointText(route.origin) || route.originCountry,
-      ...transit.map(waypointText),
-      waypointText(route.destination) || route.destinationCountry,
+      stopPlain(route.origin, route.originCountry),
+      ...transit.map(function (/** @type {any} */ w) {
+        return stopPlain(w);
+      }),
+      stopPlain(route.destination, route.destinationCountry),
     ]
-      .filter(function (x) {
-        return !isBlank(x);
-      })
+      .filter(Boolean)
       .join(' → ');
 
     const section = h('section', { className: 'section', attrs: { 'aria-label': 'Route' } });
@@ -1497,7 +1740,7 @@
     }
     section.appendChild(
       factList([
-        ['Path', pathText],
+        ['Path', path.length ? h('span', { attrs: { 'data-testid': 'route-path' } }, path) : ''],
         ['Origin country', route.originCountry],
         ['Destination country', route.destinationCountry],
         ['Transport', route.transportMode ? words(route.transportMode) : ''],
@@ -1513,7 +1756,7 @@
           'ul',
           { className: 'plain-list' },
           route.risksToLife.map(function (/** @type {unknown} */ risk) {
-            return h('li', { text: words(risk) });
+            return h('li', {}, [partnerText(words(risk))]);
           }),
         ),
       );
@@ -1536,16 +1779,14 @@
     if (Array.isArray(doc.mrz) && doc.mrz.length) {
       section.appendChild(h('h3', { text: 'Machine readable zone' }));
       section.appendChild(
-        h('pre', {
-          className: 'mrz mono',
-          text: doc.mrz.join('\n'),
-          attrs: { 'data-testid': 'mrz', 'aria-label': 'MRZ' },
-        }),
+        h('pre', { className: 'mrz mono', attrs: { 'data-testid': 'mrz', 'aria-label': 'MRZ' } }, [
+          partnerText(doc.mrz.join('\n')),
+        ]),
       );
     }
     if (doc.notes) {
       section.appendChild(h('h3', { text: 'Notes' }));
-      section.appendChild(h('p', { className: 'body-text', text: doc.notes }));
+      section.appendChild(h('p', { className: 'body-text' }, [partnerText(doc.notes)]));
     }
     container.appendChild(section);
   }
@@ -1580,14 +1821,19 @@
           'ul',
           { className: 'plain-list', attrs: { 'data-testid': 'aliases' } },
           aliases.map(function (/** @type {unknown} */ alias) {
-            return h('li', { text: alias });
+            return h('li', {}, [partnerText(alias)]);
           }),
         )
       : null;
     section.appendChild(
       factList([
         ['Family name', suspect.familyName],
-        ['Given names', Array.isArray(suspect.givenNames) ? suspect.givenNames.join(' ') : ''],
+        [
+          'Given names',
+          Array.isArray(suspect.givenNames) && suspect.givenNames.length
+            ? partnerJoin(suspect.givenNames, ' ')
+            : '',
+        ],
         ['Aliases', aliasList],
         ['Birth date', suspect.birthDate],
         ['Nationalities', suspect.nationalities],
@@ -1611,7 +1857,7 @@
     }
     if (suspect.notes) {
       section.appendChild(h('h3', { text: 'Notes' }));
-      section.appendChild(h('p', { className: 'body-text', text: suspect.notes }));
+      section.appendChild(h('p', { className: 'body-text' }, [partnerText(suspect.notes)]));
     }
     container.appendChild(section);
   }
@@ -1631,7 +1877,7 @@
     );
     if (flow.notes) {
       section.appendChild(h('h3', { text: 'Notes' }));
-      section.appendChild(h('p', { className: 'body-text', text: flow.notes }));
+      section.appendChild(h('p', { className: 'body-text' }, [partnerText(flow.notes)]));
     }
     container.appendChild(section);
   }
@@ -1675,7 +1921,7 @@
     }
     if (referral.notes) {
       section.appendChild(h('h3', { text: 'Notes' }));
-      section.appendChild(h('p', { className: 'body-text', text: referral.notes }));
+      section.appendChild(h('p', { className: 'body-text' }, [partnerText(referral.notes)]));
     }
     container.appendChild(section);
   }
@@ -1684,19 +1930,23 @@
   function renderBulletin(container, bulletin, alertTitle) {
     const section = h('section', { className: 'section', attrs: { 'aria-label': 'Bulletin' } });
     if (bulletin.title && bulletin.title !== alertTitle) {
-      section.appendChild(h('h3', { text: bulletin.title }));
+      section.appendChild(h('h3', {}, [partnerText(bulletin.title)]));
     } else {
-      section.appendChild(h('h3', { text: 'Bulletin' + (bulletin.title ? ': ' + bulletin.title : '') }));
+      section.appendChild(
+        h('h3', {}, bulletin.title ? ['Bulletin: ', partnerText(bulletin.title)] : ['Bulletin']),
+      );
     }
     section.appendChild(factList([['Region', bulletin.region]]));
     if (bulletin.summary) {
       section.appendChild(
-        h('p', { className: 'body-text', text: bulletin.summary, attrs: { 'data-testid': 'summary' } }),
+        h('p', { className: 'body-text', attrs: { 'data-testid': 'summary' } }, [
+          partnerText(bulletin.summary),
+        ]),
       );
     }
     if (bulletin.body) {
       section.appendChild(
-        h('div', { className: 'body-text', text: bulletin.body, attrs: { 'data-testid': 'body' } }),
+        h('div', { className: 'body-text', attrs: { 'data-testid': 'body' } }, [partnerText(bulletin.body)]),
       );
     }
     container.appendChild(section);
@@ -1880,7 +2130,8 @@
         svg(
           'text',
           { class: 'label', x: spot.x.toFixed(1), y: spot.y.toFixed(1), 'text-anchor': spot.anchor },
-          spot.text,
+          // A place name from the alert: SVG text has no <bdi>, so it is isolated with FSI ... PDI.
+          isolatedPlain(spot.text),
         ),
       );
     }
@@ -1944,7 +2195,7 @@
       const ackRow = h('div', { className: 'ack-row' });
       if (item.acknowledgedAt) {
         status.dataset.state = 'acknowledged';
-        status.textContent = 'Status: ' + acknowledgementText(item);
+        status.replaceChildren('Status: ', ...acknowledgementParts(item));
       } else {
         status.dataset.state = 'open';
         status.textContent = 'Status: not yet acknowledged';
@@ -1976,9 +2227,9 @@
         },
       })
     );
-    input.value = state.replyDrafts.get(item.alertId) || '';
+    input.value = state.replyDrafts.get(replyScopeOf(item)) || '';
     input.addEventListener('input', function () {
-      state.replyDrafts.set(item.alertId, input.value);
+      state.replyDrafts.set(replyScopeOf(item), input.value);
     });
     const send = /** @type {HTMLButtonElement} */ (
       h('button', {
@@ -2070,10 +2321,11 @@
         status.textContent = 'Reply not sent: ' + error;
         return;
       }
-      const list = state.sentReplies.get(item.alertId) || [];
+      const scope = replyScopeOf(item);
+      const list = state.sentReplies.get(scope) || [];
       list.push({ body: body, at: new Date().toISOString(), replyId: String(res.replyId || '') });
-      state.sentReplies.set(item.alertId, list);
-      state.replyDrafts.delete(item.alertId);
+      state.sentReplies.set(scope, list);
+      state.replyDrafts.delete(scope);
       input.value = '';
       status.classList.add('is-ok');
       status.textContent = 'Reply sent' + (res.replyId ? ' (id ' + res.replyId + ')' : '') + '.';
@@ -2088,19 +2340,19 @@
     if (!section || el.detail.dataset.key !== rowKeyOf(item)) {
       return;
     }
-    /** @type {{ who: string, at: string, body: string }[]} */
+    /** @type {{ who: (Node|string)[], at: string, body: string }[]} */
     const entries = [];
     for (const other of state.rows.values()) {
       if (other.event === 'REPLY' && other !== item && sameThread(item, other) && other.reply) {
         entries.push({
-          who: 'from ' + other.sender + (other.reply.officerId ? ' (' + other.reply.officerId + ')' : ''),
+          who: other.reply.officerId ? ['from ', assertedOfficer(other)] : ['from ' + other.sender],
           at: other.receivedAt,
           body: other.reply.body,
         });
       }
     }
-    for (const sent of state.sentReplies.get(item.alertId) || []) {
-      entries.push({ who: 'sent by you', at: sent.at, body: sent.body });
+    for (const sent of state.sentReplies.get(replyScopeOf(item)) || []) {
+      entries.push({ who: ['sent by you'], at: sent.at, body: sent.body });
     }
     section.replaceChildren();
     if (!entries.length || isGone(item)) {
@@ -2116,8 +2368,8 @@
         { className: 'thread', attrs: { 'data-testid': 'thread' } },
         entries.map(function (entry) {
           return h('li', {}, [
-            h('div', { className: 'who', text: entry.who + ' · ' + formatDateTime(entry.at) }),
-            h('div', { className: 'body-text', text: entry.body }),
+            h('div', { className: 'who' }, entry.who.concat([' · ' + formatDateTime(entry.at)])),
+            h('div', { className: 'body-text' }, [partnerText(entry.body)]),
           ]);
         }),
       ),
@@ -2182,20 +2434,22 @@
             'ul',
             {},
             matches.map(function (/** @type {any} */ m) {
-              const text =
-                [m.documentType, m.issuingState, m.fraudType].filter(Boolean).map(words).join(' · ') +
-                ' — from ' +
-                m.sender;
+              const text = joinParts(
+                [m.documentType, m.issuingState, m.fraudType].map(function (x) {
+                  return partnerGroup(x ? words(x) : '');
+                }),
+                ' · ',
+              ).concat([' — from ' + m.sender]);
               const li = h('li', { attrs: { 'data-seq': String(m.seq) } });
               const key = findRowKeyBySeq(Number(m.seq));
               if (key) {
-                const open = h('button', { className: 'link', text: text, attrs: { type: 'button' } });
+                const open = h('button', { className: 'link', attrs: { type: 'button' } }, text);
                 open.addEventListener('click', function () {
                   openRow(key);
                 });
                 li.appendChild(open);
               } else {
-                li.textContent = text + ' (feed seq ' + m.seq + ')';
+                li.append(...text, ' (feed seq ' + m.seq + ')');
               }
               return li;
             }),
