@@ -1,6 +1,5 @@
 // The exchange with real processes: two gateways and the secretariat, the run's Kafka broker (SASL/SCRAM,
 // ACLs) and PostgreSQL. An agency publishes at LY; IT receives, signs a receipt; nothing lost, nothing extra.
-import { Client } from 'pg';
 import fs from 'node:fs';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
@@ -25,20 +24,11 @@ import { installCertificate, rotateGatewayKey } from '../apps/cli/src/pki-files'
 import { gatewayAudience, issueToken } from '@corridor/identity';
 import { ManagedProcess, Network } from '../scripts/lib/network';
 import { kafkaAs } from './harness/broker';
+import { sql } from './harness/databases';
 import { eventually, startTestNetwork } from './harness/network';
 import { bulletinAlert, documentAlert, routeAlert, suspectAlert } from './factories/alerts';
 
 const ALL = ['ROUTE', 'DOCUMENT', 'SUSPECT', 'FINANCIAL_FLOW', 'PROTECTION_REFERRAL', 'BULLETIN'];
-
-async function sql<T>(url: string, text: string, args: unknown[] = []): Promise<T[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(text, args)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
 
 interface Res {
   status: number;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { BrokerInfo, startBroker, stopBroker } from '../../scripts/lib/kafka-broker';
-import { Network } from '../../scripts/lib/network';
+import { AgreementSpec, Network } from '../../scripts/lib/network';
 import { freePort, requirePostgres } from '../../scripts/lib/prereqs';
 import { onCleanup } from './cleanup';
 import { CommitClock } from './commit-clock';
@@ -52,14 +52,30 @@ export async function dropDatabases(prefix: string): Promise<string[]> {
   }
 }
 
+/** LY and IT, every category up to RED both ways: the exchange and desk benchmarks' network. */
+const LY_IT: AgreementSpec[] = [
+  {
+    parties: ['LY', 'IT'],
+    purpose: 'benchmark: every category up to RED, both ways',
+    directions: [
+      { from: 'LY', to: 'IT', categories: ALL_CATEGORIES, maxClassification: 'RED' },
+      { from: 'IT', to: 'LY', categories: ALL_CATEGORIES, maxClassification: 'RED' },
+    ],
+  },
+];
+
 export async function startTestbed({
   name,
   log,
   gatewayEnv = {},
+  countries = ['LY', 'IT'],
+  agreements = LY_IT,
 }: {
   name: string;
   log: (line: string) => void;
   gatewayEnv?: Record<string, string>;
+  countries?: string[];
+  agreements?: AgreementSpec[];
 }): Promise<Testbed> {
   await requirePostgres(ADMIN_DATABASE_URL);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `corridor-bench-${name}-`));
@@ -81,7 +97,7 @@ export async function startTestbed({
     dir: brokerDir,
     clientPort: await freePort(),
     controllerPort: await freePort(),
-    principals: ['secretariat', 'gw-ly', 'gw-it'],
+    principals: ['secretariat', ...countries.map((c) => `gw-${c.toLowerCase()}`)],
     progress: log,
   });
   const topicPrefix = 'bench';
@@ -91,17 +107,8 @@ export async function startTestbed({
     topicPrefix,
     databasePrefix,
     databaseAdminUrl: ADMIN_DATABASE_URL,
-    countries: ['LY', 'IT'],
-    agreements: [
-      {
-        parties: ['LY', 'IT'],
-        purpose: 'benchmark: every category up to RED, both ways',
-        directions: [
-          { from: 'LY', to: 'IT', categories: ALL_CATEGORIES, maxClassification: 'RED' },
-          { from: 'IT', to: 'LY', categories: ALL_CATEGORIES, maxClassification: 'RED' },
-        ],
-      },
-    ],
+    countries,
+    agreements,
     gatewayEnv: {
       LOG_LEVEL: 'info',
       // The API rate limit protects a gateway from one client; the benchmark is that one client on purpose.
@@ -119,9 +126,13 @@ export async function startTestbed({
     log('secretariat and gateways stopped');
   });
   await net.start();
-  await net.waitForAgreement('LY', 'IT');
-  await net.waitForAgreement('IT', 'LY');
-  log('network ready: secretariat, gateways LY and IT, agreement LY<->IT active on both sides');
+  for (const a of agreements) {
+    await net.waitForAgreement(a.parties[0], a.parties[1]);
+    await net.waitForAgreement(a.parties[1], a.parties[0]);
+  }
+  log(
+    `network ready: secretariat, gateways ${countries.join(', ')}, agreements ${agreements.map((a) => a.parties.join('<->')).join(', ')} active on both sides`,
+  );
   return {
     dir,
     broker,

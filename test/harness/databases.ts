@@ -51,3 +51,8 @@ export async function dropRunDatabases(runId: string): Promise<void> {
     }
   });
 }
+
+/** The rows of one statement, on a connection of its own. */
+export async function sql<T>(url: string, text: string, args: unknown[] = []): Promise<T[]> {
+  return withDb(url, async (c) => (await c.query(text, args)).rows as T[]);
+}

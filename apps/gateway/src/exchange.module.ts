@@ -218,6 +218,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
             groupId: consumerGroups(c).exchange,
             maxAgeMs: c.exchange.replayWindowMs,
             receiptBatchMs: c.exchange.receiptBatchMs,
+            maxEnvelopeBytes: c.exchange.maxEnvelopeBytes,
           },
           child(l, 'InboundExchange'),
         ),
@@ -247,9 +248,16 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     },
     {
       provide: InboxService,
-      inject: [GATEWAY_CONFIG, DataSource, AuditLog, OutboxRelay, ROOT_LOGGER],
-      useFactory: (c: GatewayConfig, ds: DataSource, a: AuditLog, r: OutboxRelay, l: Logger) =>
-        new InboxService(ds, a, r, c.country, child(l, 'InboxService')),
+      inject: [GATEWAY_CONFIG, DataSource, AuditLog, OutboxRelay, TrustStore, ROOT_LOGGER],
+      useFactory: (c: GatewayConfig, ds: DataSource, a: AuditLog, r: OutboxRelay, t: TrustStore, l: Logger) =>
+        new InboxService(
+          ds,
+          a,
+          r,
+          c.country,
+          (partner) => t.agreementWith(partner),
+          child(l, 'InboxService'),
+        ),
     },
     {
       provide: DeskHub,

@@ -2,7 +2,11 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { problem, ProblemException } from './problem';
 
-function flatten(errors: ValidationError[], parent = ''): { field: string; message: string }[] {
+/** class-validator errors as one list of { field (JSON path), message }, the first being the one to report. */
+export function flattenValidationErrors(
+  errors: ValidationError[],
+  parent = '',
+): { field: string; message: string }[] {
   return errors.flatMap((e) => {
     const field = /^\d+$/.test(e.property)
       ? `${parent}[${e.property}]`
@@ -15,12 +19,12 @@ function flatten(errors: ValidationError[], parent = ''): { field: string; messa
         ? `${field} is not a known field`
         : message.replace(/^[\w.[\]]+ /, `${field} `),
     }));
-    return [...own, ...flatten(e.children ?? [], field)];
+    return [...own, ...flattenValidationErrors(e.children ?? [], field)];
   });
 }
 
 export function validationProblem(errors: ValidationError[]): ProblemException {
-  const all = flatten(errors);
+  const all = flattenValidationErrors(errors);
   const first = all[0] ?? { field: 'body', message: 'invalid request body' };
   return problem(422, 'VALIDATION_FAILED', first.message, { field: first.field, errors: all });
 }

@@ -16,9 +16,48 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateNested,
+  ValidationOptions,
 } from 'class-validator';
 import { CATEGORY_NAMES, CLASSIFICATION_NAMES, HANDLING_NAMES, PRIORITY_NAMES } from '@corridor/contracts';
+
+/**
+ * Characters no text field may hold: NUL and the other C0 controls except tab, line feed and carriage return, DEL
+ * and the C1 controls. PostgreSQL refuses NUL in text, and none of them belongs in an alert. Bidi controls (U+202A-E,
+ * U+2066-9) are allowed: Arabic text needs them, and the desk isolates every partner-supplied string on display.
+ */
+// eslint-disable-next-line no-control-regex
+export const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/** The text rule of every string field, on the API and on receive: no control characters (CONTROL_CHARACTER). */
+export function PlainText(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'plainText',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || !CONTROL_CHARACTER.test(value),
+        defaultMessage: () =>
+          '$property must not contain control characters (NUL, U+0001-U+001F but tab and newline, U+007F-U+009F)',
+      },
+    },
+    options,
+  );
+}
+
+/** An epoch-ms time that is not in the future (beyond five minutes of clock skew). */
+export function NotInFuture(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'notInFuture',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'number' || value <= Date.now() + 5 * 60_000,
+        defaultMessage: () => '$property must not be in the future',
+      },
+    },
+    options,
+  );
+}
 
 const COUNTRY = /^[A-Z]{2}$/;
 const COUNTRY_MSG = { message: '$property must be an ISO 3166-1 alpha-2 code in capitals, e.g. LY' };
@@ -29,7 +68,7 @@ export class GeoPointDto {
 }
 
 export class WaypointDto {
-  @ApiProperty({ example: 'Zuwara' }) @IsString() @MaxLength(100) place!: string;
+  @ApiProperty({ example: 'Zuwara' }) @IsString() @PlainText() @MaxLength(100) place!: string;
   @ApiProperty({ example: 'LY' }) @Matches(COUNTRY, COUNTRY_MSG) country!: string;
   @ApiPropertyOptional({ type: GeoPointDto })
   @IsOptional()
@@ -57,8 +96,12 @@ export class RouteDto {
   @ValidateNested()
   @Type(() => WaypointDto)
   destination?: WaypointDto;
-  @ApiProperty({ example: 'sea (rubber boat)' }) @IsString() @MaxLength(200) transportMode!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) modusOperandi?: string;
+  @ApiProperty({ example: 'sea (rubber boat)' })
+  @IsString()
+  @PlainText()
+  @MaxLength(200)
+  transportMode!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @PlainText() @MaxLength(2000) modusOperandi?: string;
   @ApiPropertyOptional({ example: 2500 })
   @IsOptional()
   @IsInt()
@@ -71,6 +114,8 @@ export class RouteDto {
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
+  @PlainText({ each: true })
+  @MaxLength(200, { each: true })
   risksToLife?: string[];
 }
 
@@ -92,26 +137,32 @@ export class DocumentDto {
   @IsArray()
   @ArrayMaxSize(3)
   @IsString({ each: true })
+  @PlainText({ each: true })
+  @MaxLength(44, { each: true })
   mrz?: string[];
   @ApiProperty({ enum: FRAUD_TYPES }) @IsIn(FRAUD_TYPES) fraudType!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) notes?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @PlainText() @MaxLength(2000) notes?: string;
 }
 
 export const SUSPECT_ROLES = ['ORGANISER', 'RECRUITER', 'TRANSPORTER', 'FACILITATOR', 'FINANCIER', 'FORGER'];
 
 export class SuspectDto {
-  @ApiProperty() @IsString() @MinLength(1) @MaxLength(100) familyName!: string;
+  @ApiProperty() @IsString() @PlainText() @MinLength(1) @MaxLength(100) familyName!: string;
   @ApiPropertyOptional()
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
   @IsString({ each: true })
+  @PlainText({ each: true })
+  @MaxLength(100, { each: true })
   givenNames?: string[];
   @ApiPropertyOptional()
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
+  @PlainText({ each: true })
+  @MaxLength(100, { each: true })
   aliases?: string[];
   @ApiPropertyOptional({ example: '1985' })
   @IsOptional()
@@ -120,6 +171,7 @@ export class SuspectDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsArray()
+  @ArrayMaxSize(10)
   @Matches(COUNTRY, { each: true, ...COUNTRY_MSG })
   nationalities?: string[];
   @ApiProperty({ enum: SUSPECT_ROLES }) @IsIn(SUSPECT_ROLES) role!: string;
@@ -129,7 +181,7 @@ export class SuspectDto {
   @ArrayMaxSize(10)
   @Matches(/^\+?[0-9 ()-]{5,20}$/, { each: true, message: 'phones must be phone numbers' })
   phones?: string[];
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) notes?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @PlainText() @MaxLength(2000) notes?: string;
 }
 
 export const FLOW_METHODS = ['HAWALA', 'MONEY_TRANSFER', 'BANK', 'MOBILE_MONEY', 'CRYPTO', 'CASH'];
@@ -138,12 +190,16 @@ export class FinancialFlowDto {
   @ApiProperty({ enum: FLOW_METHODS }) @IsIn(FLOW_METHODS) method!: string;
   @ApiProperty() @Matches(COUNTRY, COUNTRY_MSG) fromCountry!: string;
   @ApiProperty() @Matches(COUNTRY, COUNTRY_MSG) toCountry!: string;
-  @ApiProperty({ example: 1250000, description: 'minor units' }) @IsInt() @Min(0) amountMinor!: number;
+  @ApiProperty({ example: 1250000, description: 'minor units' })
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  amountMinor!: number;
   @ApiProperty({ example: 'EUR' })
   @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code' })
   currency!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) reference?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) notes?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @PlainText() @MaxLength(100) reference?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @PlainText() @MaxLength(2000) notes?: string;
 }
 
 export const PROTECTION_NEEDS = [
@@ -162,19 +218,25 @@ export class ProtectionReferralDto {
   @ValidateNested()
   @Type(() => GeoPointDto)
   lastKnownPosition?: GeoPointDto;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) lastKnownPlace?: string;
-  @ApiPropertyOptional({ description: 'epoch ms' }) @IsOptional() @IsInt() @Min(0) observedAtMs?: number;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) contactChannel?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) notes?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @PlainText() @MaxLength(100) lastKnownPlace?: string;
+  @ApiPropertyOptional({ description: 'epoch ms' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @NotInFuture()
+  observedAtMs?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @PlainText() @MaxLength(200) contactChannel?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @PlainText() @MaxLength(2000) notes?: string;
 }
 
 export class BulletinDto {
-  @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) title!: string;
-  @ApiProperty() @IsString() @MaxLength(1000) summary!: string;
-  @ApiProperty() @IsString() @MaxLength(20000) body!: string;
+  @ApiProperty() @IsString() @PlainText() @MinLength(1) @MaxLength(200) title!: string;
+  @ApiProperty() @IsString() @PlainText() @MaxLength(1000) summary!: string;
+  @ApiProperty() @IsString() @PlainText() @MaxLength(20000) body!: string;
   @ApiPropertyOptional({ example: 'Central Mediterranean' })
   @IsOptional()
   @IsString()
+  @PlainText()
   @MaxLength(100)
   region?: string;
 }
@@ -194,6 +256,7 @@ export class PublishAlertDto {
   handling!: string;
   @ApiProperty({ example: 'Departures from Zuwara expected tonight' })
   @IsString()
+  @PlainText()
   @MinLength(1)
   @MaxLength(200)
   title!: string;
@@ -243,19 +306,20 @@ export class PublishAlertDto {
 }
 
 export class UpdateAlertDto extends PublishAlertDto {
-  @ApiProperty({ example: 'departure postponed' }) @IsString() @MaxLength(500) reason!: string;
+  @ApiProperty({ example: 'departure postponed' }) @IsString() @PlainText() @MaxLength(500) reason!: string;
 }
 
 export class WithdrawDto {
   @ApiProperty({ example: 'information proved wrong' })
   @IsString()
+  @PlainText()
   @MinLength(1)
   @MaxLength(500)
   reason!: string;
 }
 
 export class ReplyDto {
-  @ApiProperty() @IsString() @MinLength(1) @MaxLength(5000) body!: string;
+  @ApiProperty() @IsString() @PlainText() @MinLength(1) @MaxLength(5000) body!: string;
 }
 
 export const PAYLOAD_FIELD: Record<string, keyof PublishAlertDto> = {

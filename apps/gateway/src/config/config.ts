@@ -48,6 +48,12 @@ const schema = z.object({
     .int()
     .min(1024)
     .default(256 * 1024),
+  // An inbound envelope larger than this is quarantined before any crypto (a legitimate alert is a few KB).
+  MAX_ENVELOPE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .default(256 * 1024),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   GATEWAY_WORKERS: z
     .string()
@@ -76,6 +82,8 @@ export interface GatewayConfig {
     /** how long a receipt owed to a partner may wait to share a signed message with others */
     receiptBatchMs: number;
     replayWindowMs: number;
+    /** inbound envelopes above this size are quarantined before any crypto */
+    maxEnvelopeBytes: number;
     relay: boolean;
     consumer: boolean;
   };
@@ -124,6 +132,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       receiptTimeoutMs: e.RECEIPT_TIMEOUT_MS,
       receiptBatchMs: e.RECEIPT_BATCH_MS,
       replayWindowMs: e.REPLAY_WINDOW_MS,
+      maxEnvelopeBytes: e.MAX_ENVELOPE_BYTES,
       relay: e.GATEWAY_WORKERS.split(',').includes('relay'),
       consumer: e.GATEWAY_WORKERS.split(',').includes('consumer'),
     },

@@ -6,7 +6,14 @@ export interface DeskItem {
   seq: number;
   event: 'ALERT' | 'UPDATED' | 'WITHDRAWN' | 'REPLY';
   inboxSeq: number;
+  /** The partner gateway that sent this item (authenticated by its envelope signature). */
   sender: string;
+  /**
+   * The country that originated the alert this item is about. An alert is identified by (origin, alertId), never by
+   * alertId alone: for ALERT, UPDATED and WITHDRAWN items it is the sender; a REPLY may be about an alert of this
+   * gateway's own country.
+   */
+  origin: string;
   alertId: string;
   threadId: string | null;
   category: string;
@@ -21,7 +28,10 @@ export interface DeskItem {
   redactedFields: string[];
   /** Non-personal summary for the feed row (route points, bulletin summary, referral need...). */
   summary: Record<string, unknown>;
-  /** For REPLY items: the reply text and the officer who wrote it at the partner. */
+  /**
+   * For REPLY items: the reply text and the officer id as the sending gateway asserts it (show it as
+   * "<sender>: officer <officerId>", never as another country's officer).
+   */
   reply?: { body: string; officerId: string } | null;
 }
 

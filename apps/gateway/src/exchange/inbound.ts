@@ -1,5 +1,8 @@
-// The consumer side: open -> verify -> policy on receive -> inbox row + log entry in one transaction ->
-// offset commit (by the Kafka client, after this resolves). Rejections are quarantined and logged, never dropped.
+// The consumer side: size -> open -> verify -> screen (topic, agreement, content, policy) -> inbox row + log entry in
+// one transaction -> offset commit (by the Kafka client, after this resolves). Rejections are quarantined and logged,
+// never dropped. A partner may be hostile (docs/security.md): everything a message asks for is checked against what
+// its authenticated sender may do, and no single record can stop intake (a batch that fails for a reason other than
+// a transient one is applied again one envelope at a time, and the envelope that still fails is quarantined).
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -13,6 +16,7 @@ import {
   enumValue,
   EnvelopeHeader,
   ExchangeMessage,
+  HandlingCode,
   MessageKind,
   Priority,
   Receipt,
@@ -30,14 +34,20 @@ import {
   receiptsOf,
   ReplayGuard,
 } from '@corridor/envelope';
-import { containsPersonalData, evaluateReceive, retentionDeadline } from '@corridor/policy';
+import { containsPersonalData, evaluateMessage, evaluateReceive, retentionDeadline } from '@corridor/policy';
 import { BusRecord, KafkaClient, queryPrepared, updatedRows } from '@corridor/platform';
 import { AuditLog, LeafInput } from '../audit/audit.log';
+import { applyFailureKind } from './apply-failure';
+import { messageViolation } from './inbound-content';
+import { assertedOfficerId } from '../inbox/officer-id';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
 import { OutboxRelay } from './outbox';
 import type { KeyObject } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
+
+/** What corridor_accept_alert answers (migration 1733000000000). */
+type AcceptStatus = 'OK' | 'DUPLICATE' | 'UNKNOWN_ALERT' | 'ALERT_ID_REUSED' | 'ALERT_WITHDRAWN';
 
 /** Durable dedupe lives in PostgreSQL (seen_messages); the in-memory guard of the envelope lib is not used. */
 const NO_MEMORY_REPLAY_GUARD: ReplayGuard = { seen: () => false, remember: () => undefined };
@@ -60,6 +70,20 @@ class Rejection extends Error {
   ) {
     super(message);
   }
+}
+
+/** One consumed record after opening: verified and screened, or refused with the reason. */
+type Item =
+  | { record: BusRecord; header: EnvelopeHeader; message: ExchangeMessage; sha: Uint8Array }
+  | { record: BusRecord; rejection: Rejection; header?: EnvelopeHeader };
+
+const ISO_COUNTRY = /^[A-Z]{2}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Text for a log or a detail column: control characters (NUL included) shown as U+FFFD. */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
 }
 
 /** What one batch transaction collects and writes once at its end. */
@@ -137,7 +161,13 @@ export class InboundExchange {
     private readonly audit: AuditLog,
     private readonly relay: OutboxRelay,
     private readonly metrics: GatewayMetrics,
-    private readonly opts: { groupId: string; maxAgeMs: number; receiptBatchMs: number },
+    private readonly opts: {
+      groupId: string;
+      maxAgeMs: number;
+      receiptBatchMs: number;
+      /** larger inbound envelopes are quarantined before any crypto */
+      maxEnvelopeBytes: number;
+    },
     private readonly logger: Logger,
   ) {}
 
@@ -303,58 +333,176 @@ export class InboundExchange {
     return this.topics;
   }
 
-  /** Opens and verifies each envelope (CPU), then applies the whole batch in one transaction. */
+  /** Opens, verifies and screens each envelope (CPU), then applies the whole batch in one transaction. */
   async handleBatch(records: BusRecord[]): Promise<void> {
-    const own = this.trust.own;
-    type Item =
-      | { record: BusRecord; header: EnvelopeHeader; message: ExchangeMessage; sha: Uint8Array }
-      | { record: BusRecord; rejection: Rejection; header?: EnvelopeHeader };
     // Opened side by side: the RSA key unwraps run on the thread pool, not on this event loop.
-    const items: Item[] = await Promise.all(
-      records.map(async (record): Promise<Item> => {
-        try {
-          const mine = this.recipientKeyFor(record.value) ?? own;
-          const opened = await openEnvelopeAsync({
-            bytes: record.value,
-            recipientCountry: own.country,
-            recipientKey: mine.key,
-            recipientCertPem: mine.certPem,
-            trust: this.trust.envelopeTrust(),
-            replay: NO_MEMORY_REPLAY_GUARD,
-            now: Date.now(),
-            maxAgeMs: this.opts.maxAgeMs,
-          });
-          if (record.topic !== this.trust.incomingTopic(opened.header.sender)) {
-            return {
-              record,
-              header: opened.header,
-              rejection: new Rejection(
-                'TOPIC_MISMATCH',
-                `envelope from ${opened.header.sender} arrived on ${record.topic}`,
-                true,
-              ),
-            };
-          }
-          return { record, header: opened.header, message: opened.message, sha: opened.envelopeSha256 };
-        } catch (err) {
-          const code = err instanceof EnvelopeError ? err.code : 'MALFORMED';
-          return {
-            record,
-            rejection: new Rejection(code, err instanceof Error ? err.message : String(err), false),
-          };
-        }
-      }),
-    );
+    const items = await Promise.all(records.map((record) => this.openRecord(record)));
     // One new alert or update, the common case below heavy load: one statement instead of a transaction.
     const only = items.length === 1 ? items[0] : undefined;
     if (only && !('rejection' in only) && (await this.receiveAlone(only.header, only.message, only.sha))) {
       return;
     }
+    try {
+      await this.applyBatch(items);
+    } catch (err) {
+      await this.applyOneByOne(items, err);
+    }
+  }
+
+  /**
+   * A batch whose transaction failed: a transient failure (the database is away, a deadlock) is thrown, so the
+   * offsets stay and Kafka delivers the batch again after the consumer's backoff, skipping nothing. Any other failure
+   * was caused by some envelope's content: each envelope is applied again in a transaction of its own, and one that
+   * still fails is quarantined as APPLY_FAILED, so the partition moves on.
+   */
+  private async applyOneByOne(items: Item[], err: unknown): Promise<void> {
+    if (await this.isTransient(err)) {
+      throw err;
+    }
+    this.logger.warn(
+      { err: (err as Error).message, envelopes: items.length },
+      'batch could not be applied; applying its envelopes one at a time',
+    );
+    for (const item of items) {
+      try {
+        await this.applyBatch([item]);
+      } catch (one) {
+        if (await this.isTransient(one)) {
+          throw one; // those before it are committed; their redelivery is absorbed by the message-id dedupe
+        }
+        const rejection = new Rejection(
+          'APPLY_FAILED',
+          `could not be applied: ${(one as Error).message}`,
+          !('rejection' in item),
+        );
+        await this.applyBatch([{ record: item.record, header: item.header, rejection }]);
+      }
+    }
+  }
+
+  /** True when retrying can help: a transient database failure, or any failure while the database is unreachable. */
+  private async isTransient(err: unknown): Promise<boolean> {
+    const kind = applyFailureKind(err);
+    if (kind !== 'unknown') {
+      return kind === 'transient';
+    }
+    try {
+      await this.ds.query('select 1');
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
+  /** Size, signature, decryption, then the checks that need no database (screen). Never throws. */
+  private async openRecord(record: BusRecord): Promise<Item> {
+    if (record.value.length > this.opts.maxEnvelopeBytes) {
+      return {
+        record,
+        rejection: new Rejection(
+          'ENVELOPE_TOO_LARGE',
+          `${record.value.length} bytes, more than the ${this.opts.maxEnvelopeBytes} allowed (MAX_ENVELOPE_BYTES)`,
+          false,
+        ),
+      };
+    }
+    try {
+      const own = this.trust.own;
+      const mine = this.recipientKeyFor(record.value) ?? own;
+      const opened = await openEnvelopeAsync({
+        bytes: record.value,
+        recipientCountry: own.country,
+        recipientKey: mine.key,
+        recipientCertPem: mine.certPem,
+        trust: this.trust.envelopeTrust(),
+        replay: NO_MEMORY_REPLAY_GUARD,
+        now: Date.now(),
+        maxAgeMs: this.opts.maxAgeMs,
+      });
+      const rejection = this.screen(record, opened.header, opened.message);
+      if (rejection) {
+        return { record, header: opened.header, rejection };
+      }
+      return { record, header: opened.header, message: opened.message, sha: opened.envelopeSha256 };
+    } catch (err) {
+      const code = err instanceof EnvelopeError ? err.code : 'MALFORMED';
+      return {
+        record,
+        rejection: new Rejection(code, err instanceof Error ? err.message : String(err), false),
+      };
+    }
+  }
+
+  /**
+   * What an authenticated sender may do, before anything is written: its own topic, the agreement of exactly this
+   * pair, content within the API's rules, and, for messages about an alert, the agreement's rules on the labels they
+   * carry. Alerts and updates get the full policy on receive later (receiveDecision).
+   */
+  private screen(record: BusRecord, header: EnvelopeHeader, message: ExchangeMessage): Rejection | undefined {
+    const sender = header.sender;
+    // Signed, but still the sender's words: ids that go into uuid columns and receipts must be what they claim.
+    const badHeader = !UUID.test(header.messageId)
+      ? 'messageId is not a UUID'
+      : header.threadId && !UUID.test(header.threadId)
+        ? 'threadId is not a UUID'
+        : !/^[\x21-\x7e]{1,100}$/.test(header.agreementId)
+          ? 'agreementId is not 1-100 visible ASCII characters'
+          : undefined;
+    if (badHeader) {
+      // No receipt: it could not name the message.
+      return new Rejection('HEADER_INVALID', badHeader, false);
+    }
+    if (record.topic !== this.trust.incomingTopic(sender)) {
+      return new Rejection('TOPIC_MISMATCH', `envelope from ${sender} arrived on ${record.topic}`, true);
+    }
+    const own = this.trust.own.country;
+    if (header.kind === MessageKind.RECEIPT) {
+      // Receipts settle past traffic too: any agreement of this pair, whatever its state now.
+      const named = this.trust.signedAgreement(header.agreementId)?.terms.parties ?? [];
+      if (!(named.includes(sender) && named.includes(own))) {
+        return new Rejection(
+          'AGREEMENT_MISMATCH',
+          `receipts from ${sender} name ${header.agreementId.slice(0, 80)}, not an agreement between ${sender} and ${own}`,
+          true,
+        );
+      }
+    } else {
+      const agreement = this.trust.agreementWith(sender);
+      if (agreement && agreement.id !== header.agreementId) {
+        return new Rejection(
+          'AGREEMENT_MISMATCH',
+          `the header names ${header.agreementId.slice(0, 80)}; the agreement of ${sender}→${own} is ${agreement.id}`,
+          true,
+        );
+      }
+    }
+    const violation = messageViolation(message, sender, Date.now());
+    if (violation) {
+      return new Rejection('CONTENT_INVALID', `${violation.field}: ${violation.message}`, true);
+    }
+    const body = message.body.case;
+    if (body === 'reply' || body === 'acknowledgement' || body === 'withdrawal') {
+      const decision = evaluateMessage({
+        from: sender,
+        to: own,
+        agreement: this.trust.agreementWith(sender),
+        now: Date.now(),
+        labels: { category: header.category, classification: header.classification },
+      });
+      if (!decision.allowed) {
+        return new Rejection(decision.reason, decision.rule, true);
+      }
+    }
+    return undefined;
+  }
+
+  /** Applies items in one transaction: accepted ones to the inbox, refused ones to quarantine, with their leaves. */
+  private async applyBatch(items: Item[]): Promise<void> {
     const received: MessageKind[] = [];
     const rejected: Rejection[] = [];
     // One transaction per batch and no savepoints: every check that can reject an envelope runs before its first
-    // write, or (an update of a withdrawn alert) finds that nothing was written but its seen_messages row.
-    // A database failure throws out of here: the offsets are not committed and Kafka redelivers the batch.
+    // write, or finds that nothing was written but its seen_messages row.
+    // A database failure throws out of here (handleBatch decides between a retry and applying one at a time).
     const owesReceipts = await this.ds.transaction(async (em) => {
       const writes: BatchWrites = { leaves: [], feed: [], receipts: [] };
       for (const item of items) {
@@ -482,15 +630,22 @@ export class InboundExchange {
         case 'update':
           throw new Error('alerts and updates are applied by acceptAlertIn');
         case 'withdrawal': {
+          // Only an alert this sender originated and sent here: anything else changes nothing and is refused.
           const rows = updatedRows<{ seq: string }>(
             await em.query(
-              `update inbox set state = 'WITHDRAWN', body = null, title = null, doc_number = null where sender = $1 and alert_id = $2 and kind = 'ALERT' returning seq`,
+              `update inbox set state = 'WITHDRAWN', body = null, title = null, doc_number = null
+               where sender = $1 and alert_id = $2 and kind = 'ALERT' and state <> 'WITHDRAWN' returning seq`,
               [sender, body.value.alertId],
             ),
           );
-          if (rows[0]) {
-            writes.feed.push({ inboxSeq: Number(rows[0].seq), event: 'WITHDRAWN' });
+          if (!rows[0]) {
+            throw new Rejection(
+              'UNKNOWN_ALERT',
+              `withdrawal of ${body.value.alertId}: no alert of ${sender} with that id is held here, or it is withdrawn`,
+              true,
+            );
           }
+          writes.feed.push({ inboxSeq: Number(rows[0].seq), event: 'WITHDRAWN' });
           writes.leaves.push({
             event: AuditEvent.WITHDRAWN,
             peer: sender,
@@ -503,12 +658,14 @@ export class InboundExchange {
         }
         case 'reply': {
           const r = body.value;
+          const origin = await this.exchangedAlertOrigin(em, header, r.alertId);
           const rows = await em.query<{ seq: string }[]>(
-            `insert into inbox (message_id, sender, alert_id, thread_id, kind, category, classification, priority, title, body, agreement_id, envelope_sha256)
-             values ($1, $2, $3, $4, 'REPLY', $5, $6, 'ROUTINE', $7, $8, $9, $10) returning seq`,
+            `insert into inbox (message_id, sender, origin, alert_id, thread_id, kind, category, classification, priority, title, body, agreement_id, envelope_sha256)
+             values ($1, $2, $3, $4, $5, 'REPLY', $6, $7, 'ROUTINE', $8, $9, $10, $11) returning seq`,
             [
               header.messageId,
               sender,
+              origin,
               r.alertId,
               header.threadId || null,
               enumName(Category, header.category),
@@ -526,25 +683,38 @@ export class InboundExchange {
             messageId: header.messageId,
             envelopeSha256: sha,
             alertId: r.alertId,
-            officerId: r.officerId,
+            officerId: `${sender}/${assertedOfficerId(sender, r.officerId)}`,
             category: header.category,
           });
           break;
         }
         case 'acknowledgement': {
           const a = body.value;
-          await em.query(
-            `update outbox set acknowledged_by = $3, acknowledged_at = to_timestamp($4 / 1000.0)
-             where alert_id = $1 and recipient = $2 and kind in ('ALERT', 'UPDATE') and acknowledged_at is null`,
-            [a.alertId, sender, `${sender}/${a.officerId}`, Number(a.acknowledgedAtMs)],
+          // Only an alert of ours that went to this sender: anything else changes nothing and is refused.
+          const officer = `${sender}/${assertedOfficerId(sender, a.officerId)}`;
+          const [{ known }] = await em.query<{ known: number }[]>(
+            `with target as (
+               select id from outbox where alert_id = $1 and recipient = $2 and kind in ('ALERT', 'UPDATE')),
+             acked as (
+               update outbox set acknowledged_by = $3, acknowledged_at = to_timestamp($4 / 1000.0)
+               where id in (select id from target) and acknowledged_at is null returning 1)
+             select (select count(*) from target)::int as known, (select count(*) from acked) as acked`,
+            [a.alertId, sender, officer, Number(a.acknowledgedAtMs)],
           );
+          if (known === 0) {
+            throw new Rejection(
+              'UNKNOWN_ALERT',
+              `acknowledgement of ${a.alertId}: this gateway sent no alert with that id to ${sender}`,
+              true,
+            );
+          }
           writes.leaves.push({
             event: AuditEvent.ACKNOWLEDGED,
             peer: sender,
             messageId: header.messageId,
             envelopeSha256: sha,
             alertId: a.alertId,
-            officerId: a.officerId,
+            officerId: officer,
             category: header.category,
           });
           break;
@@ -565,8 +735,9 @@ export class InboundExchange {
   }
 
   /**
-   * An alert or an update that passed the policy: dedupe and inbox upsert in one statement (one round trip).
-   * False for a duplicate (its receipt is owed again); ALERT_WITHDRAWN when the alert was withdrawn meanwhile.
+   * An accepted alert or an update that passed the policy: dedupe and inbox write in one statement (one round trip),
+   * by corridor_accept_alert, the same function the single-statement path uses (migration 1733000000000). False for
+   * a duplicate (its receipt is owed again); a Rejection when the alert id is not the sender's to use.
    */
   private async acceptAlertIn(
     em: EntityManager,
@@ -576,40 +747,86 @@ export class InboundExchange {
     sha: Uint8Array,
     writes: BatchWrites,
   ): Promise<boolean> {
-    const [row] = await queryPrepared<{ fresh: number; seq: string | null }>(
+    const [row] = await queryPrepared<{ r_status: AcceptStatus; r_seq: string | null }>(
       em,
       'corridor_accept_alert',
-      `with seen as (
-         insert into seen_messages (sender, message_id, kind) values ($2::text, $1::uuid, $15::text)
-         on conflict do nothing returning 1),
-       stored as (
-         insert into inbox (message_id, sender, alert_id, thread_id, kind, category, classification, priority, title, body,
-                            redacted_fields, agreement_id, envelope_sha256, retain_until, doc_number)
-         select $1::uuid, $2::text, $3::uuid, $4::uuid, 'ALERT', $5::text, $6::text, $7::text, $8::text, $9::bytea,
-                $10::text[], $11::text, $12::bytea, $13::timestamptz, $14::text
-         where exists (select 1 from seen)
-         on conflict (sender, alert_id) where kind = 'ALERT'
-         do update set body = excluded.body, title = excluded.title, priority = excluded.priority, category = excluded.category,
-                       classification = excluded.classification, redacted_fields = excluded.redacted_fields,
-                       retain_until = excluded.retain_until, doc_number = excluded.doc_number,
-                       version = inbox.version + 1, state = 'ACTIVE'
-         where inbox.state <> 'WITHDRAWN'
-         returning seq)
-       select (select count(*) from seen)::int as fresh, (select seq from stored) as seq`,
+      `select r_status, r_seq from corridor_accept_alert($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
       alertRowParameters(header, accepted, sha),
     );
-    if (row.fresh === 0) {
-      // Already processed (a redelivery, or the sender's retry after a crash): send the receipt again, nothing else.
-      this.receiptIn(writes, header, sha, ReceiptStatus.ACCEPTED, '');
-      return false;
+    const id = accepted.alert.id;
+    switch (row.r_status) {
+      case 'DUPLICATE':
+        // Already processed (a redelivery, or the sender's retry after a crash): send the receipt again, nothing else.
+        this.receiptIn(writes, header, sha, ReceiptStatus.ACCEPTED, '');
+        return false;
+      case 'ALERT_WITHDRAWN':
+        throw new Rejection('ALERT_WITHDRAWN', `update of withdrawn alert ${id}`, true);
+      case 'UNKNOWN_ALERT':
+        throw new Rejection(
+          'UNKNOWN_ALERT',
+          `update of ${id}: no alert of ${header.sender} with that id is held here`,
+          true,
+        );
+      case 'ALERT_ID_REUSED':
+        throw new Rejection(
+          'ALERT_ID_REUSED',
+          `${header.sender} already sent an alert ${id}; an update must say so`,
+          true,
+        );
+      case 'OK':
+        break;
     }
-    if (row.seq === null) {
-      throw new Rejection('ALERT_WITHDRAWN', `update of withdrawn alert ${accepted.alert.id}`, true);
-    }
-    writes.feed.push({ inboxSeq: Number(row.seq), event });
+    writes.feed.push({ inboxSeq: Number(row.r_seq), event });
     writes.leaves.push(receivedLeaf(header, accepted, sha));
     this.receiptIn(writes, header, sha, ReceiptStatus.ACCEPTED, '');
     return true;
+  }
+
+  /**
+   * The country that originated the alert a reply is about, when that alert was exchanged between this gateway and
+   * the sender: one of ours that went to the sender (its handling must then be within what the sender may send here),
+   * or one the sender sent here. Anything else — an alert of a third country, one never exchanged — is refused.
+   */
+  private async exchangedAlertOrigin(
+    em: EntityManager,
+    header: EnvelopeHeader,
+    alertId: string,
+  ): Promise<string> {
+    const sender = header.sender;
+    const own = this.trust.own.country;
+    const rows = await em.query<{ origin: 'own' | 'sender'; handling: string | null }[]>(
+      `select 'own' as origin, a.handling from alerts a
+       where a.id = $1 and exists (select 1 from outbox o where o.alert_id = a.id and o.recipient = $2 and o.kind = 'ALERT' and o.status <> 'REFUSED')
+       union all
+       select 'sender', null from inbox i where i.sender = $2 and i.alert_id = $1 and i.kind = 'ALERT'`,
+      [alertId, sender],
+    );
+    const mine = rows.find((r) => r.origin === 'own');
+    if (mine) {
+      const decision = evaluateMessage({
+        from: sender,
+        to: own,
+        agreement: this.trust.agreementWith(sender),
+        now: Date.now(),
+        labels: {
+          category: header.category,
+          classification: header.classification,
+          handling: enumValue(HandlingCode, mine.handling ?? '') ?? HandlingCode.UNSPECIFIED,
+        },
+      });
+      if (!decision.allowed) {
+        throw new Rejection(decision.reason, decision.rule, true);
+      }
+      return own;
+    }
+    if (rows.length > 0) {
+      return sender;
+    }
+    throw new Rejection(
+      'UNKNOWN_ALERT',
+      `reply about ${alertId}: no alert with that id was exchanged between ${sender} and ${own}`,
+      true,
+    );
   }
 
   /**
@@ -647,7 +864,8 @@ export class InboundExchange {
         ],
       );
     } catch (err) {
-      if ((err as Error).message.startsWith('CORRIDOR_NOT_FRESH')) {
+      // Not fresh, or a failure the general path sorts out (a retry, or the envelope quarantined): nothing was written.
+      if ((err as Error).message.startsWith('CORRIDOR_NOT_FRESH') || !(await this.isTransient(err))) {
         return false;
       }
       throw err;
@@ -766,7 +984,10 @@ export class InboundExchange {
     }
   }
 
-  /** A receipt for these exact bytes, owed to their sender (sent with others in one signed message). */
+  /**
+   * A receipt for these exact bytes, owed to their sender (sent with others in one signed message), under the
+   * agreement of the pair as this gateway knows it — never an id the message itself named — and none without one.
+   */
   private receiptIn(
     writes: BatchWrites,
     header: EnvelopeHeader,
@@ -774,9 +995,13 @@ export class InboundExchange {
     status: ReceiptStatus.ACCEPTED | ReceiptStatus.REJECTED,
     reason: string,
   ): void {
+    const agreementId = this.trust.agreementWith(header.sender)?.id;
+    if (agreementId === undefined) {
+      return;
+    }
     writes.receipts.push({
       sender: header.sender,
-      agreementId: header.agreementId,
+      agreementId,
       messageId: header.messageId,
       envelopeSha256: sha,
       status,
@@ -802,40 +1027,42 @@ export class InboundExchange {
       }
     }
     const sha = envelopeSha256(record.value);
-    {
-      await em.query(
-        `insert into quarantine (topic, partition, "offset", claimed_sender, message_id, reason_code, detail, envelope, envelope_sha256)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          record.topic,
-          record.partition,
-          record.offset,
-          claimed?.sender ?? null,
-          claimed?.messageId ?? null,
-          rejection.code,
-          rejection.message.slice(0, 500),
-          record.value,
-          Buffer.from(sha),
-        ],
-      );
-      writes.leaves.push({
-        event: AuditEvent.REJECTED,
-        peer: claimed?.sender,
-        messageId: claimed?.messageId,
-        envelopeSha256: sha,
-        reasonCode: rejection.code,
-        category: claimed?.category ?? Category.UNSPECIFIED,
-      });
-      if (rejection.authenticated && header && header.kind !== MessageKind.RECEIPT) {
-        this.receiptIn(writes, header, sha, ReceiptStatus.REJECTED, rejection.code);
-      }
+    // An unauthenticated header is only a claim, in bytes anyone could write: a sender kept only when it reads as a
+    // country code and a message id only when it reads as a UUID, so no claimed value can make the insert fail.
+    const sender = header?.sender ?? (ISO_COUNTRY.test(claimed?.sender ?? '') ? claimed?.sender : undefined);
+    const messageId = UUID.test(claimed?.messageId ?? '') ? claimed?.messageId : undefined;
+    await em.query(
+      `insert into quarantine (topic, partition, "offset", claimed_sender, message_id, reason_code, detail, envelope, envelope_sha256)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        record.topic,
+        record.partition,
+        record.offset,
+        sender ?? null,
+        messageId ?? null,
+        rejection.code,
+        printable(rejection.message).slice(0, 500),
+        record.value,
+        Buffer.from(sha),
+      ],
+    );
+    writes.leaves.push({
+      event: AuditEvent.REJECTED,
+      peer: sender,
+      messageId,
+      envelopeSha256: sha,
+      reasonCode: rejection.code,
+      category: claimed?.category ?? Category.UNSPECIFIED,
+    });
+    if (rejection.authenticated && header && header.kind !== MessageKind.RECEIPT) {
+      this.receiptIn(writes, header, sha, ReceiptStatus.REJECTED, rejection.code);
     }
     this.logger.warn(
       {
         topic: record.topic,
         offset: record.offset,
-        claimedSender: claimed?.sender,
-        messageId: claimed?.messageId,
+        claimedSender: sender,
+        messageId,
         reason: rejection.code,
       },
       'inbound envelope quarantined',

@@ -18,18 +18,21 @@ import {
   ReplySchema,
 } from '@corridor/contracts';
 import { officerCanSee, Principal } from '@corridor/identity';
-import { parseMrz } from '@corridor/policy';
+import { ActiveAgreement, evaluateMessage, parseMrz } from '@corridor/policy';
 import { problem, updatedRows } from '@corridor/platform';
 import { alertSummary, alertToJson } from '../alerts/alert.mapper';
 import { AuditLog } from '../audit/audit.log';
 import type { DeskItem } from '../desk/desk.events';
 import { normaliseDocNumber } from '../exchange/inbound';
 import { newExchangeMessage, OutboxRelay, Pending } from '../exchange/outbox';
+import { assertedOfficerId } from './officer-id';
 
 interface InboxRow {
   seq: string;
   message_id: string;
   sender: string;
+  /** the country that originated the alert the row is about; null for a reply about one of ours (older rows) */
+  origin: string | null;
   alert_id: string;
   thread_id: string | null;
   kind: string;
@@ -78,6 +81,8 @@ export class InboxService {
     private readonly audit: AuditLog,
     private readonly relay: OutboxRelay,
     private readonly country: string,
+    /** the agreement with a partner as the trust store knows it (replies and acknowledgements pass its rules) */
+    private readonly agreementWith: (partner: string) => ActiveAgreement | undefined,
     private readonly logger: Logger,
   ) {}
 
@@ -88,13 +93,14 @@ export class InboxService {
       summary = alertSummary(fromBinary(AlertSchema, r.body));
     } else if (r.body && r.kind === 'REPLY') {
       const rep = fromBinary(ReplySchema, r.body);
-      reply = { body: rep.body, officerId: rep.officerId };
+      reply = { body: rep.body, officerId: assertedOfficerId(r.sender, rep.officerId) };
     }
     return {
       seq: Number(r.feed_seq),
       event: r.event,
       inboxSeq: Number(r.seq),
       sender: r.sender,
+      origin: r.origin ?? this.country,
       alertId: r.alert_id,
       threadId: r.thread_id,
       category: r.category,
@@ -195,7 +201,7 @@ export class InboxService {
         kind: 'REPLY',
         alertId: r.alert_id,
         sender: r.sender,
-        officerId: rep.officerId,
+        officerId: assertedOfficerId(r.sender, rep.officerId),
         body: rep.body,
       };
     }
@@ -263,15 +269,30 @@ export class InboxService {
     kind: MessageKind,
     body: ExchangeMessage['body'],
   ): Promise<Pending[]> {
+    const category = enumValue(Category, r.category) ?? Category.UNSPECIFIED;
+    const classification = enumValue(Classification, r.classification) ?? Classification.UNSPECIFIED;
+    // The same rules the partner applies on receive: a message its agreement refuses is not sent at all.
+    const agreement = this.agreementWith(r.sender);
+    const decision = evaluateMessage({
+      from: this.country,
+      to: r.sender,
+      agreement,
+      now: Date.now(),
+      labels: { category, classification },
+    });
+    if (!decision.allowed) {
+      throw problem(403, decision.reason, decision.rule);
+    }
     return this.relay.enqueue(em, [
       {
         messageId: uuidv7(),
         alertId: r.alert_id,
         kind,
         recipient: r.sender,
-        agreementId: r.agreement_id ?? undefined,
-        category: enumValue(Category, r.category) ?? Category.UNSPECIFIED,
-        classification: enumValue(Classification, r.classification) ?? Classification.UNSPECIFIED,
+        // the pair's agreement now (the partner checks the header names exactly it), not the one the row came under
+        agreementId: agreement?.id,
+        category,
+        classification,
         threadId: r.thread_id ?? undefined,
         message: newExchangeMessage({ body }),
       },
