@@ -342,11 +342,21 @@ describe('exchange between two gateways (real processes)', () => {
 
   it('serves its OpenAPI description at /docs, and health without a token', async () => {
     const doc = (await (await fetch(`${ly().url}/docs/openapi.json`)).json()) as {
-      paths: Record<string, unknown>;
+      paths: Record<
+        string,
+        Record<string, { parameters?: { name: string; in: string; required?: boolean }[] }>
+      >;
     };
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/v1/alerts', '/v1/inbox', '/v1/outbox', '/v1/audit/export', '/health']),
     );
+    // The idempotency header is described once, optional, under its documented name.
+    const idempotency = (doc.paths['/v1/alerts'].post.parameters ?? []).filter(
+      (p) => p.name.toLowerCase() === 'idempotency-key',
+    );
+    expect(idempotency).toEqual([
+      expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
+    ]);
     const health = await http(`${ly().url}/health`, 'GET', undefined);
     expect(health).toMatchObject({ status: 200, body: { status: 'up', database: 'up', kafka: 'up' } });
     // No framework banner for a probe to fingerprint, and no ETag work on API answers.
