@@ -2,7 +2,6 @@
 // Kafka broker, the machine's PostgreSQL and Debian's Chromium. Ends with one line "tests: N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ensureChromium } from './lib/chromium';
 import { fetchKafka } from './lib/kafka-broker';
@@ -38,7 +37,10 @@ interface JestSummary {
 }
 
 function jest(project: string, extra: string[]): { ok: boolean; summary?: JestSummary } {
-  const out = path.join(os.tmpdir(), `corridor-jest-${project}-${process.pid}.json`);
+  // Jest's results stay in the repository's ignored test-artifacts/, beside the logs and screenshots of the run.
+  const out = path.join(root, 'test-artifacts', `jest-${project}.json`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.rmSync(out, { force: true });
   const ok = run(`${project} tests`, 'jest', [
     '--selectProjects',
     project,
@@ -47,7 +49,6 @@ function jest(project: string, extra: string[]): { ok: boolean; summary?: JestSu
     ...extra,
   ]);
   const summary = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as JestSummary) : undefined;
-  fs.rmSync(out, { force: true });
   return { ok, summary };
 }
 

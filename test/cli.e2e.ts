@@ -65,8 +65,14 @@ function expectSuccess(r: CliResult): void {
   expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
 }
 
+/** The CLI's files for this test file, inside the run's directory; removed when the file's tests end. */
+const TEMP_ROOT = fs.mkdtempSync(
+  path.join(process.env.CORRIDOR_TEST_RUN_DIR ?? os.tmpdir(), 'corridor-cli-'),
+);
+afterAll(() => fs.rmSync(TEMP_ROOT, { recursive: true, force: true }));
+
 function tempDir(label: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `corridor-cli-${label}-`));
+  return fs.mkdtempSync(path.join(TEMP_ROOT, `${label}-`));
 }
 
 async function getJson<T>(url: string, token: string): Promise<{ status: number; body: T }> {

@@ -99,6 +99,12 @@ describe('liaison desk over socket.io (real gateways)', () => {
     expect(r.message.length).toBeGreaterThan(5);
   });
 
+  it('tells a socket without a token to send it as auth.token, not as an Authorization header', async () => {
+    const r = await refusal(net.gateways.IT.url, undefined);
+    expect(r.message).toMatch(/auth\.token/);
+    expect(r.message).not.toMatch(/Authorization/i);
+  });
+
   it('refuses an expired token and a token without the officer role', async () => {
     const expired = net.gateways.IT.token({ roles: ['officer'], clearance: 'RED', categories: ALL }, -60);
     expect((await refusal(net.gateways.IT.url, expired)).code).toBe('TOKEN_EXPIRED');

@@ -186,6 +186,51 @@ describe('exchange between two gateways (real processes)', () => {
     expect(Number(after) - Number(before)).toBeLessThan(ids.length / 2);
   });
 
+  it('never marks its own receipts UNCONFIRMED: the receipt timeout applies only to what a partner answers', async () => {
+    const res = await publish(bulletinAlert({ recipients: ['IT'] }));
+    expect(res.status).toBe(202);
+    await eventually('DELIVERED at LY', async () => {
+      const rows = await sql<{ status: string }>(
+        ly().databaseUrl,
+        "select status from outbox where alert_id = $1 and kind = 'ALERT'",
+        [res.body.id],
+      );
+      return rows[0]?.status === 'DELIVERED' ? true : undefined;
+    });
+    // IT's receipts look sent long ago (past RECEIPT_TIMEOUT_MS) ...
+    const receipts = await sql<{ id: string }>(
+      itGw().databaseUrl,
+      "update outbox set sent_at = now() - interval '1 day' where kind = 'RECEIPT' and status = 'SENT' returning id",
+    );
+    expect(receipts.length).toBeGreaterThan(0);
+    // ... and so does an alert LY never answered: once the sweep (every 5 s) has flagged it, it has seen the receipts.
+    const unanswered = uuidv7();
+    await sql(
+      itGw().databaseUrl,
+      `insert into outbox (message_id, kind, recipient, status, sent_at)
+       values ($1, 'ALERT', 'LY', 'SENT', now() - interval '1 day')`,
+      [unanswered],
+    );
+    try {
+      await eventually('the unanswered alert flagged UNCONFIRMED at IT', async () => {
+        const rows = await sql<{ status: string }>(
+          itGw().databaseUrl,
+          'select status from outbox where message_id = $1',
+          [unanswered],
+        );
+        return rows[0]?.status === 'UNCONFIRMED' ? true : undefined;
+      });
+      const statuses = await sql<{ status: string }>(
+        itGw().databaseUrl,
+        'select distinct status from outbox where id = any($1::bigint[])',
+        [receipts.map((r) => r.id)],
+      );
+      expect(statuses).toEqual([{ status: 'SENT' }]);
+    } finally {
+      await sql(itGw().databaseUrl, 'delete from outbox where message_id = $1', [unanswered]);
+    }
+  });
+
   it('refuses a category the agreement does not grant with 403 problem+json naming the rule, and sends nothing', async () => {
     const res = await publish(suspectAlert({ recipients: ['NE'] }));
     expect(res.status).toBe(403);
@@ -287,11 +332,21 @@ describe('exchange between two gateways (real processes)', () => {
 
   it('serves its OpenAPI description at /docs, and health without a token', async () => {
     const doc = (await (await fetch(`${ly().url}/docs/openapi.json`)).json()) as {
-      paths: Record<string, unknown>;
+      paths: Record<
+        string,
+        Record<string, { parameters?: { name: string; in: string; required?: boolean }[] }>
+      >;
     };
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/v1/alerts', '/v1/inbox', '/v1/outbox', '/v1/audit/export', '/health']),
     );
+    // The idempotency header is described once, optional, under its documented name.
+    const idempotency = (doc.paths['/v1/alerts'].post.parameters ?? []).filter(
+      (p) => p.name.toLowerCase() === 'idempotency-key',
+    );
+    expect(idempotency).toEqual([
+      expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
+    ]);
     const health = await http(`${ly().url}/health`, 'GET', undefined);
     expect(health).toMatchObject({ status: 200, body: { status: 'up', database: 'up', kafka: 'up' } });
     // No framework banner for a probe to fingerprint, and no ETag work on API answers.

@@ -59,6 +59,8 @@ async function reapStaleRuns(): Promise<void> {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Global teardown checks that nothing made since this moment is left in the system temp directory.
+  process.env.CORRIDOR_TEST_RUN_STARTED_MS = String(Date.now());
   await reapStaleRuns();
   // e2e tests run the apps as real processes from dist/: build it (a few seconds) unless the caller just did.
   if (!process.env.CORRIDOR_SKIP_BUILD) {
@@ -90,5 +92,6 @@ export default async function globalSetup(): Promise<void> {
     process.env.CORRIDOR_TEST_BROKER_DIR = info.dir;
   }
   fs.writeFileSync(path.join(runDir, 'run.json'), JSON.stringify(state));
+  fs.mkdirSync(path.dirname(RUN_FILE), { recursive: true });
   fs.writeFileSync(RUN_FILE, JSON.stringify({ runDir }));
 }

@@ -1,9 +1,48 @@
 // Tears down what global-setup started, also after failures: the broker, its files, the run's databases.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { stopBroker } from '../../scripts/lib/kafka-broker';
+import { RUN_FILE } from './constants';
 import { dropRunDatabases } from './databases';
 
-export default async function globalTeardown(): Promise<void> {
+const ROOT = path.join(__dirname, '..', '..');
+/**
+ * Temporary folders of e2e tests that sit (or once sat) directly in the system temp directory; none may outlive the
+ * run. The run's own corridor-test-* folder is removed above; others belong to other runs.
+ */
+const TEMP_PREFIXES = ['corridor-cli-', 'corridor-demo-', 'corridor-net-'];
+
+/**
+ * Files this run left outside the repository: the results file (`--outputFile`), and folders in the system temp
+ * directory made since the run started.
+ */
+function leftOutsideRepository(outputFile: string | undefined): string[] {
+  const left: string[] = [];
+  if (outputFile && path.relative(ROOT, path.resolve(outputFile)).startsWith('..')) {
+    left.push(outputFile);
+  }
+  const startedMs = Number(process.env.CORRIDOR_TEST_RUN_STARTED_MS);
+  if (!startedMs) {
+    return left;
+  }
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    if (!TEMP_PREFIXES.some((prefix) => name.startsWith(prefix))) {
+      continue;
+    }
+    const p = path.join(os.tmpdir(), name);
+    try {
+      if (fs.statSync(p).mtimeMs >= startedMs) {
+        left.push(p);
+      }
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return left;
+}
+
+export default async function globalTeardown(globalConfig: { outputFile?: string }): Promise<void> {
   const runDir = process.env.CORRIDOR_TEST_RUN_DIR;
   if (process.env.CORRIDOR_TEST_BROKER_DIR) {
     await stopBroker(process.env.CORRIDOR_TEST_BROKER_DIR);
@@ -14,6 +53,7 @@ export default async function globalTeardown(): Promise<void> {
   if (runDir && !process.env.CORRIDOR_KEEP_TEST_FILES) {
     fs.rmSync(runDir, { recursive: true, force: true });
   }
+  fs.rmSync(RUN_FILE, { force: true });
   // Jest sometimes reports that it "did not exit one second after the test run has completed". If this process is
   // still alive a moment after teardown, name what keeps it alive (resource types, socket peers), for the next reader.
   setTimeout(() => {
@@ -28,4 +68,11 @@ export default async function globalTeardown(): Promise<void> {
         `${peers.length ? `; sockets: ${peers.join(', ')}` : ''}\n`,
     );
   }, 800).unref();
+  const left = leftOutsideRepository(globalConfig.outputFile);
+  if (left.length) {
+    throw new Error(
+      `the run left files outside the repository: ${left.join(', ')} (results belong in test-artifacts/, ` +
+        'temporary folders are removed after their tests)',
+    );
+  }
 }

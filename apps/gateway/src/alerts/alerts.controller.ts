@@ -47,7 +47,8 @@ export class AlertsController {
   async publish(
     @Body() dto: PublishAlertDto,
     @Req() req: AuthedRequest,
-    @Headers('idempotency-key') key?: string,
+    // Spelled as in @ApiHeader so the OpenAPI lists one optional header (Nest reads headers case-insensitively).
+    @Headers('Idempotency-Key') key?: string,
   ): Promise<PublishResult> {
     if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) {
       throw problem(

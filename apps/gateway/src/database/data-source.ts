@@ -8,6 +8,7 @@ import { DropOutboxEnvelope1732500000000 } from './migrations/1732500000000-drop
 import { OutboxSentIndex1732600000000 } from './migrations/1732600000000-outbox-sent-index';
 import { SeenMessagesAt1732700000000 } from './migrations/1732700000000-seen-messages-at';
 import { QuarantineRetention1732800000000 } from './migrations/1732800000000-quarantine-retention';
+import { OutboxSentIndexWithoutReceipts1732900000000 } from './migrations/1732900000000-outbox-sent-index-without-receipts';
 import { HostilePartner1733000000000 } from './migrations/1733000000000-hostile-partner';
 
 export const GATEWAY_MIGRATIONS = [
@@ -18,6 +19,7 @@ export const GATEWAY_MIGRATIONS = [
   OutboxSentIndex1732600000000,
   SeenMessagesAt1732700000000,
   QuarantineRetention1732800000000,
+  OutboxSentIndexWithoutReceipts1732900000000,
   HostilePartner1733000000000,
 ];
 

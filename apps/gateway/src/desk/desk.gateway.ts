@@ -59,8 +59,15 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     server.use((socket, next) => {
       try {
         const token = (socket.handshake.auth as { token?: unknown }).token;
+        if (typeof token !== 'string' || !token) {
+          // The socket reads no Authorization header: say where the token goes on this connection.
+          throw new IdentityError(
+            'TOKEN_MISSING',
+            "no token: send it in the socket handshake as auth.token (io('/desk', { auth: { token } }))",
+          );
+        }
         const principal = verifyToken({
-          token: typeof token === 'string' ? token : undefined,
+          token,
           secret: this.auth.secret,
           country: this.auth.country,
           audience: this.auth.audience,

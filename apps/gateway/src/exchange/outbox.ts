@@ -475,13 +475,15 @@ export class OutboxRelay {
 
   /**
    * Sent but no signed receipt within the bound: the row becomes UNCONFIRMED, visible in the outbox and the
-   * metrics; a late receipt still turns it DELIVERED.
+   * metrics; a late receipt still turns it DELIVERED. Receipts are never answered by receipts: SENT is their final
+   * state, and the sweep leaves them alone (its conditions match the partial index outbox_sent).
    */
   async flagOverdue(receiptTimeoutMs: number): Promise<number> {
     const rows = updatedRows<{ message_id: string; recipient: string }>(
       await this.ds.query(
         `update outbox set status = 'UNCONFIRMED', last_error = 'no receipt within ' || $1 || ' ms'
-         where status = 'SENT' and sent_at < now() - ($1 || ' milliseconds')::interval returning message_id, recipient`,
+         where status = 'SENT' and kind <> 'RECEIPT' and sent_at < now() - ($1 || ' milliseconds')::interval
+         returning message_id, recipient`,
         [receiptTimeoutMs],
       ),
     );

@@ -126,14 +126,15 @@ export const TreeHeadSchema: GenMessage<TreeHead> = /*@__PURE__*/
  */
 export type SignedTreeHead = Message<"corridor.v1.SignedTreeHead"> & {
   /**
-   * serialized TreeHead, exact bytes signed
+   * Serialized TreeHead. The signature covers the context prefix "corridor-sth-v1\0" (16 bytes, ending in one zero
+   * byte) followed by exactly these bytes, so a tree-head signature can never be taken for one over anything else.
    *
    * @generated from field: bytes tree_head = 1;
    */
   treeHead: Uint8Array;
 
   /**
-   * RSA-PSS-SHA256
+   * RSA-PSS-SHA256 over "corridor-sth-v1\0" || tree_head
    *
    * @generated from field: bytes signature = 2;
    */
