@@ -83,7 +83,7 @@ export async function run(): Promise<void> {
     printTable({
       headers: ['canary delivery', 'n', 'p50 ms', 'p99 ms', 'max ms', 'p50 / baseline p50'],
       rows: [
-        ['alone (baseline)', alone.count, alone.p50, alone.p99, alone.max, 1],
+        ['alone (baseline)', String(alone.count), alone.p50, alone.p99, alone.max, 1],
         [
           'behind a hostile round of 100',
           behind.count,

@@ -22,6 +22,10 @@ import { ROOT_LOGGER } from './core.module';
 import { DeskGateway } from './desk/desk.gateway';
 import { DeskHub } from './desk/desk.hub';
 import { InboundExchange } from './exchange/inbound';
+import { ExchangeRepository } from './exchange/exchange.repository';
+import { OutboxRepository } from './exchange/outbox.repository';
+import { InboxRepository } from './inbox/inbox.repository';
+import { AlertsRepository } from './alerts/alerts.repository';
 import { OutboxRelay } from './exchange/outbox';
 import { GatewayMetrics } from './health/metrics';
 import { DocumentCheckController, InboxController } from './inbox/inbox.controller';
@@ -146,6 +150,10 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     AuditController,
   ],
   providers: [
+    AlertsRepository,
+    InboxRepository,
+    ExchangeRepository,
+    OutboxRepository,
     {
       provide: TrustStore,
       inject: [GATEWAY_CONFIG, DataSource, ROOT_LOGGER],
@@ -190,6 +198,9 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       inject: [
         GATEWAY_CONFIG,
         DataSource,
+        InboxRepository,
+        ExchangeRepository,
+        OutboxRepository,
         KafkaClient,
         TrustStore,
         AuditLog,
@@ -200,6 +211,9 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       useFactory: (
         c: GatewayConfig,
         ds: DataSource,
+        inbox: InboxRepository,
+        exchange: ExchangeRepository,
+        outbox: OutboxRepository,
         k: KafkaClient,
         t: TrustStore,
         a: AuditLog,
@@ -209,6 +223,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       ) =>
         new InboundExchange(
           ds,
+          { inbox, exchange, outbox },
           k,
           t,
           a,
@@ -236,22 +251,52 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     },
     {
       provide: AlertsService,
-      inject: [DataSource, TrustStore, AuditLog, OutboxRelay, GatewayMetrics, ROOT_LOGGER],
+      inject: [
+        DataSource,
+        AlertsRepository,
+        OutboxRepository,
+        TrustStore,
+        AuditLog,
+        OutboxRelay,
+        GatewayMetrics,
+        ROOT_LOGGER,
+      ],
       useFactory: (
         ds: DataSource,
+        alerts: AlertsRepository,
+        outbox: OutboxRepository,
         t: TrustStore,
         a: AuditLog,
         r: OutboxRelay,
         m: GatewayMetrics,
         l: Logger,
-      ) => new AlertsService(ds, t, a, r, m, child(l, 'AlertsService')),
+      ) => new AlertsService(ds, { alerts, outbox }, t, a, r, m, child(l, 'AlertsService')),
     },
     {
       provide: InboxService,
-      inject: [GATEWAY_CONFIG, DataSource, AuditLog, OutboxRelay, TrustStore, ROOT_LOGGER],
-      useFactory: (c: GatewayConfig, ds: DataSource, a: AuditLog, r: OutboxRelay, t: TrustStore, l: Logger) =>
+      inject: [
+        GATEWAY_CONFIG,
+        DataSource,
+        InboxRepository,
+        ExchangeRepository,
+        AuditLog,
+        OutboxRelay,
+        TrustStore,
+        ROOT_LOGGER,
+      ],
+      useFactory: (
+        c: GatewayConfig,
+        ds: DataSource,
+        inbox: InboxRepository,
+        exchange: ExchangeRepository,
+        a: AuditLog,
+        r: OutboxRelay,
+        t: TrustStore,
+        l: Logger,
+      ) =>
         new InboxService(
           ds,
+          { inbox, exchange },
           a,
           r,
           c.country,

@@ -17,36 +17,15 @@ import {
 } from '@corridor/contracts';
 import { Principal } from '@corridor/identity';
 import { evaluateSend, PolicyDecision } from '@corridor/policy';
-import { queryPrepared, problem } from '@corridor/platform';
+import { problem } from '@corridor/platform';
 import { AuditLog } from '../audit/audit.log';
-import {
-  newExchangeMessage,
-  OUTBOX_INSERT_PARAMS,
-  OutboxRelay,
-  outboxInsertSql,
-  Pending,
-} from '../exchange/outbox';
+import { newExchangeMessage, OutboxRelay, Pending } from '../exchange/outbox';
+import { OutboxRepository } from '../exchange/outbox.repository';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
 import { PublishAlertDto, UpdateAlertDto } from './alert.dto';
 import { alertFromDto, alertMeta, alertToJson } from './alert.mapper';
-
-/** The publish statement's parameters: 12 for the alert, then the outbox rows' arrays, then the log leaves' 4. */
-const OUTBOX_FIRST = 13;
-const LEAVES_FIRST = OUTBOX_FIRST + OUTBOX_INSERT_PARAMS;
-
-/**
- * The alert, its outbox rows and its log leaves in one statement: one round trip, one (synchronous) commit. Built
- * once at load, not per request: the text is the same for every request.
- */
-const PUBLISH_SQL = `with alert as (
-           insert into alerts (id, thread_id, category, priority, classification, handling, title, alert, publisher,
-                               idempotency_key, request_hash, response)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)),
-         queued as (${outboxInsertSql(OUTBOX_FIRST)})
-         select (select corridor_append_leaves($${LEAVES_FIRST}, $${LEAVES_FIRST + 1}, $${LEAVES_FIRST + 2}, $${LEAVES_FIRST + 3})) as first_leaf,
-                coalesce((select json_agg(json_build_object('id', id::text, 'messageId', message_id::text)) from queued),
-                         '[]'::json) as queued`;
+import { AlertsRepository } from './alerts.repository';
 
 /** Every state of an outbox row, in the order a delivery goes through them. */
 export const OUTBOX_STATUSES = [
@@ -92,6 +71,7 @@ export interface Delivery {
 export class AlertsService {
   constructor(
     private readonly ds: DataSource,
+    private readonly repos: { alerts: AlertsRepository; outbox: OutboxRepository },
     private readonly trust: TrustStore,
     private readonly audit: AuditLog,
     private readonly relay: OutboxRelay,
@@ -162,12 +142,13 @@ export class AlertsService {
       ? createHash('sha256').update(JSON.stringify(dto)).digest('hex')
       : null;
     if (opts.idempotencyKey) {
-      const prior = await this.ds.query<{ request_hash: string; response: PublishResult }[]>(
-        'select request_hash, response from alerts where publisher = $1 and idempotency_key = $2',
-        [principal.sub, opts.idempotencyKey],
+      const prior = await this.repos.alerts.priorResponse<PublishResult>(
+        this.ds,
+        principal.sub,
+        opts.idempotencyKey,
       );
-      if (prior[0]) {
-        if (prior[0].request_hash !== requestHash) {
+      if (prior) {
+        if (prior.requestHash !== requestHash) {
           throw problem(
             422,
             'IDEMPOTENCY_KEY_REUSED',
@@ -175,7 +156,7 @@ export class AlertsService {
             { field: 'Idempotency-Key' },
           );
         }
-        return prior[0].response;
+        return prior.response;
       }
     }
     const id = uuidv7();
@@ -271,28 +252,25 @@ export class AlertsService {
     ]);
     let pending: Pending[];
     try {
-      const [row] = await queryPrepared<{ queued: { id: string; messageId: string }[] }>(
-        this.ds,
-        'corridor_publish',
-        PUBLISH_SQL,
-        [
+      const queued = await this.repos.alerts.publish(this.ds, {
+        alert: {
           id,
           threadId,
-          dto.category,
-          dto.priority,
-          dto.classification,
-          dto.handling,
-          dto.title,
-          Buffer.from(toBinary(AlertSchema, alert)),
-          principal.sub,
-          opts.idempotencyKey ?? null,
+          category: dto.category,
+          priority: dto.priority,
+          classification: dto.classification,
+          handling: dto.handling,
+          title: dto.title,
+          alert: Buffer.from(toBinary(AlertSchema, alert)),
+          publisher: principal.sub,
+          idempotencyKey: opts.idempotencyKey ?? null,
           requestHash,
-          opts.idempotencyKey ? JSON.stringify(result) : null,
-          ...outbox.params,
-          ...leaves,
-        ],
-      );
-      pending = outbox.pending(new Map(row.queued.map((q) => [q.messageId, q.id])));
+          response: opts.idempotencyKey ? result : null,
+        },
+        outbox,
+        leaves,
+      });
+      pending = outbox.pending(queued);
     } catch (err) {
       if ((err as { code?: string }).code === '23505' && opts.idempotencyKey) {
         // A concurrent request with the same key won the race: answer with its result.
@@ -315,25 +293,19 @@ export class AlertsService {
   }
 
   private async loadOwn(id: string): Promise<{ alert: Alert; state: string; publisher: string }> {
-    const rows = await this.ds.query<{ alert: Buffer; state: string; publisher: string }[]>(
-      'select alert, state, publisher from alerts where id = $1',
-      [id],
-    );
-    if (!rows[0]) {
+    const row = await this.repos.alerts.own(this.ds, id);
+    if (!row) {
       throw problem(404, 'ALERT_NOT_FOUND', `no alert ${id} published by this gateway`, { field: 'id' });
     }
     return {
-      alert: fromBinary(AlertSchema, rows[0].alert),
-      state: rows[0].state,
-      publisher: rows[0].publisher,
+      alert: fromBinary(AlertSchema, row.alert),
+      state: row.state,
+      publisher: row.publisher,
     };
   }
 
   private async activeRecipients(id: string): Promise<{ recipient: string; agreement_id: string | null }[]> {
-    return this.ds.query(
-      `select distinct recipient, agreement_id from outbox where alert_id = $1 and kind = 'ALERT' and status in ('QUEUED', 'SENT', 'DELIVERED')`,
-      [id],
-    );
+    return this.repos.outbox.activeRecipients(this.ds, id);
   }
 
   /** A new version goes to every recipient that had the alert, each checked against its agreement again. */
@@ -369,17 +341,14 @@ export class AlertsService {
     );
     const pending: Pending[] = [];
     await this.ds.transaction(async (em) => {
-      await em.query(
-        'update alerts set alert = $2, title = $3, priority = $4, classification = $5, handling = $6, version = version + 1 where id = $1',
-        [
-          opts.id,
-          Buffer.from(toBinary(AlertSchema, alert)),
-          alert.title,
-          opts.dto.priority,
-          opts.dto.classification,
-          opts.dto.handling,
-        ],
-      );
+      await this.repos.alerts.update(em, {
+        id: opts.id,
+        alert: Buffer.from(toBinary(AlertSchema, alert)),
+        title: alert.title,
+        priority: opts.dto.priority,
+        classification: opts.dto.classification,
+        handling: opts.dto.handling,
+      });
       for (const d of decisions) {
         if (d.decision.allowed) {
           const queued = await this.relay.enqueue(em, [
@@ -433,7 +402,7 @@ export class AlertsService {
     const recipients = await this.activeRecipients(opts.id);
     const pending: Pending[] = [];
     await this.ds.transaction(async (em) => {
-      await em.query(`update alerts set state = 'WITHDRAWN' where id = $1`, [opts.id]);
+      await this.repos.alerts.markWithdrawn(em, opts.id);
       for (const r of recipients) {
         const queued = await this.relay.enqueue(em, [
           {
@@ -493,45 +462,7 @@ export class AlertsService {
     cursor?: number;
     limit: number;
   }): Promise<Delivery[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const add = (sql: string, v: unknown): void => {
-      args.push(v);
-      where.push(sql.replace('?', `$${args.length}`));
-    };
-    if (f.alertId) {
-      add('alert_id = ?', f.alertId);
-    }
-    if (f.status) {
-      add('status = ?', f.status);
-    }
-    if (f.recipient) {
-      add('recipient = ?', f.recipient);
-    }
-    add('kind = ?', f.kind ?? 'ALERT');
-    if (f.cursor) {
-      add('id < ?', f.cursor);
-    }
-    args.push(f.limit);
-    const rows = await this.ds.query<
-      {
-        id: string;
-        recipient: string;
-        kind: string;
-        message_id: string;
-        status: string;
-        refusal_reason: string | null;
-        last_error: string | null;
-        receipt_reason: string | null;
-        queued_at: Date;
-        sent_at: Date | null;
-        delivered_at: Date | null;
-        acknowledged_by: string | null;
-        acknowledged_at: Date | null;
-        redacted_fields: string[];
-        alert_id: string;
-      }[]
-    >(`select * from outbox where ${where.join(' and ')} order by id desc limit $${args.length}`, args);
+    const rows = await this.repos.outbox.deliveries(this.ds, f);
     return rows.map((r) => ({
       cursor: Number(r.id),
       alertId: r.alert_id,

@@ -3,7 +3,7 @@
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { Principal } from '@corridor/identity';
-import { DESK_CHANNEL } from '../exchange/inbound';
+import { DESK_CHANNEL } from '../inbox/inbox.repository';
 import { GatewayMetrics } from '../health/metrics';
 import { InboxService } from '../inbox/inbox.service';
 import type { DeskItem } from './desk.events';

@@ -26,56 +26,28 @@ import {
 } from '@corridor/contracts';
 import {
   createReceiptBatchMessage,
-  EnvelopeError,
   envelopeSha256,
-  openEnvelopeAsync,
   peekEnvelopeHeader,
   ReceiptFor,
   receiptsOf,
-  ReplayGuard,
 } from '@corridor/envelope';
 import { containsPersonalData, evaluateMessage, evaluateReceive, retentionDeadline } from '@corridor/policy';
-import { BusRecord, KafkaClient, queryPrepared, updatedRows } from '@corridor/platform';
+import { BusRecord, KafkaClient } from '@corridor/platform';
 import { AuditLog, LeafInput } from '../audit/audit.log';
 import { applyFailureKind } from './apply-failure';
-import { messageViolation } from './inbound-content';
-import { assertedOfficerId } from '../inbox/officer-id';
+import { Item, openRecord, Rejection } from './inbound/opening';
+import { ReceiptBatcher } from './inbound/receipt-batcher';
+import { assertedOfficerId, normaliseDocNumber } from '../inbox/identifiers';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
 import { OutboxRelay } from './outbox';
-import type { KeyObject } from 'node:crypto';
+import { ExchangeRepository, ReceiptDue } from './exchange.repository';
+import { OutboxRepository } from './outbox.repository';
+import { FeedEntry, InboxAlertRow, InboxRepository } from '../inbox/inbox.repository';
 import type { Consumer } from 'kafkajs';
-
-/** What corridor_accept_alert answers (migration 1733000000000). */
-type AcceptStatus = 'OK' | 'DUPLICATE' | 'UNKNOWN_ALERT' | 'ALERT_ID_REUSED' | 'ALERT_WITHDRAWN';
-
-/** Durable dedupe lives in PostgreSQL (seen_messages); the in-memory guard of the envelope lib is not used. */
-const NO_MEMORY_REPLAY_GUARD: ReplayGuard = { seen: () => false, remember: () => undefined };
-
-export const DESK_CHANNEL = 'corridor_desk';
 
 /** How often receipts owed are looked for without a wake-up (a lost wake-up costs at most this long). */
 const RECEIPT_SWEEP_MS = 5_000;
-
-export function normaliseDocNumber(n: string): string {
-  return n.replace(/[<\s]/g, '').toUpperCase();
-}
-
-class Rejection extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    /** the sender is authenticated, so it may get a negative receipt */
-    readonly authenticated: boolean,
-  ) {
-    super(message);
-  }
-}
-
-/** One consumed record after opening: verified and screened, or refused with the reason. */
-type Item =
-  | { record: BusRecord; header: EnvelopeHeader; message: ExchangeMessage; sha: Uint8Array }
-  | { record: BusRecord; rejection: Rejection; header?: EnvelopeHeader };
 
 const ISO_COUNTRY = /^[A-Z]{2}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -89,16 +61,13 @@ function printable(text: string): string {
 /** What one batch transaction collects and writes once at its end. */
 interface BatchWrites {
   leaves: LeafInput[];
-  feed: { inboxSeq: number; event: string }[];
+  feed: FeedEntry[];
   /** receipts owed to the senders, recorded in receipts_due and sent a moment later */
-  receipts: (ReceiptFor & { sender: string; agreementId: string })[];
+  receipts: ReceiptDue[];
 }
 
-/**
- * An accepted alert or update as the inbox stores it: the first 15 parameters of both the inbound accept statement
- * and corridor_receive_alert, in that order.
- */
-function alertRowParameters(
+/** An accepted alert or update as the inbox stores it. */
+function inboxRow(
   header: EnvelopeHeader,
   accepted: {
     alert: Alert;
@@ -106,28 +75,27 @@ function alertRowParameters(
     terms: Parameters<typeof retentionDeadline>[0]['terms'];
   },
   sha: Uint8Array,
-): unknown[] {
+): InboxAlertRow {
   const kept = accepted.alert;
-  const retainUntil = containsPersonalData(kept)
-    ? new Date(retentionDeadline({ receivedAtMs: Date.now(), terms: accepted.terms }))
-    : null;
-  return [
-    header.messageId,
-    header.sender,
-    kept.id,
-    kept.threadId || null,
-    enumName(Category, kept.category),
-    enumName(Classification, kept.classification),
-    enumName(Priority, kept.priority),
-    kept.title,
-    Buffer.from(toBinary(AlertSchema, kept)),
-    accepted.redactedFields,
-    header.agreementId,
-    Buffer.from(sha),
-    retainUntil,
-    kept.payload.case === 'document' ? normaliseDocNumber(kept.payload.value.number) : null,
-    enumName(MessageKind, header.kind),
-  ];
+  return {
+    messageId: header.messageId,
+    sender: header.sender,
+    alertId: kept.id,
+    threadId: kept.threadId || null,
+    category: enumName(Category, kept.category),
+    classification: enumName(Classification, kept.classification),
+    priority: enumName(Priority, kept.priority),
+    title: kept.title,
+    body: Buffer.from(toBinary(AlertSchema, kept)),
+    redactedFields: accepted.redactedFields,
+    agreementId: header.agreementId,
+    envelopeSha256: sha,
+    retainUntil: containsPersonalData(kept)
+      ? new Date(retentionDeadline({ receivedAtMs: Date.now(), terms: accepted.terms }))
+      : null,
+    docNumber: kept.payload.case === 'document' ? normaliseDocNumber(kept.payload.value.number) : null,
+    kind: header.kind === MessageKind.UPDATE ? 'UPDATE' : 'ALERT',
+  };
 }
 
 function receivedLeaf(header: EnvelopeHeader, accepted: { alert: Alert }, sha: Uint8Array): LeafInput {
@@ -147,15 +115,15 @@ export class InboundExchange {
   private consumer?: Consumer;
   private restarting?: Promise<void>;
   private topics: string[] = [];
-  private receiptTimer?: NodeJS.Timeout;
-  /** the receipt pass in progress, if any */
-  private receiptFlush?: Promise<void>;
-  private receiptsAgain = false;
-  /** a slow safety net, set while receipts are being sent: receipts owed are looked for every few seconds */
-  private receiptSweep?: NodeJS.Timeout;
+  private readonly receipts: ReceiptBatcher;
 
   constructor(
     private readonly ds: DataSource,
+    private readonly repos: {
+      inbox: InboxRepository;
+      exchange: ExchangeRepository;
+      outbox: OutboxRepository;
+    },
     private readonly kafka: KafkaClient,
     private readonly trust: TrustStore,
     private readonly audit: AuditLog,
@@ -169,14 +137,18 @@ export class InboundExchange {
       maxEnvelopeBytes: number;
     },
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.receipts = new ReceiptBatcher(
+      () => this.flushReceipts(),
+      { batchMs: opts.receiptBatchMs, sweepMs: RECEIPT_SWEEP_MS, retryMs: 1000 },
+      (err) =>
+        this.logger.warn({ err: err.message }, 'sending receipts failed; retried, or sent after a restart'),
+    );
+  }
 
   /** (Re)subscribes to the incoming topics of active agreements. */
   async start(): Promise<void> {
-    if (!this.receiptSweep) {
-      this.receiptSweep = setInterval(() => this.scheduleReceipts(0), RECEIPT_SWEEP_MS);
-      this.scheduleReceipts(0); // receipts a crash left owed go first
-    }
+    this.receipts.start();
     const topics = this.trust.incomingTopics();
     if (this.consumer && JSON.stringify(topics) === JSON.stringify(this.topics)) {
       return;
@@ -220,56 +192,8 @@ export class InboundExchange {
       await this.kafka.stopConsumer(this.consumer);
       this.consumer = undefined;
     }
-    if (this.receiptSweep) {
-      // The receipts owed for what was consumed go out before the relay stops.
-      clearInterval(this.receiptSweep);
-      this.receiptSweep = undefined;
-      clearTimeout(this.receiptTimer);
-      this.receiptTimer = undefined;
-      await this.receiptFlush;
-      await this.flushReceipts().catch((err: Error) =>
-        this.logger.warn(
-          { err: err.message },
-          'receipts not sent at shutdown; they go out after the restart',
-        ),
-      );
-    }
-  }
-
-  /**
-   * Sends the receipts owed in `ms`, many to a signed message. A request that comes while a pass is running is
-   * remembered and served by another pass right after it, so no receipt waits for the next inbound message.
-   */
-  private scheduleReceipts(ms: number): void {
-    if (!this.receiptSweep) {
-      return;
-    }
-    if (this.receiptFlush) {
-      this.receiptsAgain = true;
-      return;
-    }
-    if (this.receiptTimer) {
-      return; // the pass already scheduled will see these rows: they committed before this call
-    }
-    this.receiptTimer = setTimeout(() => {
-      this.receiptTimer = undefined;
-      this.receiptFlush = this.flushReceipts().then(
-        (more) => {
-          this.receiptFlush = undefined;
-          const again = this.receiptsAgain;
-          this.receiptsAgain = false;
-          if (more || again) {
-            this.scheduleReceipts(more ? 0 : this.opts.receiptBatchMs);
-          }
-        },
-        (err: Error) => {
-          this.receiptFlush = undefined;
-          this.receiptsAgain = false;
-          this.logger.warn({ err: err.message }, 'sending receipts failed; will retry');
-          this.scheduleReceipts(1000);
-        },
-      );
-    }, ms);
+    // The receipts owed for what was consumed go out before the relay stops.
+    await this.receipts.stop();
   }
 
   /**
@@ -279,30 +203,16 @@ export class InboundExchange {
   async flushReceipts(): Promise<boolean> {
     const page = 1000;
     const { pending, full } = await this.ds.transaction(async (em) => {
-      const rows = updatedRows<{
-        sender: string;
-        agreement_id: string;
-        message_id: string;
-        envelope_sha256: Buffer;
-        status: string;
-        reason_code: string;
-        received_at_ms: string;
-      }>(
-        await em.query(
-          `delete from receipts_due where id in (select id from receipts_due order by id limit $1 for update skip locked)
-         returning sender, agreement_id, message_id, envelope_sha256, status, reason_code, received_at_ms`,
-          [page],
-        ),
-      );
+      const rows = await this.repos.exchange.takeReceiptsDue(em, page);
       const bySender = new Map<string, { agreementId: string; entries: ReceiptFor[] }>();
       for (const r of rows) {
-        const to = bySender.get(r.sender) ?? { agreementId: r.agreement_id, entries: [] };
+        const to = bySender.get(r.sender) ?? { agreementId: r.agreementId, entries: [] };
         to.entries.push({
-          messageId: r.message_id,
-          envelopeSha256: r.envelope_sha256,
+          messageId: r.messageId,
+          envelopeSha256: r.envelopeSha256,
           status: r.status === 'ACCEPTED' ? ReceiptStatus.ACCEPTED : ReceiptStatus.REJECTED,
-          reasonCode: r.reason_code,
-          receivedAtMs: Number(r.received_at_ms),
+          reasonCode: r.reasonCode,
+          receivedAtMs: r.receivedAtMs,
         });
         bySender.set(r.sender, to);
       }
@@ -336,7 +246,13 @@ export class InboundExchange {
   /** Opens, verifies and screens each envelope (CPU), then applies the whole batch in one transaction. */
   async handleBatch(records: BusRecord[]): Promise<void> {
     // Opened side by side: the RSA key unwraps run on the thread pool, not on this event loop.
-    const items = await Promise.all(records.map((record) => this.openRecord(record)));
+    const opening = {
+      trust: this.trust,
+      maxEnvelopeBytes: this.opts.maxEnvelopeBytes,
+      maxAgeMs: this.opts.maxAgeMs,
+      now: Date.now,
+    };
+    const items = await Promise.all(records.map((record) => openRecord(record, opening)));
     // One new alert or update, the common case below heavy load: one statement instead of a transaction.
     const only = items.length === 1 ? items[0] : undefined;
     if (only && !('rejection' in only) && (await this.receiveAlone(only.header, only.message, only.sha))) {
@@ -386,114 +302,7 @@ export class InboundExchange {
     if (kind !== 'unknown') {
       return kind === 'transient';
     }
-    try {
-      await this.ds.query('select 1');
-      return false;
-    } catch {
-      return true;
-    }
-  }
-
-  /** Size, signature, decryption, then the checks that need no database (screen). Never throws. */
-  private async openRecord(record: BusRecord): Promise<Item> {
-    if (record.value.length > this.opts.maxEnvelopeBytes) {
-      return {
-        record,
-        rejection: new Rejection(
-          'ENVELOPE_TOO_LARGE',
-          `${record.value.length} bytes, more than the ${this.opts.maxEnvelopeBytes} allowed (MAX_ENVELOPE_BYTES)`,
-          false,
-        ),
-      };
-    }
-    try {
-      const own = this.trust.own;
-      const mine = this.recipientKeyFor(record.value) ?? own;
-      const opened = await openEnvelopeAsync({
-        bytes: record.value,
-        recipientCountry: own.country,
-        recipientKey: mine.key,
-        recipientCertPem: mine.certPem,
-        trust: this.trust.envelopeTrust(),
-        replay: NO_MEMORY_REPLAY_GUARD,
-        now: Date.now(),
-        maxAgeMs: this.opts.maxAgeMs,
-      });
-      const rejection = this.screen(record, opened.header, opened.message);
-      if (rejection) {
-        return { record, header: opened.header, rejection };
-      }
-      return { record, header: opened.header, message: opened.message, sha: opened.envelopeSha256 };
-    } catch (err) {
-      const code = err instanceof EnvelopeError ? err.code : 'MALFORMED';
-      return {
-        record,
-        rejection: new Rejection(code, err instanceof Error ? err.message : String(err), false),
-      };
-    }
-  }
-
-  /**
-   * What an authenticated sender may do, before anything is written: its own topic, the agreement of exactly this
-   * pair, content within the API's rules, and, for messages about an alert, the agreement's rules on the labels they
-   * carry. Alerts and updates get the full policy on receive later (receiveDecision).
-   */
-  private screen(record: BusRecord, header: EnvelopeHeader, message: ExchangeMessage): Rejection | undefined {
-    const sender = header.sender;
-    // Signed, but still the sender's words: ids that go into uuid columns and receipts must be what they claim.
-    const badHeader = !UUID.test(header.messageId)
-      ? 'messageId is not a UUID'
-      : header.threadId && !UUID.test(header.threadId)
-        ? 'threadId is not a UUID'
-        : !/^[\x21-\x7e]{1,100}$/.test(header.agreementId)
-          ? 'agreementId is not 1-100 visible ASCII characters'
-          : undefined;
-    if (badHeader) {
-      // No receipt: it could not name the message.
-      return new Rejection('HEADER_INVALID', badHeader, false);
-    }
-    if (record.topic !== this.trust.incomingTopic(sender)) {
-      return new Rejection('TOPIC_MISMATCH', `envelope from ${sender} arrived on ${record.topic}`, true);
-    }
-    const own = this.trust.own.country;
-    if (header.kind === MessageKind.RECEIPT) {
-      // Receipts settle past traffic too: any agreement of this pair, whatever its state now.
-      const named = this.trust.signedAgreement(header.agreementId)?.terms.parties ?? [];
-      if (!(named.includes(sender) && named.includes(own))) {
-        return new Rejection(
-          'AGREEMENT_MISMATCH',
-          `receipts from ${sender} name ${header.agreementId.slice(0, 80)}, not an agreement between ${sender} and ${own}`,
-          true,
-        );
-      }
-    } else {
-      const agreement = this.trust.agreementWith(sender);
-      if (agreement && agreement.id !== header.agreementId) {
-        return new Rejection(
-          'AGREEMENT_MISMATCH',
-          `the header names ${header.agreementId.slice(0, 80)}; the agreement of ${sender}→${own} is ${agreement.id}`,
-          true,
-        );
-      }
-    }
-    const violation = messageViolation(message, sender, Date.now());
-    if (violation) {
-      return new Rejection('CONTENT_INVALID', `${violation.field}: ${violation.message}`, true);
-    }
-    const body = message.body.case;
-    if (body === 'reply' || body === 'acknowledgement' || body === 'withdrawal') {
-      const decision = evaluateMessage({
-        from: sender,
-        to: own,
-        agreement: this.trust.agreementWith(sender),
-        now: Date.now(),
-        labels: { category: header.category, classification: header.classification },
-      });
-      if (!decision.allowed) {
-        return new Rejection(decision.reason, decision.rule, true);
-      }
-    }
-    return undefined;
+    return !(await this.repos.exchange.reachable(this.ds));
   }
 
   /** Applies items in one transaction: accepted ones to the inbox, refused ones to quarantine, with their leaves. */
@@ -519,10 +328,7 @@ export class InboundExchange {
           if (!(err instanceof Rejection)) {
             throw err;
           }
-          await em.query('delete from seen_messages where sender = $1 and message_id = $2', [
-            item.header.sender,
-            item.header.messageId,
-          ]);
+          await this.repos.exchange.forgetMessage(em, item.header.sender, item.header.messageId);
           await this.quarantineIn(em, item.record, err, writes, item.header);
           rejected.push(err);
         }
@@ -537,7 +343,7 @@ export class InboundExchange {
     }
     // Receipts owed were recorded in the same transaction; they leave shortly, several to a signed message.
     if (owesReceipts) {
-      this.scheduleReceipts(this.opts.receiptBatchMs);
+      this.receipts.requestBatch();
     }
   }
 
@@ -549,43 +355,8 @@ export class InboundExchange {
     if (writes.feed.length === 0 && owed.length === 0) {
       return false;
     }
-    // Desk feed entries (announced with pg_notify, which is transactional: every gateway instance hears of an entry
-    // only after the commit) and the receipts owed, in one statement.
-    await queryPrepared(
-      em,
-      'corridor_record_feed',
-      `with feed as (
-         insert into desk_feed (inbox_seq, event)
-         select s, e from unnest($1::bigint[], $2::text[]) with ordinality as v(s, e, n) order by n
-         returning seq),
-       owed as (
-         insert into receipts_due (sender, agreement_id, message_id, envelope_sha256, status, reason_code, received_at_ms)
-         select * from unnest($4::text[], $5::text[], $6::uuid[], $7::bytea[], $8::text[], $9::text[], $10::bigint[])
-         returning 1)
-       select pg_notify($3, seq::text), (select count(*) from owed) from feed order by seq`,
-      [
-        writes.feed.map((f) => f.inboxSeq),
-        writes.feed.map((f) => f.event),
-        DESK_CHANNEL,
-        owed.map((o) => o.sender),
-        owed.map((o) => o.agreementId),
-        owed.map((o) => o.messageId),
-        owed.map((o) => Buffer.from(o.envelopeSha256)),
-        owed.map((o) => enumName(ReceiptStatus, o.status)),
-        owed.map((o) => o.reasonCode ?? ''),
-        owed.map((o) => o.receivedAtMs),
-      ],
-    );
+    await this.repos.inbox.recordFeedAndReceipts(em, writes.feed, owed);
     return owed.length > 0;
-  }
-
-  /** Chooses the key by the (still unverified) recipient fingerprint; the open then verifies everything. */
-  private recipientKeyFor(bytes: Uint8Array): { key: KeyObject; certPem: string } | undefined {
-    try {
-      return this.trust.keyFor(peekEnvelopeHeader(bytes).recipientCertFingerprint);
-    } catch {
-      return undefined;
-    }
   }
 
   /** Applies one verified envelope inside the batch transaction; false when it was a duplicate. */
@@ -614,11 +385,7 @@ export class InboundExchange {
       );
     }
     {
-      const fresh = await em.query<unknown[]>(
-        `insert into seen_messages (sender, message_id, kind) values ($1, $2, $3) on conflict do nothing returning message_id`,
-        [sender, header.messageId, enumName(MessageKind, kind)],
-      );
-      if (fresh.length === 0) {
+      if (!(await this.repos.exchange.markSeen(em, sender, header.messageId, enumName(MessageKind, kind)))) {
         // Already processed (a redelivery, or the sender's retry after a crash): send the receipt again, nothing else.
         if (kind !== MessageKind.RECEIPT) {
           this.receiptIn(writes, header, sha, ReceiptStatus.ACCEPTED, '');
@@ -631,21 +398,15 @@ export class InboundExchange {
           throw new Error('alerts and updates are applied by acceptAlertIn');
         case 'withdrawal': {
           // Only an alert this sender originated and sent here: anything else changes nothing and is refused.
-          const rows = updatedRows<{ seq: string }>(
-            await em.query(
-              `update inbox set state = 'WITHDRAWN', body = null, title = null, doc_number = null
-               where sender = $1 and alert_id = $2 and kind = 'ALERT' and state <> 'WITHDRAWN' returning seq`,
-              [sender, body.value.alertId],
-            ),
-          );
-          if (!rows[0]) {
+          const seq = await this.repos.inbox.withdraw(em, sender, body.value.alertId);
+          if (seq === undefined) {
             throw new Rejection(
               'UNKNOWN_ALERT',
               `withdrawal of ${body.value.alertId}: no alert of ${sender} with that id is held here, or it is withdrawn`,
               true,
             );
           }
-          writes.feed.push({ inboxSeq: Number(rows[0].seq), event: 'WITHDRAWN' });
+          writes.feed.push({ inboxSeq: seq, event: 'WITHDRAWN' });
           writes.leaves.push({
             event: AuditEvent.WITHDRAWN,
             peer: sender,
@@ -659,24 +420,20 @@ export class InboundExchange {
         case 'reply': {
           const r = body.value;
           const origin = await this.exchangedAlertOrigin(em, header, r.alertId);
-          const rows = await em.query<{ seq: string }[]>(
-            `insert into inbox (message_id, sender, origin, alert_id, thread_id, kind, category, classification, priority, title, body, agreement_id, envelope_sha256)
-             values ($1, $2, $3, $4, $5, 'REPLY', $6, $7, 'ROUTINE', $8, $9, $10, $11) returning seq`,
-            [
-              header.messageId,
-              sender,
-              origin,
-              r.alertId,
-              header.threadId || null,
-              enumName(Category, header.category),
-              enumName(Classification, header.classification),
-              `Reply from ${sender}`,
-              Buffer.from(toBinary(ReplySchema, r)),
-              header.agreementId,
-              Buffer.from(sha),
-            ],
-          );
-          writes.feed.push({ inboxSeq: Number(rows[0].seq), event: 'REPLY' });
+          const seq = await this.repos.inbox.insertReply(em, {
+            messageId: header.messageId,
+            sender,
+            origin,
+            alertId: r.alertId,
+            threadId: header.threadId || null,
+            category: enumName(Category, header.category),
+            classification: enumName(Classification, header.classification),
+            title: `Reply from ${sender}`,
+            body: Buffer.from(toBinary(ReplySchema, r)),
+            agreementId: header.agreementId,
+            envelopeSha256: sha,
+          });
+          writes.feed.push({ inboxSeq: seq, event: 'REPLY' });
           writes.leaves.push({
             event: AuditEvent.REPLIED,
             peer: sender,
@@ -692,15 +449,12 @@ export class InboundExchange {
           const a = body.value;
           // Only an alert of ours that went to this sender: anything else changes nothing and is refused.
           const officer = `${sender}/${assertedOfficerId(sender, a.officerId)}`;
-          const [{ known }] = await em.query<{ known: number }[]>(
-            `with target as (
-               select id from outbox where alert_id = $1 and recipient = $2 and kind in ('ALERT', 'UPDATE')),
-             acked as (
-               update outbox set acknowledged_by = $3, acknowledged_at = to_timestamp($4 / 1000.0)
-               where id in (select id from target) and acknowledged_at is null returning 1)
-             select (select count(*) from target)::int as known, (select count(*) from acked) as acked`,
-            [a.alertId, sender, officer, Number(a.acknowledgedAtMs)],
-          );
+          const known = await this.repos.outbox.acknowledge(em, {
+            alertId: a.alertId,
+            recipient: sender,
+            acknowledgedBy: officer,
+            acknowledgedAtMs: Number(a.acknowledgedAtMs),
+          });
           if (known === 0) {
             throw new Rejection(
               'UNKNOWN_ALERT',
@@ -747,14 +501,9 @@ export class InboundExchange {
     sha: Uint8Array,
     writes: BatchWrites,
   ): Promise<boolean> {
-    const [row] = await queryPrepared<{ r_status: AcceptStatus; r_seq: string | null }>(
-      em,
-      'corridor_accept_alert',
-      `select r_status, r_seq from corridor_accept_alert($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-      alertRowParameters(header, accepted, sha),
-    );
+    const row = await this.repos.inbox.acceptAlert(em, inboxRow(header, accepted, sha));
     const id = accepted.alert.id;
-    switch (row.r_status) {
+    switch (row.status) {
       case 'DUPLICATE':
         // Already processed (a redelivery, or the sender's retry after a crash): send the receipt again, nothing else.
         this.receiptIn(writes, header, sha, ReceiptStatus.ACCEPTED, '');
@@ -776,7 +525,7 @@ export class InboundExchange {
       case 'OK':
         break;
     }
-    writes.feed.push({ inboxSeq: Number(row.r_seq), event });
+    writes.feed.push({ inboxSeq: Number(row.seq), event });
     writes.leaves.push(receivedLeaf(header, accepted, sha));
     this.receiptIn(writes, header, sha, ReceiptStatus.ACCEPTED, '');
     return true;
@@ -794,14 +543,8 @@ export class InboundExchange {
   ): Promise<string> {
     const sender = header.sender;
     const own = this.trust.own.country;
-    const rows = await em.query<{ origin: 'own' | 'sender'; handling: string | null }[]>(
-      `select 'own' as origin, a.handling from alerts a
-       where a.id = $1 and exists (select 1 from outbox o where o.alert_id = a.id and o.recipient = $2 and o.kind = 'ALERT' and o.status <> 'REFUSED')
-       union all
-       select 'sender', null from inbox i where i.sender = $2 and i.alert_id = $1 and i.kind = 'ALERT'`,
-      [alertId, sender],
-    );
-    const mine = rows.find((r) => r.origin === 'own');
+    const exchanged = await this.repos.inbox.exchangedAlert(em, alertId, sender);
+    const mine = exchanged.ours;
     if (mine) {
       const decision = evaluateMessage({
         from: sender,
@@ -811,7 +554,7 @@ export class InboundExchange {
         labels: {
           category: header.category,
           classification: header.classification,
-          handling: enumValue(HandlingCode, mine.handling ?? '') ?? HandlingCode.UNSPECIFIED,
+          handling: enumValue(HandlingCode, mine.handling) ?? HandlingCode.UNSPECIFIED,
         },
       });
       if (!decision.allowed) {
@@ -819,7 +562,7 @@ export class InboundExchange {
       }
       return own;
     }
-    if (rows.length > 0) {
+    if (exchanged.senders) {
       return sender;
     }
     throw new Rejection(
@@ -849,29 +592,26 @@ export class InboundExchange {
     } catch {
       return false; // the general path quarantines it with the reason
     }
+    let received: boolean;
     try {
-      await queryPrepared(
-        this.ds,
-        'corridor_receive_alert',
-        `select corridor_receive_alert($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                                       $16, $17, $18, $19, $20, $21, $22)`,
-        [
-          ...alertRowParameters(header, accepted, sha),
-          ...this.audit.leafParameters([receivedLeaf(header, accepted, sha)]),
-          body.case === 'update' ? 'UPDATED' : 'ALERT',
-          DESK_CHANNEL,
-          Date.now(),
-        ],
-      );
+      received = await this.repos.inbox.receiveAlertAlone(this.ds, {
+        row: inboxRow(header, accepted, sha),
+        leaves: this.audit.leafParameters([receivedLeaf(header, accepted, sha)]),
+        feedEvent: body.case === 'update' ? 'UPDATED' : 'ALERT',
+        receivedAtMs: Date.now(),
+      });
     } catch (err) {
-      // Not fresh, or a failure the general path sorts out (a retry, or the envelope quarantined): nothing was written.
-      if ((err as Error).message.startsWith('CORRIDOR_NOT_FRESH') || !(await this.isTransient(err))) {
+      // A failure the general path sorts out (a retry, or the envelope quarantined): nothing was written.
+      if (!(await this.isTransient(err))) {
         return false;
       }
       throw err;
     }
+    if (!received) {
+      return false; // not fresh, or refused: the general path answers it
+    }
     this.metrics.received.inc({ kind: enumName(MessageKind, header.kind) });
-    this.scheduleReceipts(this.opts.receiptBatchMs);
+    this.receipts.requestBatch();
     return true;
   }
 
@@ -928,31 +668,19 @@ export class InboundExchange {
     writes: BatchWrites,
   ): Promise<void> {
     const sender = header.sender;
-    const statusOf = (r: Receipt): string => (r.status === ReceiptStatus.ACCEPTED ? 'DELIVERED' : 'REJECTED');
     // Match each entry to a row we sent that partner with exactly those bytes, and apply the matches, in one statement.
-    const matched = await em.query<{ id: string; n: string; category: string | null; queued_at: Date }[]>(
-      `with v as (
-         select * from unnest($1::uuid[], $2::bytea[], $4::text[], $5::text[], $6::text[])
-           with ordinality as v(message_id, sha, status, receipt_status, reason, n)),
-       m as (
-         select o.id, v.n, o.category, o.queued_at, v.status, v.receipt_status, v.reason
-         from v join outbox o on o.message_id = v.message_id and o.recipient = $3 and v.sha = any(o.sent_sha256s)),
-       applied as (
-         update outbox o set status = m.status, delivered_at = case when m.status = 'DELIVERED' then now() else o.delivered_at end,
-                receipt_status = m.receipt_status, receipt_reason = nullif(m.reason, '')
-         from m where o.id = m.id and o.status in ('SENT', 'QUEUED', 'UNCONFIRMED')
-         returning o.id)
-       select m.id, m.n, m.category, m.queued_at, (select count(*) from applied) as applied from m`,
-      [
-        receipts.map((r) => r.messageId),
-        receipts.map((r) => Buffer.from(r.envelopeSha256)),
-        sender,
-        receipts.map(statusOf),
-        receipts.map((r) => enumName(ReceiptStatus, r.status)),
-        receipts.map((r) => r.reasonCode),
-      ],
+    const matched = await this.repos.outbox.applyReceipts(
+      em,
+      sender,
+      receipts.map((r) => ({
+        messageId: r.messageId,
+        envelopeSha256: r.envelopeSha256,
+        outcome: r.status === ReceiptStatus.ACCEPTED ? 'DELIVERED' : 'REJECTED',
+        receiptStatus: enumName(ReceiptStatus, r.status),
+        reasonCode: r.reasonCode,
+      })),
     );
-    const byIndex = new Map(matched.map((m) => [Number(m.n) - 1, m]));
+    const byIndex = new Map(matched.map((m) => [m.index, m]));
     const unmatched = receipts.filter((_, i) => !byIndex.has(i));
     const now = Date.now();
     for (const [i, m] of byIndex) {
@@ -966,7 +694,7 @@ export class InboundExchange {
         reasonCode: accepted ? 'ACCEPTED' : r.reasonCode,
         category: (m.category ? enumValue(Category, m.category) : undefined) ?? header.category,
       });
-      this.metrics.receiptLatency.observe((now - m.queued_at.getTime()) / 1000);
+      this.metrics.receiptLatency.observe((now - m.queuedAt.getTime()) / 1000);
     }
     if (unmatched.length > 0) {
       const ids = unmatched.map((r) => r.messageId);
@@ -1004,7 +732,7 @@ export class InboundExchange {
       agreementId,
       messageId: header.messageId,
       envelopeSha256: sha,
-      status,
+      status: status === ReceiptStatus.ACCEPTED ? 'ACCEPTED' : 'REJECTED',
       reasonCode: reason,
       receivedAtMs: Date.now(),
     });
@@ -1031,21 +759,17 @@ export class InboundExchange {
     // country code and a message id only when it reads as a UUID, so no claimed value can make the insert fail.
     const sender = header?.sender ?? (ISO_COUNTRY.test(claimed?.sender ?? '') ? claimed?.sender : undefined);
     const messageId = UUID.test(claimed?.messageId ?? '') ? claimed?.messageId : undefined;
-    await em.query(
-      `insert into quarantine (topic, partition, "offset", claimed_sender, message_id, reason_code, detail, envelope, envelope_sha256)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        record.topic,
-        record.partition,
-        record.offset,
-        sender ?? null,
-        messageId ?? null,
-        rejection.code,
-        printable(rejection.message).slice(0, 500),
-        record.value,
-        Buffer.from(sha),
-      ],
-    );
+    await this.repos.inbox.quarantine(em, {
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      claimedSender: sender ?? null,
+      messageId: messageId ?? null,
+      reasonCode: rejection.code,
+      detail: printable(rejection.message).slice(0, 500),
+      envelope: Buffer.from(record.value),
+      envelopeSha256: sha,
+    });
     writes.leaves.push({
       event: AuditEvent.REJECTED,
       peer: sender,

@@ -19,40 +19,14 @@ import {
 } from '@corridor/contracts';
 import { officerCanSee, Principal } from '@corridor/identity';
 import { ActiveAgreement, evaluateMessage, parseMrz } from '@corridor/policy';
-import { problem, updatedRows } from '@corridor/platform';
+import { problem } from '@corridor/platform';
 import { alertSummary, alertToJson } from '../alerts/alert.mapper';
 import { AuditLog } from '../audit/audit.log';
+import { ExchangeRepository } from '../exchange/exchange.repository';
+import { FeedRow, InboxRepository, InboxRow, InboxScope } from './inbox.repository';
 import type { DeskItem } from '../desk/desk.events';
-import { normaliseDocNumber } from '../exchange/inbound';
 import { newExchangeMessage, OutboxRelay, Pending } from '../exchange/outbox';
-import { assertedOfficerId } from './officer-id';
-
-interface InboxRow {
-  seq: string;
-  message_id: string;
-  sender: string;
-  /** the country that originated the alert the row is about; null for a reply about one of ours (older rows) */
-  origin: string | null;
-  alert_id: string;
-  thread_id: string | null;
-  kind: string;
-  category: string;
-  classification: string;
-  priority: string;
-  title: string | null;
-  body: Buffer | null;
-  redacted_fields: string[];
-  agreement_id: string | null;
-  received_at: Date;
-  state: 'ACTIVE' | 'WITHDRAWN' | 'PURGED';
-  acknowledged_by: string | null;
-  acknowledged_at: Date | null;
-}
-
-interface FeedRow extends InboxRow {
-  feed_seq: string;
-  event: DeskItem['event'];
-}
+import { assertedOfficerId, normaliseDocNumber } from './identifiers';
 
 const PERSONAL_CATEGORIES = ['SUSPECT', 'DOCUMENT', 'PROTECTION_REFERRAL'];
 
@@ -65,19 +39,22 @@ export interface InboxFilter {
   limit: number;
 }
 
-/** SQL condition and args that restrict rows to what an officer may see (category on the desk, TLP within clearance). */
-function scopeSql(p: Principal, args: unknown[]): string {
+/** What an officer may see: every row for an admin, else the desk's categories within the clearance. */
+function scopeOf(p: Principal): InboxScope {
   if (p.roles.includes('admin')) {
-    return 'true';
+    return 'ALL';
   }
   const max = CLASSIFICATION_NAMES.indexOf(p.clearance ?? '');
-  args.push(p.categories ?? [], CLASSIFICATION_NAMES.slice(0, Math.max(0, max + 1)));
-  return `i.category = any($${args.length - 1}) and i.classification = any($${args.length})`;
+  return {
+    categories: p.categories ?? [],
+    classifications: CLASSIFICATION_NAMES.slice(0, Math.max(0, max + 1)),
+  };
 }
 
 export class InboxService {
   constructor(
     private readonly ds: DataSource,
+    private readonly repos: { inbox: InboxRepository; exchange: ExchangeRepository },
     private readonly audit: AuditLog,
     private readonly relay: OutboxRelay,
     private readonly country: string,
@@ -119,23 +96,13 @@ export class InboxService {
 
   /** Feed items after `afterSeq` that the officer may see, oldest first. */
   async feedSince(p: Principal, afterSeq: number, limit = 1000): Promise<DeskItem[]> {
-    const args: unknown[] = [afterSeq];
-    const scope = scopeSql(p, args);
-    args.push(limit);
-    const rows = await this.ds.query<FeedRow[]>(
-      `select f.seq as feed_seq, f.event, i.* from desk_feed f join inbox i on i.seq = f.inbox_seq
-       where f.seq > $1 and ${scope} order by f.seq limit $${args.length}`,
-      args,
-    );
+    const rows = await this.repos.inbox.feedSince(this.ds, scopeOf(p), afterSeq, limit);
     return rows.map((r) => this.toItem(r));
   }
 
   async feedItem(seq: number): Promise<{ item: DeskItem; row: FeedRow } | undefined> {
-    const rows = await this.ds.query<FeedRow[]>(
-      'select f.seq as feed_seq, f.event, i.* from desk_feed f join inbox i on i.seq = f.inbox_seq where f.seq = $1',
-      [seq],
-    );
-    return rows[0] ? { item: this.toItem(rows[0]), row: rows[0] } : undefined;
+    const row = await this.repos.inbox.feedRow(this.ds, seq);
+    return row ? { item: this.toItem(row), row } : undefined;
   }
 
   canSee(p: Principal, item: { category: string; classification: string }): boolean {
@@ -143,45 +110,17 @@ export class InboxService {
   }
 
   async latestSeq(): Promise<number> {
-    const [{ max }] = await this.ds.query<{ max: string | null }[]>('select max(seq) as max from desk_feed');
-    return Number(max ?? 0);
+    return this.repos.inbox.latestFeedSeq(this.ds);
   }
 
   /** Inbox listing for the REST API: newest first, cursor = inbox seq of the last row seen. */
   async list(p: Principal, f: InboxFilter): Promise<DeskItem[]> {
-    const args: unknown[] = [];
-    const where = [scopeSql(p, args)];
-    const add = (sql: string, v: unknown): void => {
-      args.push(v);
-      where.push(sql.replace('?', `$${args.length}`));
-    };
-    if (f.category) {
-      add('i.category = ?', f.category);
-    }
-    if (f.priority) {
-      add('i.priority = ?', f.priority);
-    }
-    if (f.sender) {
-      add('i.sender = ?', f.sender);
-    }
-    if (f.q) {
-      add(`i.title ilike ?`, `%${f.q.replace(/[%_\\]/g, '\\$&')}%`);
-    }
-    if (f.cursor) {
-      add('i.seq < ?', f.cursor);
-    }
-    args.push(f.limit);
-    const rows = await this.ds.query<FeedRow[]>(
-      `select coalesce((select max(seq) from desk_feed where inbox_seq = i.seq), 0) as feed_seq, 'ALERT' as event, i.*
-       from inbox i where ${where.join(' and ')} order by i.seq desc limit $${args.length}`,
-      args,
-    );
+    const rows = await this.repos.inbox.list(this.ds, scopeOf(p), f);
     return rows.map((r) => this.toItem(r));
   }
 
   private async row(p: Principal, inboxSeq: number): Promise<InboxRow> {
-    const rows = await this.ds.query<InboxRow[]>('select * from inbox where seq = $1', [inboxSeq]);
-    const r = rows[0];
+    const r = await this.repos.inbox.row(this.ds, inboxSeq);
     if (!r || !this.canSee(p, r)) {
       // Same answer for absent and out of scope: an officer cannot probe for alerts above their clearance.
       throw problem(404, 'NOT_FOUND', `no inbox entry ${inboxSeq} within your scope`, { field: 'seq' });
@@ -234,11 +173,7 @@ export class InboxService {
     }
     const now = new Date();
     const pending = await this.ds.transaction(async (em) => {
-      await em.query('update inbox set acknowledged_by = $2, acknowledged_at = $3 where seq = $1', [
-        inboxSeq,
-        p.sub,
-        now,
-      ]);
+      await this.repos.inbox.markAcknowledged(em, inboxSeq, p.sub, now);
       const queued = await this.answerOriginator(em, r, MessageKind.ACKNOWLEDGEMENT, {
         case: 'acknowledgement',
         value: create(AcknowledgementSchema, {
@@ -343,12 +278,7 @@ export class InboxService {
         field: 'number',
       });
     }
-    const args: unknown[] = [normaliseDocNumber(number)];
-    const scope = scopeSql(p, args);
-    const rows = await this.ds.query<(InboxRow & { body: Buffer })[]>(
-      `select * from inbox i where i.doc_number = $1 and i.body is not null and ${scope} order by seq`,
-      args,
-    );
+    const rows = await this.repos.inbox.documentMatches(this.ds, scopeOf(p), normaliseDocNumber(number));
     await this.audit.record([
       {
         event: AuditEvent.PERSONAL_DATA_VIEWED,
@@ -377,11 +307,7 @@ export class InboxService {
    * past which a copy of the message is refused as STALE (and quarantined) by its signed creation time anyway.
    */
   async forgetSeen(olderThanMs: number): Promise<number> {
-    const [{ n }] = await this.ds.query<{ n: number }[]>(
-      `with gone as (delete from seen_messages where at < now() - $1 * interval '1 millisecond' returning 1)
-       select count(*)::int as n from gone`,
-      [olderThanMs],
-    );
+    const n = await this.repos.exchange.forgetSeenOlderThan(this.ds, olderThanMs);
     if (n > 0) {
       this.logger.info({ forgotten: n }, 'message-id dedupe rows past the replay window forgotten');
     }
@@ -393,13 +319,7 @@ export class InboxService {
    * metadata: a refused envelope may hold personal data this gateway was not allowed to receive, sealed for its key.
    */
   async expireQuarantine(days: number): Promise<number> {
-    const [{ n }] = await this.ds.query<{ n: number }[]>(
-      `with cleared as (
-         update quarantine set envelope = null
-         where envelope is not null and received_at < now() - $1 * interval '1 day' returning 1)
-       select count(*)::int as n from cleared`,
-      [days],
-    );
+    const n = await this.repos.inbox.expireQuarantine(this.ds, days);
     if (n > 0) {
       this.logger.info({ cleared: n, days }, 'quarantined envelope bytes past their retention removed');
     }
@@ -409,12 +329,7 @@ export class InboxService {
   /** Retention: personal data whose agreement retention has passed is deleted; the log keeps only hashes. */
   async purgeExpired(): Promise<number> {
     return this.ds.transaction(async (em) => {
-      const rows = updatedRows<{ seq: string; sender: string; alert_id: string; category: string }>(
-        await em.query(
-          `update inbox set body = null, title = null, doc_number = null, state = 'PURGED'
-           where retain_until is not null and retain_until <= now() and body is not null returning seq, sender, alert_id, category`,
-        ),
-      );
+      const rows = await this.repos.inbox.purgeExpired(em);
       await this.audit.append(
         em,
         rows.map((r) => ({

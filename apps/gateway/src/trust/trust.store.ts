@@ -425,6 +425,11 @@ export class TrustStore extends EventEmitter {
     }));
   }
 
+  /** The parties of a known agreement, whatever its state; none for an unknown id. */
+  agreementParties(id: string): readonly string[] {
+    return this.agreements.get(id)?.terms.parties ?? [];
+  }
+
   signedAgreement(id: string): VerifiedAgreement | undefined {
     return this.agreements.get(id);
   }

@@ -1,0 +1,116 @@
+// The alerts this gateway published. Every statement on the alerts table is here, typed; publishing is one prepared
+// statement that also queues the outbox rows and appends the log leaves (one round trip, one commit).
+import { queryPrepared } from '@corridor/platform';
+import type { Db } from '../exchange/exchange.repository';
+import { OUTBOX_INSERT_PARAMS, outboxInsertSql, PreparedOutbox } from '../exchange/outbox';
+import type { LeafParameters } from '../inbox/inbox.repository';
+
+/** The publish statement's parameters: 12 for the alert, then the outbox rows' arrays, then the log leaves' 4. */
+const OUTBOX_FIRST = 13;
+const LEAVES_FIRST = OUTBOX_FIRST + OUTBOX_INSERT_PARAMS;
+
+/** Built once at load, not per request: the text is the same for every request. */
+const PUBLISH_SQL = `with alert as (
+           insert into alerts (id, thread_id, category, priority, classification, handling, title, alert, publisher,
+                               idempotency_key, request_hash, response)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)),
+         queued as (${outboxInsertSql(OUTBOX_FIRST)})
+         select (select corridor_append_leaves($${LEAVES_FIRST}, $${LEAVES_FIRST + 1}, $${LEAVES_FIRST + 2}, $${LEAVES_FIRST + 3})) as first_leaf,
+                coalesce((select json_agg(json_build_object('id', id::text, 'messageId', message_id::text)) from queued),
+                         '[]'::json) as queued`;
+
+/** A published alert as the alerts table stores it. */
+export interface AlertRow {
+  id: string;
+  threadId: string;
+  category: string;
+  priority: string;
+  classification: string;
+  handling: string;
+  title: string;
+  /** the alert (protobuf) */
+  alert: Buffer;
+  publisher: string;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  /** the answer given, kept for a repeated Idempotency-Key */
+  response: unknown;
+}
+
+export class AlertsRepository {
+  /** The answer given to an earlier request of this publisher with this Idempotency-Key. */
+  async priorResponse<T>(
+    db: Db,
+    publisher: string,
+    idempotencyKey: string,
+  ): Promise<{ requestHash: string; response: T } | undefined> {
+    const [row] = await db.query<{ request_hash: string; response: T }[]>(
+      'select request_hash, response from alerts where publisher = $1 and idempotency_key = $2',
+      [publisher, idempotencyKey],
+    );
+    return row ? { requestHash: row.request_hash, response: row.response } : undefined;
+  }
+
+  /**
+   * The alert, its outbox rows and its log leaves in one statement; the outbox ids of the rows queued, by message
+   * id. A unique violation (23505) means a concurrent request with the same Idempotency-Key won.
+   */
+  async publish(
+    db: Db,
+    p: { alert: AlertRow; outbox: PreparedOutbox; leaves: LeafParameters },
+  ): Promise<Map<string, string>> {
+    const a = p.alert;
+    const [row] = await queryPrepared<{ queued: { id: string; messageId: string }[] }>(
+      db,
+      'corridor_publish',
+      PUBLISH_SQL,
+      [
+        a.id,
+        a.threadId,
+        a.category,
+        a.priority,
+        a.classification,
+        a.handling,
+        a.title,
+        a.alert,
+        a.publisher,
+        a.idempotencyKey,
+        a.requestHash,
+        a.response === null ? null : JSON.stringify(a.response),
+        ...p.outbox.params,
+        ...p.leaves,
+      ],
+    );
+    return new Map(row.queued.map((q) => [q.messageId, q.id]));
+  }
+
+  async own(db: Db, id: string): Promise<{ alert: Buffer; state: string; publisher: string } | undefined> {
+    const [row] = await db.query<{ alert: Buffer; state: string; publisher: string }[]>(
+      'select alert, state, publisher from alerts where id = $1',
+      [id],
+    );
+    return row;
+  }
+
+  /** A new version of the content (the category stays). */
+  async update(
+    db: Db,
+    u: {
+      id: string;
+      alert: Buffer;
+      title: string;
+      priority: string;
+      classification: string;
+      handling: string;
+    },
+  ): Promise<void> {
+    await db.query(
+      'update alerts set alert = $2, title = $3, priority = $4, classification = $5, handling = $6, version = version + 1 where id = $1',
+      [u.id, u.alert, u.title, u.priority, u.classification, u.handling],
+    );
+  }
+
+  async markWithdrawn(db: Db, id: string): Promise<void> {
+    await db.query(`update alerts set state = 'WITHDRAWN' where id = $1`, [id]);
+  }
+}

@@ -1,0 +1,209 @@
+import { createPrivateKey } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  AgreementState,
+  Category,
+  Classification,
+  create,
+  DirectionTermsSchema,
+  exchangeTopic,
+  ExchangeMessageSchema,
+  MessageKind,
+  ReplySchema,
+  type Alert,
+  type ExchangeMessage,
+} from '@corridor/contracts';
+import { sealEnvelope } from '@corridor/envelope';
+import {
+  createCsr,
+  createRootCa,
+  describeCertificate,
+  generateKeyPairAsync,
+  issueGatewayCertificate,
+} from '@corridor/pki';
+import type { ActiveAgreement } from '@corridor/policy';
+import { bulletinProto } from '../../../../../test/factories/proto-alerts';
+import { openRecord, OpeningTrust, RejectionCode } from './opening';
+
+const NOW = Date.UTC(2026, 11, 2, 12);
+const AGREEMENT = 'AG-LY-IT';
+
+interface Party {
+  key: ReturnType<typeof createPrivateKey>;
+  certPem: string;
+}
+
+let ly: Party;
+let italy: Party;
+let caCertPem: string;
+
+beforeAll(async () => {
+  const ca = createRootCa({
+    commonName: 'Opening Test Root',
+    validityDays: 3650,
+    notBefore: new Date(NOW - 86_400_000),
+  });
+  caCertPem = ca.certPem;
+  const party = async (country: string): Promise<Party> => {
+    const keys = await generateKeyPairAsync();
+    const certPem = issueGatewayCertificate({
+      csrPem: createCsr({ country, ...keys }),
+      caCertPem: ca.certPem,
+      caKeyPem: ca.keyPem,
+      validityDays: 365,
+      notBefore: new Date(NOW - 86_400_000),
+    });
+    return { key: createPrivateKey(keys.privateKeyPem), certPem };
+  };
+  [ly, italy] = await Promise.all([party('LY'), party('IT')]);
+}, 60_000);
+
+const agreement = (): ActiveAgreement => ({
+  id: AGREEMENT,
+  version: 1,
+  state: AgreementState.ACTIVE,
+  validFromMs: NOW - 86_400_000,
+  validUntilMs: NOW + 86_400_000,
+  parties: ['IT', 'LY'],
+  directions: [
+    create(DirectionTermsSchema, {
+      from: 'LY',
+      to: 'IT',
+      categories: [Category.BULLETIN, Category.ROUTE],
+      maxClassification: Classification.AMBER,
+    }),
+  ],
+});
+
+function trust(): OpeningTrust {
+  const certs = new Map(
+    [ly.certPem, italy.certPem].map((pem) => [describeCertificate(pem).fingerprint, pem]),
+  );
+  return {
+    own: { country: 'IT', key: italy.key, certPem: italy.certPem },
+    keyFor: () => undefined,
+    envelopeTrust: () => ({
+      caCertPem,
+      revokedSerials: new Set<string>(),
+      resolveSenderCert: (fp) => certs.get(fp),
+    }),
+    incomingTopic: (partner) => exchangeTopic(partner, 'IT'),
+    agreementWith: (partner) => (partner === 'LY' ? agreement() : undefined),
+    agreementParties: (id) => (id === AGREEMENT ? ['IT', 'LY'] : []),
+  };
+}
+
+function seal(opts: {
+  message: ExchangeMessage;
+  kind: MessageKind;
+  category?: Category;
+  classification?: Classification;
+  agreementId?: string;
+  messageId?: string;
+}): Uint8Array {
+  return sealEnvelope({
+    header: {
+      sender: 'LY',
+      recipient: 'IT',
+      messageId: opts.messageId ?? uuidv7(),
+      createdAtMs: NOW,
+      agreementId: opts.agreementId ?? AGREEMENT,
+      kind: opts.kind,
+      category: opts.category ?? Category.BULLETIN,
+      classification: opts.classification ?? Classification.GREEN,
+      threadId: uuidv7(),
+    },
+    message: opts.message,
+    senderKey: ly.key,
+    senderCertPem: ly.certPem,
+    recipientCertPem: italy.certPem,
+  }).bytes;
+}
+
+const alertMessage = (alert: Alert): ExchangeMessage =>
+  create(ExchangeMessageSchema, { body: { case: 'alert', value: alert } });
+
+async function open(bytes: Uint8Array, topic = exchangeTopic('LY', 'IT'), maxEnvelopeBytes = 256 * 1024) {
+  return openRecord(
+    { topic, partition: 0, offset: '0', key: null, value: Buffer.from(bytes) },
+    { trust: trust(), maxEnvelopeBytes, maxAgeMs: 7 * 86_400_000, now: () => NOW },
+  );
+}
+
+async function refusal(
+  bytes: Uint8Array,
+  topic?: string,
+  max?: number,
+): Promise<[RejectionCode, boolean] | 'OPENED'> {
+  const item = await open(bytes, topic, max);
+  return 'rejection' in item ? [item.rejection.code, item.rejection.authenticated] : 'OPENED';
+}
+
+describe('opening an inbound record: bytes in, Opened or Refused out', () => {
+  it('opens a valid alert from the partner', async () => {
+    const item = await open(
+      seal({ kind: MessageKind.ALERT, message: alertMessage(bulletinProto({ nowMs: NOW })) }),
+    );
+    expect('message' in item && item.header.sender).toBe('LY');
+  });
+
+  it('refuses an oversized record before any crypto, unauthenticated', async () => {
+    expect(await refusal(new Uint8Array(5000), undefined, 4096)).toEqual(['ENVELOPE_TOO_LARGE', false]);
+  });
+
+  it('refuses bytes that are not an envelope, and a flipped bit, with the envelope library code', async () => {
+    expect(await refusal(new TextEncoder().encode('not an envelope'))).toEqual(['MALFORMED', false]);
+    const bytes = seal({ kind: MessageKind.ALERT, message: alertMessage(bulletinProto({ nowMs: NOW })) });
+    bytes[bytes.length - 10] ^= 1;
+    const [code, authenticated] = (await refusal(bytes)) as [RejectionCode, boolean];
+    expect(['BAD_SIGNATURE', 'DECRYPT_FAILED', 'MALFORMED']).toContain(code);
+    expect(authenticated).toBe(false);
+  });
+
+  it('refuses an envelope on another pair’s topic (TOPIC_MISMATCH), authenticated', async () => {
+    const bytes = seal({ kind: MessageKind.ALERT, message: alertMessage(bulletinProto({ nowMs: NOW })) });
+    expect(await refusal(bytes, exchangeTopic('NE', 'IT'))).toEqual(['TOPIC_MISMATCH', true]);
+  });
+
+  it('refuses a header naming another agreement (AGREEMENT_MISMATCH) and ids that are not UUIDs (HEADER_INVALID)', async () => {
+    const message = alertMessage(bulletinProto({ nowMs: NOW }));
+    expect(await refusal(seal({ kind: MessageKind.ALERT, message, agreementId: 'AG-NE-IT' }))).toEqual([
+      'AGREEMENT_MISMATCH',
+      true,
+    ]);
+    expect(await refusal(seal({ kind: MessageKind.ALERT, message, messageId: 'not-a-uuid' }))).toEqual([
+      'HEADER_INVALID',
+      false,
+    ]);
+  });
+
+  it('refuses content outside the API rules (CONTENT_INVALID)', async () => {
+    const bytes = seal({
+      kind: MessageKind.ALERT,
+      message: alertMessage(bulletinProto({ nowMs: NOW, over: { title: 'a\u0000b' } })),
+    });
+    expect(await refusal(bytes)).toEqual(['CONTENT_INVALID', true]);
+  });
+
+  it('holds a reply to the agreement’s category and classification', async () => {
+    const reply = create(ExchangeMessageSchema, {
+      body: {
+        case: 'reply',
+        value: create(ReplySchema, {
+          replyId: uuidv7(),
+          alertId: uuidv7(),
+          officerId: 'LY/officer.x',
+          body: 'details?',
+          createdAtMs: BigInt(NOW),
+        }),
+      },
+    });
+    expect(
+      await refusal(seal({ kind: MessageKind.REPLY, message: reply, category: Category.SUSPECT })),
+    ).toEqual(['CATEGORY_NOT_GRANTED', true]);
+    expect(
+      await refusal(seal({ kind: MessageKind.REPLY, message: reply, classification: Classification.RED })),
+    ).toEqual(['CLASSIFICATION_ABOVE_GRANT', true]);
+    expect(await refusal(seal({ kind: MessageKind.REPLY, message: reply }))).toBe('OPENED');
+  });
+});

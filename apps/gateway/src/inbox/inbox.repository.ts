@@ -1,0 +1,392 @@
+// What partners sent: the inbox, its desk feed and the quarantine of refused envelopes. Every statement that writes
+// them on receive is here, typed; the hot ones are prepared once per connection and stay single round trips.
+import { queryPrepared, updatedRows } from '@corridor/platform';
+import type { Db, ReceiptDue } from '../exchange/exchange.repository';
+
+/** pg_notify channel of the desk feed: every gateway instance hears of a committed feed entry. */
+export const DESK_CHANNEL = 'corridor_desk';
+
+/** An inbox row as stored. */
+export interface InboxRow {
+  seq: string;
+  message_id: string;
+  sender: string;
+  /** the country that originated the alert the row is about; null for a reply about one of ours (older rows) */
+  origin: string | null;
+  alert_id: string;
+  thread_id: string | null;
+  kind: string;
+  category: string;
+  classification: string;
+  priority: string;
+  title: string | null;
+  body: Buffer | null;
+  redacted_fields: string[];
+  agreement_id: string | null;
+  received_at: Date;
+  state: 'ACTIVE' | 'WITHDRAWN' | 'PURGED';
+  acknowledged_by: string | null;
+  acknowledged_at: Date | null;
+}
+
+/** An inbox row with the desk feed entry that announced it. */
+export interface FeedRow extends InboxRow {
+  feed_seq: string;
+  event: 'ALERT' | 'UPDATED' | 'WITHDRAWN' | 'REPLY';
+}
+
+/** The rows an officer may see: all (admin), or these categories at these classifications. */
+export type InboxScope = 'ALL' | { categories: string[]; classifications: string[] };
+
+export interface InboxListFilter {
+  category?: string;
+  priority?: string;
+  sender?: string;
+  /** text in the title */
+  q?: string;
+  /** inbox seq of the last row seen */
+  cursor?: number;
+  limit: number;
+}
+
+/** SQL condition restricting `i` to a scope; its values are appended to `args`. */
+function scopeSql(scope: InboxScope, args: unknown[]): string {
+  if (scope === 'ALL') {
+    return 'true';
+  }
+  args.push(scope.categories, scope.classifications);
+  return `i.category = any($${args.length - 1}) and i.classification = any($${args.length})`;
+}
+
+/** A received alert or update as the inbox stores it. */
+export interface InboxAlertRow {
+  messageId: string;
+  sender: string;
+  alertId: string;
+  threadId: string | null;
+  category: string;
+  classification: string;
+  priority: string;
+  title: string;
+  /** the alert (protobuf), as the policy on receive kept it */
+  body: Buffer;
+  redactedFields: string[];
+  agreementId: string;
+  envelopeSha256: Uint8Array;
+  retainUntil: Date | null;
+  docNumber: string | null;
+  kind: 'ALERT' | 'UPDATE';
+}
+
+/** What corridor_accept_alert answers (migration 1733000000000). */
+export type AcceptStatus = 'OK' | 'DUPLICATE' | 'UNKNOWN_ALERT' | 'ALERT_ID_REUSED' | 'ALERT_WITHDRAWN';
+
+/** The four array parameters of corridor_append_leaves (AuditLog.leafParameters). */
+export type LeafParameters = [Buffer[], Buffer[], string[], (string | null)[]];
+
+export interface FeedEntry {
+  inboxSeq: number;
+  event: string;
+}
+
+export interface QuarantineRow {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** only a well-formed country code: an unverified claim is otherwise not recorded */
+  claimedSender: string | null;
+  messageId: string | null;
+  reasonCode: string;
+  detail: string;
+  envelope: Buffer;
+  envelopeSha256: Uint8Array;
+}
+
+function alertParameters(r: InboxAlertRow): unknown[] {
+  return [
+    r.messageId,
+    r.sender,
+    r.alertId,
+    r.threadId,
+    r.category,
+    r.classification,
+    r.priority,
+    r.title,
+    r.body,
+    r.redactedFields,
+    r.agreementId,
+    Buffer.from(r.envelopeSha256),
+    r.retainUntil,
+    r.docNumber,
+    r.kind,
+  ];
+}
+
+export class InboxRepository {
+  /** Feed items after `afterSeq` within the scope, oldest first. */
+  async feedSince(db: Db, scope: InboxScope, afterSeq: number, limit: number): Promise<FeedRow[]> {
+    const args: unknown[] = [afterSeq];
+    const where = scopeSql(scope, args);
+    args.push(limit);
+    return db.query<FeedRow[]>(
+      `select f.seq as feed_seq, f.event, i.* from desk_feed f join inbox i on i.seq = f.inbox_seq
+       where f.seq > $1 and ${where} order by f.seq limit $${args.length}`,
+      args,
+    );
+  }
+
+  async feedRow(db: Db, seq: number): Promise<FeedRow | undefined> {
+    const rows = await db.query<FeedRow[]>(
+      'select f.seq as feed_seq, f.event, i.* from desk_feed f join inbox i on i.seq = f.inbox_seq where f.seq = $1',
+      [seq],
+    );
+    return rows[0];
+  }
+
+  async latestFeedSeq(db: Db): Promise<number> {
+    const [{ max }] = await db.query<{ max: string | null }[]>('select max(seq) as max from desk_feed');
+    return Number(max ?? 0);
+  }
+
+  /** The inbox within the scope, newest first, each with the newest feed entry that announced it. */
+  async list(db: Db, scope: InboxScope, f: InboxListFilter): Promise<FeedRow[]> {
+    const args: unknown[] = [];
+    const where = [scopeSql(scope, args)];
+    const add = (sql: string, v: unknown): void => {
+      args.push(v);
+      where.push(sql.replace('?', `$${args.length}`));
+    };
+    if (f.category) {
+      add('i.category = ?', f.category);
+    }
+    if (f.priority) {
+      add('i.priority = ?', f.priority);
+    }
+    if (f.sender) {
+      add('i.sender = ?', f.sender);
+    }
+    if (f.q) {
+      add(`i.title ilike ?`, `%${f.q.replace(/[%_\\]/g, '\\$&')}%`);
+    }
+    if (f.cursor) {
+      add('i.seq < ?', f.cursor);
+    }
+    args.push(f.limit);
+    return db.query<FeedRow[]>(
+      `select coalesce((select max(seq) from desk_feed where inbox_seq = i.seq), 0) as feed_seq, 'ALERT' as event, i.*
+       from inbox i where ${where.join(' and ')} order by i.seq desc limit $${args.length}`,
+      args,
+    );
+  }
+
+  async row(db: Db, seq: number): Promise<InboxRow | undefined> {
+    const rows = await db.query<InboxRow[]>('select * from inbox where seq = $1', [seq]);
+    return rows[0];
+  }
+
+  async markAcknowledged(db: Db, seq: number, officer: string, at: Date): Promise<void> {
+    await db.query('update inbox set acknowledged_by = $2, acknowledged_at = $3 where seq = $1', [
+      seq,
+      officer,
+      at,
+    ]);
+  }
+
+  /** Alerts held with content whose document number is `docNumber` (normalised), within the scope. */
+  async documentMatches(
+    db: Db,
+    scope: InboxScope,
+    docNumber: string,
+  ): Promise<(InboxRow & { body: Buffer })[]> {
+    const args: unknown[] = [docNumber];
+    const where = scopeSql(scope, args);
+    return db.query<(InboxRow & { body: Buffer })[]>(
+      `select * from inbox i where i.doc_number = $1 and i.body is not null and ${where} order by seq`,
+      args,
+    );
+  }
+
+  /** Removes the bytes of quarantined envelopes older than `days`; how many. */
+  async expireQuarantine(db: Db, days: number): Promise<number> {
+    const [{ n }] = await db.query<{ n: number }[]>(
+      `with cleared as (
+         update quarantine set envelope = null
+         where envelope is not null and received_at < now() - $1 * interval '1 day' returning 1)
+       select count(*)::int as n from cleared`,
+      [days],
+    );
+    return n;
+  }
+
+  /** Deletes the content of rows past their retention deadline; the rows purged. */
+  async purgeExpired(db: Db): Promise<{ seq: string; sender: string; alert_id: string; category: string }[]> {
+    return updatedRows<{ seq: string; sender: string; alert_id: string; category: string }>(
+      await db.query(
+        `update inbox set body = null, title = null, doc_number = null, state = 'PURGED'
+         where retain_until is not null and retain_until <= now() and body is not null returning seq, sender, alert_id, category`,
+      ),
+    );
+  }
+
+  /**
+   * Dedupe and inbox write of an alert or update, in one statement: corridor_accept_alert, the one definition of how
+   * an alert enters the inbox (the single-statement path below uses it too). Refused or duplicate: nothing written.
+   */
+  async acceptAlert(db: Db, row: InboxAlertRow): Promise<{ status: AcceptStatus; seq: number | null }> {
+    const [r] = await queryPrepared<{ r_status: AcceptStatus; r_seq: string | null }>(
+      db,
+      'corridor_accept_alert',
+      `select r_status, r_seq from corridor_accept_alert($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+      alertParameters(row),
+    );
+    return { status: r.r_status, seq: r.r_seq === null ? null : Number(r.r_seq) };
+  }
+
+  /**
+   * The receiver's whole transaction for one new alert or update in one statement (corridor_receive_alert): dedupe,
+   * inbox, RECEIVED leaf, desk feed with its notification, receipt owed. False when it was not fresh or was refused:
+   * the statement undid itself, and the caller takes the general path.
+   */
+  async receiveAlertAlone(
+    db: Db,
+    opts: { row: InboxAlertRow; leaves: LeafParameters; feedEvent: string; receivedAtMs: number },
+  ): Promise<boolean> {
+    try {
+      await queryPrepared(
+        db,
+        'corridor_receive_alert',
+        `select corridor_receive_alert($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                                       $16, $17, $18, $19, $20, $21, $22)`,
+        [...alertParameters(opts.row), ...opts.leaves, opts.feedEvent, DESK_CHANNEL, opts.receivedAtMs],
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).message.startsWith('CORRIDOR_NOT_FRESH')) {
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  /** Withdraws an active alert of this sender: content removed; its inbox seq, or undefined when none matched. */
+  async withdraw(db: Db, sender: string, alertId: string): Promise<number | undefined> {
+    const [first] = updatedRows<{ seq: string }>(
+      await db.query(
+        `update inbox set state = 'WITHDRAWN', body = null, title = null, doc_number = null
+         where sender = $1 and alert_id = $2 and kind = 'ALERT' and state <> 'WITHDRAWN' returning seq`,
+        [sender, alertId],
+      ),
+    );
+    return first ? Number(first.seq) : undefined;
+  }
+
+  /** A reply from a partner about the alert (origin, alertId); its inbox seq. */
+  async insertReply(
+    db: Db,
+    r: {
+      messageId: string;
+      sender: string;
+      origin: string;
+      alertId: string;
+      threadId: string | null;
+      category: string;
+      classification: string;
+      title: string;
+      body: Buffer;
+      agreementId: string;
+      envelopeSha256: Uint8Array;
+    },
+  ): Promise<number> {
+    const rows = await db.query<{ seq: string }[]>(
+      `insert into inbox (message_id, sender, origin, alert_id, thread_id, kind, category, classification, priority, title, body, agreement_id, envelope_sha256)
+       values ($1, $2, $3, $4, $5, 'REPLY', $6, $7, 'ROUTINE', $8, $9, $10, $11) returning seq`,
+      [
+        r.messageId,
+        r.sender,
+        r.origin,
+        r.alertId,
+        r.threadId,
+        r.category,
+        r.classification,
+        r.title,
+        r.body,
+        r.agreementId,
+        Buffer.from(r.envelopeSha256),
+      ],
+    );
+    return Number(rows[0].seq);
+  }
+
+  /**
+   * Whether an alert was exchanged between this gateway and `sender`: one of ours that went to it (with its handling
+   * code), and/or one it sent here.
+   */
+  async exchangedAlert(
+    db: Db,
+    alertId: string,
+    sender: string,
+  ): Promise<{ ours?: { handling: string }; senders: boolean }> {
+    const rows = await db.query<{ origin: 'own' | 'sender'; handling: string | null }[]>(
+      `select 'own' as origin, a.handling from alerts a
+       where a.id = $1 and exists (select 1 from outbox o where o.alert_id = a.id and o.recipient = $2 and o.kind = 'ALERT' and o.status <> 'REFUSED')
+       union all
+       select 'sender', null from inbox i where i.sender = $2 and i.alert_id = $1 and i.kind = 'ALERT'`,
+      [alertId, sender],
+    );
+    const ours = rows.find((r) => r.origin === 'own');
+    return {
+      ours: ours ? { handling: ours.handling ?? '' } : undefined,
+      senders: rows.some((r) => r.origin === 'sender'),
+    };
+  }
+
+  /**
+   * Desk feed entries (announced with pg_notify, which is transactional: every gateway instance hears of an entry
+   * only after the commit) and the receipts owed, in one statement.
+   */
+  async recordFeedAndReceipts(db: Db, feed: FeedEntry[], owed: ReceiptDue[]): Promise<void> {
+    await queryPrepared(
+      db,
+      'corridor_record_feed',
+      `with feed as (
+         insert into desk_feed (inbox_seq, event)
+         select s, e from unnest($1::bigint[], $2::text[]) with ordinality as v(s, e, n) order by n
+         returning seq),
+       owed as (
+         insert into receipts_due (sender, agreement_id, message_id, envelope_sha256, status, reason_code, received_at_ms)
+         select * from unnest($4::text[], $5::text[], $6::uuid[], $7::bytea[], $8::text[], $9::text[], $10::bigint[])
+         returning 1)
+       select pg_notify($3, seq::text), (select count(*) from owed) from feed order by seq`,
+      [
+        feed.map((f) => f.inboxSeq),
+        feed.map((f) => f.event),
+        DESK_CHANNEL,
+        owed.map((o) => o.sender),
+        owed.map((o) => o.agreementId),
+        owed.map((o) => o.messageId),
+        owed.map((o) => Buffer.from(o.envelopeSha256)),
+        owed.map((o) => o.status),
+        owed.map((o) => o.reasonCode),
+        owed.map((o) => o.receivedAtMs),
+      ],
+    );
+  }
+
+  async quarantine(db: Db, q: QuarantineRow): Promise<void> {
+    await db.query(
+      `insert into quarantine (topic, partition, "offset", claimed_sender, message_id, reason_code, detail, envelope, envelope_sha256)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        q.topic,
+        q.partition,
+        q.offset,
+        q.claimedSender,
+        q.messageId,
+        q.reasonCode,
+        q.detail,
+        q.envelope,
+        Buffer.from(q.envelopeSha256),
+      ],
+    );
+  }
+}

@@ -1,0 +1,211 @@
+// InboxService with fake repositories, audit log and relay: scope, acknowledgement, replies under the agreement,
+// views of personal data and the document check. The SQL itself is covered by the e2e tests against PostgreSQL.
+import pino from 'pino';
+import type { DataSource } from 'typeorm';
+import {
+  AgreementState,
+  AlertSchema,
+  AuditEvent,
+  Category,
+  Classification,
+  create,
+  DirectionTermsSchema,
+  DocumentAlertSchema,
+  MessageKind,
+  toBinary,
+} from '@corridor/contracts';
+import type { Principal } from '@corridor/identity';
+import type { ActiveAgreement } from '@corridor/policy';
+import { ProblemException } from '@corridor/platform';
+import type { AuditLog, LeafInput } from '../audit/audit.log';
+import type { ExchangeRepository } from '../exchange/exchange.repository';
+import type { OutboxEntry, OutboxRelay } from '../exchange/outbox';
+import type { InboxRepository, InboxRow, InboxScope } from './inbox.repository';
+import { InboxService } from './inbox.service';
+
+const NOW = Date.now();
+
+function row(over: Partial<InboxRow> = {}): InboxRow {
+  return {
+    seq: '7',
+    message_id: '01900000-0000-7000-8000-000000000001',
+    sender: 'LY',
+    origin: 'LY',
+    alert_id: '01900000-0000-7000-8000-0000000000a1',
+    thread_id: null,
+    kind: 'ALERT',
+    category: 'ROUTE',
+    classification: 'AMBER',
+    priority: 'URGENT',
+    title: 'Departures from Zuwara',
+    body: null,
+    redacted_fields: [],
+    agreement_id: 'AG-OLD',
+    received_at: new Date(NOW),
+    state: 'ACTIVE',
+    acknowledged_by: null,
+    acknowledged_at: null,
+    ...over,
+  };
+}
+
+const officer = (over: Partial<Principal> = {}): Principal =>
+  ({
+    sub: 'officer.it',
+    roles: ['officer'],
+    clearance: 'AMBER',
+    categories: ['ROUTE', 'DOCUMENT'],
+    ...over,
+  }) as Principal;
+
+function agreement(categories: Category[]): ActiveAgreement {
+  return {
+    id: 'AG-IT-LY',
+    version: 2,
+    state: AgreementState.ACTIVE,
+    validFromMs: NOW - 86_400_000,
+    validUntilMs: NOW + 86_400_000,
+    parties: ['IT', 'LY'],
+    directions: [
+      create(DirectionTermsSchema, {
+        from: 'IT',
+        to: 'LY',
+        categories,
+        maxClassification: Classification.AMBER,
+      }),
+    ],
+  };
+}
+
+function setup(opts: { rows?: InboxRow[]; categories?: Category[] } = {}) {
+  const rows = new Map((opts.rows ?? [row()]).map((r) => [Number(r.seq), r]));
+  const acknowledged: { seq: number; officer: string }[] = [];
+  const scopes: InboxScope[] = [];
+  const inbox: Partial<InboxRepository> = {
+    row: (_db, seq) => Promise.resolve(rows.get(seq)),
+    markAcknowledged: (_db, seq, by) => {
+      acknowledged.push({ seq, officer: by });
+      return Promise.resolve();
+    },
+    documentMatches: (_db, scope, docNumber) => {
+      scopes.push(scope);
+      return Promise.resolve(
+        [...rows.values()].filter(
+          (r): r is InboxRow & { body: Buffer } => r.body !== null && docNumber === 'L898902C3',
+        ),
+      );
+    },
+  };
+  const leaves: LeafInput[] = [];
+  const audit: Partial<AuditLog> = {
+    append: (_em, l) => {
+      leaves.push(...l);
+      return Promise.resolve();
+    },
+    record: (l) => {
+      leaves.push(...l);
+      return Promise.resolve();
+    },
+  };
+  const queued: OutboxEntry[] = [];
+  const relay: Partial<OutboxRelay> = {
+    enqueue: (_em, entries) => {
+      queued.push(...entries);
+      return Promise.resolve([]);
+    },
+    submit: () => undefined,
+  };
+  const ds = { transaction: <T>(fn: (em: unknown) => Promise<T>) => fn({}) } as unknown as DataSource;
+  const service = new InboxService(
+    ds,
+    { inbox: inbox as InboxRepository, exchange: {} as ExchangeRepository },
+    audit as AuditLog,
+    relay as OutboxRelay,
+    'IT',
+    () => agreement(opts.categories ?? [Category.ROUTE]),
+    pino({ level: 'silent' }),
+  );
+  return { service, acknowledged, leaves, queued, scopes };
+}
+
+async function problemOf(p: Promise<unknown>): Promise<{ status: number; code: string }> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof ProblemException) {
+      const body = err.getResponse() as { code: string };
+      return { status: err.getStatus(), code: body.code };
+    }
+    throw err;
+  }
+  throw new Error('expected a problem');
+}
+
+describe('InboxService', () => {
+  it('answers 404 alike for an absent row and one above the clearance (no probing)', async () => {
+    const { service } = setup({ rows: [row({ seq: '7', classification: 'RED' })] });
+    expect(await problemOf(service.acknowledge(officer(), 7))).toEqual({ status: 404, code: 'NOT_FOUND' });
+    expect(await problemOf(service.acknowledge(officer(), 8))).toEqual({ status: 404, code: 'NOT_FOUND' });
+  });
+
+  it('acknowledges once: records it, logs ACKNOWLEDGED and sends it under the pair’s agreement of today', async () => {
+    const { service, acknowledged, leaves, queued } = setup();
+    const res = await service.acknowledge(officer(), 7);
+    expect(res.acknowledgedBy).toBe('officer.it');
+    expect(acknowledged).toEqual([{ seq: 7, officer: 'officer.it' }]);
+    expect(leaves.map((l) => l.event)).toEqual([AuditEvent.ACKNOWLEDGED]);
+    expect(queued).toHaveLength(1);
+    expect(queued[0]).toMatchObject({
+      kind: MessageKind.ACKNOWLEDGEMENT,
+      recipient: 'LY',
+      agreementId: 'AG-IT-LY',
+    });
+  });
+
+  it('refuses to acknowledge or reply when the agreement no longer grants the category (403, nothing sent)', async () => {
+    const { service, queued, acknowledged } = setup({ categories: [Category.BULLETIN] });
+    expect(await problemOf(service.acknowledge(officer(), 7))).toEqual({
+      status: 403,
+      code: 'CATEGORY_NOT_GRANTED',
+    });
+    expect(await problemOf(service.reply(officer(), 7, 'details?'))).toEqual({
+      status: 403,
+      code: 'CATEGORY_NOT_GRANTED',
+    });
+    expect(queued).toHaveLength(0);
+    expect(acknowledged).toHaveLength(1); // written in the transaction that the refusal rolls back
+  });
+
+  it('does not acknowledge a reply', async () => {
+    const { service } = setup({ rows: [row({ kind: 'REPLY' })] });
+    expect(await problemOf(service.acknowledge(officer(), 7))).toEqual({ status: 422, code: 'NOT_AN_ALERT' });
+  });
+
+  it('logs every document check, hit or not, within the officer’s scope', async () => {
+    const doc = create(AlertSchema, {
+      category: Category.DOCUMENT,
+      payload: {
+        case: 'document',
+        value: create(DocumentAlertSchema, {
+          number: 'L898902C3',
+          fraudType: 'COUNTERFEIT',
+          documentType: 'PASSPORT',
+        }),
+      },
+    });
+    const { service, leaves, scopes } = setup({
+      rows: [row({ category: 'DOCUMENT', body: Buffer.from(toBinary(AlertSchema, doc)) })],
+    });
+    expect((await service.documentCheck(officer(), { number: 'l898902c3' })).hit).toBe(true);
+    expect((await service.documentCheck(officer(), { number: 'X1234567' })).hit).toBe(false);
+    expect(leaves.map((l) => l.reasonCode)).toEqual(['DOCUMENT_CHECK_HIT', 'DOCUMENT_CHECK_NO_HIT']);
+    expect(scopes[0]).toEqual({
+      categories: ['ROUTE', 'DOCUMENT'],
+      classifications: ['CLEAR', 'GREEN', 'AMBER'],
+    });
+    expect(await problemOf(service.documentCheck(officer(), { number: 'bad number!' }))).toEqual({
+      status: 422,
+      code: 'DOCUMENT_NUMBER_INVALID',
+    });
+  });
+});
