@@ -71,6 +71,28 @@ export default tseslint.config(
     },
   },
   {
+    // SQL lives in repositories: each table of the gateway has one owner, a *.repository.ts (docs/architecture.md).
+    files: ['apps/gateway/src/**/*.ts'],
+    ignores: [
+      'apps/gateway/src/**/*.repository.ts',
+      'apps/gateway/src/database/**',
+      'apps/gateway/src/**/*.spec.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='query']",
+          message: 'SQL lives in a *.repository.ts that owns the table: add a typed method there.',
+        },
+        {
+          selector: "CallExpression[callee.name='queryPrepared']",
+          message: 'SQL lives in a *.repository.ts that owns the table: add a typed method there.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -26,6 +26,8 @@ import { ExchangeRepository } from './exchange/exchange.repository';
 import { OutboxRepository } from './exchange/outbox.repository';
 import { InboxRepository } from './inbox/inbox.repository';
 import { AlertsRepository } from './alerts/alerts.repository';
+import { ExchangeLogRepository } from './audit/exchange-log.repository';
+import { TrustRepository } from './trust/trust.repository';
 import { OutboxRelay } from './exchange/outbox';
 import { GatewayMetrics } from './health/metrics';
 import { DocumentCheckController, InboxController } from './inbox/inbox.controller';
@@ -150,33 +152,52 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     AuditController,
   ],
   providers: [
+    ExchangeLogRepository,
     AlertsRepository,
+    TrustRepository,
     InboxRepository,
     ExchangeRepository,
     OutboxRepository,
     {
       provide: TrustStore,
-      inject: [GATEWAY_CONFIG, DataSource, ROOT_LOGGER],
-      useFactory: (c: GatewayConfig, ds: DataSource, l: Logger) =>
+      inject: [GATEWAY_CONFIG, DataSource, TrustRepository, ROOT_LOGGER],
+      useFactory: (c: GatewayConfig, ds: DataSource, repo: TrustRepository, l: Logger) =>
         new TrustStore(
           loadOwnIdentity({ dir: c.trust.dir, passphrase: c.trust.keyPassphrase, country: c.country }),
           ds,
+          repo,
           c.kafka.topicPrefix,
           child(l, 'TrustStore'),
         ),
     },
     {
       provide: AuditLog,
-      inject: [GATEWAY_CONFIG, DataSource, TrustStore, KafkaClient, ROOT_LOGGER],
-      useFactory: (c: GatewayConfig, ds: DataSource, t: TrustStore, k: KafkaClient, l: Logger) =>
-        new AuditLog(ds, t, k, `${c.kafka.topicPrefix}.audit.heads`, child(l, 'AuditLog')),
-    },
-    {
-      provide: OutboxRelay,
-      inject: [GATEWAY_CONFIG, DataSource, KafkaClient, TrustStore, AuditLog, GatewayMetrics, ROOT_LOGGER],
+      inject: [GATEWAY_CONFIG, DataSource, ExchangeLogRepository, TrustStore, KafkaClient, ROOT_LOGGER],
       useFactory: (
         c: GatewayConfig,
         ds: DataSource,
+        repo: ExchangeLogRepository,
+        t: TrustStore,
+        k: KafkaClient,
+        l: Logger,
+      ) => new AuditLog(ds, repo, t, k, `${c.kafka.topicPrefix}.audit.heads`, child(l, 'AuditLog')),
+    },
+    {
+      provide: OutboxRelay,
+      inject: [
+        GATEWAY_CONFIG,
+        DataSource,
+        OutboxRepository,
+        KafkaClient,
+        TrustStore,
+        AuditLog,
+        GatewayMetrics,
+        ROOT_LOGGER,
+      ],
+      useFactory: (
+        c: GatewayConfig,
+        ds: DataSource,
+        repo: OutboxRepository,
         k: KafkaClient,
         t: TrustStore,
         a: AuditLog,
@@ -185,6 +206,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       ) =>
         new OutboxRelay(
           ds,
+          repo,
           k,
           t,
           a,
@@ -306,9 +328,9 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     },
     {
       provide: DeskHub,
-      inject: [GATEWAY_CONFIG, InboxService, GatewayMetrics, ROOT_LOGGER],
-      useFactory: (c: GatewayConfig, i: InboxService, m: GatewayMetrics, l: Logger) =>
-        new DeskHub(i, runtimeDatabaseUrl(c.database.url, c.database.appRole), m, child(l, 'DeskHub')),
+      inject: [GATEWAY_CONFIG, InboxService, InboxRepository, GatewayMetrics, ROOT_LOGGER],
+      useFactory: (c: GatewayConfig, i: InboxService, repo: InboxRepository, m: GatewayMetrics, l: Logger) =>
+        new DeskHub(i, repo, runtimeDatabaseUrl(c.database.url, c.database.appRole), m, child(l, 'DeskHub')),
     },
     DeskGateway,
     ExchangeLifecycle,

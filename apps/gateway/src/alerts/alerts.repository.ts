@@ -2,7 +2,7 @@
 // statement that also queues the outbox rows and appends the log leaves (one round trip, one commit).
 import { queryPrepared } from '@corridor/platform';
 import type { Db } from '../exchange/exchange.repository';
-import { OUTBOX_INSERT_PARAMS, outboxInsertSql, PreparedOutbox } from '../exchange/outbox';
+import { OUTBOX_INSERT_PARAMS, outboxInsertSql, PreparedOutbox } from '../exchange/outbox.repository';
 import type { LeafParameters } from '../inbox/inbox.repository';
 
 /** The publish statement's parameters: 12 for the alert, then the outbox rows' arrays, then the log leaves' 4. */

@@ -21,7 +21,8 @@ import {
   signTreeHead,
   decodeSignedTreeHead,
 } from '@corridor/audit-log';
-import { KafkaClient, queryPrepared } from '@corridor/platform';
+import { KafkaClient } from '@corridor/platform';
+import { ExchangeLogRepository } from './exchange-log.repository';
 import { TrustStore } from '../trust/trust.store';
 
 export interface LeafInput {
@@ -42,6 +43,7 @@ export class AuditLog {
 
   constructor(
     private readonly ds: DataSource,
+    private readonly repo: ExchangeLogRepository,
     private readonly trust: TrustStore,
     private readonly kafka: KafkaClient,
     private readonly headsTopic: string,
@@ -56,12 +58,7 @@ export class AuditLog {
     if (leaves.length === 0) {
       return;
     }
-    await queryPrepared(
-      em,
-      'corridor_append',
-      'select corridor_append_leaves($1, $2, $3, $4)',
-      this.leafParameters(leaves),
-    );
+    await this.repo.append(em, this.leafParameters(leaves));
   }
 
   /** The four array parameters of corridor_append_leaves, for callers that fold the append into a statement. */
@@ -103,15 +100,12 @@ export class AuditLog {
   /** Brings the in-memory tree up to the database, hashing the stored leaf bytes (not the stored hashes). */
   async catchUp(): Promise<number> {
     for (;;) {
-      const rows = await this.ds.query<{ idx: string; leaf: Buffer }[]>(
-        'select idx, leaf from audit_leaves where idx >= $1 order by idx limit 5000',
-        [this.tree.size],
-      );
+      const rows = await this.repo.leaves(this.ds, this.tree.size, 5000);
       if (rows.length === 0) {
         return this.tree.size;
       }
       for (const r of rows) {
-        if (Number(r.idx) !== this.tree.size) {
+        if (r.index !== this.tree.size) {
           throw new Error(`exchange log has a gap at leaf ${this.tree.size}: a row was deleted`);
         }
         this.tree.append(leafHashOf(r.leaf));
@@ -127,18 +121,16 @@ export class AuditLog {
     } catch (err) {
       return { ok: false, detail: (err as Error).message };
     }
-    const heads = await this.ds.query<{ tree_size: string; root_hash: Buffer }[]>(
-      'select tree_size, root_hash from tree_heads order by tree_size',
-    );
+    const heads = await this.repo.treeHeads(this.ds);
     for (const h of heads) {
-      const size = Number(h.tree_size);
+      const size = h.treeSize;
       if (size > this.tree.size) {
         return {
           ok: false,
           detail: `head at size ${size} is beyond the ${this.tree.size} stored leaves: leaves were deleted`,
         };
       }
-      if (!Buffer.from(this.tree.rootAt(size)).equals(h.root_hash)) {
+      if (!Buffer.from(this.tree.rootAt(size)).equals(h.rootHash)) {
         return {
           ok: false,
           detail: `stored leaves no longer match the signed head at size ${size}: a leaf before ${size} was altered`,
@@ -175,15 +167,12 @@ export class AuditLog {
     });
     // A synchronous commit: it also makes durable every leaf this head covers (some were committed asynchronously),
     // so a head is never published over leaves a crash could lose.
-    await this.ds.query(
-      'insert into tree_heads (tree_size, root_hash, timestamp_ms, sth) values ($1, $2, $3, $4) on conflict (tree_size) do nothing',
-      [
-        size,
-        Buffer.from(this.tree.rootAt(size)),
-        Date.now(),
-        Buffer.from(toBinary(SignedTreeHeadSchema, sth)),
-      ],
-    );
+    await this.repo.saveTreeHead(this.ds, {
+      treeSize: size,
+      rootHash: Buffer.from(this.tree.rootAt(size)),
+      timestampMs: Date.now(),
+      sth: Buffer.from(toBinary(SignedTreeHeadSchema, sth)),
+    });
     await this.kafka.send(this.headsTopic, [
       { key: this.trust.own.country, value: toBinary(SignedTreeHeadSchema, sth) },
     ]);
@@ -208,32 +197,24 @@ export class AuditLog {
     from: number,
     limit: number,
   ): Promise<{ index: number; leaf: Buffer; event: string; messageId: string | null }[]> {
-    const rows = await this.ds.query<
-      { idx: string; leaf: Buffer; event: string; message_id: string | null }[]
-    >('select idx, leaf, event, message_id from audit_leaves where idx >= $1 order by idx limit $2', [
-      from,
-      limit,
-    ]);
-    return rows.map((r) => ({ index: Number(r.idx), leaf: r.leaf, event: r.event, messageId: r.message_id }));
+    const rows = await this.repo.leaves(this.ds, from, limit);
+    return rows.map((r) => ({ index: r.index, leaf: r.leaf, event: r.event, messageId: r.messageId }));
   }
 
   /** Everything an offline verifier needs: every leaf as stored, every signed head. */
   async export(): Promise<AuditExport> {
     const leaves: { leafBytes: Uint8Array; leafHash: Uint8Array }[] = [];
     for (let from = 0; ;) {
-      const rows = await this.ds.query<{ idx: string; leaf: Buffer; leaf_hash: Buffer }[]>(
-        'select idx, leaf, leaf_hash from audit_leaves where idx >= $1 order by idx limit 10000',
-        [from],
-      );
+      const rows = await this.repo.leaves(this.ds, from, 10_000);
       if (!rows.length) {
         break;
       }
       for (const r of rows) {
-        leaves.push({ leafBytes: r.leaf, leafHash: r.leaf_hash });
+        leaves.push({ leafBytes: r.leaf, leafHash: r.leafHash });
       }
-      from = Number(rows[rows.length - 1].idx) + 1;
+      from = rows[rows.length - 1].index + 1;
     }
-    const heads = await this.ds.query<{ sth: Buffer }[]>('select sth from tree_heads order by tree_size');
+    const heads = await this.repo.treeHeads(this.ds);
     return buildExport({
       gateway: this.trust.own.country,
       certPem: this.trust.own.certPem,

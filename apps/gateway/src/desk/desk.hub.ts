@@ -3,7 +3,7 @@
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { Principal } from '@corridor/identity';
-import { DESK_CHANNEL } from '../inbox/inbox.repository';
+import { InboxRepository } from '../inbox/inbox.repository';
 import { GatewayMetrics } from '../health/metrics';
 import { InboxService } from '../inbox/inbox.service';
 import type { DeskItem } from './desk.events';
@@ -30,6 +30,7 @@ export class DeskHub {
 
   constructor(
     private readonly inbox: InboxService,
+    private readonly inboxRepo: InboxRepository,
     private readonly databaseUrl: string,
     private readonly metrics: GatewayMetrics,
     private readonly logger: Logger,
@@ -51,7 +52,7 @@ export class DeskHub {
       }
       this.pump();
     });
-    await this.listener.query(`listen ${DESK_CHANNEL}`);
+    await this.inboxRepo.listenToFeed(this.listener);
     // A missed notification (connection blip) is caught by this poll: the feed in the database is the truth.
     this.timer = setInterval(() => this.pump(), SAFETY_POLL_MS);
   }

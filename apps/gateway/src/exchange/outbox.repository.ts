@@ -1,6 +1,56 @@
-// The outbox: what this gateway queued for partners, with its delivery state. Statements of the inbound side that
-// settle outbox rows (receipts, acknowledgements) are here; the relay's own statements live in outbox.ts for now.
+// The outbox: what this gateway queued for partners, with its delivery state. Every statement on it is here: the
+// relay's (insert, claim, sent, retry, failed), and those that settle rows on receipts and acknowledgements.
+import { queryPrepared, updatedRows } from '@corridor/platform';
 import type { Db } from './exchange.repository';
+import type { LeafParameters } from '../inbox/inbox.repository';
+
+/** Outbox rows laid out as the array parameters of `outboxInsertSql`, and what to do with the ids it returns. */
+export interface PreparedOutbox<P = unknown> {
+  /** the OUTBOX_INSERT_PARAMS array parameters of `outboxInsertSql` */
+  params: unknown[];
+  /** after the insert: the fast-path rows, given the ids it returned by message id */
+  pending: (idsByMessageId: Map<string, string>) => P[];
+}
+
+export const OUTBOX_INSERT_PARAMS = 16;
+
+/**
+ * `insert into outbox … select from unnest(…) returning id, message_id`, its array parameters numbered from
+ * `first` (see `OutboxRelay.prepare`). A sealed row carries its envelope's hash and a lease for this instance (the
+ * envelope itself stays in memory: after a crash the poller seals the row afresh).
+ */
+export function outboxInsertSql(first: number): string {
+  const p = (i: number): string => `$${first + i}`;
+  return `insert into outbox (message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message,
+                        redacted_fields, status, refusal_reason, refusal_rule, envelope_sha256, sent_sha256s,
+                        attempts, next_attempt_at)
+    select v.message_id, v.alert_id, v.kind, v.recipient, v.agreement_id, v.category, v.classification, v.thread_id, v.message,
+           string_to_array(v.redacted, ','), v.status, v.refusal_reason, v.refusal_rule, v.sha,
+           case when v.sha is null then '{}'::bytea[] else array[v.sha] end,
+           v.attempts, now() + v.lease_ms * interval '1 millisecond'
+    from unnest(${p(0)}::uuid[], ${p(1)}::uuid[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[],
+                ${p(6)}::text[], ${p(7)}::uuid[], ${p(8)}::bytea[], ${p(9)}::text[], ${p(10)}::text[], ${p(11)}::text[],
+                ${p(12)}::text[], ${p(13)}::bytea[], ${p(14)}::int[], ${p(15)}::int[])
+      with ordinality as v(message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message,
+                           redacted, status, refusal_reason, refusal_rule, sha, attempts, lease_ms, n)
+    order by v.n
+    returning id, message_id`;
+}
+
+/** A due row claimed by the poller. */
+export interface ClaimedRow {
+  id: string;
+  message_id: string;
+  alert_id: string | null;
+  kind: string;
+  recipient: string;
+  agreement_id: string | null;
+  category: string;
+  classification: string;
+  thread_id: string | null;
+  message: Buffer;
+  attempts: number;
+}
 
 /** One receipt entry to match against what was sent to its sender. */
 export interface ReceiptEntry {
@@ -51,6 +101,104 @@ export interface DeliveryFilter {
 }
 
 export class OutboxRepository {
+  /** Inserts prepared rows in one statement; their ids by message id. */
+  async insert(db: Db, prepared: PreparedOutbox): Promise<Map<string, string>> {
+    const rows = await db.query<{ id: string; message_id: string }[]>(outboxInsertSql(1), prepared.params);
+    return new Map(rows.map((r) => [r.message_id, r.id]));
+  }
+
+  /** Fast-path rows this instance will not produce (shutdown): due at once for any relay. */
+  async releaseLeases(db: Db, ids: string[]): Promise<void> {
+    await db.query(
+      `update outbox set next_attempt_at = now() where id = any($1::bigint[]) and status = 'QUEUED'`,
+      [ids],
+    );
+  }
+
+  /**
+   * Marks rows SENT and appends their SENT leaves in one statement with an asynchronous commit (set_config(..., true)
+   * for this transaction only): if a crash loses it, the row is still QUEUED and is sent again.
+   */
+  async markSent(db: Db, ids: string[], leaves: LeafParameters): Promise<void> {
+    await queryPrepared(
+      db,
+      'corridor_mark_sent',
+      `with sent as (
+         update outbox o set status = case when o.status = 'QUEUED' then 'SENT' else o.status end,
+                sent_at = coalesce(o.sent_at, now()), last_error = null
+         from unnest($1::bigint[]) as v(id) where o.id = v.id returning o.id)
+       select set_config('synchronous_commit', 'off', true), corridor_append_leaves($2, $3, $4, $5),
+              (select count(*) from sent) as sent`,
+      [ids, ...leaves],
+    );
+  }
+
+  /** Claims up to `batch` due rows (skip-locked), leased for `leaseMs`, except those in `exclude`; async commit. */
+  async claimDue(db: Db, c: { batch: number; leaseMs: number; exclude: string[] }): Promise<ClaimedRow[]> {
+    return queryPrepared<ClaimedRow>(
+      db,
+      'corridor_claim_due',
+      `with claimed as (
+         update outbox set attempts = attempts + 1, next_attempt_at = now() + ($2 || ' milliseconds')::interval
+         where id in (select id from outbox where status = 'QUEUED' and next_attempt_at <= now() and not (id = any($3::bigint[]))
+                      order by id limit $1 for update skip locked)
+         returning id, message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message, attempts)
+       select c.*, set_config('synchronous_commit', 'off', true) as async_commit from claimed c`,
+      [c.batch, c.leaseMs, c.exclude],
+    );
+  }
+
+  /**
+   * Remembers each envelope's hash before it leaves (a receipt may name any attempt's exact bytes); asynchronous
+   * commit: if a crash loses it, the row is sealed and sent again.
+   */
+  async recordHashes(db: Db, items: { id: string; sha: Uint8Array }[]): Promise<void> {
+    await db.query(
+      `with hashed as (
+         update outbox o set envelope_sha256 = v.sha, sent_sha256s = array_append(o.sent_sha256s, v.sha)
+         from unnest($1::bigint[], $2::bytea[]) as v(id, sha) where o.id = v.id returning o.id)
+       select set_config('synchronous_commit', 'off', true), (select count(*) from hashed) as hashed`,
+      [items.map((i) => i.id), items.map((i) => Buffer.from(i.sha))],
+    );
+  }
+
+  /** Rows waiting to be sent. */
+  async depth(db: Db): Promise<number> {
+    const [{ n }] = await db.query<{ n: string }[]>(
+      `select count(*) as n from outbox where status = 'QUEUED'`,
+    );
+    return Number(n);
+  }
+
+  /**
+   * Sent rows without a receipt for `timeoutMs` become UNCONFIRMED; receipts themselves are never answered, so they
+   * are left alone (the conditions match the partial index outbox_sent).
+   */
+  async flagOverdue(db: Db, timeoutMs: number): Promise<{ message_id: string; recipient: string }[]> {
+    return updatedRows<{ message_id: string; recipient: string }>(
+      await db.query(
+        `update outbox set status = 'UNCONFIRMED', last_error = 'no receipt within ' || $1 || ' ms'
+         where status = 'SENT' and kind <> 'RECEIPT' and sent_at < now() - ($1 || ' milliseconds')::interval
+         returning message_id, recipient`,
+        [timeoutMs],
+      ),
+    );
+  }
+
+  async scheduleRetry(db: Db, id: string, error: string, backoffMs: number): Promise<void> {
+    await db.query(
+      `update outbox set last_error = $2, next_attempt_at = now() + ($3 || ' milliseconds')::interval where id = $1`,
+      [id, error, backoffMs],
+    );
+  }
+
+  async markFailed(db: Db, id: string, error: string): Promise<void> {
+    await db.query(
+      `update outbox set status = 'FAILED', last_error = $2 where id = $1 and status = 'QUEUED'`,
+      [id, error],
+    );
+  }
+
   /** The outbox, newest first, one row per recipient and message. */
   async deliveries(db: Db, f: DeliveryFilter): Promise<DeliveryRow[]> {
     const where: string[] = [];

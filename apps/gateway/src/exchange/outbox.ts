@@ -20,8 +20,10 @@ import {
 } from '@corridor/contracts';
 import { sealEnvelopeAsync } from '@corridor/envelope';
 import { AgreementState } from '@corridor/contracts';
-import { KafkaClient, queryPrepared, updatedRows } from '@corridor/platform';
+import { KafkaClient } from '@corridor/platform';
 import { AuditLog } from '../audit/audit.log';
+import { ClaimedRow, OUTBOX_INSERT_PARAMS, OutboxRepository, PreparedOutbox } from './outbox.repository';
+import { retryAfter } from './retry-policy';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
 
@@ -96,54 +98,8 @@ export interface RefusedEntry {
   rule: string;
 }
 
-export interface PreparedOutbox {
-  /** the OUTBOX_INSERT_PARAMS array parameters of `outboxInsertSql` */
-  params: unknown[];
-  /** after the insert: the fast-path rows, given the ids it returned by message id */
-  pending: (idsByMessageId: Map<string, string>) => Pending[];
-}
-
-export const OUTBOX_INSERT_PARAMS = 16;
-
-/**
- * `insert into outbox … select from unnest(…) returning id, message_id`, its array parameters numbered from
- * `first` (see `OutboxRelay.prepare`). A sealed row carries its envelope's hash and a lease for this instance (the
- * envelope itself stays in memory: after a crash the poller seals the row afresh).
- */
-export function outboxInsertSql(first: number): string {
-  const p = (i: number): string => `$${first + i}`;
-  return `insert into outbox (message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message,
-                        redacted_fields, status, refusal_reason, refusal_rule, envelope_sha256, sent_sha256s,
-                        attempts, next_attempt_at)
-    select v.message_id, v.alert_id, v.kind, v.recipient, v.agreement_id, v.category, v.classification, v.thread_id, v.message,
-           string_to_array(v.redacted, ','), v.status, v.refusal_reason, v.refusal_rule, v.sha,
-           case when v.sha is null then '{}'::bytea[] else array[v.sha] end,
-           v.attempts, now() + v.lease_ms * interval '1 millisecond'
-    from unnest(${p(0)}::uuid[], ${p(1)}::uuid[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[],
-                ${p(6)}::text[], ${p(7)}::uuid[], ${p(8)}::bytea[], ${p(9)}::text[], ${p(10)}::text[], ${p(11)}::text[],
-                ${p(12)}::text[], ${p(13)}::bytea[], ${p(14)}::int[], ${p(15)}::int[])
-      with ordinality as v(message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message,
-                           redacted, status, refusal_reason, refusal_rule, sha, attempts, lease_ms, n)
-    order by v.n
-    returning id, message_id`;
-}
-
 type SealedBytes = { bytes: Uint8Array; sha: Uint8Array };
 type Sealed = SealedBytes | { error: string; final: boolean };
-
-interface ClaimedRow {
-  id: string;
-  message_id: string;
-  alert_id: string | null;
-  kind: string;
-  recipient: string;
-  agreement_id: string | null;
-  category: string;
-  classification: string;
-  thread_id: string | null;
-  message: Buffer;
-  attempts: number;
-}
 
 const LEASE_MS = 30_000;
 /**
@@ -169,6 +125,7 @@ export class OutboxRelay {
 
   constructor(
     private readonly ds: DataSource,
+    private readonly repo: OutboxRepository,
     private readonly kafka: KafkaClient,
     private readonly trust: TrustStore,
     private readonly audit: AuditLog,
@@ -192,15 +149,14 @@ export class OutboxRelay {
       return [];
     }
     const prepared = await this.prepare(entries);
-    const rows = await em.query<{ id: string; message_id: string }[]>(outboxInsertSql(1), prepared.params);
-    return prepared.pending(new Map(rows.map((r) => [r.message_id, r.id])));
+    return prepared.pending(await this.repo.insert(em, prepared));
   }
 
   /**
    * Seals what can be sealed (fast path) and lays the rows out as the array parameters of `outboxInsertSql`, so a
    * caller can fold the insert into its own statement. Refused recipients become REFUSED rows, never sent.
    */
-  async prepare(entries: OutboxEntry[], refused: RefusedEntry[] = []): Promise<PreparedOutbox> {
+  async prepare(entries: OutboxEntry[], refused: RefusedEntry[] = []): Promise<PreparedOutbox<Pending>> {
     const cols: unknown[][] = Array.from({ length: OUTBOX_INSERT_PARAMS }, () => []);
     const add = (values: unknown[]): void => values.forEach((v, i) => cols[i].push(v));
     const fast: { entry: OutboxEntry; sealed: SealedBytes }[] = [];
@@ -343,11 +299,8 @@ export class OutboxRelay {
     if (this.pending.length > 0) {
       const ids = this.pending.map((r) => r.id);
       this.pending = [];
-      await this.ds
-        .query(
-          `update outbox set next_attempt_at = now() where id = any($1::bigint[]) and status = 'QUEUED'`,
-          [ids],
-        )
+      await this.repo
+        .releaseLeases(this.ds, ids)
         .catch((err: Error) =>
           this.logger.warn(
             { err: err.message },
@@ -388,31 +341,21 @@ export class OutboxRelay {
    * receipt for the new bytes.
    */
   private async markSent(items: Pending[]): Promise<void> {
-    // One statement, so one implicit transaction; set_config(..., true) makes its commit asynchronous.
-    await queryPrepared(
+    await this.repo.markSent(
       this.ds,
-      'corridor_mark_sent',
-      `with sent as (
-         update outbox o set status = case when o.status = 'QUEUED' then 'SENT' else o.status end,
-                sent_at = coalesce(o.sent_at, now()), last_error = null
-         from unnest($1::bigint[]) as v(id) where o.id = v.id returning o.id)
-       select set_config('synchronous_commit', 'off', true), corridor_append_leaves($2, $3, $4, $5),
-              (select count(*) from sent) as sent`,
-      [
-        items.map((i) => i.id),
-        ...this.audit.leafParameters(
-          items.map((i) => ({
-            event: AuditEvent.SENT,
-            peer: i.recipient,
-            messageId: i.messageId,
-            envelopeSha256: i.sha,
-            category: i.category,
-            alertId: i.alertId,
-            agreementId: i.agreementId,
-            reasonCode: enumName(MessageKind, i.kind),
-          })),
-        ),
-      ],
+      items.map((i) => i.id),
+      this.audit.leafParameters(
+        items.map((i) => ({
+          event: AuditEvent.SENT,
+          peer: i.recipient,
+          messageId: i.messageId,
+          envelopeSha256: i.sha,
+          category: i.category,
+          alertId: i.alertId,
+          agreementId: i.agreementId,
+          reasonCode: enumName(MessageKind, i.kind),
+        })),
+      ),
     );
     for (const i of items) {
       this.metrics.sent.inc({ kind: enumName(MessageKind, i.kind) });
@@ -422,18 +365,11 @@ export class OutboxRelay {
   /** One pass: claim due rows (skip-locked, leased), seal, produce per topic, mark. Returns rows claimed. */
   async drainOnce(): Promise<number> {
     // The claim (lease and attempt count) may be lost in a crash without harm: the row is simply due again.
-    // One statement (one round trip); set_config(..., true) makes its commit asynchronous.
-    const rows = await queryPrepared<ClaimedRow>(
-      this.ds,
-      'corridor_claim_due',
-      `with claimed as (
-         update outbox set attempts = attempts + 1, next_attempt_at = now() + ($2 || ' milliseconds')::interval
-         where id in (select id from outbox where status = 'QUEUED' and next_attempt_at <= now() and not (id = any($3::bigint[]))
-                      order by id limit $1 for update skip locked)
-         returning id, message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id, message, attempts)
-       select c.*, set_config('synchronous_commit', 'off', true) as async_commit from claimed c`,
-      [BATCH, LEASE_MS, [...this.inHand]],
-    );
+    const rows = await this.repo.claimDue(this.ds, {
+      batch: BATCH,
+      leaseMs: LEASE_MS,
+      exclude: [...this.inHand],
+    });
     if (rows.length === 0) {
       return 0;
     }
@@ -452,13 +388,7 @@ export class OutboxRelay {
       // and after a retry a receipt may name an earlier attempt's exact bytes.
       // Asynchronous commit is safe for this bookkeeping: if a crash loses it, the row is still QUEUED, is sealed
       // and sent again, and the partner's message-id dedupe answers with a receipt for the new bytes.
-      await this.ds.query(
-        `with hashed as (
-           update outbox o set envelope_sha256 = v.sha, sent_sha256s = array_append(o.sent_sha256s, v.sha)
-           from unnest($1::bigint[], $2::bytea[]) as v(id, sha) where o.id = v.id returning o.id)
-         select set_config('synchronous_commit', 'off', true), (select count(*) from hashed) as hashed`,
-        [items.map((i) => i.id), items.map((i) => Buffer.from(i.sha))],
-      );
+      await this.repo.recordHashes(this.ds, items);
       await this.produce(items);
     }
     return rows.length;
@@ -466,11 +396,9 @@ export class OutboxRelay {
 
   /** Rows waiting to be sent, for the metrics (kept off the relay's hot path). */
   async measureDepth(): Promise<number> {
-    const [{ n }] = await this.ds.query<{ n: string }[]>(
-      `select count(*) as n from outbox where status = 'QUEUED'`,
-    );
-    this.metrics.outboxDepth.set(Number(n));
-    return Number(n);
+    const n = await this.repo.depth(this.ds);
+    this.metrics.outboxDepth.set(n);
+    return n;
   }
 
   /**
@@ -479,14 +407,7 @@ export class OutboxRelay {
    * state, and the sweep leaves them alone (its conditions match the partial index outbox_sent).
    */
   async flagOverdue(receiptTimeoutMs: number): Promise<number> {
-    const rows = updatedRows<{ message_id: string; recipient: string }>(
-      await this.ds.query(
-        `update outbox set status = 'UNCONFIRMED', last_error = 'no receipt within ' || $1 || ' ms'
-         where status = 'SENT' and kind <> 'RECEIPT' and sent_at < now() - ($1 || ' milliseconds')::interval
-         returning message_id, recipient`,
-        [receiptTimeoutMs],
-      ),
-    );
+    const rows = await this.repo.flagOverdue(this.ds, receiptTimeoutMs);
     for (const r of rows) {
       this.logger.warn(
         { messageId: r.message_id, recipient: r.recipient },
@@ -536,13 +457,9 @@ export class OutboxRelay {
     error: string,
     final: boolean,
   ): Promise<void> {
-    const giveUp = final || row.attempts >= this.opts.maxAttempts;
-    if (!giveUp) {
-      const backoff = Math.min(30_000, 250 * 2 ** (row.attempts - 1));
-      await this.ds.query(
-        `update outbox set last_error = $2, next_attempt_at = now() + ($3 || ' milliseconds')::interval where id = $1`,
-        [row.id, error, backoff],
-      );
+    const next = retryAfter({ attempts: row.attempts, maxAttempts: this.opts.maxAttempts, final });
+    if (next !== undefined) {
+      await this.repo.scheduleRetry(this.ds, row.id, error, next);
       this.logger.warn(
         { messageId: row.messageId, recipient: row.recipient, attempts: row.attempts, error },
         'send failed; will retry',
@@ -550,10 +467,7 @@ export class OutboxRelay {
       return;
     }
     await this.ds.transaction(async (em) => {
-      await em.query(
-        `update outbox set status = 'FAILED', last_error = $2 where id = $1 and status = 'QUEUED'`,
-        [row.id, error],
-      );
+      await this.repo.markFailed(em, row.id, error);
       await this.audit.append(em, [
         {
           event: AuditEvent.FAILED,

@@ -1,5 +1,6 @@
 // What partners sent: the inbox, its desk feed and the quarantine of refused envelopes. Every statement that writes
 // them on receive is here, typed; the hot ones are prepared once per connection and stay single round trips.
+import type { Client } from 'pg';
 import { queryPrepared, updatedRows } from '@corridor/platform';
 import type { Db, ReceiptDue } from '../exchange/exchange.repository';
 
@@ -123,6 +124,11 @@ function alertParameters(r: InboxAlertRow): unknown[] {
 }
 
 export class InboxRepository {
+  /** Subscribes a dedicated connection to the desk feed's notifications (its `notification` events). */
+  async listenToFeed(listener: Client): Promise<void> {
+    await listener.query(`listen ${DESK_CHANNEL}`);
+  }
+
   /** Feed items after `afterSeq` within the scope, oldest first. */
   async feedSince(db: Db, scope: InboxScope, afterSeq: number, limit: number): Promise<FeedRow[]> {
     const args: unknown[] = [afterSeq];

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { TrustRepository } from './trust.repository';
 import {
   AgreementState,
   AgreementTermsSchema,
@@ -33,7 +34,6 @@ import {
   verifySignedAgreement,
   VerifiedAgreement,
 } from '@corridor/policy';
-import { updatedRows } from '@corridor/platform';
 
 export interface KeyAndCertificate {
   key: KeyObject;
@@ -126,6 +126,7 @@ export class TrustStore extends EventEmitter {
   constructor(
     readonly own: OwnIdentity,
     private readonly ds: DataSource,
+    private readonly repo: TrustRepository,
     private readonly topicPrefix: string,
     private readonly logger: Logger,
   ) {
@@ -135,19 +136,17 @@ export class TrustStore extends EventEmitter {
 
   /** Loads what earlier runs learned from the control topic. */
   async load(): Promise<void> {
-    for (const r of await this.ds.query<{ cert_pem: string }[]>('select cert_pem from trust_certs')) {
-      this.addCert(r.cert_pem);
+    for (const pem of await this.repo.certificates(this.ds)) {
+      this.addCert(pem);
     }
-    const crl = await this.ds.query<{ crl_pem: string }[]>('select crl_pem from trust_crl');
-    if (crl[0]) {
-      const held = parseRevocationList({ crlPem: crl[0].crl_pem, caCertPem: this.own.caPem });
+    const crlPem = await this.repo.revocationList(this.ds);
+    if (crlPem) {
+      const held = parseRevocationList({ crlPem, caCertPem: this.own.caPem });
       this.revoked = held.revokedSerials;
       this.crlNumber = held.crlNumber;
       this.crlNextUpdate = held.nextUpdate;
     }
-    for (const r of await this.ds.query<{ id: string; signed: Buffer }[]>(
-      'select id, signed from agreements',
-    )) {
+    for (const r of await this.repo.signedAgreements(this.ds)) {
       this.rawAgreements.set(r.id, fromBinary(SignedAgreementSchema, r.signed));
     }
     this.reverify();
@@ -190,11 +189,13 @@ export class TrustStore extends EventEmitter {
           return;
         }
         const known = this.addCert(pem);
-        await this.ds.query(
-          `insert into trust_certs (fingerprint, country, serial, cert_pem, not_after) values ($1, $2, $3, $4, $5)
-           on conflict (fingerprint) do nothing`,
-          [certificateFingerprint(pem), known.country, known.serial, pem, describeCertificate(pem).notAfter],
-        );
+        await this.repo.saveCertificate(this.ds, {
+          fingerprint: certificateFingerprint(pem),
+          country: known.country,
+          serial: known.serial,
+          pem,
+          notAfter: describeCertificate(pem).notAfter,
+        });
         this.reverify();
         return;
       }
@@ -222,10 +223,7 @@ export class TrustStore extends EventEmitter {
         this.crlNumber = parsed.crlNumber;
         this.crlNextUpdate = parsed.nextUpdate;
         this.revoked = parsed.revokedSerials;
-        await this.ds.query(
-          `insert into trust_crl (issuer, crl_pem) values ('root', $1) on conflict (issuer) do update set crl_pem = $1, updated_at = now()`,
-          [crlPem],
-        );
+        await this.repo.saveRevocationList(this.ds, crlPem);
         this.logger.info(
           { revoked: this.revoked.size, crlNumber: parsed.crlNumber.toString() },
           'revocation list applied',
@@ -239,11 +237,12 @@ export class TrustStore extends EventEmitter {
           return;
         }
         this.rawAgreements.set(terms.id, r.value);
-        await this.ds.query(
-          `insert into agreements (id, version, state, parties, signed) values ($1, $2, 'UNVERIFIED', $3, $4)
-           on conflict (id) do update set version = $2, signed = $4, updated_at = now()`,
-          [terms.id, terms.version, terms.parties, Buffer.from(toBinary(SignedAgreementSchema, r.value))],
-        );
+        await this.repo.saveAgreement(this.ds, {
+          id: terms.id,
+          version: terms.version,
+          parties: terms.parties,
+          signed: Buffer.from(toBinary(SignedAgreementSchema, r.value)),
+        });
         this.reverify();
         return;
       }
@@ -282,10 +281,10 @@ export class TrustStore extends EventEmitter {
     for (const [id, a] of next) {
       const state = enumName(AgreementState, a.state);
       // Only the instance whose update changes the stored state reports it: one log entry per transition.
-      void this.ds
-        .query('update agreements set state = $2 where id = $1 and state <> $2 returning id', [id, state])
-        .then((res: unknown) => {
-          if (updatedRows(res).length > 0) {
+      void this.repo
+        .setAgreementState(this.ds, id, state)
+        .then((changed) => {
+          if (changed) {
             this.emit('agreement-changed', {
               id,
               state,
