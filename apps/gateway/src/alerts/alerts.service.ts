@@ -135,6 +135,8 @@ export class AlertsService {
     dto: PublishAlertDto;
     principal: Principal;
     idempotencyKey?: string;
+    /** retries after a deadlock so far */
+    retries?: number;
   }): Promise<PublishResult> {
     const { dto, principal } = opts;
     // Kept only with an Idempotency-Key: the hash and the answer serve nothing else.
@@ -272,9 +274,14 @@ export class AlertsService {
       });
       pending = outbox.pending(queued);
     } catch (err) {
-      if ((err as { code?: string }).code === '23505' && opts.idempotencyKey) {
+      const code = (err as { code?: string }).code;
+      if (code === '23505' && opts.idempotencyKey) {
         // A concurrent request with the same key won the race: answer with its result.
         return this.publish(opts);
+      }
+      if ((code === '40P01' || code === '40001') && (opts.retries ?? 0) < 3) {
+        // Deadlock or serialization failure: nothing was written; the same request again.
+        return this.publish({ ...opts, retries: (opts.retries ?? 0) + 1 });
       }
       throw err;
     }

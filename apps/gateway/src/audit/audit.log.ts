@@ -97,8 +97,25 @@ export class AuditLog {
     await this.ds.transaction((em) => this.append(em, leaves));
   }
 
-  /** Brings the in-memory tree up to the database, hashing the stored leaf bytes (not the stored hashes). */
-  async catchUp(): Promise<number> {
+  /**
+   * Brings the in-memory tree up to the database, hashing the stored leaf bytes (not the stored hashes). One pass at a
+   * time: two at once (the tree-head timer and a proof request) would both append the same leaves to the tree.
+   */
+  catchUp(opts: { fromScratch?: boolean } = {}): Promise<number> {
+    const run = (): Promise<number> => {
+      if (opts.fromScratch) {
+        this.tree = new MerkleTree();
+      }
+      return this.catchUpOnce();
+    };
+    const pass = (this.catching ?? Promise.resolve(0)).then(run, run);
+    this.catching = pass;
+    return pass;
+  }
+
+  private catching?: Promise<number>;
+
+  private async catchUpOnce(): Promise<number> {
     for (;;) {
       const rows = await this.repo.leaves(this.ds, this.tree.size, 5000);
       if (rows.length === 0) {
@@ -115,9 +132,8 @@ export class AuditLog {
 
   /** Rebuilds the tree from scratch and checks it against the newest stored signed head. */
   async verifyAgainstStoredHeads(): Promise<{ ok: boolean; detail?: string }> {
-    this.tree = new MerkleTree();
     try {
-      await this.catchUp();
+      await this.catchUp({ fromScratch: true });
     } catch (err) {
       return { ok: false, detail: (err as Error).message };
     }

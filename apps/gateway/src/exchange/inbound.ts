@@ -7,43 +7,39 @@ import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import {
-  Alert,
-  AlertSchema,
   AuditEvent,
   Category,
   Classification,
   enumName,
-  enumValue,
   EnvelopeHeader,
   ExchangeMessage,
-  HandlingCode,
   MessageKind,
-  Priority,
-  Receipt,
   ReceiptStatus,
-  ReplySchema,
-  toBinary,
 } from '@corridor/contracts';
 import {
   createReceiptBatchMessage,
   envelopeSha256,
   peekEnvelopeHeader,
   ReceiptFor,
-  receiptsOf,
 } from '@corridor/envelope';
-import { containsPersonalData, evaluateMessage, evaluateReceive, retentionDeadline } from '@corridor/policy';
+import type { PolicyAllowed } from '@corridor/policy';
 import { BusRecord, KafkaClient } from '@corridor/platform';
-import { AuditLog, LeafInput } from '../audit/audit.log';
-import { applyFailureKind } from './apply-failure';
-import { Item, openRecord, Rejection } from './inbound/opening';
-import { ReceiptBatcher } from './inbound/receipt-batcher';
-import { assertedOfficerId, normaliseDocNumber } from '../inbox/identifiers';
+import { AuditLog } from '../audit/audit.log';
 import { GatewayMetrics } from '../health/metrics';
+import { InboxRepository } from '../inbox/inbox.repository';
 import { TrustStore } from '../trust/trust.store';
+import { applyFailureKind } from './apply-failure';
+import { ExchangeRepository } from './exchange.repository';
+import { applyAcknowledgement } from './inbound/handlers/acknowledgement.handler';
+import { applyAlert, inboxRow, receivedLeaf, receiveDecision } from './inbound/handlers/alert.handler';
+import { BatchWrites, HandlerContext, Received } from './inbound/handlers/context';
+import { applyReceipts } from './inbound/handlers/receipts.handler';
+import { applyReply } from './inbound/handlers/reply.handler';
+import { applyWithdrawal } from './inbound/handlers/withdrawal.handler';
+import { Item, Opened, openRecord, Rejection } from './inbound/opening';
+import { ReceiptBatcher } from './inbound/receipt-batcher';
 import { OutboxRelay } from './outbox';
-import { ExchangeRepository, ReceiptDue } from './exchange.repository';
 import { OutboxRepository } from './outbox.repository';
-import { FeedEntry, InboxAlertRow, InboxRepository } from '../inbox/inbox.repository';
 import type { Consumer } from 'kafkajs';
 
 /** How often receipts owed are looked for without a wake-up (a lost wake-up costs at most this long). */
@@ -56,59 +52,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
-}
-
-/** What one batch transaction collects and writes once at its end. */
-interface BatchWrites {
-  leaves: LeafInput[];
-  feed: FeedEntry[];
-  /** receipts owed to the senders, recorded in receipts_due and sent a moment later */
-  receipts: ReceiptDue[];
-}
-
-/** An accepted alert or update as the inbox stores it. */
-function inboxRow(
-  header: EnvelopeHeader,
-  accepted: {
-    alert: Alert;
-    redactedFields: string[];
-    terms: Parameters<typeof retentionDeadline>[0]['terms'];
-  },
-  sha: Uint8Array,
-): InboxAlertRow {
-  const kept = accepted.alert;
-  return {
-    messageId: header.messageId,
-    sender: header.sender,
-    alertId: kept.id,
-    threadId: kept.threadId || null,
-    category: enumName(Category, kept.category),
-    classification: enumName(Classification, kept.classification),
-    priority: enumName(Priority, kept.priority),
-    title: kept.title,
-    body: Buffer.from(toBinary(AlertSchema, kept)),
-    redactedFields: accepted.redactedFields,
-    agreementId: header.agreementId,
-    envelopeSha256: sha,
-    retainUntil: containsPersonalData(kept)
-      ? new Date(retentionDeadline({ receivedAtMs: Date.now(), terms: accepted.terms }))
-      : null,
-    docNumber: kept.payload.case === 'document' ? normaliseDocNumber(kept.payload.value.number) : null,
-    kind: header.kind === MessageKind.UPDATE ? 'UPDATE' : 'ALERT',
-  };
-}
-
-function receivedLeaf(header: EnvelopeHeader, accepted: { alert: Alert }, sha: Uint8Array): LeafInput {
-  return {
-    event: AuditEvent.RECEIVED,
-    peer: header.sender,
-    messageId: header.messageId,
-    envelopeSha256: sha,
-    category: accepted.alert.category,
-    alertId: accepted.alert.id,
-    agreementId: header.agreementId,
-    reasonCode: enumName(MessageKind, header.kind),
-  };
 }
 
 export class InboundExchange {
@@ -321,7 +264,7 @@ export class InboundExchange {
           continue;
         }
         try {
-          if (await this.acceptIn(em, item.record, item.header, item.message, item.sha, writes)) {
+          if (await this.acceptIn(em, item, writes)) {
             received.push(item.header.kind);
           }
         } catch (err) {
@@ -359,217 +302,66 @@ export class InboundExchange {
     return owed.length > 0;
   }
 
-  /** Applies one verified envelope inside the batch transaction; false when it was a duplicate. */
-  private async acceptIn(
-    em: EntityManager,
-    record: BusRecord,
-    header: EnvelopeHeader,
-    message: ExchangeMessage,
-    sha: Uint8Array,
-    writes: BatchWrites,
-  ): Promise<boolean> {
-    const sender = header.sender;
-    const kind = header.kind;
+  /** The context the handlers of one batch share. */
+  private context(em: EntityManager, writes: BatchWrites): HandlerContext {
+    return {
+      em,
+      repos: this.repos,
+      own: this.trust.own.country,
+      agreementWith: (partner) => this.trust.agreementWith(partner),
+      writes,
+      now: Date.now,
+      owe: (header, sha, status, reason) => this.owe(writes, header, sha, status, reason),
+      quarantine: (record, rejection, header) => this.quarantineIn(em, record, rejection, writes, header),
+      observeReceiptLatency: (seconds) => this.metrics.receiptLatency.observe(seconds),
+    };
+  }
+
+  /** Applies one verified envelope inside the batch transaction, by its kind's handler; false for a duplicate. */
+  private async acceptIn(em: EntityManager, item: Opened, writes: BatchWrites): Promise<boolean> {
+    const { header, message, sha } = item;
+    const ctx = this.context(em, writes);
     const body = message.body;
-    // Checks that need no database come before the first write.
-    const decision =
-      body.case === 'alert' || body.case === 'update' ? this.receiveDecision(header, message) : undefined;
-    if (decision) {
-      return this.acceptAlertIn(
+    if (body.case === 'alert' || body.case === 'update') {
+      // Checks that need no database come before the first write.
+      const accepted = receiveDecision(ctx, header, message);
+      return applyAlert(ctx, { header, sha, accepted });
+    }
+    if (
+      !(await this.repos.exchange.markSeen(
         em,
-        header,
-        body.case === 'update' ? 'UPDATED' : 'ALERT',
-        decision,
-        sha,
-        writes,
-      );
+        header.sender,
+        header.messageId,
+        enumName(MessageKind, header.kind),
+      ))
+    ) {
+      // Already processed (a redelivery, or the sender's retry after a crash): send the receipt again, nothing else.
+      if (header.kind !== MessageKind.RECEIPT) {
+        ctx.owe(header, sha, 'ACCEPTED', '');
+      }
+      return false;
     }
-    {
-      if (!(await this.repos.exchange.markSeen(em, sender, header.messageId, enumName(MessageKind, kind)))) {
-        // Already processed (a redelivery, or the sender's retry after a crash): send the receipt again, nothing else.
-        if (kind !== MessageKind.RECEIPT) {
-          this.receiptIn(writes, header, sha, ReceiptStatus.ACCEPTED, '');
-        }
-        return false;
-      }
-      switch (body.case) {
-        case 'alert':
-        case 'update':
-          throw new Error('alerts and updates are applied by acceptAlertIn');
-        case 'withdrawal': {
-          // Only an alert this sender originated and sent here: anything else changes nothing and is refused.
-          const seq = await this.repos.inbox.withdraw(em, sender, body.value.alertId);
-          if (seq === undefined) {
-            throw new Rejection(
-              'UNKNOWN_ALERT',
-              `withdrawal of ${body.value.alertId}: no alert of ${sender} with that id is held here, or it is withdrawn`,
-              true,
-            );
-          }
-          writes.feed.push({ inboxSeq: seq, event: 'WITHDRAWN' });
-          writes.leaves.push({
-            event: AuditEvent.WITHDRAWN,
-            peer: sender,
-            messageId: header.messageId,
-            envelopeSha256: sha,
-            alertId: body.value.alertId,
-            category: header.category,
-          });
-          break;
-        }
-        case 'reply': {
-          const r = body.value;
-          const origin = await this.exchangedAlertOrigin(em, header, r.alertId);
-          const seq = await this.repos.inbox.insertReply(em, {
-            messageId: header.messageId,
-            sender,
-            origin,
-            alertId: r.alertId,
-            threadId: header.threadId || null,
-            category: enumName(Category, header.category),
-            classification: enumName(Classification, header.classification),
-            title: `Reply from ${sender}`,
-            body: Buffer.from(toBinary(ReplySchema, r)),
-            agreementId: header.agreementId,
-            envelopeSha256: sha,
-          });
-          writes.feed.push({ inboxSeq: seq, event: 'REPLY' });
-          writes.leaves.push({
-            event: AuditEvent.REPLIED,
-            peer: sender,
-            messageId: header.messageId,
-            envelopeSha256: sha,
-            alertId: r.alertId,
-            officerId: `${sender}/${assertedOfficerId(sender, r.officerId)}`,
-            category: header.category,
-          });
-          break;
-        }
-        case 'acknowledgement': {
-          const a = body.value;
-          // Only an alert of ours that went to this sender: anything else changes nothing and is refused.
-          const officer = `${sender}/${assertedOfficerId(sender, a.officerId)}`;
-          const known = await this.repos.outbox.acknowledge(em, {
-            alertId: a.alertId,
-            recipient: sender,
-            acknowledgedBy: officer,
-            acknowledgedAtMs: Number(a.acknowledgedAtMs),
-          });
-          if (known === 0) {
-            throw new Rejection(
-              'UNKNOWN_ALERT',
-              `acknowledgement of ${a.alertId}: this gateway sent no alert with that id to ${sender}`,
-              true,
-            );
-          }
-          writes.leaves.push({
-            event: AuditEvent.ACKNOWLEDGED,
-            peer: sender,
-            messageId: header.messageId,
-            envelopeSha256: sha,
-            alertId: a.alertId,
-            officerId: officer,
-            category: header.category,
-          });
-          break;
-        }
-        case 'receipt':
-        case 'receipts': {
-          await this.applyReceipts(em, record, header, receiptsOf(message), sha, writes);
-          break;
-        }
-        case undefined:
-          throw new Rejection('MALFORMED', 'empty message', true);
-      }
-      if (kind !== MessageKind.RECEIPT) {
-        this.receiptIn(writes, header, sha, ReceiptStatus.ACCEPTED, '');
-      }
-    }
-    return true;
-  }
-
-  /**
-   * An accepted alert or an update that passed the policy: dedupe and inbox write in one statement (one round trip),
-   * by corridor_accept_alert, the same function the single-statement path uses (migration 1733000000000). False for
-   * a duplicate (its receipt is owed again); a Rejection when the alert id is not the sender's to use.
-   */
-  private async acceptAlertIn(
-    em: EntityManager,
-    header: EnvelopeHeader,
-    event: 'ALERT' | 'UPDATED',
-    accepted: ReturnType<InboundExchange['receiveDecision']>,
-    sha: Uint8Array,
-    writes: BatchWrites,
-  ): Promise<boolean> {
-    const row = await this.repos.inbox.acceptAlert(em, inboxRow(header, accepted, sha));
-    const id = accepted.alert.id;
-    switch (row.status) {
-      case 'DUPLICATE':
-        // Already processed (a redelivery, or the sender's retry after a crash): send the receipt again, nothing else.
-        this.receiptIn(writes, header, sha, ReceiptStatus.ACCEPTED, '');
-        return false;
-      case 'ALERT_WITHDRAWN':
-        throw new Rejection('ALERT_WITHDRAWN', `update of withdrawn alert ${id}`, true);
-      case 'UNKNOWN_ALERT':
-        throw new Rejection(
-          'UNKNOWN_ALERT',
-          `update of ${id}: no alert of ${header.sender} with that id is held here`,
-          true,
-        );
-      case 'ALERT_ID_REUSED':
-        throw new Rejection(
-          'ALERT_ID_REUSED',
-          `${header.sender} already sent an alert ${id}; an update must say so`,
-          true,
-        );
-      case 'OK':
+    switch (body.case) {
+      case 'withdrawal':
+        await applyWithdrawal(ctx, item as Received<'withdrawal'>);
         break;
+      case 'reply':
+        await applyReply(ctx, item as Received<'reply'>);
+        break;
+      case 'acknowledgement':
+        await applyAcknowledgement(ctx, item as Received<'acknowledgement'>);
+        break;
+      case 'receipt':
+      case 'receipts':
+        await applyReceipts(ctx, item as Received<'receipt' | 'receipts'>);
+        break;
+      case undefined:
+        throw new Rejection('MALFORMED', 'empty message', true);
     }
-    writes.feed.push({ inboxSeq: Number(row.seq), event });
-    writes.leaves.push(receivedLeaf(header, accepted, sha));
-    this.receiptIn(writes, header, sha, ReceiptStatus.ACCEPTED, '');
+    if (header.kind !== MessageKind.RECEIPT) {
+      ctx.owe(header, sha, 'ACCEPTED', '');
+    }
     return true;
-  }
-
-  /**
-   * The country that originated the alert a reply is about, when that alert was exchanged between this gateway and
-   * the sender: one of ours that went to the sender (its handling must then be within what the sender may send here),
-   * or one the sender sent here. Anything else — an alert of a third country, one never exchanged — is refused.
-   */
-  private async exchangedAlertOrigin(
-    em: EntityManager,
-    header: EnvelopeHeader,
-    alertId: string,
-  ): Promise<string> {
-    const sender = header.sender;
-    const own = this.trust.own.country;
-    const exchanged = await this.repos.inbox.exchangedAlert(em, alertId, sender);
-    const mine = exchanged.ours;
-    if (mine) {
-      const decision = evaluateMessage({
-        from: sender,
-        to: own,
-        agreement: this.trust.agreementWith(sender),
-        now: Date.now(),
-        labels: {
-          category: header.category,
-          classification: header.classification,
-          handling: enumValue(HandlingCode, mine.handling) ?? HandlingCode.UNSPECIFIED,
-        },
-      });
-      if (!decision.allowed) {
-        throw new Rejection(decision.reason, decision.rule, true);
-      }
-      return own;
-    }
-    if (exchanged.senders) {
-      return sender;
-    }
-    throw new Rejection(
-      'UNKNOWN_ALERT',
-      `reply about ${alertId}: no alert with that id was exchanged between ${sender} and ${own}`,
-      true,
-    );
   }
 
   /**
@@ -586,16 +378,20 @@ export class InboundExchange {
     if (body.case !== 'alert' && body.case !== 'update') {
       return false;
     }
-    let accepted: ReturnType<InboundExchange['receiveDecision']>;
+    let accepted: PolicyAllowed;
     try {
-      accepted = this.receiveDecision(header, message);
+      accepted = receiveDecision(
+        { own: this.trust.own.country, agreementWith: (p) => this.trust.agreementWith(p), now: Date.now },
+        header,
+        message,
+      );
     } catch {
       return false; // the general path quarantines it with the reason
     }
     let received: boolean;
     try {
       received = await this.repos.inbox.receiveAlertAlone(this.ds, {
-        row: inboxRow(header, accepted, sha),
+        row: inboxRow(header, accepted, sha, Date.now()),
         leaves: this.audit.leafParameters([receivedLeaf(header, accepted, sha)]),
         feedEvent: body.case === 'update' ? 'UPDATED' : 'ALERT',
         receivedAtMs: Date.now(),
@@ -615,112 +411,15 @@ export class InboundExchange {
     return true;
   }
 
-  /** Policy on receive for an alert or an update, before anything is written; throws the Rejection. */
-  private receiveDecision(header: EnvelopeHeader, message: ExchangeMessage) {
-    const body = message.body;
-    const alert = body.case === 'alert' ? body.value : body.case === 'update' ? body.value.alert : undefined;
-    if (!alert) {
-      throw new Rejection('MALFORMED', 'update without the new alert', true);
-    }
-    this.checkAlertHeader(header, alert);
-    const decision = evaluateReceive({
-      alert,
-      from: header.sender,
-      to: this.trust.own.country,
-      agreement: this.trust.agreementWith(header.sender),
-      now: Date.now(),
-      redactedFields: message.redactedFields,
-    });
-    if (!decision.allowed) {
-      throw new Rejection(decision.reason, decision.rule, true);
-    }
-    return decision;
-  }
-
-  /** Header and body must agree: category and classification in the signed header decide routing and policy. */
-  private checkAlertHeader(header: EnvelopeHeader, alert: Alert): void {
-    if (alert.category !== header.category || alert.classification !== header.classification) {
-      throw new Rejection(
-        'HEADER_MISMATCH',
-        'category or classification in the header differs from the alert',
-        true,
-      );
-    }
-    if (alert.originatorCountry !== header.sender) {
-      throw new Rejection(
-        'ORIGINATOR_MISMATCH',
-        `alert claims originator ${alert.originatorCountry}, signed by ${header.sender}`,
-        true,
-      );
-    }
-  }
-
-  /**
-   * Receipts from a partner (one, or a batch): each entry must name exact bytes we sent it. Matching entries mark
-   * their outbox rows DELIVERED (or REJECTED); entries that match nothing are quarantined with the message.
-   */
-  private async applyReceipts(
-    em: EntityManager,
-    record: BusRecord,
-    header: EnvelopeHeader,
-    receipts: Receipt[],
-    sha: Uint8Array,
-    writes: BatchWrites,
-  ): Promise<void> {
-    const sender = header.sender;
-    // Match each entry to a row we sent that partner with exactly those bytes, and apply the matches, in one statement.
-    const matched = await this.repos.outbox.applyReceipts(
-      em,
-      sender,
-      receipts.map((r) => ({
-        messageId: r.messageId,
-        envelopeSha256: r.envelopeSha256,
-        outcome: r.status === ReceiptStatus.ACCEPTED ? 'DELIVERED' : 'REJECTED',
-        receiptStatus: enumName(ReceiptStatus, r.status),
-        reasonCode: r.reasonCode,
-      })),
-    );
-    const byIndex = new Map(matched.map((m) => [m.index, m]));
-    const unmatched = receipts.filter((_, i) => !byIndex.has(i));
-    const now = Date.now();
-    for (const [i, m] of byIndex) {
-      const r = receipts[i];
-      const accepted = r.status === ReceiptStatus.ACCEPTED;
-      writes.leaves.push({
-        event: AuditEvent.RECEIPT,
-        peer: sender,
-        messageId: r.messageId,
-        envelopeSha256: sha,
-        reasonCode: accepted ? 'ACCEPTED' : r.reasonCode,
-        category: (m.category ? enumValue(Category, m.category) : undefined) ?? header.category,
-      });
-      this.metrics.receiptLatency.observe((now - m.queuedAt.getTime()) / 1000);
-    }
-    if (unmatched.length > 0) {
-      const ids = unmatched.map((r) => r.messageId);
-      await this.quarantineIn(
-        em,
-        record,
-        new Rejection(
-          'RECEIPT_MISMATCH',
-          `${ids.length} of ${receipts.length} receipts name no envelope we sent to ${sender}: ${ids.slice(0, 5).join(', ')}`,
-          true,
-        ),
-        writes,
-        header,
-      );
-    }
-  }
-
   /**
    * A receipt for these exact bytes, owed to their sender (sent with others in one signed message), under the
    * agreement of the pair as this gateway knows it — never an id the message itself named — and none without one.
    */
-  private receiptIn(
+  private owe(
     writes: BatchWrites,
     header: EnvelopeHeader,
     sha: Uint8Array,
-    status: ReceiptStatus.ACCEPTED | ReceiptStatus.REJECTED,
+    status: 'ACCEPTED' | 'REJECTED',
     reason: string,
   ): void {
     const agreementId = this.trust.agreementWith(header.sender)?.id;
@@ -732,7 +431,7 @@ export class InboundExchange {
       agreementId,
       messageId: header.messageId,
       envelopeSha256: sha,
-      status: status === ReceiptStatus.ACCEPTED ? 'ACCEPTED' : 'REJECTED',
+      status,
       reasonCode: reason,
       receivedAtMs: Date.now(),
     });
@@ -779,7 +478,7 @@ export class InboundExchange {
       category: claimed?.category ?? Category.UNSPECIFIED,
     });
     if (rejection.authenticated && header && header.kind !== MessageKind.RECEIPT) {
-      this.receiptIn(writes, header, sha, ReceiptStatus.REJECTED, rejection.code);
+      this.owe(writes, header, sha, 'REJECTED', rejection.code);
     }
     this.logger.warn(
       {
