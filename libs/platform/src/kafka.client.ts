@@ -127,6 +127,12 @@ export class OffsetCommits {
   }
 }
 
+/**
+ * A running consumer, as the apps hold it: only to give it back to `stopConsumer`. The apps never import kafkajs
+ * (docs/architecture.md): this file is the one place that does.
+ */
+export type ConsumerHandle = Consumer;
+
 /** A produce that takes longer is treated as failed (kafkajs retries inside this bound first). */
 const SEND_TIMEOUT_MS = 60_000;
 

@@ -19,7 +19,7 @@ import { Principal } from '@corridor/identity';
 import { evaluateSend, PolicyDecision } from '@corridor/policy';
 import { problem } from '@corridor/platform';
 import { AuditLog } from '../audit/audit.log';
-import { newExchangeMessage, OutboxRelay, Pending } from '../exchange/outbox';
+import { newExchangeMessage, OutboxPort, Pending } from '../exchange/outbox';
 import { OutboxRepository } from '../exchange/outbox.repository';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
@@ -74,7 +74,7 @@ export class AlertsService {
     private readonly repos: { alerts: AlertsRepository; outbox: OutboxRepository },
     private readonly trust: TrustStore,
     private readonly audit: AuditLog,
-    private readonly relay: OutboxRelay,
+    private readonly relay: OutboxPort,
     private readonly metrics: GatewayMetrics,
     private readonly logger: Logger,
   ) {}

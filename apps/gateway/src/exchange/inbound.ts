@@ -23,7 +23,7 @@ import {
   ReceiptFor,
 } from '@corridor/envelope';
 import type { PolicyAllowed } from '@corridor/policy';
-import { BusRecord, KafkaClient } from '@corridor/platform';
+import { BusRecord, ConsumerHandle, KafkaClient } from '@corridor/platform';
 import { AuditLog } from '../audit/audit.log';
 import { GatewayMetrics } from '../health/metrics';
 import { InboxRepository } from '../inbox/inbox.repository';
@@ -40,7 +40,6 @@ import { Item, Opened, openRecord, Rejection } from './inbound/opening';
 import { ReceiptBatcher } from './inbound/receipt-batcher';
 import { OutboxRelay } from './outbox';
 import { OutboxRepository } from './outbox.repository';
-import type { Consumer } from 'kafkajs';
 
 /** How often receipts owed are looked for without a wake-up (a lost wake-up costs at most this long). */
 const RECEIPT_SWEEP_MS = 5_000;
@@ -55,7 +54,7 @@ function printable(text: string): string {
 }
 
 export class InboundExchange {
-  private consumer?: Consumer;
+  private consumer?: ConsumerHandle;
   private restarting?: Promise<void>;
   private topics: string[] = [];
   private readonly receipts: ReceiptBatcher;

@@ -18,12 +18,11 @@ import {
   MessageKind,
   toBinary,
 } from '@corridor/contracts';
-import { sealEnvelopeAsync } from '@corridor/envelope';
-import { AgreementState } from '@corridor/contracts';
 import { KafkaClient } from '@corridor/platform';
 import { AuditLog } from '../audit/audit.log';
 import { ClaimedRow, OUTBOX_INSERT_PARAMS, OutboxRepository, PreparedOutbox } from './outbox.repository';
 import { retryAfter } from './retry-policy';
+import { SealedBytes, sealEntry, SealResult } from './sealer';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
 
@@ -98,8 +97,7 @@ export interface RefusedEntry {
   rule: string;
 }
 
-type SealedBytes = { bytes: Uint8Array; sha: Uint8Array };
-type Sealed = SealedBytes | { error: string; final: boolean };
+type Sealed = SealResult;
 
 const LEASE_MS = 30_000;
 /**
@@ -109,7 +107,17 @@ const LEASE_MS = 30_000;
 const FRESH_LEASE_MS = 10_000;
 const BATCH = 64;
 
-export class OutboxRelay {
+/**
+ * What alerts/ and inbox/ need of the outbox: queue rows inside their own transaction (or lay them out for a
+ * statement of their own), then hand the committed rows to the relay. They never see its SQL.
+ */
+export interface OutboxPort {
+  enqueue(em: EntityManager, entries: OutboxEntry[]): Promise<Pending[]>;
+  prepare(entries: OutboxEntry[], refused?: RefusedEntry[]): Promise<PreparedOutbox<Pending>>;
+  submit(rows: Pending[]): void;
+}
+
+export class OutboxRelay implements OutboxPort {
   private timer?: NodeJS.Timeout;
   private immediate?: NodeJS.Immediate;
   private running = false;
@@ -418,38 +426,8 @@ export class OutboxRelay {
   }
 
   /** Seals an entry for its recipient; a failure is returned, with whether a retry could help. */
-  private async seal(row: OutboxEntry): Promise<Sealed> {
-    const agreement = this.trust.agreementWith(row.recipient);
-    if (!agreement || agreement.state !== AgreementState.ACTIVE) {
-      // Not final at once: an agreement may be resumed; the retry bound makes it final.
-      return { error: `AGREEMENT_NOT_ACTIVE: no active agreement with ${row.recipient}`, final: false };
-    }
-    const recipientCertPem = this.trust.certificateOf(row.recipient);
-    if (!recipientCertPem) {
-      return { error: `NO_RECIPIENT_CERT: no valid certificate for ${row.recipient}`, final: false };
-    }
-    try {
-      const sealed = await sealEnvelopeAsync({
-        header: {
-          sender: this.trust.own.country,
-          recipient: row.recipient,
-          messageId: row.messageId,
-          createdAtMs: Date.now(),
-          agreementId: agreement.id,
-          kind: row.kind,
-          category: row.category,
-          classification: row.classification,
-          threadId: row.threadId ?? '',
-        },
-        message: row.message,
-        senderKey: this.trust.own.key,
-        senderCertPem: this.trust.own.certPem,
-        recipientCertPem,
-      });
-      return { bytes: sealed.bytes, sha: sealed.envelopeSha256 };
-    } catch (err) {
-      return { error: `SEAL_FAILED: ${(err as Error).message}`, final: true };
-    }
+  private seal(row: OutboxEntry): Promise<Sealed> {
+    return sealEntry(this.trust, row, Date.now());
   }
 
   private async fail(

@@ -19,7 +19,7 @@ import type { ActiveAgreement } from '@corridor/policy';
 import { ProblemException } from '@corridor/platform';
 import type { AuditLog, LeafInput } from '../audit/audit.log';
 import type { ExchangeRepository } from '../exchange/exchange.repository';
-import type { OutboxEntry, OutboxRelay } from '../exchange/outbox';
+import type { OutboxEntry, OutboxPort } from '../exchange/outbox';
 import type { InboxRepository, InboxRow, InboxScope } from './inbox.repository';
 import { InboxService } from './inbox.service';
 
@@ -108,7 +108,7 @@ function setup(opts: { rows?: InboxRow[]; categories?: Category[] } = {}) {
     },
   };
   const queued: OutboxEntry[] = [];
-  const relay: Partial<OutboxRelay> = {
+  const relay: Partial<OutboxPort> = {
     enqueue: (_em, entries) => {
       queued.push(...entries);
       return Promise.resolve([]);
@@ -120,7 +120,7 @@ function setup(opts: { rows?: InboxRow[]; categories?: Category[] } = {}) {
     ds,
     { inbox: inbox as InboxRepository, exchange: {} as ExchangeRepository },
     audit as AuditLog,
-    relay as OutboxRelay,
+    relay as OutboxPort,
     'IT',
     () => agreement(opts.categories ?? [Category.ROUTE]),
     pino({ level: 'silent' }),

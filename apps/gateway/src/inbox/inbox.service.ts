@@ -25,7 +25,7 @@ import { AuditLog } from '../audit/audit.log';
 import { ExchangeRepository } from '../exchange/exchange.repository';
 import { FeedRow, InboxRepository, InboxRow, InboxScope } from './inbox.repository';
 import type { DeskItem } from '../desk/desk.events';
-import { newExchangeMessage, OutboxRelay, Pending } from '../exchange/outbox';
+import { newExchangeMessage, OutboxPort, Pending } from '../exchange/outbox';
 import { assertedOfficerId, normaliseDocNumber } from './identifiers';
 
 const PERSONAL_CATEGORIES = ['SUSPECT', 'DOCUMENT', 'PROTECTION_REFERRAL'];
@@ -56,7 +56,7 @@ export class InboxService {
     private readonly ds: DataSource,
     private readonly repos: { inbox: InboxRepository; exchange: ExchangeRepository },
     private readonly audit: AuditLog,
-    private readonly relay: OutboxRelay,
+    private readonly relay: OutboxPort,
     private readonly country: string,
     /** the agreement with a partner as the trust store knows it (replies and acknowledgements pass its rules) */
     private readonly agreementWith: (partner: string) => ActiveAgreement | undefined,

@@ -1,12 +1,11 @@
 // Reads the secretariat's compacted control topic from the beginning into the trust store.
-import type { Consumer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { ControlRecordSchema, fromBinary } from '@corridor/contracts';
-import { KafkaClient } from '@corridor/platform';
+import { ConsumerHandle, KafkaClient } from '@corridor/platform';
 import { TrustStore } from './trust.store';
 
 export class ControlConsumer {
-  private consumer?: Consumer;
+  private consumer?: ConsumerHandle;
 
   constructor(
     private readonly kafka: KafkaClient,

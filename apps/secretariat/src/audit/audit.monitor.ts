@@ -1,6 +1,5 @@
 // The secretariat's audit monitor: checks every signed tree head a gateway publishes (signature, no rollback,
 // no fork), mirrors each log's leaf metadata and hashes (never content), and reconciles every pair of gateways.
-import type { Consumer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import {
@@ -16,7 +15,7 @@ import {
   TreeHead,
 } from '@corridor/contracts';
 import { checkHeadProgression, leafHashOf, MerkleTree, verifyTreeHead } from '@corridor/audit-log';
-import { KafkaClient, problem, updatedRows } from '@corridor/platform';
+import { ConsumerHandle, KafkaClient, problem, updatedRows } from '@corridor/platform';
 
 export type FindingKind =
   | 'BAD_HEAD_SIGNATURE'
@@ -60,7 +59,7 @@ function awaitsCounterpart(row: string): string {
 const MIRROR_INSERT_CHUNK = 1000;
 
 export class AuditMonitor {
-  private consumer?: Consumer;
+  private consumer?: ConsumerHandle;
   private readonly mirrors = new Map<string, MerkleTree>();
   private timer?: NodeJS.Timeout;
   private busy?: Promise<void>;
