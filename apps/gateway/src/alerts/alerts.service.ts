@@ -28,7 +28,13 @@ import {
 } from '../exchange/outbox';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
-import { PublishAlertDto, UpdateAlertDto } from './alert.dto';
+import {
+  PublishAlertDto,
+  UpdateAlertDto,
+  type Delivery,
+  type PublishResult,
+  type RecipientStatus,
+} from '@corridor/gateway-api';
 import { alertFromDto, alertMeta, alertToJson } from './alert.mapper';
 
 /** The publish statement's parameters: 12 for the alert, then the outbox rows' arrays, then the log leaves' 4. */
@@ -47,47 +53,6 @@ const PUBLISH_SQL = `with alert as (
          select (select corridor_append_leaves($${LEAVES_FIRST}, $${LEAVES_FIRST + 1}, $${LEAVES_FIRST + 2}, $${LEAVES_FIRST + 3})) as first_leaf,
                 coalesce((select json_agg(json_build_object('id', id::text, 'messageId', message_id::text)) from queued),
                          '[]'::json) as queued`;
-
-/** Every state of an outbox row, in the order a delivery goes through them. */
-export const OUTBOX_STATUSES = [
-  'QUEUED',
-  'SENT',
-  'DELIVERED',
-  'UNCONFIRMED',
-  'REJECTED',
-  'FAILED',
-  'REFUSED',
-];
-
-export interface RecipientStatus {
-  country: string;
-  status: 'QUEUED' | 'REFUSED';
-  reason?: string;
-  rule?: string;
-  redactedFields?: string[];
-}
-
-export interface PublishResult {
-  id: string;
-  threadId: string;
-  recipients: RecipientStatus[];
-}
-
-export interface Delivery {
-  cursor: number;
-  alertId: string;
-  recipient: string;
-  kind: string;
-  messageId: string;
-  status: string;
-  reason: string | null;
-  queuedAt: string;
-  sentAt: string | null;
-  deliveredAt: string | null;
-  acknowledgedBy: string | null;
-  acknowledgedAt: string | null;
-  redactedFields: string[];
-}
 
 export class AlertsService {
   constructor(

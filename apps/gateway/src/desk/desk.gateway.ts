@@ -15,7 +15,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { hasRole, IdentityError, Principal, verifyToken } from '@corridor/identity';
 import { AUTH_SETTINGS, AuthSettings, ProblemException } from '@corridor/platform';
 import { InboxService } from '../inbox/inbox.service';
-import type { Ack, ClientToServerEvents, DeskItem, ServerToClientEvents } from './desk.events';
+import type { Ack, ClientToServerEvents, DeskItem, ServerToClientEvents } from '@corridor/gateway-api';
 import { DeskClient, DeskHub } from './desk.hub';
 
 type DeskSocket = Socket<

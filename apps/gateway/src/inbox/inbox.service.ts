@@ -22,7 +22,7 @@ import { ActiveAgreement, evaluateMessage, parseMrz } from '@corridor/policy';
 import { problem, updatedRows } from '@corridor/platform';
 import { alertSummary, alertToJson } from '../alerts/alert.mapper';
 import { AuditLog } from '../audit/audit.log';
-import type { DeskItem } from '../desk/desk.events';
+import type { DeskItem } from '@corridor/gateway-api';
 import { normaliseDocNumber } from '../exchange/inbound';
 import { newExchangeMessage, OutboxRelay, Pending } from '../exchange/outbox';
 import { assertedOfficerId } from './officer-id';
