@@ -10,11 +10,11 @@ import type { Logger } from 'pino';
 import { REQUEST_BODIES, REQUEST_NOTES } from './alerts/alert.openapi';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/config';
-import { rootLogger } from './core.module';
+import { gatewayLogger } from './core.module';
 
 export async function createGateway(
   config: GatewayConfig,
-  logger: Logger = rootLogger(config),
+  logger: Logger = gatewayLogger(config),
 ): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, logger), {
     logger: nestLogger(logger),

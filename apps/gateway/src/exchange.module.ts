@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AuditEvent } from '@corridor/contracts';
 import { DEFAULT_MAX_SKEW_MS } from '@corridor/envelope';
-import { KafkaClient } from '@corridor/platform';
+import { KafkaClient, loggerFor, ROOT_LOGGER } from '@corridor/platform';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsService } from './alerts/alerts.service';
 import { GatewayAgreementsController } from './agreements/agreements.controller';
@@ -18,7 +18,6 @@ import { AuditController } from './audit/audit.controller';
 import { AuditLog } from './audit/audit.log';
 import { runtimeDatabaseUrl } from './database/data-source';
 import { GATEWAY_CONFIG, GatewayConfig } from './config/config';
-import { ROOT_LOGGER } from './core.module';
 import { DeskGateway } from './desk/desk.gateway';
 import { DeskHub } from './desk/desk.hub';
 import { InboundExchange } from './exchange/inbound';
@@ -34,8 +33,6 @@ export function consumerGroups(config: GatewayConfig): { exchange: string; contr
   return { exchange: `${base}.exchange`, control: `${base}.control.${config.instance}` };
 }
 
-const child = (logger: Logger, context: string): Logger => logger.child({ context });
-
 /** Kept beyond the replay window and the clock skew before a dedupe row is forgotten. */
 const DEDUPE_MARGIN_MS = 3600_000;
 
@@ -45,7 +42,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(ROOT_LOGGER) root: Logger,
     private readonly trust: TrustStore,
     private readonly audit: AuditLog,
     private readonly control: ControlConsumer,
@@ -55,7 +52,11 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     private readonly inbox: InboxService,
     private readonly kafka: KafkaClient,
     private readonly metrics: GatewayMetrics,
-  ) {}
+  ) {
+    this.logger = loggerFor(root, ExchangeLifecycle);
+  }
+
+  private readonly logger: Logger;
 
   async onApplicationBootstrap(): Promise<void> {
     await this.trust.load();
@@ -154,14 +155,14 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
           loadOwnIdentity({ dir: c.trust.dir, passphrase: c.trust.keyPassphrase, country: c.country }),
           ds,
           c.kafka.topicPrefix,
-          child(l, 'TrustStore'),
+          loggerFor(l, TrustStore),
         ),
     },
     {
       provide: AuditLog,
       inject: [GATEWAY_CONFIG, DataSource, TrustStore, KafkaClient, ROOT_LOGGER],
       useFactory: (c: GatewayConfig, ds: DataSource, t: TrustStore, k: KafkaClient, l: Logger) =>
-        new AuditLog(ds, t, k, `${c.kafka.topicPrefix}.audit.heads`, child(l, 'AuditLog')),
+        new AuditLog(ds, t, k, `${c.kafka.topicPrefix}.audit.heads`, loggerFor(l, AuditLog)),
     },
     {
       provide: OutboxRelay,
@@ -182,7 +183,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
           a,
           m,
           { pollMs: c.exchange.outboxPollMs, maxAttempts: c.exchange.outboxMaxAttempts },
-          child(l, 'OutboxRelay'),
+          loggerFor(l, OutboxRelay),
         ),
     },
     {
@@ -220,7 +221,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
             receiptBatchMs: c.exchange.receiptBatchMs,
             maxEnvelopeBytes: c.exchange.maxEnvelopeBytes,
           },
-          child(l, 'InboundExchange'),
+          loggerFor(l, InboundExchange),
         ),
     },
     {
@@ -231,7 +232,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
           k,
           t,
           { topic: `${c.kafka.topicPrefix}.control`, groupId: consumerGroups(c).control },
-          child(l, 'ControlConsumer'),
+          loggerFor(l, ControlConsumer),
         ),
     },
     {
@@ -244,7 +245,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         r: OutboxRelay,
         m: GatewayMetrics,
         l: Logger,
-      ) => new AlertsService(ds, t, a, r, m, child(l, 'AlertsService')),
+      ) => new AlertsService(ds, t, a, r, m, loggerFor(l, AlertsService)),
     },
     {
       provide: InboxService,
@@ -256,14 +257,14 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
           r,
           c.country,
           (partner) => t.agreementWith(partner),
-          child(l, 'InboxService'),
+          loggerFor(l, InboxService),
         ),
     },
     {
       provide: DeskHub,
       inject: [GATEWAY_CONFIG, InboxService, GatewayMetrics, ROOT_LOGGER],
       useFactory: (c: GatewayConfig, i: InboxService, m: GatewayMetrics, l: Logger) =>
-        new DeskHub(i, runtimeDatabaseUrl(c.database.url, c.database.appRole), m, child(l, 'DeskHub')),
+        new DeskHub(i, runtimeDatabaseUrl(c.database.url, c.database.appRole), m, loggerFor(l, DeskHub)),
     },
     DeskGateway,
     ExchangeLifecycle,
