@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { AuditEvent } from '@corridor/contracts';
+import { auditHeadsTopic, AuditEvent, controlTopic, gatewayConsumerGroups } from '@corridor/contracts';
 import { DEFAULT_MAX_SKEW_MS } from '@corridor/envelope';
 import { KafkaClient, loggerFor, ROOT_LOGGER } from '@corridor/platform';
 import { AlertsController } from './alerts/alerts.controller';
@@ -29,8 +29,11 @@ import { ControlConsumer } from './trust/control.consumer';
 import { loadOwnIdentity, TrustStore } from './trust/trust.store';
 
 export function consumerGroups(config: GatewayConfig): { exchange: string; control: string } {
-  const base = `${config.kafka.topicPrefix}.gw-${config.country.toLowerCase()}`;
-  return { exchange: `${base}.exchange`, control: `${base}.control.${config.instance}` };
+  return gatewayConsumerGroups({
+    country: config.country,
+    instance: config.instance,
+    prefix: config.kafka.topicPrefix,
+  });
 }
 
 /** Kept beyond the replay window and the clock skew before a dedupe row is forgotten. */
@@ -162,7 +165,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       provide: AuditLog,
       inject: [GATEWAY_CONFIG, DataSource, TrustStore, KafkaClient, ROOT_LOGGER],
       useFactory: (c: GatewayConfig, ds: DataSource, t: TrustStore, k: KafkaClient, l: Logger) =>
-        new AuditLog(ds, t, k, `${c.kafka.topicPrefix}.audit.heads`, loggerFor(l, AuditLog)),
+        new AuditLog(ds, t, k, auditHeadsTopic(c.kafka.topicPrefix), loggerFor(l, AuditLog)),
     },
     {
       provide: OutboxRelay,
@@ -231,7 +234,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         new ControlConsumer(
           k,
           t,
-          { topic: `${c.kafka.topicPrefix}.control`, groupId: consumerGroups(c).control },
+          { topic: controlTopic(c.kafka.topicPrefix), groupId: consumerGroups(c).control },
           loggerFor(l, ControlConsumer),
         ),
     },

@@ -9,6 +9,7 @@ import {
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { secretariatHeadsGroup } from '@corridor/contracts';
 import { SECRETARIAT_AUDIENCE } from '@corridor/identity';
 import {
   AUTH_SETTINGS,
@@ -94,7 +95,7 @@ export class SecretariatModule
               k,
               {
                 headsTopic: g.headsTopic,
-                groupId: `${config.kafka.topicPrefix}.secretariat.heads`,
+                groupId: secretariatHeadsGroup(config.kafka.topicPrefix),
                 boundMs: config.audit.reconcileBoundMs,
                 intervalMs: config.audit.reconcileIntervalMs,
                 certFor: (country, fingerprint) => ca.certificateOf(country, fingerprint),
