@@ -15,6 +15,31 @@ const noDeepImports = {
   ],
 };
 
+// An app never imports another app's files: what two apps share lives in a library (@corridor/gateway-api, ...).
+const APPS = ['gateway', 'secretariat', 'cli'];
+const noOtherApp = (app) => ({
+  group: APPS.filter((other) => other !== app).flatMap((other) => [
+    `**/apps/${other}/**`,
+    `**/${other}/src/**`,
+  ]),
+  message: 'An app never imports another app: move what they share into a library (libs/*).',
+});
+const appRules = (app) => ({
+  files: [`apps/${app}/**/*.ts`],
+  ignores: ['**/*.spec.ts'],
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [...noDeepImports.patterns, noOtherApp(app)] }],
+    // The same for import('...') and typeof import('...'), which no-restricted-imports does not see.
+    'no-restricted-syntax': [
+      'error',
+      ...['ImportExpression > Literal.source', 'TSImportType Literal'].map((node) => ({
+        selector: `${node}[value=/(^|\\/)(apps\\/)?(${APPS.filter((o) => o !== app).join('|')})\\/src\\//]`,
+        message: noOtherApp(app).message,
+      })),
+    ],
+  },
+});
+
 export default tseslint.config(
   {
     ignores: [
@@ -48,6 +73,7 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
+  ...APPS.map(appRules),
   {
     files: [
       'libs/pki/**',
@@ -56,15 +82,20 @@ export default tseslint.config(
       'libs/policy/**',
       'libs/audit-log/**',
       'libs/contracts/**',
+      'libs/gateway-api/**',
+      'libs/secretariat-api/**',
     ],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           ...noDeepImports,
-          paths: [
-            { name: '@nestjs/common', message: 'libs are framework-free' },
-            { name: '@nestjs/core', message: 'libs are framework-free' },
+          patterns: [
+            ...noDeepImports.patterns,
+            {
+              group: ['@nestjs/*', 'typeorm', 'kafkajs', 'pino'],
+              message: 'libs are framework-free (only libs/platform holds Nest glue)',
+            },
           ],
         },
       ],

@@ -2,7 +2,7 @@
 // appears on IT's desk page; acknowledging it there shows up in LY's outbox. Partner text is bidi-isolated, alerts
 // are keyed by (origin, alert id), and a reply's officer id reads as its sender's word. Screenshots in test-artifacts/.
 import type { Browser, Locator, Page } from 'playwright-core';
-import type { DeskItem } from '../apps/gateway/src/desk/desk.events';
+import type { DeskItem } from '@corridor/gateway-api';
 import { Network } from '../scripts/lib/network';
 import { launchChromium, screenshot, watchConsole } from './harness/browser';
 import { eventually, publishAlert, startTestNetwork } from './harness/network';

@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { io, Socket } from 'socket.io-client';
 import { freePort } from '../scripts/lib/prereqs';
 import { ManagedProcess, Network } from '../scripts/lib/network';
-import type { DeskHello, DeskItem } from '../apps/gateway/src/desk/desk.events';
+import type { DeskHello, DeskItem } from '@corridor/gateway-api';
 import { eventually, publishAlert, startTestNetwork } from './harness/network';
 import { documentAlert, routeAlert, specimenMrz, suspectAlert } from './factories/alerts';
 

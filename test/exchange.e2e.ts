@@ -17,6 +17,8 @@ import {
   MessageKind,
   Priority,
   SuspectAlertSchema,
+  exchangeTopic,
+  gatewayGroupPrefix,
 } from '@corridor/contracts';
 import { peekEnvelopeHeader, sealEnvelope } from '@corridor/envelope';
 import { decryptPrivateKey, describeCertificate } from '@corridor/pki';
@@ -463,7 +465,7 @@ describe('exchange between two gateways (real processes)', () => {
   });
 
   it('quarantines a forged envelope and logs it, never silently dropping it', async () => {
-    const topic = `${net.opts.topicPrefix}.x.LY.IT`;
+    const topic = exchangeTopic('LY', 'IT', net.opts.topicPrefix);
     const producer = kafkaAs('gw-ly').producer();
     await producer.connect();
     await producer.send({ topic, messages: [{ key: 'x', value: Buffer.from('not an envelope at all') }] });
@@ -577,16 +579,18 @@ describe('exchange between two gateways (real processes)', () => {
     await producer.connect();
     // NE has no agreement with IT: no topic, no ACL. NE also cannot write LY's outgoing topic.
     await expect(
-      producer.send({ topic: `${net.opts.topicPrefix}.x.NE.IT`, messages: [{ value: 'x' }] }),
+      producer.send({ topic: exchangeTopic('NE', 'IT', net.opts.topicPrefix), messages: [{ value: 'x' }] }),
     ).rejects.toThrow(/authoriz|not exist|unknown/i);
     await expect(
-      producer.send({ topic: `${net.opts.topicPrefix}.x.LY.IT`, messages: [{ value: 'x' }] }),
+      producer.send({ topic: exchangeTopic('LY', 'IT', net.opts.topicPrefix), messages: [{ value: 'x' }] }),
     ).rejects.toThrow(/authoriz/i);
     await producer.disconnect();
-    const consumer = kafkaAs('gw-ne').consumer({ groupId: `${net.opts.topicPrefix}.gw-ne.snoop` });
+    const consumer = kafkaAs('gw-ne').consumer({
+      groupId: `${gatewayGroupPrefix('NE', net.opts.topicPrefix)}snoop`,
+    });
     await consumer.connect();
     await expect(
-      consumer.subscribe({ topics: [`${net.opts.topicPrefix}.x.LY.IT`], fromBeginning: true }),
+      consumer.subscribe({ topics: [exchangeTopic('LY', 'IT', net.opts.topicPrefix)], fromBeginning: true }),
     ).rejects.toThrow(/authoriz/i);
     await consumer.disconnect().catch(() => undefined);
   });
@@ -632,7 +636,7 @@ describe('exchange between two gateways (real processes)', () => {
     const producer = kafkaAs('gw-ly').producer();
     await producer.connect();
     await producer.send({
-      topic: `${net.opts.topicPrefix}.x.LY.IT`,
+      topic: exchangeTopic('LY', 'IT', net.opts.topicPrefix),
       messages: [{ key: 'forged', value: Buffer.from(bytes) }],
     });
     await producer.disconnect();
@@ -739,7 +743,7 @@ describe('exchange between two gateways (real processes)', () => {
     const producer = kafkaAs('gw-ly').producer({ retry: { retries: 0 } });
     await producer.connect();
     await expect(
-      producer.send({ topic: `${net.opts.topicPrefix}.x.LY.NE`, messages: [{ value: 'x' }] }),
+      producer.send({ topic: exchangeTopic('LY', 'NE', net.opts.topicPrefix), messages: [{ value: 'x' }] }),
     ).rejects.toThrow(/authoriz/i);
     await producer.disconnect();
     await net.waitForAgreement('LY', 'NE', 'TERMINATED', 10_000);

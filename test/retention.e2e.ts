@@ -1,5 +1,6 @@
 // Received personal data expires with the agreement's retention: the content leaves the partner's database,
 // the exchange log records the purge, alerts without personal data stay.
+import { exchangeTopic } from '@corridor/contracts';
 import { Network } from '../scripts/lib/network';
 import { eventually, startTestNetwork } from './harness/network';
 import { withDb } from './harness/databases';
@@ -76,8 +77,8 @@ describe('retention of received personal data (real processes)', () => {
       const insert = (age: string, offset: string) =>
         db.query<{ id: string }>(
           `insert into quarantine (received_at, topic, partition, "offset", claimed_sender, message_id, reason_code, envelope, envelope_sha256)
-         values (now() - $1::interval, 'corridor.x.LY.IT', 0, $2, 'LY', null, 'BAD_SIGNATURE', '\\x0102', '\\xaa') returning id`,
-          [age, offset],
+         values (now() - $1::interval, $3, 0, $2, 'LY', null, 'BAD_SIGNATURE', '\\x0102', '\\xaa') returning id`,
+          [age, offset, exchangeTopic('LY', 'IT', net.opts.topicPrefix)],
         );
       const old = (await insert('31 days', '900001')).rows[0].id;
       const recent = (await insert('29 days', '900002')).rows[0].id;

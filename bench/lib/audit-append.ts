@@ -6,7 +6,7 @@ import pino from 'pino';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { leafHashOf } from '@corridor/audit-log';
-import { AuditEvent, Category } from '@corridor/contracts';
+import { auditHeadsTopic, AuditEvent, Category } from '@corridor/contracts';
 import type { KafkaClient } from '@corridor/platform';
 import { AuditLog, LeafInput } from '../../apps/gateway/src/audit/audit.log';
 import { ExchangeLogRepository } from '../../apps/gateway/src/audit/exchange-log.repository';
@@ -81,7 +81,14 @@ export async function measureAuditAppend({
   const trust = { own: { country: GATEWAY } } as unknown as TrustStore;
   const kafka = {} as unknown as KafkaClient;
   const logger = pino({ level: 'silent' });
-  const auditLog = new AuditLog(ds, new ExchangeLogRepository(), trust, kafka, 'bench.audit.heads', logger);
+  const auditLog = new AuditLog(
+    ds,
+    new ExchangeLogRepository(),
+    trust,
+    kafka,
+    auditHeadsTopic('bench'),
+    logger,
+  );
 
   const envelopePool = randomFillSync(Buffer.alloc(32 * 1024));
   let leafCounter = 0;
@@ -161,7 +168,7 @@ export async function measureAuditAppend({
   }
 
   log(`  catchUp(): rebuilding the tree from the ${leafCounter} stored leaves …`);
-  const fresh = new AuditLog(ds, new ExchangeLogRepository(), trust, kafka, 'bench.audit.heads', logger);
+  const fresh = new AuditLog(ds, new ExchangeLogRepository(), trust, kafka, auditHeadsTopic('bench'), logger);
   const started = performance.now();
   const catchUpLeaves = await fresh.catchUp();
   const catchUpMs = performance.now() - started;

@@ -415,9 +415,16 @@ export async function stopBroker(dir: string, timeoutMs = 30_000): Promise<boole
  * The broker operator's one-time grant to the secretariat: manage topics and ACLs under the prefix
  * (cluster CREATE/ALTER/DESCRIBE), publish control records, read tree heads. Nothing on exchange content.
  */
+/**
+ * The secretariat's ACLs. The names come from the caller (built with libs/contracts' functions): this file is also
+ * loaded by the test harness's global setup, where the @corridor/* aliases do not resolve.
+ */
 export async function grantSecretariat(opts: {
   info: BrokerInfo;
   prefix: string;
+  controlTopic: string;
+  auditHeadsTopic: string;
+  groupPrefix: string;
   principal?: string;
 }): Promise<void> {
   const [Op, R, P] = [AclOperationTypes, AclResourceTypes, ResourcePatternTypes];
@@ -447,9 +454,9 @@ export async function grantSecretariat(opts: {
         entry(R.TOPIC, `${opts.prefix}.`, Op.CREATE, P.PREFIXED),
         entry(R.TOPIC, `${opts.prefix}.`, Op.DESCRIBE, P.PREFIXED),
         entry(R.TOPIC, `${opts.prefix}.`, Op.DESCRIBE_CONFIGS, P.PREFIXED),
-        entry(R.TOPIC, `${opts.prefix}.control`, Op.WRITE),
-        entry(R.TOPIC, `${opts.prefix}.audit.heads`, Op.READ),
-        entry(R.GROUP, `${opts.prefix}.secretariat`, Op.READ, P.PREFIXED),
+        entry(R.TOPIC, opts.controlTopic, Op.WRITE),
+        entry(R.TOPIC, opts.auditHeadsTopic, Op.READ),
+        entry(R.GROUP, opts.groupPrefix, Op.READ, P.PREFIXED),
       ],
     });
   } finally {

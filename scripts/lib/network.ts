@@ -4,6 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { auditHeadsTopic, controlTopic, secretariatGroupPrefix } from '@corridor/contracts';
 import { gatewayAudience, issueToken, Principal, SECRETARIAT_AUDIENCE } from '@corridor/identity';
 import { gatewayCsr, hasCertificate, initCa, installCertificate } from '../../apps/cli/src/pki-files';
 import { BrokerInfo, grantSecretariat } from './kafka-broker';
@@ -181,7 +182,14 @@ export class Network {
       this.log('creating the regional root CA (RSA-3072)…');
       initCa({ dir: caDir, passphrase: this.secrets.caPassphrase });
     }
-    await grantSecretariat({ info: this.opts.broker, prefix: this.opts.topicPrefix });
+    const prefix = this.opts.topicPrefix;
+    await grantSecretariat({
+      info: this.opts.broker,
+      prefix,
+      controlTopic: controlTopic(prefix),
+      auditHeadsTopic: auditHeadsTopic(prefix),
+      groupPrefix: secretariatGroupPrefix(prefix),
+    });
     const sPort = this.opts.ports?.secretariat ?? (await freePort());
     this.secretariatDatabaseUrl = this.dbUrl('secretariat');
     this.secretariat = new ManagedProcess(

@@ -11,6 +11,7 @@ import {
   Classification,
   create,
   ExchangeMessage,
+  exchangeTopic,
   ExchangeMessageSchema,
   MessageKind,
 } from '@corridor/contracts';
@@ -67,7 +68,7 @@ export class HostilePartner {
   }
 
   get topic(): string {
-    return `${this.net.opts.topicPrefix}.x.${this.from}.${this.to}`;
+    return exchangeTopic(this.from, this.to, this.net.opts.topicPrefix);
   }
 
   seal(e: HostileEnvelope): Sealed {

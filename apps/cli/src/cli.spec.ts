@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { InvalidArgumentError } from 'commander';
 import { PkiError } from '@corridor/pki';
-import { PublishAlertDto } from '../../gateway/src/alerts/alert.dto';
+import { PublishAlertDto } from '@corridor/gateway-api';
 import { parseDuration } from './command-kit';
 import { validateAs } from './dto-validation';
 import { CliError, describeFailure, QuietExit } from './errors';

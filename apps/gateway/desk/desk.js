@@ -1,5 +1,5 @@
 // Corridor liaison desk: plain browser JavaScript, no build step, served by the gateway at /desk.
-// The protocol is apps/gateway/src/desk/desk.events.ts; the JSDoc types below mirror it.
+// The protocol is libs/gateway-api/src/desk-events.ts (@corridor/gateway-api); the JSDoc types below mirror it.
 // Every piece of data is inserted with textContent or attributes: never innerHTML.
 // Partner-supplied text is shown through partnerText() (an isolating <bdi dir="auto">), never bare.
 'use strict';

@@ -2,18 +2,19 @@
 import { INestApplication } from '@nestjs/common';
 import path from 'node:path';
 import express from 'express';
-import { corridorValidationPipe, nestLogger, repoRoot } from '@corridor/platform';
+import { corridorValidationPipe, describeRequestBodies, nestLogger, repoRoot } from '@corridor/platform';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
+import { REQUEST_BODIES, REQUEST_NOTES } from './alerts/alert.openapi';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/config';
-import { rootLogger } from './core.module';
+import { gatewayLogger } from './core.module';
 
 export async function createGateway(
   config: GatewayConfig,
-  logger: Logger = rootLogger(config),
+  logger: Logger = gatewayLogger(config),
 ): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, logger), {
     logger: nestLogger(logger),
@@ -43,7 +44,9 @@ export async function createGateway(
     .addServer(config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`)
     .addBearerAuth()
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), {
+  const document = (): OpenAPIObject =>
+    describeRequestBodies(SwaggerModule.createDocument(app, doc), REQUEST_BODIES, REQUEST_NOTES);
+  SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs/openapi.json',
   });
   return app;

@@ -2,15 +2,13 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { gatewayAudience } from '@corridor/identity';
-import { AUTH_SETTINGS, createRootLogger, KafkaClient } from '@corridor/platform';
+import { AUTH_SETTINGS, createRootLogger, KafkaClient, loggerFor, ROOT_LOGGER } from '@corridor/platform';
 import { DataSource } from 'typeorm';
 import { GATEWAY_CONFIG, GatewayConfig } from './config/config';
 import { openGatewayDatabase } from './database/data-source';
 import { GatewayMetrics } from './health/metrics';
 
-export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
-
-export function rootLogger(config: GatewayConfig): Logger {
+export function gatewayLogger(config: GatewayConfig): Logger {
   return createRootLogger({
     level: config.log.level,
     base: { gateway: config.country, instance: config.instance },
@@ -40,7 +38,7 @@ export class CoreModule implements OnApplicationShutdown {
                 password: config.kafka.password,
                 clientId: config.kafka.clientId,
               },
-              logger.child({ context: 'KafkaClient' }),
+              loggerFor(logger, KafkaClient),
             ),
         },
         GatewayMetrics,
@@ -60,8 +58,12 @@ export class CoreModule implements OnApplicationShutdown {
   constructor(
     private readonly ds: DataSource,
     private readonly kafka: KafkaClient,
-    @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(ROOT_LOGGER) root: Logger,
+  ) {
+    this.logger = loggerFor(root, CoreModule);
+  }
+
+  private readonly logger: Logger;
 
   async onApplicationShutdown(): Promise<void> {
     await this.kafka.close();

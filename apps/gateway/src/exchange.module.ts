@@ -8,9 +8,9 @@ import {
 } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { AuditEvent } from '@corridor/contracts';
+import { auditHeadsTopic, AuditEvent, controlTopic, gatewayConsumerGroups } from '@corridor/contracts';
 import { DEFAULT_MAX_SKEW_MS } from '@corridor/envelope';
-import { KafkaClient } from '@corridor/platform';
+import { KafkaClient, loggerFor, ROOT_LOGGER } from '@corridor/platform';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsService } from './alerts/alerts.service';
 import { GatewayAgreementsController } from './agreements/agreements.controller';
@@ -18,7 +18,6 @@ import { AuditController } from './audit/audit.controller';
 import { AuditLog } from './audit/audit.log';
 import { runtimeDatabaseUrl } from './database/data-source';
 import { GATEWAY_CONFIG, GatewayConfig } from './config/config';
-import { ROOT_LOGGER } from './core.module';
 import { DeskGateway } from './desk/desk.gateway';
 import { DeskHub } from './desk/desk.hub';
 import { InboundExchange } from './exchange/inbound';
@@ -36,11 +35,12 @@ import { ControlConsumer } from './trust/control.consumer';
 import { loadOwnIdentity, TrustStore } from './trust/trust.store';
 
 export function consumerGroups(config: GatewayConfig): { exchange: string; control: string } {
-  const base = `${config.kafka.topicPrefix}.gw-${config.country.toLowerCase()}`;
-  return { exchange: `${base}.exchange`, control: `${base}.control.${config.instance}` };
+  return gatewayConsumerGroups({
+    country: config.country,
+    instance: config.instance,
+    prefix: config.kafka.topicPrefix,
+  });
 }
-
-const child = (logger: Logger, context: string): Logger => logger.child({ context });
 
 /** Kept beyond the replay window and the clock skew before a dedupe row is forgotten. */
 const DEDUPE_MARGIN_MS = 3600_000;
@@ -51,7 +51,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(ROOT_LOGGER) root: Logger,
     private readonly trust: TrustStore,
     private readonly audit: AuditLog,
     private readonly control: ControlConsumer,
@@ -61,7 +61,11 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     private readonly inbox: InboxService,
     private readonly kafka: KafkaClient,
     private readonly metrics: GatewayMetrics,
-  ) {}
+  ) {
+    this.logger = loggerFor(root, ExchangeLifecycle);
+  }
+
+  private readonly logger: Logger;
 
   async onApplicationBootstrap(): Promise<void> {
     await this.trust.load();
@@ -167,7 +171,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
           ds,
           repo,
           c.kafka.topicPrefix,
-          child(l, 'TrustStore'),
+          loggerFor(l, TrustStore),
         ),
     },
     {
@@ -180,7 +184,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         t: TrustStore,
         k: KafkaClient,
         l: Logger,
-      ) => new AuditLog(ds, repo, t, k, `${c.kafka.topicPrefix}.audit.heads`, child(l, 'AuditLog')),
+      ) => new AuditLog(ds, repo, t, k, auditHeadsTopic(c.kafka.topicPrefix), loggerFor(l, AuditLog)),
     },
     {
       provide: OutboxRelay,
@@ -212,7 +216,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
           a,
           m,
           { pollMs: c.exchange.outboxPollMs, maxAttempts: c.exchange.outboxMaxAttempts },
-          child(l, 'OutboxRelay'),
+          loggerFor(l, OutboxRelay),
         ),
     },
     {
@@ -257,7 +261,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
             receiptBatchMs: c.exchange.receiptBatchMs,
             maxEnvelopeBytes: c.exchange.maxEnvelopeBytes,
           },
-          child(l, 'InboundExchange'),
+          loggerFor(l, InboundExchange),
         ),
     },
     {
@@ -267,8 +271,8 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         new ControlConsumer(
           k,
           t,
-          { topic: `${c.kafka.topicPrefix}.control`, groupId: consumerGroups(c).control },
-          child(l, 'ControlConsumer'),
+          { topic: controlTopic(c.kafka.topicPrefix), groupId: consumerGroups(c).control },
+          loggerFor(l, ControlConsumer),
         ),
     },
     {
@@ -292,7 +296,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         r: OutboxRelay,
         m: GatewayMetrics,
         l: Logger,
-      ) => new AlertsService(ds, { alerts, outbox }, t, a, r, m, child(l, 'AlertsService')),
+      ) => new AlertsService(ds, { alerts, outbox }, t, a, r, m, loggerFor(l, AlertsService)),
     },
     {
       provide: InboxService,
@@ -323,14 +327,20 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
           r,
           c.country,
           (partner) => t.agreementWith(partner),
-          child(l, 'InboxService'),
+          loggerFor(l, InboxService),
         ),
     },
     {
       provide: DeskHub,
       inject: [GATEWAY_CONFIG, InboxService, InboxRepository, GatewayMetrics, ROOT_LOGGER],
       useFactory: (c: GatewayConfig, i: InboxService, repo: InboxRepository, m: GatewayMetrics, l: Logger) =>
-        new DeskHub(i, repo, runtimeDatabaseUrl(c.database.url, c.database.appRole), m, child(l, 'DeskHub')),
+        new DeskHub(
+          i,
+          repo,
+          runtimeDatabaseUrl(c.database.url, c.database.appRole),
+          m,
+          loggerFor(l, DeskHub),
+        ),
     },
     DeskGateway,
     ExchangeLifecycle,

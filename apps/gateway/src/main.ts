@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { ConfigError, loadGatewayConfig } from './config/config';
 import { createGateway } from './bootstrap';
-import { rootLogger } from './core.module';
+import { gatewayLogger } from './core.module';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
-  const logger = rootLogger(config);
+  const logger = gatewayLogger(config);
   const app = await createGateway(config, logger);
   await app.listen(config.http.port, config.http.host);
   logger.info(

@@ -9,8 +9,16 @@ import {
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { secretariatHeadsGroup } from '@corridor/contracts';
 import { SECRETARIAT_AUDIENCE } from '@corridor/identity';
-import { AUTH_SETTINGS, AuthGuard, KafkaClient, ProblemFilter } from '@corridor/platform';
+import {
+  AUTH_SETTINGS,
+  AuthGuard,
+  KafkaClient,
+  loggerFor,
+  ProblemFilter,
+  ROOT_LOGGER,
+} from '@corridor/platform';
 import { AgreementsController } from './agreements/agreements.controller';
 import { AuditController } from './audit/audit.controller';
 import { AuditMonitor } from './audit/audit.monitor';
@@ -23,20 +31,17 @@ import { openSecretariatDatabase } from './database/data-source';
 import { KafkaGovernance } from './governance/kafka-governance';
 import { HealthController } from './health.controller';
 
-export const LOGGER = Symbol('LOGGER');
-
 @Module({})
 export class SecretariatModule
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   static forConfig(config: SecretariatConfig, logger: Logger): DynamicModule {
-    const child = (context: string) => logger.child({ context });
     return {
       module: SecretariatModule,
       controllers: [AgreementsController, CaController, AuditController, HealthController],
       providers: [
         { provide: SECRETARIAT_CONFIG, useValue: config },
-        { provide: LOGGER, useValue: logger },
+        { provide: ROOT_LOGGER, useValue: logger },
         { provide: DataSource, useFactory: () => openSecretariatDatabase(config.database.url) },
         {
           provide: KafkaClient,
@@ -48,14 +53,14 @@ export class SecretariatModule
                 password: config.kafka.password,
                 clientId: `secretariat-${config.id}`,
               },
-              child('KafkaClient'),
+              loggerFor(logger, KafkaClient),
             ),
         },
         {
           provide: KafkaGovernance,
           inject: [KafkaClient],
           useFactory: (k: KafkaClient) =>
-            new KafkaGovernance(k, config.kafka.topicPrefix, child('KafkaGovernance')),
+            new KafkaGovernance(k, config.kafka.topicPrefix, loggerFor(logger, KafkaGovernance)),
         },
         {
           provide: ControlPublisher,
@@ -72,14 +77,14 @@ export class SecretariatModule
               g,
               c,
               config.ca.certValidityDays,
-              child('CaService'),
+              loggerFor(logger, CaService),
             ),
         },
         {
           provide: AgreementsService,
           inject: [DataSource, CaService, KafkaGovernance, ControlPublisher],
           useFactory: (ds: DataSource, ca: CaService, g: KafkaGovernance, c: ControlPublisher) =>
-            new AgreementsService(ds, ca, g, c, child('AgreementsService')),
+            new AgreementsService(ds, ca, g, c, loggerFor(logger, AgreementsService)),
         },
         {
           provide: AuditMonitor,
@@ -90,12 +95,12 @@ export class SecretariatModule
               k,
               {
                 headsTopic: g.headsTopic,
-                groupId: `${config.kafka.topicPrefix}.secretariat.heads`,
+                groupId: secretariatHeadsGroup(config.kafka.topicPrefix),
                 boundMs: config.audit.reconcileBoundMs,
                 intervalMs: config.audit.reconcileIntervalMs,
                 certFor: (country, fingerprint) => ca.certificateOf(country, fingerprint),
               },
-              child('AuditMonitor'),
+              loggerFor(logger, AuditMonitor),
             ),
         },
         {
@@ -114,8 +119,12 @@ export class SecretariatModule
     private readonly kafka: KafkaClient,
     private readonly ds: DataSource,
     private readonly monitor: AuditMonitor,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(ROOT_LOGGER) root: Logger,
+  ) {
+    this.logger = loggerFor(root, SecretariatModule);
+  }
+
+  private readonly logger: Logger;
 
   async onApplicationBootstrap(): Promise<void> {
     await this.governance.ensureControlTopics();

@@ -3,9 +3,16 @@ import path from 'node:path';
 import express from 'express';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
-import { corridorValidationPipe, createRootLogger, nestLogger, repoRoot } from '@corridor/platform';
+import {
+  corridorValidationPipe,
+  createRootLogger,
+  describeRequestBodies,
+  nestLogger,
+  repoRoot,
+} from '@corridor/platform';
+import { AGREEMENT_BODIES, AGREEMENT_NOTES } from './agreements/agreement.openapi';
 import { SecretariatModule } from './app.module';
 import { SecretariatConfig } from './config';
 
@@ -37,7 +44,9 @@ export async function createSecretariat(
     .setVersion('1')
     .addBearerAuth()
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), {
+  const document = (): OpenAPIObject =>
+    describeRequestBodies(SwaggerModule.createDocument(app, doc), AGREEMENT_BODIES, AGREEMENT_NOTES);
+  SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs/openapi.json',
   });
   return app;

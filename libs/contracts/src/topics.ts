@@ -1,7 +1,19 @@
-// Every Kafka topic, its key and its value type, declared once.
-export const CONTROL_TOPIC = 'corridor.control';
-export const AUDIT_HEADS_TOPIC = 'corridor.audit.heads';
+// Every Kafka topic, its key and its value type, and every consumer group name, declared once. `prefix` is the
+// deployment's topic prefix (KAFKA_TOPIC_PREFIX, 'corridor' by default; tests and benchmarks use their own).
 const COUNTRY = /^[A-Z]{2}$/;
+
+/** The compacted control topic: certificates, CRL, root and agreements, written by the secretariat. */
+export function controlTopic(prefix = 'corridor'): string {
+  return `${prefix}.control`;
+}
+
+/** Signed tree heads, written by every gateway, read by the secretariat. */
+export function auditHeadsTopic(prefix = 'corridor'): string {
+  return `${prefix}.audit.heads`;
+}
+
+export const CONTROL_TOPIC = controlTopic();
+export const AUDIT_HEADS_TOPIC = auditHeadsTopic();
 
 /** Topic carrying envelopes of every kind from one country to another; key = thread id, value = Envelope. */
 export function exchangeTopic(from: string, to: string, prefix = 'corridor'): string {
@@ -22,3 +34,27 @@ export const TOPICS = {
   auditHeads: { name: AUDIT_HEADS_TOPIC, key: 'gateway country', value: 'SignedTreeHead', compacted: false },
   exchange: { name: 'corridor.x.<FROM>.<TO>', key: 'thread id', value: 'Envelope', compacted: false },
 } as const;
+
+/** Every consumer group of a gateway starts with this (one PREFIXED READ ACL covers them). */
+export function gatewayGroupPrefix(country: string, prefix = 'corridor'): string {
+  return `${prefix}.gw-${country.toLowerCase()}.`;
+}
+
+/** A gateway's consumer groups: exchange shared by its instances, control one per instance (each reads everything). */
+export function gatewayConsumerGroups(opts: { country: string; instance: string; prefix?: string }): {
+  exchange: string;
+  control: string;
+} {
+  const base = gatewayGroupPrefix(opts.country, opts.prefix);
+  return { exchange: `${base}exchange`, control: `${base}control.${opts.instance}` };
+}
+
+/** Every consumer group of the secretariat starts with this. */
+export function secretariatGroupPrefix(prefix = 'corridor'): string {
+  return `${prefix}.secretariat`;
+}
+
+/** The secretariat's consumer group on the tree heads topic. */
+export function secretariatHeadsGroup(prefix = 'corridor'): string {
+  return `${secretariatGroupPrefix(prefix)}.heads`;
+}

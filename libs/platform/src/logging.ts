@@ -1,6 +1,14 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
 
+/** The Nest injection token of the process's root pino logger, the same in every app. */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+/** A component's logger: a child of the root logger whose context is the component's class name. */
+export function loggerFor(root: Logger, component: abstract new (...args: never[]) => unknown): Logger {
+  return root.child({ context: component.name });
+}
+
 export function createRootLogger(opts: { level: string; base: Record<string, string> }): Logger {
   return pino({
     level: opts.level,

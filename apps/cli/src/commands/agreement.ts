@@ -100,7 +100,7 @@ function stripTerms(a: AgreementView): Omit<AgreementView, 'termsBase64'> {
 /** The same checks the secretariat makes, so a bad file fails here with one line naming the field. */
 async function checkProposal(doc: Record<string, unknown>): Promise<void> {
   const [{ ProposeAgreementDto }, { validateAs }, { validateExcludedFields }] = await Promise.all([
-    import('../../../secretariat/src/agreements/agreement.dto'),
+    import('@corridor/secretariat-api'),
     import('../dto-validation'),
     import('@corridor/policy'),
   ]);

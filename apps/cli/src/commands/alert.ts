@@ -1,12 +1,14 @@
 // corridor alert: publish from a file or flags (validated here with the gateway's own request classes and
 // the MRZ check before anything is sent), show one alert with its deliveries, withdraw it; corridor outbox.
+import type { Command } from 'commander';
 import {
   OUTBOX_STATUSES,
+  PAYLOAD_FIELD,
+  PublishAlertDto,
   type Delivery,
   type PublishResult,
   type RecipientStatus,
-} from '../../../gateway/src/alerts/alerts.service';
-import type { Command } from 'commander';
+} from '@corridor/gateway-api';
 import { act, gatewayOptions, parseCountryList, parsePositiveInt } from '../command-kit';
 import { operationalError, usageError } from '../errors';
 import { readStructuredFile, requireObject } from '../input-files';
@@ -49,15 +51,8 @@ function checkUuid(id: string, flag: string): string {
   return id.toLowerCase();
 }
 
-type AlertRules = typeof import('../../../gateway/src/alerts/alert.dto');
-
-/** The gateway's request classes; loaded only by the verbs that validate an alert. */
-async function alertRules(): Promise<AlertRules> {
-  return import('../../../gateway/src/alerts/alert.dto');
-}
-
 /** The request body from --file and the flags (flags win), before validation. */
-function buildBody(opts: PublishOptions, payloadField: AlertRules['PAYLOAD_FIELD']): Record<string, unknown> {
+function buildBody(opts: PublishOptions): Record<string, unknown> {
   const body: Record<string, unknown> = opts.file
     ? { ...requireObject(readStructuredFile(opts.file, '--file'), `the alert file ${opts.file}`) }
     : {};
@@ -87,11 +82,11 @@ function buildBody(opts: PublishOptions, payloadField: AlertRules['PAYLOAD_FIELD
         `quote it, e.g. --payload '{"title":"…","summary":"…","body":"…"}'`,
       );
     }
-    const field = typeof body.category === 'string' ? payloadField[body.category] : undefined;
+    const field = typeof body.category === 'string' ? PAYLOAD_FIELD[body.category] : undefined;
     if (!field) {
       throw usageError(
         '--payload needs a valid --category to know which payload it is',
-        `pass --category (${Object.keys(payloadField).join(', ')})`,
+        `pass --category (${Object.keys(PAYLOAD_FIELD).join(', ')})`,
       );
     }
     body[field] = requireObject(payload, '--payload');
@@ -106,12 +101,11 @@ function buildBody(opts: PublishOptions, payloadField: AlertRules['PAYLOAD_FIELD
 }
 
 /** Same rules as the gateway: DTO validation, then exactly the category's payload, then the MRZ check digits. */
-async function validateAlert(body: Record<string, unknown>, rules: AlertRules): Promise<void> {
+async function validateAlert(body: Record<string, unknown>): Promise<void> {
   const [{ validateAs }, { parseMrz }] = await Promise.all([
     import('../dto-validation'),
     import('@corridor/policy'),
   ]);
-  const { PublishAlertDto, PAYLOAD_FIELD } = rules;
   const fix = 'fix the alert and publish again (nothing was sent)';
   const checked = await validateAs(PublishAlertDto, body);
   if (!checked.ok) {
@@ -251,12 +245,11 @@ Exit codes: 0 accepted (REFUSED recipients are listed), 1 refused by every agree
     )
     .action(
       act<PublishOptions>(async (out, opts) => {
-        const rules = await alertRules();
-        const body = buildBody(opts, rules.PAYLOAD_FIELD);
+        const body = buildBody(opts);
         if (opts.idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(opts.idempotencyKey)) {
           throw usageError('--idempotency-key must be 1-200 visible ASCII characters', 'choose another key');
         }
-        await validateAlert(body, rules);
+        await validateAlert(body);
         const gw = gateway(opts);
         let result: PublishResult;
         try {

@@ -2,12 +2,7 @@
 // desk. Items arrive once and in order: after a reconnect the feed resumes after the last printed seq.
 import type { Command } from 'commander';
 import type { Socket } from 'socket.io-client';
-import type {
-  ClientToServerEvents,
-  DeskHello,
-  DeskItem,
-  ServerToClientEvents,
-} from '../../../gateway/src/desk/desk.events';
+import type { ClientToServerEvents, DeskHello, DeskItem, ServerToClientEvents } from '@corridor/gateway-api';
 import { act, gatewayOptions, parseNonNegativeInt, parsePositiveInt } from '../command-kit';
 import { CliError, EXIT_FAILURE, oneLine, operationalError } from '../errors';
 import { Output } from '../output';

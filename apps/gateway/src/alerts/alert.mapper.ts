@@ -19,7 +19,7 @@ import {
 } from '@corridor/contracts';
 import { parseMrz } from '@corridor/policy';
 import { problem } from '@corridor/platform';
-import { PAYLOAD_FIELD, PublishAlertDto } from './alert.dto';
+import { PAYLOAD_FIELD, PublishAlertDto } from '@corridor/gateway-api';
 
 /** Checks that exactly the payload of the category is present and that an MRZ has valid check digits. */
 function checkPayload(dto: PublishAlertDto): void {

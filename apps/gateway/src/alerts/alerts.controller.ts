@@ -15,9 +15,15 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AuthedRequest, problem, Roles } from '@corridor/platform';
-import { PublishAlertDto, UpdateAlertDto, WithdrawDto } from './alert.dto';
-import { AlertsService, Delivery, PublishResult } from './alerts.service';
-import { OUTBOX_STATUSES } from './outbox-statuses';
+import {
+  OUTBOX_STATUSES,
+  PublishAlertDto,
+  UpdateAlertDto,
+  WithdrawDto,
+  type Delivery,
+  type PublishResult,
+} from '@corridor/gateway-api';
+import { AlertsService } from './alerts.service';
 
 const STATUSES = OUTBOX_STATUSES;
 

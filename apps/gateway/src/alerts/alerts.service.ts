@@ -23,50 +23,15 @@ import { newExchangeMessage, OutboxPort, Pending } from '../exchange/outbox';
 import { OutboxRepository } from '../exchange/outbox.repository';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
-import { PublishAlertDto, UpdateAlertDto } from './alert.dto';
+import {
+  PublishAlertDto,
+  UpdateAlertDto,
+  type Delivery,
+  type PublishResult,
+  type RecipientStatus,
+} from '@corridor/gateway-api';
 import { alertFromDto, alertMeta, alertToJson } from './alert.mapper';
 import { AlertsRepository } from './alerts.repository';
-
-/** Every state of an outbox row, in the order a delivery goes through them. */
-export const OUTBOX_STATUSES = [
-  'QUEUED',
-  'SENT',
-  'DELIVERED',
-  'UNCONFIRMED',
-  'REJECTED',
-  'FAILED',
-  'REFUSED',
-];
-
-export interface RecipientStatus {
-  country: string;
-  status: 'QUEUED' | 'REFUSED';
-  reason?: string;
-  rule?: string;
-  redactedFields?: string[];
-}
-
-export interface PublishResult {
-  id: string;
-  threadId: string;
-  recipients: RecipientStatus[];
-}
-
-export interface Delivery {
-  cursor: number;
-  alertId: string;
-  recipient: string;
-  kind: string;
-  messageId: string;
-  status: string;
-  reason: string | null;
-  queuedAt: string;
-  sentAt: string | null;
-  deliveredAt: string | null;
-  acknowledgedBy: string | null;
-  acknowledgedAt: string | null;
-  redactedFields: string[];
-}
 
 export class AlertsService {
   constructor(

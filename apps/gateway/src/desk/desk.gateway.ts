@@ -1,6 +1,6 @@
 // socket.io namespace /desk: token checked at the handshake, live push of the officer's scope, resume
 // without gap or duplicate, and the officer's actions acknowledged with a reason when refused.
-import { Inject, Logger as NestLogger } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
 import {
   OnGatewayConnection,
   OnGatewayDisconnect,
@@ -11,11 +11,12 @@ import {
   MessageBody,
   ConnectedSocket,
 } from '@nestjs/websockets';
+import type { Logger } from 'pino';
 import type { Namespace, Socket } from 'socket.io';
 import { hasRole, IdentityError, Principal, verifyToken } from '@corridor/identity';
-import { AUTH_SETTINGS, AuthSettings, ProblemException } from '@corridor/platform';
+import { AUTH_SETTINGS, AuthSettings, loggerFor, ProblemException, ROOT_LOGGER } from '@corridor/platform';
 import { InboxService } from '../inbox/inbox.service';
-import type { Ack, ClientToServerEvents, DeskItem, ServerToClientEvents } from './desk.events';
+import type { Ack, ClientToServerEvents, DeskItem, ServerToClientEvents } from '@corridor/gateway-api';
 import { DeskClient, DeskHub } from './desk.hub';
 
 type DeskSocket = Socket<
@@ -46,13 +47,16 @@ function isSeq(v: unknown): v is number {
 @WebSocketGateway({ namespace: '/desk', cors: { origin: false }, maxHttpBufferSize: 64 * 1024 })
 export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   @WebSocketServer() server!: Namespace<ClientToServerEvents, ServerToClientEvents>;
-  private readonly logger = new NestLogger(DeskGateway.name);
+  private readonly logger: Logger;
 
   constructor(
     private readonly hub: DeskHub,
     private readonly inbox: InboxService,
     @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
-  ) {}
+    @Inject(ROOT_LOGGER) root: Logger,
+  ) {
+    this.logger = loggerFor(root, DeskGateway);
+  }
 
   afterInit(server: Namespace): void {
     // Authentication at the handshake: a refused socket never connects and gets the reason in connect_error.
@@ -130,7 +134,7 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       const replayed = await this.hub.resume(socket.data.client, req.lastSeq);
       return { ok: true, replayed, latestSeq: this.hub.latest };
     } catch (err) {
-      this.logger.error(`resume failed: ${(err as Error).message}`);
+      this.logger.error({ err: (err as Error).message }, 'resume failed');
       return failure(err);
     }
   }

@@ -6,7 +6,7 @@ import { Principal } from '@corridor/identity';
 import { InboxRepository } from '../inbox/inbox.repository';
 import { GatewayMetrics } from '../health/metrics';
 import { InboxService } from '../inbox/inbox.service';
-import type { DeskItem } from './desk.events';
+import type { DeskItem } from '@corridor/gateway-api';
 
 export interface DeskClient {
   id: string;

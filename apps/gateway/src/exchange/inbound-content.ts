@@ -1,5 +1,5 @@
 // What a partner sends is held to the same content rules as what an agency publishes here: the API's request
-// classes (alert.dto.ts) are the one definition of lengths, enumerations, ranges and the text rule, and this file
+// classes (@corridor/gateway-api) are the one definition of lengths, enumerations, ranges and the text rule, and this file
 // only lays a received message out in their shape. Pure: no database, no clock but the one passed in.
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -13,7 +13,7 @@ import {
   ReplyDto,
   UpdateAlertDto,
   WithdrawDto,
-} from '../alerts/alert.dto';
+} from '@corridor/gateway-api';
 import { alertToJson } from '../alerts/alert.mapper';
 
 export interface ContentViolation {

@@ -20,8 +20,7 @@ import {
 } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength } from 'class-validator';
 import { AuthedRequest, Roles } from '@corridor/platform';
-import { ReplyDto } from '../alerts/alert.dto';
-import type { DeskItem } from '../desk/desk.events';
+import { ReplyDto, type DeskItem } from '@corridor/gateway-api';
 import { InboxService } from './inbox.service';
 
 export class DocumentCheckDto {

@@ -22,11 +22,11 @@ import { ActiveAgreement, evaluateMessage, parseMrz } from '@corridor/policy';
 import { problem } from '@corridor/platform';
 import { alertSummary, alertToJson } from '../alerts/alert.mapper';
 import { AuditLog } from '../audit/audit.log';
+import type { DeskItem } from '@corridor/gateway-api';
 import { ExchangeRepository } from '../exchange/exchange.repository';
-import { FeedRow, InboxRepository, InboxRow, InboxScope } from './inbox.repository';
-import type { DeskItem } from '../desk/desk.events';
 import { newExchangeMessage, OutboxPort, Pending } from '../exchange/outbox';
 import { assertedOfficerId, normaliseDocNumber } from './identifiers';
+import { FeedRow, InboxRepository, InboxRow, InboxScope } from './inbox.repository';
 
 const PERSONAL_CATEGORIES = ['SUSPECT', 'DOCUMENT', 'PROTECTION_REFERRAL'];
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthedRequest, Public, Roles } from '@corridor/platform';
-import { PartySignatureDto, ProposeAgreementDto, TransitionDto } from './agreement.dto';
+import { PartySignatureDto, ProposeAgreementDto, TransitionDto } from '@corridor/secretariat-api';
 import { AgreementsService, AgreementView } from './agreements.service';
 
 @ApiTags('agreements')

@@ -34,7 +34,7 @@ import { problem } from '@corridor/platform';
 import { CaService } from '../ca/ca.service';
 import { ControlPublisher } from '../ca/control.publisher';
 import { KafkaGovernance } from '../governance/kafka-governance';
-import { ProposeAgreementDto } from './agreement.dto';
+import { ProposeAgreementDto } from '@corridor/secretariat-api';
 
 type Action = 'SIGN' | 'ACTIVATE' | 'SUSPEND' | 'RESUME' | 'TERMINATE';
 

@@ -9,7 +9,12 @@ import {
   type AclEntry,
 } from 'kafkajs';
 import type { Logger } from 'pino';
-import { exchangeTopic } from '@corridor/contracts';
+import {
+  auditHeadsTopic,
+  controlTopic,
+  exchangeTopic,
+  gatewayGroupPrefix as groupPrefixOf,
+} from '@corridor/contracts';
 import { KafkaClient } from '@corridor/platform';
 
 export function gatewayPrincipal(country: string): string {
@@ -18,7 +23,7 @@ export function gatewayPrincipal(country: string): string {
 
 /** Consumer groups of a gateway all start with this prefix (one READ ACL, PREFIXED). */
 export function gatewayGroupPrefix(country: string, topicPrefix: string): string {
-  return `${topicPrefix}.gw-${country.toLowerCase()}.`;
+  return groupPrefixOf(country, topicPrefix);
 }
 
 function acl(
@@ -47,11 +52,11 @@ export class KafkaGovernance {
   ) {}
 
   get controlTopic(): string {
-    return `${this.prefix}.control`;
+    return controlTopic(this.prefix);
   }
 
   get headsTopic(): string {
-    return `${this.prefix}.audit.heads`;
+    return auditHeadsTopic(this.prefix);
   }
 
   private async admin(): Promise<Admin> {

@@ -1,0 +1,45 @@
+// What the publishing API answers: per-recipient decisions, deliveries and the states of an outbox row.
+
+/** Every state of an outbox row, in the order a delivery goes through them. */
+export const OUTBOX_STATUSES = [
+  'QUEUED',
+  'SENT',
+  'DELIVERED',
+  'UNCONFIRMED',
+  'REJECTED',
+  'FAILED',
+  'REFUSED',
+];
+
+/** The decision for one recipient of a publish, update or withdrawal. */
+export interface RecipientStatus {
+  country: string;
+  status: 'QUEUED' | 'REFUSED';
+  reason?: string;
+  rule?: string;
+  redactedFields?: string[];
+}
+
+/** The answer to POST /v1/alerts (202), PUT /v1/alerts/:id and POST /v1/alerts/:id/withdraw. */
+export interface PublishResult {
+  id: string;
+  threadId: string;
+  recipients: RecipientStatus[];
+}
+
+/** One outbox row as GET /v1/outbox and GET /v1/alerts/:id show it. */
+export interface Delivery {
+  cursor: number;
+  alertId: string;
+  recipient: string;
+  kind: string;
+  messageId: string;
+  status: string;
+  reason: string | null;
+  queuedAt: string;
+  sentAt: string | null;
+  deliveredAt: string | null;
+  acknowledgedBy: string | null;
+  acknowledgedAt: string | null;
+  redactedFields: string[];
+}
