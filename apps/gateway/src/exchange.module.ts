@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { auditHeadsTopic, AuditEvent, controlTopic, gatewayConsumerGroups } from '@corridor/contracts';
 import { DEFAULT_MAX_SKEW_MS } from '@corridor/envelope';
-import { KafkaClient, loggerFor, ROOT_LOGGER } from '@corridor/platform';
+import { KafkaClient, loggerFor, ROOT_LOGGER, Scheduler } from '@corridor/platform';
 import { AlertsController } from './alerts/alerts.controller';
 import { AlertsService } from './alerts/alerts.service';
 import { GatewayAgreementsController } from './agreements/agreements.controller';
@@ -47,7 +47,7 @@ const DEDUPE_MARGIN_MS = 3600_000;
 
 @Injectable()
 export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timers: NodeJS.Timeout[] = [];
+  private readonly scheduler: Scheduler;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -63,6 +63,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     private readonly metrics: GatewayMetrics,
   ) {
     this.logger = loggerFor(root, ExchangeLifecycle);
+    this.scheduler = new Scheduler(this.logger);
   }
 
   private readonly logger: Logger;
@@ -77,7 +78,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         'exchange log does not match its signed heads',
       );
     }
-    this.trust.on('agreement-changed', (c: { id: string; state: string; peer: string }) => {
+    this.trust.on('agreement-changed', (c) => {
       this.audit
         .record([
           { event: AuditEvent.AGREEMENT_CHANGED, agreementId: c.id, peer: c.peer, reasonCode: c.state },
@@ -96,15 +97,8 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       this.trust.on('agreements', () => this.inbound.refresh());
     }
     await this.hub.start();
-    const every = (ms: number, fn: () => Promise<unknown>, what: string): void => {
-      this.timers.push(
-        setInterval(() => {
-          fn().catch((err: unknown) =>
-            this.logger.warn({ err: (err as Error).message }, `${what} failed; will retry`),
-          );
-        }, ms),
-      );
-    };
+    const every = (ms: number, fn: () => Promise<unknown>, what: string): void =>
+      this.scheduler.every(what, ms, fn);
     every(this.config.audit.treeHeadIntervalMs, () => this.audit.publishHead(), 'tree head');
     every(this.config.audit.retentionSweepMs, () => this.inbox.purgeExpired(), 'retention purge');
     every(
@@ -139,7 +133,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.timers.forEach(clearInterval);
+    await this.scheduler.stop();
     await this.inbound.stop();
     await this.control.stop();
     await this.relay.stop();

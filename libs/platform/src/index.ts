@@ -10,3 +10,4 @@ export * from './config';
 export * from './health';
 export * from './rate-limit';
 export * from './openapi';
+export * from './scheduler';

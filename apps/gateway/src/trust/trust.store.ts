@@ -115,7 +115,21 @@ interface KnownCert {
   notBefore: number;
 }
 
-export class TrustStore extends EventEmitter {
+/** An agreement whose verified state this instance stored (it changed). */
+export interface AgreementChange {
+  id: string;
+  state: string;
+  peer: string;
+}
+
+/** What the trust store tells: `changed` (any control record applied), `agreements` (their states), a transition. */
+export interface TrustEvents {
+  changed: [];
+  agreements: [];
+  'agreement-changed': [AgreementChange];
+}
+
+export class TrustStore extends EventEmitter<TrustEvents> {
   private readonly certs = new Map<string, KnownCert>();
   private revoked = new Set<string>();
   private crlNumber = -1n;
