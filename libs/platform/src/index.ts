@@ -9,3 +9,4 @@ export * from './paths';
 export * from './config';
 export * from './health';
 export * from './rate-limit';
+export * from './kafka-tls';
