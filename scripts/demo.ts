@@ -10,7 +10,7 @@ import { Client } from 'pg';
 import { issueToken, SECRETARIAT_AUDIENCE } from '@corridor/identity';
 import { DEMO_AGREEMENTS, DEMO_COUNTRIES, DEMO_DESKS } from './lib/demo-network';
 import { fetchKafka, isAlive, readBrokerInfo, startBroker, stopBroker } from './lib/kafka-broker';
-import { Network } from './lib/network';
+import { Network, regionalCa } from './lib/network';
 import {
   PrerequisiteError,
   requireJava,
@@ -98,11 +98,14 @@ async function main(): Promise<void> {
 
   step('starting Apache Kafka (KRaft, SASL/SCRAM, ACLs)');
   fetchKafka(info);
+  // The regional CA first: it issues the broker's TLS certificates, then the secretariat's and the gateways'.
+  const ca = regionalCa(path.join(HOME, 'network'));
   const broker = await startBroker({
     dir: kafkaDir,
     clientPort: KAFKA_PORT,
     controllerPort: KAFKA_PORT + 1,
-    principals: ['secretariat', ...DEMO_COUNTRIES.map((c) => `gw-${c.toLowerCase()}`)],
+    nodes: Number(process.env.KAFKA_NODES ?? 1),
+    ca,
     progress: info,
   });
 
@@ -110,6 +113,7 @@ async function main(): Promise<void> {
   const net = new Network({
     dir: path.join(HOME, 'network'),
     broker,
+    ca,
     topicPrefix: 'corridor',
     databasePrefix: DB_PREFIX,
     databaseAdminUrl: ADMIN_DB,

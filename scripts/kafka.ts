@@ -1,9 +1,21 @@
-// npm run kafka -- start|stop|status|fetch   (the project's own broker, state in .corridor/kafka)
+// npm run kafka -- start|stop|status|certs|fetch   (the project's own broker, state in .corridor/kafka)
+//   KAFKA_NODES=3 npm run kafka -- start   a three-node KRaft cluster (replication factor 3, min.insync.replicas 2)
 import path from 'node:path';
-import { fetchKafka, isAlive, readBrokerInfo, startBroker, stopBroker } from './lib/kafka-broker';
+import {
+  fetchKafka,
+  isAlive,
+  issueBrokerCertificates,
+  readBrokerInfo,
+  startBroker,
+  stopBroker,
+} from './lib/kafka-broker';
+import { regionalCa } from './lib/network';
 import { PrerequisiteError } from './lib/prereqs';
 
-const dir = process.env.CORRIDOR_KAFKA_DIR ?? path.join(__dirname, '..', '.corridor', 'kafka');
+const home = process.env.CORRIDOR_HOME ?? path.join(__dirname, '..', '.corridor');
+const dir = process.env.CORRIDOR_KAFKA_DIR ?? path.join(home, 'kafka');
+// The demo's regional CA (the secretariat's): it issues the nodes' and the operator's TLS certificates.
+const caHome = path.join(home, 'network');
 const log = (line: string): void => console.log(`[kafka] ${line}`);
 
 async function main(): Promise<void> {
@@ -17,11 +29,24 @@ async function main(): Promise<void> {
         dir,
         clientPort: Number(process.env.KAFKA_PORT ?? 19092),
         controllerPort: Number(process.env.KAFKA_CONTROLLER_PORT ?? 19093),
-        principals: ['secretariat'],
+        nodes: Number(process.env.KAFKA_NODES ?? 1),
+        ca: regionalCa(caHome),
         progress: log,
       });
       log(
-        `ready: brokers ${info.brokers.join(',')} (pid ${info.pid}); credentials in ${path.join(dir, 'broker.json')} (mode 600)`,
+        `ready: brokers ${info.brokers.join(',')}, controllers ${info.controllers.join(',')} (mutual TLS 1.3; ` +
+          `root ${info.tls.caFile}, operator certificate ${info.tls.clients.admin.certFile})`,
+      );
+      return;
+    }
+    case 'certs': {
+      const info = readBrokerInfo(dir);
+      if (!info?.nodes) {
+        throw new PrerequisiteError(`no broker in ${dir}: npm run kafka -- start`);
+      }
+      await issueBrokerCertificates(info, regionalCa(caHome), { progress: log });
+      log(
+        'issued new TLS certificates for every node and client of the broker; restart it: npm run kafka -- stop, start',
       );
       return;
     }
@@ -30,13 +55,21 @@ async function main(): Promise<void> {
       return;
     case 'status': {
       const info = readBrokerInfo(dir);
+      const nodes = info?.nodes ?? [];
       log(
-        info && isAlive(info.pid) ? `running (pid ${info.pid}) on ${info.brokers.join(',')}` : 'not running',
+        nodes.length
+          ? nodes
+              .map(
+                (n) =>
+                  `node ${n.id} ${isAlive(n.pid) ? `running (pid ${n.pid})` : 'stopped'} on 127.0.0.1:${n.clientPort}`,
+              )
+              .join('; ')
+          : 'not running',
       );
       return;
     }
     default:
-      throw new PrerequisiteError(`unknown verb "${verb}": use start, stop, status or fetch`);
+      throw new PrerequisiteError(`unknown verb "${verb}": use start, stop, status, certs or fetch`);
   }
 }
 

@@ -153,7 +153,8 @@ describe('forum audit page in a browser (real network, Chromium)', () => {
     expect(
       await page.locator('[data-testid="stat-bar"][data-corridor="LY-IT"]').getAttribute('data-total'),
     ).toBe('2');
-    expect(await page.getByTestId('certificates').locator('[data-testid="certificate-row"]').count()).toBe(2);
+    // two gateways: a signing and a Kafka TLS client certificate each
+    expect(await page.getByTestId('certificates').locator('[data-testid="certificate-row"]').count()).toBe(4);
     expect(await page.getByTestId('last-refresh').getAttribute('data-state')).toBe('ok');
     expect(await page.getByTestId('last-refresh').textContent()).toMatch(/Last refresh \d\d:\d\d:\d\d/);
     await shot(page, 'overview');

@@ -832,9 +832,9 @@ describe('exchange between two gateways (real processes)', () => {
 
   it('honours a revocation at once: envelopes signed with a revoked certificate are quarantined', async () => {
     const certs = await net.secretariatCall<
-      { fingerprint: string; country: string; revokedAt: string | null }[]
+      { fingerprint: string; country: string; purpose: string; revokedAt: string | null }[]
     >('GET', '/v1/certificates');
-    const lyCert = certs.find((c) => c.country === 'LY' && !c.revokedAt)!;
+    const lyCert = certs.find((c) => c.country === 'LY' && c.purpose === 'signing' && !c.revokedAt)!;
     await net.secretariatCall('POST', `/v1/certificates/${lyCert.fingerprint}/revoke`, {
       reason: 'key compromise (test)',
     });

@@ -1,8 +1,8 @@
 // Bare kafkajs, as the baseline: an idempotent producer (acks=all) and a consumer on a fresh topic, with the
-// broker's admin credentials, nothing of Corridor in between.
+// broker's admin certificate (mutual TLS), nothing of Corridor in between.
 import { randomBytes } from 'node:crypto';
 import { Consumer, Kafka, logLevel, Producer } from 'kafkajs';
-import { BrokerInfo } from '../../scripts/lib/kafka-broker';
+import { BrokerInfo, clientTls } from '../../scripts/lib/kafka-broker';
 import { nowMs, sleep, waitUntil } from './clock';
 import { onCleanup } from './cleanup';
 
@@ -10,7 +10,7 @@ export function adminKafka(broker: BrokerInfo, clientId: string): Kafka {
   return new Kafka({
     clientId,
     brokers: broker.brokers,
-    sasl: { mechanism: 'scram-sha-512', username: broker.admin.username, password: broker.admin.password },
+    ssl: clientTls(broker, 'admin'),
     logLevel: logLevel.NOTHING,
   });
 }

@@ -1,10 +1,12 @@
-// A real single-node Apache Kafka broker (KRaft, combined broker+controller) from Apache's jars on Maven Central.
-// SASL/SCRAM-SHA-512 on the client listener and StandardAuthorizer with deny-by-default, so ACLs are real.
+// A real Apache Kafka cluster from Apache's jars on Maven Central: one node (default) or three, each a combined
+// KRaft controller+broker. Every listener (clients, replication, controller quorum) is TLS 1.3 with client
+// certificates from the regional CA; the StandardAuthorizer denies by default, so ACLs are real.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type tls from 'node:tls';
 import {
   AclOperationTypes,
   AclPermissionTypes,
@@ -13,28 +15,60 @@ import {
   logLevel,
   ResourcePatternTypes,
 } from 'kafkajs';
-import { PrerequisiteError, requireJava, requireMaven, requirePortFree } from './prereqs';
+import forge from 'node-forge';
+import { decryptPrivateKey, KAFKA_PRINCIPAL_MAPPING_RULES } from '@corridor/pki';
+import { transportIdentityProblem } from '@corridor/platform';
+import { issueKafkaIdentity } from '../../apps/cli/src/pki-files';
+import { freePort, PrerequisiteError, requireJava, requireMaven, requirePortFree } from './prereqs';
 
 export const KAFKA_VERSION = '4.1.1';
 const POM = path.join(__dirname, '..', 'kafka', 'pom.xml');
 
-export interface BrokerCredentials {
-  username: string;
-  password: string;
+/** A client identity on the broker: a transport certificate and its encrypted key (passphrase in broker.json). */
+export interface TlsIdentity {
+  certFile: string;
+  keyFile: string;
+}
+
+export interface BrokerNode {
+  id: number;
+  clientPort: number;
+  controllerPort: number;
+  pid?: number;
 }
 
 export interface BrokerInfo {
   dir: string;
+  /** the client port of node 1 (the single node's) */
   clientPort: number;
   controllerPort: number;
+  /** bootstrap servers: every node's client listener */
   brokers: string[];
+  /** every node's controller listener (Kafka's --bootstrap-controller) */
+  controllers: string[];
+  nodes: BrokerNode[];
+  /** pid of node 1 */
   pid?: number;
-  admin: BrokerCredentials;
-  /** SCRAM users created at format time, by name. */
-  users: Record<string, string>;
+  tls: {
+    /** the regional root: every listener's truststore, every client's CA */
+    caFile: string;
+    /** passphrase of every key the script wrote into this directory (mode 600 file) */
+    keyPassphrase: string;
+    /** client identities by principal: admin (the operator), the nodes, and principals asked for */
+    clients: Record<string, TlsIdentity>;
+  };
+}
+
+/** The regional CA that issues the broker's and its clients' transport certificates. */
+export interface RegionalCaFiles {
+  dir: string;
+  passphrase: string;
 }
 
 type Progress = (line: string) => void;
+
+const TLS_PROTOCOL = 'TLSv1.3';
+const CERT_COMMAND = 'npm run kafka -- certs';
 
 export function cacheDir(): string {
   return process.env.CORRIDOR_CACHE ?? path.join(os.homedir(), '.cache', 'corridor');
@@ -87,34 +121,85 @@ function java(args: string[], opts: { cwd: string }): { status: number | null; o
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
-function serverProperties(info: BrokerInfo): string {
-  const { clientPort, controllerPort, admin } = info;
+export function nodePrincipal(id: number): string {
+  return `kafka-node-${id}`;
+}
+
+function nodeDir(info: BrokerInfo, id: number): string {
+  return path.join(info.dir, `node-${id}`);
+}
+
+function keystoreFile(info: BrokerInfo, id: number): string {
+  return path.join(nodeDir(info, id), 'keystore.p12');
+}
+
+/** PBKDF2 iterations of a node's PKCS#12 keystore (node-forge computes them in JavaScript; Java once per start). */
+const KEYSTORE_ITERATIONS = 100_000;
+
+/**
+ * A node's key and certificate as a PKCS#12 keystore encrypted with AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256).
+ * Not Kafka's PEM keystore: on Java 17 it cannot open an encrypted PKCS#8 key of the kind libs/pki writes
+ * (PBES2: "PBES2 SecretKeyFactory not available"), and the only PEM encryption it opens is 3DES.
+ */
+function writeKeystore(file: string, keyPem: string, certPem: string, passphrase: string): void {
+  const p12 = forge.pkcs12.toPkcs12Asn1(
+    forge.pki.privateKeyFromPem(keyPem),
+    [forge.pki.certificateFromPem(certPem)],
+    passphrase,
+    {
+      algorithm: 'aes256',
+      count: KEYSTORE_ITERATIONS,
+      friendlyName: 'kafka',
+      generateLocalKeyId: true,
+      prfAlgorithm: 'sha256',
+    } as Parameters<typeof forge.pkcs12.toPkcs12Asn1>[3],
+  );
+  fs.writeFileSync(file, Buffer.from(forge.asn1.toDer(p12).getBytes(), 'latin1'), { mode: 0o600 });
+}
+
+function serverProperties(info: BrokerInfo, node: BrokerNode): string {
+  const n = info.nodes.length;
+  const voters = info.nodes.map((x) => `${x.id}@127.0.0.1:${x.controllerPort}`).join(',');
+  const isr = n > 1 ? 2 : 1;
   return [
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=CLIENT://127.0.0.1:${clientPort},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=CLIENT://127.0.0.1:${clientPort}`,
-    'listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `node.id=${node.id}`,
+    `controller.quorum.voters=${voters}`,
+    `listeners=CLIENT://127.0.0.1:${node.clientPort},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    `advertised.listeners=CLIENT://127.0.0.1:${node.clientPort}`,
+    // Every listener is TLS with a client certificate required: clients, replication between the nodes (CLIENT is
+    // also the inter-broker listener) and the controller quorum.
+    'listener.security.protocol.map=CLIENT:SSL,CONTROLLER:SSL',
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=CLIENT',
-    'sasl.enabled.mechanisms=SCRAM-SHA-512',
-    'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
-    `listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin.username}" password="${admin.password}";`,
+    'ssl.keystore.type=PKCS12',
+    `ssl.keystore.location=${keystoreFile(info, node.id)}`,
+    `ssl.keystore.password=${info.tls.keyPassphrase}`,
+    `ssl.key.password=${info.tls.keyPassphrase}`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${info.tls.caFile}`,
+    'ssl.client.auth=required',
+    `ssl.protocol=${TLS_PROTOCOL}`,
+    `ssl.enabled.protocols=${TLS_PROTOCOL}`,
+    'ssl.endpoint.identification.algorithm=https',
+    `ssl.principal.mapping.rules=${KAFKA_PRINCIPAL_MAPPING_RULES}`,
     'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     'allow.everyone.if.no.acl.found=false',
-    // The controller listener is PLAINTEXT on loopback only; its principal is ANONYMOUS.
-    `super.users=User:${admin.username};User:ANONYMOUS`,
-    `log.dirs=${path.join(info.dir, 'data')}`,
+    // Only the nodes themselves; the operator (User:admin) gets its rights as ACLs, and ANONYMOUS nothing.
+    `super.users=${info.nodes.map((x) => `User:${nodePrincipal(x.id)}`).join(';')}`,
+    `log.dirs=${path.join(nodeDir(info, node.id), 'data')}`,
     'auto.create.topics.enable=false',
     'num.partitions=1',
-    'offsets.topic.replication.factor=1',
+    `default.replication.factor=${n}`,
+    `min.insync.replicas=${isr}`,
+    'unclean.leader.election.enable=false',
+    `offsets.topic.replication.factor=${n}`,
     'offsets.topic.num.partitions=3',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
+    `transaction.state.log.replication.factor=${n}`,
+    `transaction.state.log.min.isr=${isr}`,
     'transaction.state.log.num.partitions=3',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
+    `share.coordinator.state.topic.replication.factor=${n}`,
+    `share.coordinator.state.topic.min.isr=${isr}`,
     'group.initial.rebalance.delay.ms=0',
     'log.retention.hours=168',
     'delete.topic.enable=true',
@@ -165,122 +250,294 @@ export interface StartOptions {
   dir: string;
   clientPort: number;
   controllerPort: number;
-  /** SCRAM principals to create when the storage is formatted (e.g. secretariat, gw-ne). */
+  /** 1 (default) or 3: combined controller+broker nodes; ports of nodes 2.. are taken free unless given */
+  nodes?: number;
+  /** client and controller ports of every node, when the caller picked them (overrides clientPort/controllerPort) */
+  ports?: { clientPort: number; controllerPort: number }[];
+  /** the regional CA: issues the nodes' and the clients' transport certificates when they are missing */
+  ca?: RegionalCaFiles;
+  /** client principals to issue transport certificates for (e.g. secretariat, gw-ne, for tests) */
   principals?: string[];
   progress?: Progress;
   timeoutMs?: number;
 }
 
-/** Formats (once) and starts the broker in the background; resolves when a metadata request succeeds. */
+// ------------------------------------------------------------------ transport certificates
+
+function nodeIdentity(info: BrokerInfo, id: number): TlsIdentity {
+  return {
+    certFile: path.join(nodeDir(info, id), `${nodePrincipal(id)}.pem`),
+    keyFile: path.join(nodeDir(info, id), `${nodePrincipal(id)}.key.pem`),
+  };
+}
+
+/** Issues from the regional CA every node and client certificate of this broker (replacing what is there). */
+export async function issueBrokerCertificates(
+  info: BrokerInfo,
+  ca: RegionalCaFiles,
+  opts: { only?: (identity: TlsIdentity) => boolean; progress?: Progress } = {},
+): Promise<void> {
+  const only = opts.only ?? (() => true);
+  fs.copyFileSync(path.join(ca.dir, 'ca.pem'), info.tls.caFile);
+  for (const node of info.nodes) {
+    const id = nodeIdentity(info, node.id);
+    if (!only(id)) {
+      continue;
+    }
+    opts.progress?.(`issuing the TLS certificate of Kafka node ${node.id} from the regional CA…`);
+    const files = await issueKafkaIdentity({
+      caDir: ca.dir,
+      caPassphrase: ca.passphrase,
+      outDir: nodeDir(info, node.id),
+      name: nodePrincipal(node.id),
+      principal: nodePrincipal(node.id),
+      role: 'broker',
+      hosts: ['127.0.0.1', 'localhost'],
+      keyPassphrase: info.tls.keyPassphrase,
+    });
+    info.tls.clients[nodePrincipal(node.id)] = id;
+    writeKeystore(
+      keystoreFile(info, node.id),
+      decryptPrivateKey({
+        encryptedPem: fs.readFileSync(files.keyFile, 'utf8'),
+        passphrase: info.tls.keyPassphrase,
+      }),
+      files.certPem,
+      info.tls.keyPassphrase,
+    );
+  }
+  for (const [principal, identity] of Object.entries(info.tls.clients)) {
+    if (principal.startsWith('kafka-node-') || !only(identity)) {
+      continue;
+    }
+    await issueKafkaIdentity({
+      caDir: ca.dir,
+      caPassphrase: ca.passphrase,
+      outDir: path.dirname(identity.certFile),
+      name: principal,
+      principal,
+      role: 'client',
+      keyPassphrase: info.tls.keyPassphrase,
+    });
+  }
+  writeBrokerInfo(info);
+}
+
+/** Every certificate the broker needs is usable, or one line naming the file and the command that issues it. */
+export function requireBrokerCertificates(info: BrokerInfo): void {
+  for (const [principal, identity] of Object.entries(info.tls.clients)) {
+    const problem = transportIdentityProblem({
+      ...identity,
+      caFile: info.tls.caFile,
+      passphrase: info.tls.keyPassphrase,
+    });
+    if (problem) {
+      throw new PrerequisiteError(
+        `Kafka TLS certificate of ${principal}: ${problem}; issue new ones from the regional CA with "${CERT_COMMAND}"`,
+      );
+    }
+  }
+}
+
+const decryptedKeys = new Map<string, string>();
+
+/** kafkajs `ssl` options for one of the broker's client identities: mutual TLS 1.3 against the regional root. */
+export function clientTls(info: BrokerInfo, principal: string): tls.ConnectionOptions {
+  const identity = info.tls.clients[principal];
+  if (!identity) {
+    throw new Error(`the broker in ${info.dir} holds no transport certificate for ${principal}`);
+  }
+  let key = decryptedKeys.get(identity.keyFile);
+  if (!key) {
+    key = decryptPrivateKey({
+      encryptedPem: fs.readFileSync(identity.keyFile, 'utf8'),
+      passphrase: info.tls.keyPassphrase,
+    });
+    decryptedKeys.set(identity.keyFile, key);
+  }
+  return {
+    ca: fs.readFileSync(info.tls.caFile, 'utf8'),
+    cert: fs.readFileSync(identity.certFile, 'utf8'),
+    key,
+    minVersion: TLS_PROTOCOL,
+    // no SNI: an IP address may not be a server name (RFC 6066); the address is still checked against the SAN
+    servername: '',
+  };
+}
+
+// ------------------------------------------------------------------ processes
+
+function nodeLog(info: BrokerInfo, id: number): string {
+  return path.join(nodeDir(info, id), 'kafka.log');
+}
+
+/** Starts one node's JVM in the background (its storage is formatted). */
+export function spawnNode(info: BrokerInfo, id: number): number {
+  const node = info.nodes.find((n) => n.id === id)!;
+  const dir = nodeDir(info, id);
+  const props = path.join(dir, 'server.properties');
+  fs.writeFileSync(props, serverProperties(info, node), { mode: 0o600 });
+  const logFd = fs.openSync(nodeLog(info, id), 'a');
+  const child = spawn(
+    'java',
+    [
+      info.nodes.length > 1 ? '-Xmx384m' : '-Xmx512m',
+      '-Xms128m',
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      '-Djava.awt.headless=true',
+      `-Dlog4j2.configurationFile=${path.join(info.dir, 'log4j2.properties')}`,
+      '-cp',
+      `${jarsDir()}/*`,
+      'kafka.Kafka',
+      props,
+    ],
+    { cwd: dir, detached: true, stdio: ['ignore', logFd, logFd] },
+  );
+  fs.closeSync(logFd);
+  child.unref();
+  node.pid = child.pid;
+  if (id === info.nodes[0].id) {
+    info.pid = child.pid;
+  }
+  writeBrokerInfo(info);
+  return child.pid!;
+}
+
+/** Formats (once) and starts the broker's nodes in the background; resolves when every node answers over mTLS. */
 export async function startBroker(opts: StartOptions): Promise<BrokerInfo> {
   const progress = opts.progress ?? (() => undefined);
   const existing = readBrokerInfo(opts.dir);
-  if (existing && isAlive(existing.pid)) {
-    progress(`Kafka already running (pid ${existing.pid}) on 127.0.0.1:${existing.clientPort}`);
+  if (existing && !existing.nodes) {
+    throw new PrerequisiteError(
+      `the broker state in ${opts.dir} predates TLS (SASL/SCRAM): remove it (npm run demo -- --reset) and start again`,
+    );
+  }
+  if (existing && existing.nodes.every((n) => isAlive(n.pid))) {
+    progress(`Kafka already running (pid ${existing.pid}) on ${existing.brokers.join(',')}`);
     await waitReady(existing, opts.timeoutMs ?? 60_000);
     return existing;
   }
   fetchKafka(progress);
   requireJava();
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
-  const clientPort = existing?.clientPort ?? opts.clientPort;
-  const controllerPort = existing?.controllerPort ?? opts.controllerPort;
-  await requirePortFree(clientPort, 'Kafka client listener');
-  await requirePortFree(controllerPort, 'Kafka controller listener');
-
-  const info: BrokerInfo = existing ?? {
-    dir: opts.dir,
-    clientPort,
-    controllerPort,
-    brokers: [`127.0.0.1:${clientPort}`],
-    admin: { username: 'admin', password: randomBytes(18).toString('base64url') },
-    users: {},
-  };
-  for (const p of opts.principals ?? []) {
-    info.users[p] ??= randomBytes(18).toString('base64url');
+  let info: BrokerInfo;
+  if (existing) {
+    info = existing;
+  } else {
+    const count = opts.nodes ?? 1;
+    const ports =
+      opts.ports ??
+      [{ clientPort: opts.clientPort, controllerPort: opts.controllerPort }].concat(
+        await Promise.all(
+          Array.from({ length: count - 1 }, async () => ({
+            clientPort: await freePort(),
+            controllerPort: await freePort(),
+          })),
+        ),
+      );
+    const nodes = ports.slice(0, count).map((p, i) => ({ id: i + 1, ...p }));
+    info = {
+      dir: opts.dir,
+      clientPort: nodes[0].clientPort,
+      controllerPort: nodes[0].controllerPort,
+      brokers: nodes.map((n) => `127.0.0.1:${n.clientPort}`),
+      controllers: nodes.map((n) => `127.0.0.1:${n.controllerPort}`),
+      nodes,
+      tls: {
+        caFile: path.join(opts.dir, 'ca.pem'),
+        keyPassphrase: randomBytes(18).toString('base64url'),
+        clients: {},
+      },
+    };
   }
-  const props = path.join(opts.dir, 'server.properties');
-  fs.writeFileSync(props, serverProperties(info), { mode: 0o600 });
+  for (const n of info.nodes) {
+    fs.mkdirSync(nodeDir(info, n.id), { recursive: true, mode: 0o700 });
+    if (!isAlive(n.pid)) {
+      await requirePortFree(n.clientPort, `Kafka client listener of node ${n.id}`);
+      await requirePortFree(n.controllerPort, `Kafka controller listener of node ${n.id}`);
+    }
+  }
+  const clientsDir = path.join(opts.dir, 'clients');
+  const missing = ['admin', ...(opts.principals ?? [])].filter((p) => !info.tls.clients[p]);
+  for (const p of missing) {
+    info.tls.clients[p] = {
+      certFile: path.join(clientsDir, `${p}.pem`),
+      keyFile: path.join(clientsDir, `${p}.key.pem`),
+    };
+  }
+  const fresh = !existing || !fs.existsSync(info.tls.caFile);
+  if (fresh || missing.length > 0) {
+    if (!opts.ca) {
+      throw new PrerequisiteError(
+        `no regional CA to issue the Kafka TLS certificates of ${opts.dir}: issue them with "${CERT_COMMAND}"`,
+      );
+    }
+    await issueBrokerCertificates(info, opts.ca, {
+      only: fresh ? undefined : (id) => !fs.existsSync(id.certFile),
+      progress,
+    });
+  }
+  requireBrokerCertificates(info);
   fs.writeFileSync(path.join(opts.dir, 'log4j2.properties'), LOG4J);
 
-  if (!fs.existsSync(path.join(opts.dir, 'data', 'meta.properties'))) {
-    progress('formatting Kafka storage (KRaft)…');
-    const scram = [
-      info.admin,
-      ...Object.entries(info.users).map(([username, password]) => ({ username, password })),
-    ].flatMap((u) => ['--add-scram', `SCRAM-SHA-512=[name=${u.username},password=${u.password}]`]);
-    const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+  const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+  for (const n of info.nodes) {
+    const dir = nodeDir(info, n.id);
+    if (fs.existsSync(path.join(dir, 'data', 'meta.properties'))) {
+      continue;
+    }
+    progress(`formatting Kafka storage of node ${n.id} (KRaft)…`);
+    const props = path.join(dir, 'server.properties');
+    fs.writeFileSync(props, serverProperties(info, n), { mode: 0o600 });
     const r = java(
-      [
-        'kafka.tools.StorageTool',
-        'format',
-        `--cluster-id=${clusterId}`,
-        '-c',
-        props,
-        '--ignore-formatted',
-        ...scram,
-      ],
-      {
-        cwd: opts.dir,
-      },
+      ['kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', props, '--ignore-formatted'],
+      { cwd: dir },
     );
     if (r.status !== 0) {
       throw new PrerequisiteError(
         `Kafka storage format failed: ${r.output.trim().split('\n').slice(-3).join(' ')}`,
       );
     }
-    writeCreatedUsers(opts.dir, Object.keys(info.users));
   }
 
-  progress(`starting Kafka ${KAFKA_VERSION} on 127.0.0.1:${clientPort}…`);
-  const logFd = fs.openSync(path.join(opts.dir, 'kafka.log'), 'a');
-  const child = spawn(
-    'java',
-    [
-      '-Xmx512m',
-      '-Xms128m',
-      '-XX:+UseSerialGC',
-      '-XX:TieredStopAtLevel=1',
-      '-Djava.awt.headless=true',
-      `-Dlog4j2.configurationFile=${path.join(opts.dir, 'log4j2.properties')}`,
-      '-cp',
-      `${jarsDir()}/*`,
-      'kafka.Kafka',
-      props,
-    ],
-    { cwd: opts.dir, detached: true, stdio: ['ignore', logFd, logFd] },
+  progress(
+    `starting Kafka ${KAFKA_VERSION} (${info.nodes.length} node${info.nodes.length > 1 ? 's' : ''}, mutual TLS) on ${info.brokers.join(',')}…`,
   );
-  fs.closeSync(logFd);
-  child.unref();
-  info.pid = child.pid;
-  writeBrokerInfo(info);
+  for (const n of info.nodes) {
+    if (!isAlive(n.pid)) {
+      spawnNode(info, n.id);
+    }
+  }
   try {
     await waitReady(info, opts.timeoutMs ?? 90_000);
+    await grantOperator(info);
   } catch (err) {
     await stopBroker(opts.dir);
     throw err;
   }
-  await ensureScramUsers(info, progress);
   return info;
 }
 
-/** Polls the broker with a metadata request until it answers; fails early if the process died. */
+/** Polls with a metadata request (as node 1) until every node is in the cluster; fails early if a node died. */
 export async function waitReady(info: BrokerInfo, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
-    if (info.pid && !isAlive(info.pid)) {
+    const dead = info.nodes.find((n) => n.pid && !isAlive(n.pid));
+    if (dead) {
       throw new PrerequisiteError(
-        `Kafka exited during start-up: ${logTail(info.dir)} (see ${path.join(info.dir, 'kafka.log')})`,
+        `Kafka node ${dead.id} exited during start-up: ${logTail(nodeLog(info, dead.id))} (see ${nodeLog(info, dead.id)})`,
       );
     }
-    const admin = adminClient(info).admin();
+    const admin = kafkaAs(info, nodePrincipal(info.nodes[0].id), 'corridor-ready').admin();
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
-      if (cluster.brokers.length > 0) {
+      if (cluster.brokers.length >= info.nodes.filter((n) => isAlive(n.pid)).length) {
         return;
       }
+      lastError = `${cluster.brokers.length} of ${info.nodes.length} nodes registered`;
     } catch (err) {
       lastError = (err as Error).message;
     } finally {
@@ -289,13 +546,13 @@ export async function waitReady(info: BrokerInfo, timeoutMs: number): Promise<vo
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new PrerequisiteError(
-    `Kafka did not answer within ${timeoutMs} ms (${lastError}); see ${path.join(info.dir, 'kafka.log')}`,
+    `Kafka did not answer within ${timeoutMs} ms (${lastError}); see ${nodeLog(info, info.nodes[0].id)}`,
   );
 }
 
-function logTail(dir: string): string {
+function logTail(file: string): string {
   try {
-    const lines = fs.readFileSync(path.join(dir, 'kafka.log'), 'utf8').trim().split('\n');
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
     return (
       lines
         .filter((l) => /ERROR|Exception|error/.test(l))
@@ -307,108 +564,92 @@ function logTail(dir: string): string {
   }
 }
 
-export function adminClient(info: BrokerInfo, clientId = 'corridor-admin'): Kafka {
+/** A kafkajs client as one of the broker's client identities (admin, a node, or a principal it issued). */
+export function kafkaAs(info: BrokerInfo, principal: string, clientId = principal): Kafka {
   return new Kafka({
     clientId,
     brokers: info.brokers,
-    sasl: { mechanism: 'scram-sha-512', username: info.admin.username, password: info.admin.password },
+    ssl: clientTls(info, principal),
     logLevel: logLevel.NOTHING,
     retry: { retries: 0 },
-    connectionTimeout: 2000,
+    connectionTimeout: 3000,
   });
 }
 
-/** Creates SCRAM users the storage format did not create (ConfigCommand, since kafkajs cannot). */
-export async function ensureScramUsers(
-  info: BrokerInfo,
-  progress: Progress = () => undefined,
-): Promise<void> {
-  const created = new Set(readCreatedUsers(info.dir));
-  const missing = Object.keys(info.users).filter((u) => !created.has(u));
-  if (missing.length === 0) {
-    return;
-  }
-  await addScramUsers(info, missing, progress);
+/** The operator's client (User:admin): ACLs on everything, granted by the nodes (only they are super users). */
+export function adminClient(info: BrokerInfo, clientId = 'corridor-admin'): Kafka {
+  return kafkaAs(info, 'admin', clientId);
 }
 
-export async function addScramUsers(
-  info: BrokerInfo,
-  names: string[],
-  progress: Progress = () => undefined,
-): Promise<void> {
-  for (const name of names) {
-    info.users[name] ??= randomBytes(18).toString('base64url');
-  }
-  writeBrokerInfo(info);
-  const cmdConfig = path.join(info.dir, 'admin-client.properties');
-  fs.writeFileSync(
-    cmdConfig,
-    [
-      'security.protocol=SASL_PLAINTEXT',
-      'sasl.mechanism=SCRAM-SHA-512',
-      `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${info.admin.username}" password="${info.admin.password}";`,
-    ].join('\n'),
-    { mode: 0o600 },
-  );
-  for (const name of names) {
-    progress(`creating Kafka SCRAM principal ${name}…`);
-    const r = java(
-      [
-        'kafka.admin.ConfigCommand',
-        '--bootstrap-server',
-        info.brokers[0],
-        '--command-config',
-        cmdConfig,
-        '--alter',
-        '--add-config',
-        `SCRAM-SHA-512=[password=${info.users[name]}]`,
-        '--entity-type',
-        'users',
-        '--entity-name',
-        name,
-      ],
-      { cwd: info.dir },
-    );
-    if (r.status !== 0) {
-      throw new PrerequisiteError(
-        `could not create Kafka principal ${name}: ${r.output.trim().split('\n').slice(-2).join(' ')}`,
-      );
-    }
-  }
-  writeCreatedUsers(info.dir, [...new Set([...readCreatedUsers(info.dir), ...names])]);
-}
-
-function readCreatedUsers(dir: string): string[] {
+/** The operator's rights, as ACLs created by node 1 (idempotent). */
+async function grantOperator(info: BrokerInfo): Promise<void> {
+  const [Op, R, P] = [AclOperationTypes, AclResourceTypes, ResourcePatternTypes];
+  const entry = (resourceType: number, resourceName: string) => ({
+    resourceType,
+    resourceName,
+    resourcePatternType: P.LITERAL,
+    principal: 'User:admin',
+    host: '*',
+    operation: Op.ALL,
+    permissionType: AclPermissionTypes.ALLOW,
+  });
+  const admin = kafkaAs(info, nodePrincipal(info.nodes[0].id), 'corridor-bootstrap').admin();
+  await admin.connect();
   try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'users-created.json'), 'utf8')) as string[];
-  } catch {
-    return [];
+    await admin.createAcls({
+      acl: [
+        entry(R.CLUSTER, 'kafka-cluster'),
+        entry(R.TOPIC, '*'),
+        entry(R.GROUP, '*'),
+        entry(R.TRANSACTIONAL_ID, '*'),
+      ],
+    });
+  } finally {
+    await admin.disconnect();
   }
 }
 
-function writeCreatedUsers(dir: string, users: string[]): void {
-  fs.writeFileSync(path.join(dir, 'users-created.json'), JSON.stringify(users));
+/** SIGKILL one node (a crash: no controlled shutdown). */
+export function killNode(info: BrokerInfo, id: number): void {
+  const node = info.nodes.find((n) => n.id === id);
+  if (node?.pid && isAlive(node.pid)) {
+    process.kill(node.pid, 'SIGKILL');
+  }
 }
 
-/** Stops the broker: SIGTERM (controlled shutdown), then SIGKILL after a bound. */
-export async function stopBroker(dir: string, timeoutMs = 30_000): Promise<boolean> {
-  const info = readBrokerInfo(dir);
-  if (!info?.pid || !isAlive(info.pid)) {
+async function stopPid(pid: number | undefined, timeoutMs: number): Promise<boolean> {
+  if (!pid || !isAlive(pid)) {
     return false;
   }
   try {
-    process.kill(info.pid, 'SIGTERM');
+    process.kill(pid, 'SIGTERM');
   } catch {
     return false;
   }
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(info.pid) && Date.now() < deadline) {
+  while (isAlive(pid) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));
   }
-  if (isAlive(info.pid)) {
-    process.kill(info.pid, 'SIGKILL');
+  if (isAlive(pid)) {
+    process.kill(pid, 'SIGKILL');
   }
   return true;
+}
+
+/** Stops every node: SIGTERM (controlled shutdown), then SIGKILL after a bound. */
+export async function stopBroker(dir: string, timeoutMs = 30_000): Promise<boolean> {
+  const info = readBrokerInfo(dir);
+  if (!info) {
+    return false;
+  }
+  const pids = info.nodes ? info.nodes.map((n) => n.pid) : [info.pid];
+  const stopped = await Promise.all(pids.map((pid) => stopPid(pid, timeoutMs)));
+  return stopped.some(Boolean);
+}
+
+/** Stops one node gracefully. */
+export async function stopNode(info: BrokerInfo, id: number, timeoutMs = 30_000): Promise<void> {
+  await stopPid(info.nodes.find((n) => n.id === id)?.pid, timeoutMs);
 }
 
 /**

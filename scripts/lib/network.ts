@@ -6,8 +6,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { auditHeadsTopic, controlTopic, secretariatGroupPrefix } from '@corridor/contracts';
 import { gatewayAudience, issueToken, Principal, SECRETARIAT_AUDIENCE } from '@corridor/identity';
-import { gatewayCsr, hasCertificate, initCa, installCertificate } from '../../apps/cli/src/pki-files';
-import { BrokerInfo, grantSecretariat } from './kafka-broker';
+import { transportIdentityProblem } from '@corridor/platform';
+import {
+  gatewayCsr,
+  hasCertificate,
+  initCa,
+  installCertificate,
+  installKafkaCertificate,
+  issueKafkaIdentity,
+  kafkaClientCsr,
+  kafkaIdentityFiles,
+} from '../../apps/cli/src/pki-files';
+import { BrokerInfo, grantSecretariat, RegionalCaFiles } from './kafka-broker';
 import { freePort } from './prereqs';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -32,6 +42,8 @@ export interface AgreementSpec {
 export interface NetworkOptions {
   dir: string;
   broker: BrokerInfo;
+  /** the regional CA the broker trusts (copied into the secretariat's CA_DIR); default: one made in `dir` */
+  ca?: RegionalCaFiles;
   topicPrefix: string;
   databasePrefix: string;
   databaseAdminUrl?: string;
@@ -48,6 +60,20 @@ interface Secrets {
   caPassphrase: string;
   secretariatTokenSecret: string;
   gateways: Record<string, { keyPassphrase: string; tokenSecret: string }>;
+}
+
+/**
+ * The regional CA of a local network in `home` (secretariat/ca, passphrase in secrets.json), created if missing:
+ * the broker's and the secretariat's transport certificates come from it before anything else starts.
+ */
+export function regionalCa(home: string): RegionalCaFiles {
+  fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+  const secrets = loadSecrets(home, []);
+  const dir = path.join(home, 'secretariat', 'ca');
+  if (!fs.existsSync(path.join(dir, 'ca.pem'))) {
+    initCa({ dir, passphrase: secrets.caPassphrase });
+  }
+  return { dir, passphrase: secrets.caPassphrase };
 }
 
 function loadSecrets(dir: string, countries: string[]): Secrets {
@@ -178,9 +204,38 @@ export class Network {
     fs.mkdirSync(path.join(dir, 'logs'), { recursive: true, mode: 0o700 });
     this.secrets = loadSecrets(dir, this.opts.countries);
     const caDir = path.join(dir, 'secretariat', 'ca');
+    const ca = this.opts.ca;
+    if (ca && path.resolve(ca.dir) !== path.resolve(caDir)) {
+      fs.mkdirSync(caDir, { recursive: true, mode: 0o700 });
+      for (const f of ['ca.pem', 'ca.key.pem']) {
+        if (!fs.existsSync(path.join(caDir, f))) {
+          fs.copyFileSync(path.join(ca.dir, f), path.join(caDir, f));
+        }
+      }
+    }
+    if (ca && this.secrets.caPassphrase !== ca.passphrase) {
+      this.secrets.caPassphrase = ca.passphrase;
+      fs.writeFileSync(path.join(dir, 'secrets.json'), JSON.stringify(this.secrets, null, 2), {
+        mode: 0o600,
+      });
+    }
     if (!fs.existsSync(path.join(caDir, 'ca.pem'))) {
       this.log('creating the regional root CA (RSA-3072)…');
       initCa({ dir: caDir, passphrase: this.secrets.caPassphrase });
+    }
+    // The secretariat's own TLS client certificate for Kafka, issued offline from the CA (it needs the broker
+    // before it can serve enrolments).
+    if (transportIdentityProblem({ ...kafkaIdentityFiles(caDir), passphrase: this.secrets.caPassphrase })) {
+      this.log("issuing the secretariat's Kafka TLS client certificate…");
+      await issueKafkaIdentity({
+        caDir,
+        caPassphrase: this.secrets.caPassphrase,
+        outDir: caDir,
+        name: 'kafka-client',
+        principal: 'secretariat',
+        role: 'client',
+        keyPassphrase: this.secrets.caPassphrase,
+      });
     }
     const prefix = this.opts.topicPrefix;
     await grantSecretariat({
@@ -199,8 +254,6 @@ export class Network {
         PORT: String(sPort),
         DATABASE_URL: this.secretariatDatabaseUrl,
         KAFKA_BROKERS: this.opts.broker.brokers.join(','),
-        KAFKA_USERNAME: 'secretariat',
-        KAFKA_PASSWORD: this.opts.broker.users.secretariat ?? '',
         KAFKA_TOPIC_PREFIX: this.opts.topicPrefix,
         CA_DIR: caDir,
         CA_PASSPHRASE: this.secrets.caPassphrase,
@@ -249,14 +302,23 @@ export class Network {
     const cc = country.toLowerCase();
     const trustDir = path.join(this.opts.dir, `gw-${cc}`, 'trust');
     const sec = this.secrets.gateways[country];
-    if (!hasCertificate(trustDir)) {
-      this.log(`enrolling gateway ${country}: key, CSR, certificate from the regional CA…`);
+    if (!hasCertificate(trustDir) || !fs.existsSync(kafkaIdentityFiles(trustDir).certFile)) {
+      this.log(
+        `enrolling gateway ${country}: signing and Kafka TLS keys, CSRs, certificates from the regional CA…`,
+      );
       const csrPem = await gatewayCsr({ dir: trustDir, passphrase: sec.keyPassphrase, country });
-      const res = await this.secretariatCall<{ certPem: string; caPem: string }>('POST', '/v1/gateways', {
-        country,
-        csrPem,
+      const kafkaCsrPem = await kafkaClientCsr({
+        dir: trustDir,
+        passphrase: sec.keyPassphrase,
+        principal: `gw-${cc}`,
       });
+      const res = await this.secretariatCall<{ certPem: string; caPem: string; kafkaCertPem: string }>(
+        'POST',
+        '/v1/gateways',
+        { country, csrPem, kafkaCsrPem },
+      );
       installCertificate({ dir: trustDir, certPem: res.certPem, caPem: res.caPem });
+      installKafkaCertificate({ dir: trustDir, certPem: res.kafkaCertPem, caPem: res.caPem });
     }
     const port = this.opts.ports?.gateways[country] ?? (await freePort());
     const databaseUrl = this.dbUrl(`gw_${cc}`);
@@ -277,8 +339,6 @@ export class Network {
           // The service runs as its own role: it can append to the exchange log but never rewrite it.
           DATABASE_APP_ROLE: `${this.opts.databasePrefix}gw_${cc}_app`.slice(0, 63),
           KAFKA_BROKERS: this.opts.broker.brokers.join(','),
-          KAFKA_USERNAME: `gw-${cc}`,
-          KAFKA_PASSWORD: this.opts.broker.users[`gw-${cc}`] ?? '',
           KAFKA_TOPIC_PREFIX: this.opts.topicPrefix,
           TRUST_DIR: trustDir,
           KEY_PASSPHRASE: sec.keyPassphrase,

@@ -1,17 +1,14 @@
-// A Kafka client as one of the network's principals (gw-ly, ...), with the SCRAM credentials the broker was
-// formatted with: what a partner's gateway holds.
+// A Kafka client as one of the network's principals (gw-ly, ...), with the TLS client certificate the harness
+// issued for it from the run's CA: what a partner's gateway holds.
 import { Kafka, logLevel } from 'kafkajs';
+import { clientTls } from '../../scripts/lib/kafka-broker';
 import { Network } from '../../scripts/lib/network';
 
 export function adminKafkaFor(net: Network, principal: string): Kafka {
-  const password = net.opts.broker.users[principal];
-  if (!password) {
-    throw new Error(`no SCRAM user ${principal} on this broker: start it with that principal`);
-  }
   return new Kafka({
     clientId: `hostile-${principal}`,
     brokers: net.opts.broker.brokers,
-    sasl: { mechanism: 'scram-sha-512', username: principal, password },
+    ssl: clientTls(net.opts.broker, principal),
     logLevel: logLevel.NOTHING,
   });
 }

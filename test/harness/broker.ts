@@ -1,21 +1,8 @@
-// Connection details of the run's broker, for tests.
-import { Kafka, logLevel, SASLOptions } from 'kafkajs';
-import { BrokerInfo, readBrokerInfo } from '../../scripts/lib/kafka-broker';
+// Connection details of the run's broker, for tests: every client authenticates with a TLS certificate.
+import { Kafka, logLevel } from 'kafkajs';
+import { BrokerInfo, clientTls, readBrokerInfo, RegionalCaFiles } from '../../scripts/lib/kafka-broker';
 
 export function testBroker(): BrokerInfo {
-  if (process.env.KAFKA_BROKERS) {
-    return {
-      dir: '',
-      clientPort: 0,
-      controllerPort: 0,
-      brokers: process.env.KAFKA_BROKERS.split(','),
-      admin: {
-        username: process.env.KAFKA_ADMIN_USER ?? 'admin',
-        password: process.env.KAFKA_ADMIN_PASSWORD ?? '',
-      },
-      users: JSON.parse(process.env.KAFKA_TEST_USERS ?? '{}') as Record<string, string>,
-    };
-  }
   const dir = process.env.CORRIDOR_TEST_BROKER_DIR;
   const info = dir ? readBrokerInfo(dir) : undefined;
   if (!info) {
@@ -26,23 +13,22 @@ export function testBroker(): BrokerInfo {
   return info;
 }
 
-export function saslFor(principal: string): SASLOptions {
-  const info = testBroker();
-  if (principal === 'admin') {
-    return { mechanism: 'scram-sha-512', username: info.admin.username, password: info.admin.password };
+/** The run's regional CA: it issued the broker's certificates, and every test network's secretariat uses it. */
+export function testCa(): RegionalCaFiles {
+  const dir = process.env.CORRIDOR_TEST_CA_DIR;
+  const passphrase = process.env.CORRIDOR_TEST_CA_PASSPHRASE;
+  if (!dir || !passphrase) {
+    throw new Error('no test CA: run e2e tests through jest --selectProjects e2e (global setup makes one)');
   }
-  const password = info.users[principal];
-  if (!password) {
-    throw new Error(`test principal ${principal} was not created by the harness`);
-  }
-  return { mechanism: 'scram-sha-512', username: principal, password };
+  return { dir, passphrase };
 }
 
-export function kafkaAs(principal: string, clientId = principal): Kafka {
+/** A kafkajs client authenticated as one of the run's principals (admin, gw-ne, …) by its TLS certificate. */
+export function kafkaAs(principal: string, clientId = principal, broker: BrokerInfo = testBroker()): Kafka {
   return new Kafka({
     clientId,
-    brokers: testBroker().brokers,
-    sasl: saslFor(principal),
+    brokers: broker.brokers,
+    ssl: clientTls(broker, principal),
     logLevel: logLevel.NOTHING,
   });
 }

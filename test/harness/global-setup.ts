@@ -1,8 +1,12 @@
-// Starts the run's OWN Kafka broker on free ports (unless KAFKA_BROKERS is given) and checks PostgreSQL.
+// Makes the run's regional CA, starts the run's OWN Kafka broker (mutual TLS, certificates from that CA) on free
+// ports, and checks PostgreSQL.
+import './module-paths';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { initCa } from '../../apps/cli/src/pki-files';
 import { startBroker, stopBroker, readBrokerInfo, isAlive } from '../../scripts/lib/kafka-broker';
 import { freePort, requirePostgres } from '../../scripts/lib/prereqs';
 import { ADMIN_DATABASE_URL, RUN_FILE, TEST_PRINCIPALS } from './constants';
@@ -76,21 +80,26 @@ export default async function globalSetup(): Promise<void> {
   const state: RunState = { runId, ownerPid: process.pid };
   process.env.CORRIDOR_TEST_RUN_ID = runId;
   process.env.CORRIDOR_TEST_RUN_DIR = runDir;
-  if (!process.env.KAFKA_BROKERS) {
-    const brokerDir = path.join(runDir, 'kafka');
-    state.brokerDir = brokerDir;
-    fs.writeFileSync(path.join(runDir, 'run.json'), JSON.stringify(state));
-    const started = Date.now();
-    const info = await startBroker({
-      dir: brokerDir,
-      clientPort: await freePort(),
-      controllerPort: await freePort(),
-      principals: TEST_PRINCIPALS,
-      progress: (l) => process.stdout.write(`\n[harness] ${l}`),
-    });
-    process.stdout.write(`\n[harness] broker ready in ${Date.now() - started} ms\n`);
-    process.env.CORRIDOR_TEST_BROKER_DIR = info.dir;
-  }
+  const ca = { dir: path.join(runDir, 'ca'), passphrase: randomBytes(24).toString('base64url') };
+  initCa({ dir: ca.dir, passphrase: ca.passphrase });
+  process.env.CORRIDOR_TEST_CA_DIR = ca.dir;
+  process.env.CORRIDOR_TEST_CA_PASSPHRASE = ca.passphrase;
+  const brokerDir = path.join(runDir, 'kafka');
+  state.brokerDir = brokerDir;
+  fs.writeFileSync(path.join(runDir, 'run.json'), JSON.stringify(state));
+  const started = Date.now();
+  const nodes = Number(process.env.CORRIDOR_TEST_KAFKA_NODES ?? 1);
+  const info = await startBroker({
+    dir: brokerDir,
+    clientPort: await freePort(),
+    controllerPort: await freePort(),
+    nodes,
+    ca,
+    principals: TEST_PRINCIPALS,
+    progress: (l) => process.stdout.write(`\n[harness] ${l}`),
+  });
+  process.stdout.write(`\n[harness] broker ready in ${Date.now() - started} ms\n`);
+  process.env.CORRIDOR_TEST_BROKER_DIR = info.dir;
   fs.writeFileSync(path.join(runDir, 'run.json'), JSON.stringify(state));
   fs.mkdirSync(path.dirname(RUN_FILE), { recursive: true });
   fs.writeFileSync(RUN_FILE, JSON.stringify({ runDir }));

@@ -1,4 +1,5 @@
 // Tears down what global-setup started, also after failures: the broker, its files, the run's databases.
+import './module-paths';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

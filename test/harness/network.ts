@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AgreementSpec, Network } from '../../scripts/lib/network';
 import { ADMIN_DATABASE_URL } from './constants';
-import { testBroker, topicPrefix } from './broker';
+import { testBroker, testCa, topicPrefix } from './broker';
 
 let counter = 0;
 
@@ -23,6 +23,7 @@ export async function startTestNetwork(opts: {
   const net = new Network({
     dir,
     broker: testBroker(),
+    ca: testCa(),
     topicPrefix: `${topicPrefix()}.${id}`,
     databasePrefix: `corridor_${process.env.CORRIDOR_TEST_RUN_ID ?? 'local'}_${id}_`,
     databaseAdminUrl: ADMIN_DATABASE_URL,

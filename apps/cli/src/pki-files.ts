@@ -5,11 +5,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   createCsr,
+  createKafkaCsr,
   createRootCa,
   decryptPrivateKey,
   describeCertificate,
   encryptPrivateKey,
   generateKeyPairAsync,
+  issueKafkaCertificate,
+  type KafkaCertificateRole,
 } from '@corridor/pki';
 
 export class CliError extends Error {
@@ -108,4 +111,94 @@ export async function rotateGatewayKey(opts: {
   fs.renameSync(path.join(opts.dir, 'key.pem'), path.join(previous, 'key.pem'));
   fs.renameSync(path.join(opts.dir, 'cert.pem'), path.join(previous, 'cert.pem'));
   return gatewayCsr(opts);
+}
+
+/** File names of a Kafka transport identity in a directory: `<name>.pem`, `<name>.key.pem` (encrypted), `ca.pem`. */
+export function kafkaIdentityFiles(
+  dir: string,
+  name = 'kafka-client',
+): { certFile: string; keyFile: string; caFile: string } {
+  return {
+    certFile: path.join(dir, `${name}.pem`),
+    keyFile: path.join(dir, `${name}.key.pem`),
+    caFile: path.join(dir, 'ca.pem'),
+  };
+}
+
+/**
+ * The transport key of a Kafka client (a gateway's, created once and encrypted, separate from its signing key) and a
+ * CSR for it. The CA sets the subject itself (CN=<principal>, OU=Kafka, O=Corridor).
+ */
+export async function kafkaClientCsr(opts: {
+  dir: string;
+  passphrase: string;
+  principal: string;
+}): Promise<string> {
+  fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+  const { keyFile } = kafkaIdentityFiles(opts.dir);
+  let privateKeyPem: string;
+  if (fs.existsSync(keyFile)) {
+    privateKeyPem = decryptPrivateKey({
+      encryptedPem: fs.readFileSync(keyFile, 'utf8'),
+      passphrase: opts.passphrase,
+    });
+  } else {
+    privateKeyPem = (await generateKeyPairAsync()).privateKeyPem;
+    writeSecretFile(keyFile, encryptPrivateKey({ privateKeyPem, passphrase: opts.passphrase }));
+  }
+  const publicKeyPem = createPublicKey(createPrivateKey(privateKeyPem))
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
+  return createKafkaCsr({ principal: opts.principal, privateKeyPem, publicKeyPem });
+}
+
+export function installKafkaCertificate(opts: { dir: string; certPem: string; caPem: string }): void {
+  const files = kafkaIdentityFiles(opts.dir);
+  fs.writeFileSync(files.certFile, opts.certPem);
+  fs.writeFileSync(files.caFile, opts.caPem);
+}
+
+/**
+ * Issues a transport identity straight from the CA's files (the CA operator's machine): a new key, encrypted with
+ * `keyPassphrase`, and its certificate, for a broker node, the secretariat or an operator. Replaces what is there.
+ */
+export async function issueKafkaIdentity(opts: {
+  caDir: string;
+  caPassphrase: string;
+  outDir: string;
+  name: string;
+  principal: string;
+  role: KafkaCertificateRole;
+  keyPassphrase: string;
+  country?: string;
+  hosts?: string[];
+  validityDays?: number;
+  notBefore?: Date;
+}): Promise<{ certFile: string; keyFile: string; caFile: string; certPem: string }> {
+  const caCertPem = fs.readFileSync(path.join(opts.caDir, 'ca.pem'), 'utf8');
+  const caKeyPem = decryptPrivateKey({
+    encryptedPem: fs.readFileSync(path.join(opts.caDir, 'ca.key.pem'), 'utf8'),
+    passphrase: opts.caPassphrase,
+  });
+  const keys = await generateKeyPairAsync();
+  const certPem = issueKafkaCertificate({
+    caCertPem,
+    caKeyPem,
+    publicKeyPem: keys.publicKeyPem,
+    principal: opts.principal,
+    role: opts.role,
+    country: opts.country,
+    hosts: opts.hosts,
+    validityDays: opts.validityDays ?? 365,
+    notBefore: opts.notBefore,
+  });
+  fs.mkdirSync(opts.outDir, { recursive: true, mode: 0o700 });
+  const files = kafkaIdentityFiles(opts.outDir, opts.name);
+  writeSecretFile(
+    files.keyFile,
+    encryptPrivateKey({ privateKeyPem: keys.privateKeyPem, passphrase: opts.keyPassphrase }),
+  );
+  fs.writeFileSync(files.certFile, certPem);
+  fs.writeFileSync(files.caFile, caCertPem);
+  return { ...files, certPem };
 }

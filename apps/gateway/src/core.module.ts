@@ -2,7 +2,15 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { gatewayAudience } from '@corridor/identity';
-import { AUTH_SETTINGS, createRootLogger, KafkaClient, loggerFor, ROOT_LOGGER } from '@corridor/platform';
+import {
+  AUTH_SETTINGS,
+  createRootLogger,
+  KafkaClient,
+  loadKafkaTls,
+  loggerFor,
+  probeKafkaTls,
+  ROOT_LOGGER,
+} from '@corridor/platform';
 import { DataSource } from 'typeorm';
 import { GATEWAY_CONFIG, GatewayConfig } from './config/config';
 import { openGatewayDatabase } from './database/data-source';
@@ -30,16 +38,24 @@ export class CoreModule implements OnApplicationShutdown {
         },
         {
           provide: KafkaClient,
-          useFactory: () =>
-            new KafkaClient(
-              {
-                brokers: config.kafka.brokers,
-                username: config.kafka.username,
-                password: config.kafka.password,
-                clientId: config.kafka.clientId,
-              },
+          useFactory: async () => {
+            const issueCommand = `corridor pki issue --renew --country ${config.country} --dir ${config.trust.dir}`;
+            const tls = loadKafkaTls({
+              ...config.kafka.tlsFiles,
+              passphrase: config.trust.keyPassphrase,
+              issueCommand,
+            });
+            await probeKafkaTls({
+              brokers: config.kafka.brokers,
+              tls,
+              files: config.kafka.tlsFiles,
+              issueCommand,
+            });
+            return new KafkaClient(
+              { brokers: config.kafka.brokers, clientId: config.kafka.clientId, tls },
               loggerFor(logger, KafkaClient),
-            ),
+            );
+          },
         },
         GatewayMetrics,
         {

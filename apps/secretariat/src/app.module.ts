@@ -15,7 +15,9 @@ import {
   AUTH_SETTINGS,
   AuthGuard,
   KafkaClient,
+  loadKafkaTls,
   loggerFor,
+  probeKafkaTls,
   ProblemFilter,
   ROOT_LOGGER,
 } from '@corridor/platform';
@@ -45,16 +47,24 @@ export class SecretariatModule
         { provide: DataSource, useFactory: () => openSecretariatDatabase(config.database.url) },
         {
           provide: KafkaClient,
-          useFactory: () =>
-            new KafkaClient(
-              {
-                brokers: config.kafka.brokers,
-                username: config.kafka.username,
-                password: config.kafka.password,
-                clientId: `secretariat-${config.id}`,
-              },
+          useFactory: async () => {
+            const issueCommand = `corridor pki kafka-cert --principal secretariat --ca-dir ${config.ca.dir} --out ${config.ca.dir}`;
+            const tls = loadKafkaTls({
+              ...config.kafka.tlsFiles,
+              passphrase: config.ca.passphrase,
+              issueCommand,
+            });
+            await probeKafkaTls({
+              brokers: config.kafka.brokers,
+              tls,
+              files: config.kafka.tlsFiles,
+              issueCommand,
+            });
+            return new KafkaClient(
+              { brokers: config.kafka.brokers, clientId: `secretariat-${config.id}`, tls },
               loggerFor(logger, KafkaClient),
-            ),
+            );
+          },
         },
         {
           provide: KafkaGovernance,
@@ -137,7 +147,7 @@ export class SecretariatModule
   /** ACLs follow the registry: re-applied at start (idempotent), so a rebuilt broker enforces the same agreements. */
   private async restoreAcls(): Promise<void> {
     const members = await this.ds.query<{ country: string }[]>(
-      'select distinct country from certificates where revoked_at is null',
+      "select distinct country from certificates where revoked_at is null and purpose = 'signing'",
     );
     for (const m of members) {
       await this.governance.grantMembership(m.country);
@@ -147,6 +157,10 @@ export class SecretariatModule
     );
     for (const a of active) {
       await this.governance.openAgreement(a.parties as [string, string]);
+    }
+    // A revoked gateway stays cut off after a restart (its agreements' ACLs were just re-applied with the others).
+    for (const country of await this.ca.revokedMembers()) {
+      await this.governance.revokeMembership(country);
     }
   }
 

@@ -27,6 +27,8 @@ export async function createSecretariat(
   const app = await NestFactory.create<NestExpressApplication>(SecretariatModule.forConfig(config, logger), {
     logger: nestLogger(logger),
     bodyParser: false,
+    // A failing provider (an unusable Kafka TLS certificate, say) reaches main(), which prints one line and exits 1.
+    abortOnError: false,
   });
   // No "X-Powered-By: Express" banner for probes to fingerprint; API answers carry no ETag (nothing revalidates
   // them, and hashing every body cost CPU). Static pages keep their own caching headers.

@@ -1,4 +1,5 @@
 // Secretariat configuration, validated once at boot; a bad variable fails start-up naming it.
+import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, parseEnvironment } from '@corridor/platform';
 
@@ -32,7 +33,14 @@ export interface SecretariatConfig {
   id: string;
   http: { host: string; port: number };
   database: { url: string };
-  kafka: { brokers: string[]; username: string; password?: string; topicPrefix: string };
+  kafka: {
+    brokers: string[];
+    username: string;
+    password?: string;
+    topicPrefix: string;
+    /** the secretariat's transport identity in CA_DIR (kafka-client.pem, its key encrypted with CA_PASSPHRASE) */
+    tlsFiles: { certFile: string; keyFile: string; caFile: string };
+  };
   ca: { dir: string; passphrase: string; certValidityDays: number };
   auth: { tokenSecret: string };
   log: { level: string };
@@ -54,6 +62,11 @@ export function loadSecretariatConfig(env: NodeJS.ProcessEnv = process.env): Sec
       username: e.KAFKA_USERNAME,
       password: e.KAFKA_PASSWORD,
       topicPrefix: e.KAFKA_TOPIC_PREFIX,
+      tlsFiles: {
+        certFile: path.join(e.CA_DIR, 'kafka-client.pem'),
+        keyFile: path.join(e.CA_DIR, 'kafka-client.key.pem'),
+        caFile: path.join(e.CA_DIR, 'ca.pem'),
+      },
     },
     ca: { dir: e.CA_DIR, passphrase: e.CA_PASSPHRASE, certValidityDays: e.CERT_VALIDITY_DAYS },
     auth: { tokenSecret: e.AUTH_TOKEN_SECRET },

@@ -36,3 +36,13 @@ export {
   type RevokedCertificateEntry,
 } from './crl';
 export { signDocument, verifyDocument } from './document-signature';
+export {
+  KAFKA_OU,
+  KAFKA_PRINCIPAL_MAPPING_RULES,
+  createKafkaCsr,
+  gatewayKafkaPrincipal,
+  issueKafkaCertificate,
+  kafkaCsrPublicKey,
+  kafkaPrincipalOf,
+  type KafkaCertificateRole,
+} from './kafka-certificates';

@@ -11,3 +11,4 @@ export * from './health';
 export * from './rate-limit';
 export * from './openapi';
 export * from './scheduler';
+export * from './kafka-tls';

@@ -1,6 +1,7 @@
 // The only place that knows kafkajs: a small interface so another client could replace it.
 import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { KafkaTls, kafkaTlsOptions } from './kafka-tls';
 
 export interface BusRecord {
   topic: string;
@@ -12,9 +13,9 @@ export interface BusRecord {
 
 export interface KafkaConnection {
   brokers: string[];
-  username: string;
-  password?: string;
   clientId: string;
+  /** mutual TLS with a transport certificate from the regional CA: the broker maps its subject to the principal */
+  tls?: KafkaTls;
 }
 
 /** kafkajs log lines go to pino at the same level, as fields. */
@@ -149,9 +150,7 @@ export class KafkaClient {
     this.kafka = new Kafka({
       clientId: conn.clientId,
       brokers: conn.brokers,
-      sasl: conn.password
-        ? { mechanism: 'scram-sha-512', username: conn.username, password: conn.password }
-        : undefined,
+      ssl: conn.tls ? kafkaTlsOptions(conn.tls) : undefined,
       logLevel: logLevel.WARN,
       logCreator: pinoLogCreator(logger),
       connectionTimeout: 3000,

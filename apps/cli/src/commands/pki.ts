@@ -6,7 +6,16 @@ import type { Command } from 'commander';
 import { isPkiError, parseRevocationList, verifyCertificateChain } from '@corridor/pki';
 import { act, parseCountry, parsePositiveInt, passphraseOptions, secretariatOptions } from '../command-kit';
 import { operationalError, usageError } from '../errors';
-import { gatewayCsr, rotateGatewayKey, initCa, installCertificate } from '../pki-files';
+import {
+  gatewayCsr,
+  rotateGatewayKey,
+  initCa,
+  installCertificate,
+  installKafkaCertificate,
+  issueKafkaIdentity,
+  kafkaClientCsr,
+  kafkaIdentityFiles,
+} from '../pki-files';
 import { Remote } from '../remote';
 import { passphrase, readTextFile, secretariatToken, secretariatUrl } from '../settings';
 
@@ -29,6 +38,18 @@ interface IssueOptions extends CsrOptions {
   secretariat?: string;
   token?: string;
   renew?: boolean;
+}
+
+interface KafkaCertOptions {
+  caDir: string;
+  principal: string;
+  out: string;
+  broker?: boolean;
+  host: string[];
+  validityDays: number;
+  passphraseFile?: string;
+  passphrase?: string;
+  keyPassphraseFile?: string;
 }
 
 interface RevokeOptions {
@@ -143,21 +164,36 @@ export function registerPki(program: Command): void {
       const secretariat = new Remote('secretariat', secretariatUrl(opts), secretariatToken(opts));
       const secret = passphrase(opts);
       const csrPem = await gatewayCsr({ dir: opts.dir, passphrase: secret, country: opts.country });
-      const issued = await secretariat.post<{ certPem: string; caPem: string; fingerprint: string }>(
-        '/v1/gateways',
-        { country: opts.country, csrPem },
-      );
+      // The TLS client certificate for Kafka: a second key, never the signing key (as X-Road separates them).
+      const kafkaCsrPem = await kafkaClientCsr({
+        dir: opts.dir,
+        passphrase: secret,
+        principal: `gw-${opts.country.toLowerCase()}`,
+      });
+      const issued = await secretariat.post<{
+        certPem: string;
+        caPem: string;
+        fingerprint: string;
+        kafkaCertPem: string;
+        kafkaFingerprint: string;
+      }>('/v1/gateways', { country: opts.country, csrPem, kafkaCsrPem });
       installCertificate({ dir: opts.dir, certPem: issued.certPem, caPem: issued.caPem });
+      installKafkaCertificate({ dir: opts.dir, certPem: issued.kafkaCertPem, caPem: issued.caPem });
+      const kafkaFiles = kafkaIdentityFiles(opts.dir);
       out.result(
         [
-          `enrolled ${opts.country}: certificate ${issued.fingerprint}`,
+          `enrolled ${opts.country}: signing certificate ${issued.fingerprint}`,
           `  installed ${path.join(opts.dir, 'cert.pem')} and the root in ${path.join(opts.dir, 'ca.pem')}`,
+          `  Kafka TLS client certificate ${issued.kafkaFingerprint} (principal gw-${opts.country.toLowerCase()}) in ${kafkaFiles.certFile}`,
         ],
         {
           country: opts.country,
           fingerprint: issued.fingerprint,
           certPath: path.join(opts.dir, 'cert.pem'),
           caPath: path.join(opts.dir, 'ca.pem'),
+          kafkaFingerprint: issued.kafkaFingerprint,
+          kafkaCertPath: kafkaFiles.certFile,
+          kafkaKeyPath: kafkaFiles.keyFile,
         },
       );
     }),
@@ -200,6 +236,60 @@ export function registerPki(program: Command): void {
     }),
   );
 
+  passphraseOptions(
+    pki
+      .command('kafka-cert')
+      .description(
+        "offline, with the CA's files: issue a Kafka TLS certificate (a new key, encrypted) for the secretariat, an operator or a broker node",
+      )
+      .requiredOption('--ca-dir <dir>', 'the regional CA (ca.pem, ca.key.pem)')
+      .requiredOption('--principal <name>', 'the Kafka principal: secretariat, admin, kafka-node-1, …')
+      .requiredOption('--out <dir>', 'where to write <principal>.pem, <principal>.key.pem and ca.pem')
+      .option('--broker', 'a broker node certificate (serverAuth and clientAuth, addresses in the SAN)')
+      .option(
+        '--host <address>',
+        'an address the broker is reached at (repeatable)',
+        (v: string, all: string[]) => [...all, v],
+        [] as string[],
+      )
+      .option('--validity-days <days>', 'validity of the certificate', parsePositiveInt, 365)
+      .option(
+        '--key-passphrase-file <file>',
+        'passphrase for the new key (default: the CA passphrase, as the secretariat reads it)',
+      ),
+    'the CA key',
+  ).action(
+    act<KafkaCertOptions>(async (out, opts) => {
+      if (opts.broker && opts.host.length === 0) {
+        throw usageError('--broker needs at least one --host', 'name the addresses clients connect to');
+      }
+      const caPassphrase = passphrase(opts);
+      const keyPassphrase = opts.keyPassphraseFile
+        ? readTextFile(opts.keyPassphraseFile, '--key-passphrase-file').trim()
+        : caPassphrase;
+      const name = opts.principal === 'secretariat' ? 'kafka-client' : opts.principal;
+      const files = await issueKafkaIdentity({
+        caDir: opts.caDir,
+        caPassphrase,
+        outDir: opts.out,
+        name,
+        principal: opts.principal,
+        role: opts.broker ? 'broker' : 'client',
+        hosts: opts.host,
+        keyPassphrase,
+        validityDays: opts.validityDays,
+      });
+      out.result(
+        [
+          `issued a Kafka TLS ${opts.broker ? 'broker' : 'client'} certificate for principal ${opts.principal}`,
+          `  certificate  ${files.certFile}`,
+          `  private key  ${files.keyFile} (encrypted PKCS#8, mode 600)`,
+        ],
+        { principal: opts.principal, certPath: files.certFile, keyPath: files.keyFile, caPath: files.caFile },
+      );
+    }),
+  );
+
   secretariatOptions(
     pki
       .command('revoke')
@@ -213,13 +303,14 @@ export function registerPki(program: Command): void {
         throw usageError('--reason must be 1-200 characters', 'say briefly why the certificate is revoked');
       }
       const secretariat = new Remote('secretariat', secretariatUrl(opts), secretariatToken(opts));
-      const res = await secretariat.post<{ crlNumber: string }>(`/v1/certificates/${fingerprint}/revoke`, {
-        reason: opts.reason,
-      });
-      out.result(`revoked ${fingerprint}; CRL number ${res.crlNumber} published`, {
-        fingerprint,
-        crlNumber: res.crlNumber,
-      });
+      const res = await secretariat.post<{ crlNumber: string; brokerAccessCut: boolean }>(
+        `/v1/certificates/${fingerprint}/revoke`,
+        { reason: opts.reason },
+      );
+      out.result(
+        `revoked ${fingerprint}; CRL number ${res.crlNumber} published${res.brokerAccessCut ? '; the gateway lost every broker ACL' : ''}`,
+        { fingerprint, crlNumber: res.crlNumber, brokerAccessCut: res.brokerAccessCut },
+      );
     }),
   );
 

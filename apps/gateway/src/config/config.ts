@@ -1,4 +1,5 @@
 // Configuration validated once at boot into a typed, nested, cached object; a bad variable fails start-up naming it.
+import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MAX_AGE_MS } from '@corridor/envelope';
 import { ConfigError, parseEnvironment } from '@corridor/platform';
@@ -71,7 +72,16 @@ export interface GatewayConfig {
   instance: string;
   http: { host: string; port: number; publicUrl?: string; maxBodyBytes: number; rateLimitPerMinute: number };
   database: { url: string; appRole?: string };
-  kafka: { brokers: string[]; username: string; password?: string; topicPrefix: string; clientId: string };
+  kafka: {
+    brokers: string[];
+    /** SCRAM over TLS, for a broker that authenticates this way; the project's broker uses the certificate only */
+    username: string;
+    password?: string;
+    topicPrefix: string;
+    clientId: string;
+    /** the transport identity in TRUST_DIR (not the envelope-signing key): mutual TLS to the broker */
+    tlsFiles: { certFile: string; keyFile: string; caFile: string };
+  };
   trust: { dir: string; keyPassphrase: string };
   auth: { tokenSecret: string };
   log: { level: GatewayEnv['LOG_LEVEL'] };
@@ -122,6 +132,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       password: e.KAFKA_PASSWORD,
       topicPrefix: e.KAFKA_TOPIC_PREFIX,
       clientId: e.KAFKA_CLIENT_ID ?? `gw-${cc}-${e.GATEWAY_INSTANCE}`,
+      tlsFiles: {
+        certFile: path.join(e.TRUST_DIR, 'kafka-client.pem'),
+        keyFile: path.join(e.TRUST_DIR, 'kafka-client.key.pem'),
+        caFile: path.join(e.TRUST_DIR, 'ca.pem'),
+      },
     },
     trust: { dir: e.TRUST_DIR, keyPassphrase: e.KEY_PASSPHRASE },
     auth: { tokenSecret: e.AUTH_TOKEN_SECRET },

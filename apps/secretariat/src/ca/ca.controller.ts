@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsString, Matches, MaxLength } from 'class-validator';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { Public, Roles } from '@corridor/platform';
-import { CaService } from './ca.service';
+import { CaService, EnrolResult } from './ca.service';
 
 export class EnrolDto {
   @ApiProperty({ example: 'LY' })
@@ -12,6 +12,14 @@ export class EnrolDto {
   @IsString()
   @MaxLength(20000)
   csrPem!: string;
+  @ApiPropertyOptional({
+    description:
+      'PKCS#10 request for the TLS client certificate to Kafka (another key than the signing key; corridor pki issue makes it)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20000)
+  kafkaCsrPem?: string;
 }
 
 export class RevokeDto {
@@ -42,9 +50,10 @@ export class CaController {
   @Post('gateways')
   @Roles('admin')
   @ApiOperation({
-    summary: 'Enrol a national gateway: issue its certificate from its CSR and grant its membership ACLs',
+    summary:
+      'Enrol a national gateway: issue its signing certificate (and its Kafka TLS client certificate) from its CSRs and grant its membership ACLs',
   })
-  async enrol(@Body() dto: EnrolDto): Promise<{ certPem: string; caPem: string; fingerprint: string }> {
+  async enrol(@Body() dto: EnrolDto): Promise<EnrolResult> {
     return this.ca.enrol(dto);
   }
 
@@ -58,11 +67,14 @@ export class CaController {
   @Post('certificates/:fingerprint/revoke')
   @HttpCode(200)
   @Roles('admin')
-  @ApiOperation({ summary: 'Revoke a certificate: a new CRL is published at once' })
+  @ApiOperation({
+    summary:
+      'Revoke a certificate: a new CRL is published at once; a gateway left without a valid signing or Kafka certificate loses every broker ACL',
+  })
   async revoke(
     @Param('fingerprint') fingerprint: string,
     @Body() dto: RevokeDto,
-  ): Promise<{ crlNumber: string }> {
+  ): Promise<{ crlNumber: string; brokerAccessCut: boolean }> {
     return this.ca.revoke({ fingerprint, reason: dto.reason });
   }
 }

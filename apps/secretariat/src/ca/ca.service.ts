@@ -10,7 +10,10 @@ import {
   createRevocationList,
   decryptPrivateKey,
   describeCertificate,
+  gatewayKafkaPrincipal,
   issueGatewayCertificate,
+  issueKafkaCertificate,
+  kafkaCsrPublicKey,
   loadPrivateKey,
   PkiError,
 } from '@corridor/pki';
@@ -35,6 +38,15 @@ export function loadCa(dir: string, passphrase: string): CaMaterial {
   return { certPem: fs.readFileSync(certPath, 'utf8'), keyPem, key: loadPrivateKey(keyPem) };
 }
 
+export interface EnrolResult {
+  certPem: string;
+  caPem: string;
+  fingerprint: string;
+  /** the TLS client certificate for Kafka, when a kafkaCsrPem was sent */
+  kafkaCertPem?: string;
+  kafkaFingerprint?: string;
+}
+
 export class CaService {
   constructor(
     readonly ca: CaMaterial,
@@ -51,7 +63,7 @@ export class CaService {
       record: { case: 'rootCertificateDer', value: certificateToDer(this.ca.certPem) },
     });
     const rows = await this.ds.query<{ cert_pem: string }[]>(
-      'select cert_pem from certificates where revoked_at is null',
+      "select cert_pem from certificates where revoked_at is null and purpose = 'signing'",
     );
     for (const r of rows) {
       await this.publishCertificate(r.cert_pem);
@@ -66,11 +78,12 @@ export class CaService {
     });
   }
 
-  /** Issues a gateway certificate from its CSR, grants its membership ACLs and publishes the certificate. */
-  async enrol(opts: {
-    country: string;
-    csrPem: string;
-  }): Promise<{ certPem: string; caPem: string; fingerprint: string }> {
+  /**
+   * Issues a gateway's signing certificate from its CSR (and its Kafka TLS client certificate from the second CSR,
+   * a separate key), grants its membership ACLs and the ACLs of its active agreements, publishes the signing
+   * certificate. The TLS certificate is never published: only the broker sees it.
+   */
+  async enrol(opts: { country: string; csrPem: string; kafkaCsrPem?: string }): Promise<EnrolResult> {
     let certPem: string;
     try {
       certPem = issueGatewayCertificate({
@@ -91,32 +104,111 @@ export class CaService {
         field: 'csrPem',
       });
     }
+    const kafka = opts.kafkaCsrPem ? this.issueKafkaClient(opts.country, opts.kafkaCsrPem) : undefined;
     await this.ds.query(
       'insert into certificates (fingerprint, country, serial, cert_pem, not_after) values ($1, $2, $3, $4, $5)',
       [info.fingerprint, info.country, info.serialHex, certPem, info.notAfter],
     );
+    if (kafka) {
+      await this.ds.query(
+        "insert into certificates (fingerprint, country, serial, cert_pem, not_after, purpose) values ($1, $2, $3, $4, $5, 'kafka-client')",
+        [kafka.info.fingerprint, info.country, kafka.info.serialHex, kafka.certPem, kafka.info.notAfter],
+      );
+    }
     await this.governance.grantMembership(info.country);
+    // A gateway enrolled again after a revocation gets the broker rights of its active agreements back.
+    const agreements = await this.ds.query<{ parties: string[] }[]>(
+      "select parties from agreements where state = 'ACTIVE' and $1 = any(parties)",
+      [info.country],
+    );
+    for (const a of agreements) {
+      await this.governance.openAgreement(a.parties as [string, string]);
+    }
     await this.publishCertificate(certPem);
-    this.logger.info({ country: info.country, fingerprint: info.fingerprint }, 'gateway enrolled');
-    return { certPem, caPem: this.ca.certPem, fingerprint: info.fingerprint };
+    this.logger.info(
+      { country: info.country, fingerprint: info.fingerprint, kafkaFingerprint: kafka?.info.fingerprint },
+      'gateway enrolled',
+    );
+    return {
+      certPem,
+      caPem: this.ca.certPem,
+      fingerprint: info.fingerprint,
+      kafkaCertPem: kafka?.certPem,
+      kafkaFingerprint: kafka?.info.fingerprint,
+    };
+  }
+
+  private issueKafkaClient(country: string, csrPem: string) {
+    try {
+      const certPem = issueKafkaCertificate({
+        caCertPem: this.ca.certPem,
+        caKeyPem: this.ca.keyPem,
+        publicKeyPem: kafkaCsrPublicKey(csrPem),
+        principal: gatewayKafkaPrincipal(country),
+        country,
+        role: 'client',
+        validityDays: this.validityDays,
+      });
+      return { certPem, info: describeCertificate(certPem) };
+    } catch (err) {
+      if (err instanceof PkiError) {
+        throw problem(422, err.code, err.message, { field: 'kafkaCsrPem' });
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * The Kafka client certificate is the gateway's broker access: once none of the country's is unrevoked, every ACL
+   * of its principal goes and the broker refuses its next request. (The broker reads no CRL: a revoked TLS
+   * certificate still completes the handshake, and is then authorized for nothing.) Revoking a signing certificate
+   * stops its envelopes at every receiver through the CRL; a compromised gateway has both revoked.
+   */
+  private async cutBrokerAccessIfRevoked(country: string): Promise<boolean> {
+    const [row] = await this.ds.query<{ n: string }[]>(
+      "select count(*) as n from certificates where country = $1 and purpose = 'kafka-client' and revoked_at is null",
+      [country],
+    );
+    if (Number(row.n) > 0) {
+      return false;
+    }
+    await this.governance.revokeMembership(country);
+    return true;
+  }
+
+  /** Countries whose broker access must stay cut (see cutBrokerAccessIfRevoked). */
+  async revokedMembers(): Promise<string[]> {
+    const rows = await this.ds.query<{ country: string }[]>(
+      `select country from certificates group by country
+        having count(*) filter (where purpose = 'kafka-client' and revoked_at is null) = 0`,
+    );
+    return rows.map((r) => r.country);
   }
 
   /** Revokes at once: a new CRL goes out on the control topic and every gateway honours it on receipt. */
-  async revoke(opts: { fingerprint: string; reason: string }): Promise<{ crlNumber: string }> {
+  async revoke(opts: {
+    fingerprint: string;
+    reason: string;
+  }): Promise<{ crlNumber: string; brokerAccessCut: boolean }> {
     const res = updatedRows<{ serial: string }>(
       await this.ds.query(
-        'update certificates set revoked_at = now(), revocation_reason = $2 where fingerprint = $1 and revoked_at is null returning serial',
+        'update certificates set revoked_at = now(), revocation_reason = $2 where fingerprint = $1 and revoked_at is null returning serial, country',
         [opts.fingerprint, opts.reason],
       ),
-    );
+    ) as { serial: string; country: string }[];
     if (res.length === 0) {
       throw problem(404, 'CERT_NOT_FOUND', `no unrevoked certificate with fingerprint ${opts.fingerprint}`, {
         field: 'fingerprint',
       });
     }
+    // The broker first: its refusal does not wait for the gateways to read the CRL.
+    const brokerAccessCut = await this.cutBrokerAccessIfRevoked(res[0].country);
     const crlNumber = await this.publishCrl();
-    this.logger.warn({ fingerprint: opts.fingerprint, reason: opts.reason }, 'certificate revoked');
-    return { crlNumber: crlNumber.toString() };
+    this.logger.warn(
+      { fingerprint: opts.fingerprint, reason: opts.reason, brokerAccessCut },
+      'certificate revoked',
+    );
+    return { crlNumber: crlNumber.toString(), brokerAccessCut };
   }
 
   async publishCrl(): Promise<bigint> {
@@ -156,14 +248,31 @@ export class CaService {
   }
 
   async certificates(): Promise<
-    { fingerprint: string; country: string; serial: string; notAfter: Date; revokedAt: Date | null }[]
+    {
+      fingerprint: string;
+      country: string;
+      purpose: string;
+      serial: string;
+      notAfter: Date;
+      revokedAt: Date | null;
+    }[]
   > {
     const rows = await this.ds.query<
-      { fingerprint: string; country: string; serial: string; not_after: Date; revoked_at: Date | null }[]
-    >('select fingerprint, country, serial, not_after, revoked_at from certificates order by issued_at');
+      {
+        fingerprint: string;
+        country: string;
+        purpose: string;
+        serial: string;
+        not_after: Date;
+        revoked_at: Date | null;
+      }[]
+    >(
+      'select fingerprint, country, purpose, serial, not_after, revoked_at from certificates order by issued_at',
+    );
     return rows.map((r) => ({
       fingerprint: r.fingerprint,
       country: r.country,
+      purpose: r.purpose,
       serial: r.serial,
       notAfter: r.not_after,
       revokedAt: r.revoked_at,
@@ -172,7 +281,7 @@ export class CaService {
 
   async certificateOf(country: string, fingerprint: string): Promise<string | undefined> {
     const rows = await this.ds.query<{ cert_pem: string }[]>(
-      'select cert_pem from certificates where country = $1 and fingerprint = $2 and revoked_at is null',
+      "select cert_pem from certificates where country = $1 and fingerprint = $2 and revoked_at is null and purpose = 'signing'",
       [country, fingerprint],
     );
     return rows[0]?.cert_pem;

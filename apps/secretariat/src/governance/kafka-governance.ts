@@ -102,6 +102,24 @@ export class KafkaGovernance {
     this.logger.info({ country }, 'membership ACLs granted');
   }
 
+  /** Every ACL of the gateway's principal: membership and agreements. The broker refuses its next request. */
+  async revokeMembership(country: string): Promise<void> {
+    const admin = await this.admin();
+    await admin.deleteAcls({
+      filters: [
+        {
+          resourceType: AclResourceTypes.ANY,
+          resourcePatternType: ResourcePatternTypes.ANY,
+          principal: gatewayPrincipal(country),
+          host: '*',
+          operation: AclOperationTypes.ANY,
+          permissionType: AclPermissionTypes.ANY,
+        },
+      ],
+    });
+    this.logger.warn({ country }, 'every broker ACL of the gateway removed');
+  }
+
   private directionAcls(a: string, b: string): AclEntry[] {
     return [
       acl(
