@@ -28,7 +28,19 @@ const appRules = (app) => ({
   files: [`apps/${app}/**/*.ts`],
   ignores: ['**/*.spec.ts'],
   rules: {
-    'no-restricted-imports': ['error', { patterns: [...noDeepImports.patterns, noOtherApp(app)] }],
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          ...noDeepImports.patterns,
+          noOtherApp(app),
+          {
+            group: ['kafkajs'],
+            message: 'only libs/platform imports kafkajs: use KafkaClient and its types',
+          },
+        ],
+      },
+    ],
     // The same for import('...') and typeof import('...'), which no-restricted-imports does not see.
     'no-restricted-syntax': [
       'error',
@@ -111,7 +123,8 @@ export default tseslint.config(
     ],
     rules: {
       'no-restricted-syntax': [
-        'error',
+        // a later config replaces a rule's options: keep the app's own selectors (no other app's files)
+        ...appRules('gateway').rules['no-restricted-syntax'],
         {
           selector: "CallExpression[callee.property.name='query']",
           message: 'SQL lives in a *.repository.ts that owns the table: add a typed method there.',

@@ -12,3 +12,4 @@ export * from './rate-limit';
 export * from './openapi';
 export * from './scheduler';
 export * from './kafka-tls';
+export * from './kafka-admin';

@@ -1,6 +1,7 @@
 // The only place that knows kafkajs: a small interface so another client could replace it.
 import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { KafkaAdmin } from './kafka-admin';
 import { KafkaTls, kafkaTlsOptions } from './kafka-tls';
 
 export interface BusRecord {
@@ -274,6 +275,11 @@ export class KafkaClient {
     this.consumers.delete(consumer);
     await commits?.close();
     await consumer.disconnect();
+  }
+
+  /** Topics and ACL rules, in the project's own terms (the secretariat's governance). */
+  get administration(): KafkaAdmin {
+    return new KafkaAdmin(() => this.adminReady());
   }
 
   async adminReady(): Promise<Admin> {
