@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { BrokerInfo, startBroker, stopBroker } from '../../scripts/lib/kafka-broker';
+import { initCa } from '../../apps/cli/src/pki-files';
 import { AgreementSpec, Network } from '../../scripts/lib/network';
 import { freePort, requirePostgres } from '../../scripts/lib/prereqs';
 import { onCleanup } from './cleanup';
@@ -93,10 +94,14 @@ export async function startTestbed({
   });
 
   log('starting a private Kafka broker on 127.0.0.1 …');
+  // The benchmark's own regional CA: it issues the broker's certificates and every client's (mutual TLS).
+  const ca = { dir: path.join(dir, 'ca'), passphrase: randomBytes(24).toString('base64url') };
+  initCa({ dir: ca.dir, passphrase: ca.passphrase });
   const broker = await startBroker({
     dir: brokerDir,
     clientPort: await freePort(),
     controllerPort: await freePort(),
+    ca,
     principals: ['secretariat', ...countries.map((c) => `gw-${c.toLowerCase()}`)],
     progress: log,
   });
@@ -104,6 +109,7 @@ export async function startTestbed({
   const net = new Network({
     dir: path.join(dir, 'network'),
     broker,
+    ca,
     topicPrefix,
     databasePrefix,
     databaseAdminUrl: ADMIN_DATABASE_URL,

@@ -6,9 +6,8 @@ import {
   AUTH_SETTINGS,
   createRootLogger,
   KafkaClient,
-  loadKafkaTls,
+  connectKafkaOverTls,
   loggerFor,
-  probeKafkaTls,
   ROOT_LOGGER,
 } from '@corridor/platform';
 import { DataSource } from 'typeorm';
@@ -38,24 +37,15 @@ export class CoreModule implements OnApplicationShutdown {
         },
         {
           provide: KafkaClient,
-          useFactory: async () => {
-            const issueCommand = `corridor pki issue --renew --country ${config.country} --dir ${config.trust.dir}`;
-            const tls = loadKafkaTls({
-              ...config.kafka.tlsFiles,
-              passphrase: config.trust.keyPassphrase,
-              issueCommand,
-            });
-            await probeKafkaTls({
+          useFactory: () =>
+            connectKafkaOverTls({
               brokers: config.kafka.brokers,
-              tls,
+              clientId: config.kafka.clientId,
               files: config.kafka.tlsFiles,
-              issueCommand,
-            });
-            return new KafkaClient(
-              { brokers: config.kafka.brokers, clientId: config.kafka.clientId, tls },
-              loggerFor(logger, KafkaClient),
-            );
-          },
+              passphrase: config.trust.keyPassphrase,
+              issueCommand: `corridor pki issue --renew --country ${config.country} --dir ${config.trust.dir}`,
+              logger: loggerFor(logger, KafkaClient),
+            }),
         },
         GatewayMetrics,
         {

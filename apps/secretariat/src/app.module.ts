@@ -15,9 +15,8 @@ import {
   AUTH_SETTINGS,
   AuthGuard,
   KafkaClient,
-  loadKafkaTls,
+  connectKafkaOverTls,
   loggerFor,
-  probeKafkaTls,
   ProblemFilter,
   ROOT_LOGGER,
 } from '@corridor/platform';
@@ -47,24 +46,15 @@ export class SecretariatModule
         { provide: DataSource, useFactory: () => openSecretariatDatabase(config.database.url) },
         {
           provide: KafkaClient,
-          useFactory: async () => {
-            const issueCommand = `corridor pki kafka-cert --principal secretariat --ca-dir ${config.ca.dir} --out ${config.ca.dir}`;
-            const tls = loadKafkaTls({
-              ...config.kafka.tlsFiles,
-              passphrase: config.ca.passphrase,
-              issueCommand,
-            });
-            await probeKafkaTls({
+          useFactory: () =>
+            connectKafkaOverTls({
               brokers: config.kafka.brokers,
-              tls,
+              clientId: `secretariat-${config.id}`,
               files: config.kafka.tlsFiles,
-              issueCommand,
-            });
-            return new KafkaClient(
-              { brokers: config.kafka.brokers, clientId: `secretariat-${config.id}`, tls },
-              loggerFor(logger, KafkaClient),
-            );
-          },
+              passphrase: config.ca.passphrase,
+              issueCommand: `corridor pki kafka-cert --principal secretariat --ca-dir ${config.ca.dir} --out ${config.ca.dir}`,
+              logger: loggerFor(logger, KafkaClient),
+            }),
         },
         {
           provide: KafkaGovernance,

@@ -2,7 +2,7 @@
 import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { KafkaAdmin } from './kafka-admin';
-import { KafkaTls, kafkaTlsOptions } from './kafka-tls';
+import { KafkaTls, KafkaTlsFiles, kafkaTlsOptions, loadKafkaTls, probeKafkaTls } from './kafka-tls';
 
 export interface BusRecord {
   topic: string;
@@ -328,4 +328,21 @@ export class KafkaClient {
     await this.producer?.disconnect().catch(() => undefined);
     await this.admin?.disconnect().catch(() => undefined);
   }
+}
+
+/**
+ * The Kafka client of a process over mutual TLS: its identity loaded (one line naming the file and `issueCommand`
+ * when it cannot be used), one handshake with each broker at start, then the client.
+ */
+export async function connectKafkaOverTls(opts: {
+  brokers: string[];
+  clientId: string;
+  files: Omit<KafkaTlsFiles, 'passphrase'>;
+  passphrase: string;
+  issueCommand: string;
+  logger: Logger;
+}): Promise<KafkaClient> {
+  const tls = loadKafkaTls({ ...opts.files, passphrase: opts.passphrase, issueCommand: opts.issueCommand });
+  await probeKafkaTls({ brokers: opts.brokers, tls, files: opts.files, issueCommand: opts.issueCommand });
+  return new KafkaClient({ brokers: opts.brokers, clientId: opts.clientId, tls }, opts.logger);
 }

@@ -2,15 +2,7 @@
 // idempotency and the retry after a deadlock. The statements themselves are covered by the e2e tests.
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
-import {
-  AgreementState,
-  AuditEvent,
-  Category,
-  Classification,
-  DirectionTermsSchema,
-  HandlingCode,
-  create,
-} from '@corridor/contracts';
+import { AuditEvent, Category } from '@corridor/contracts';
 import type { PublishAlertDto } from '@corridor/gateway-api';
 import type { Principal } from '@corridor/identity';
 import { ProblemException } from '@corridor/platform';
@@ -22,27 +14,12 @@ import { GatewayMetrics } from '../health/metrics';
 import type { TrustStore } from '../trust/trust.store';
 import type { AlertRow, AlertsRepository } from './alerts.repository';
 import { AlertsService } from './alerts.service';
+import { activeAgreement } from '../../../../test/factories/agreements';
 
 const NOW = Date.now();
 
 function agreement(partner: string, categories: Category[]): ActiveAgreement {
-  return {
-    id: `AG-LY-${partner}`,
-    version: 1,
-    state: AgreementState.ACTIVE,
-    validFromMs: NOW - 86_400_000,
-    validUntilMs: NOW + 86_400_000,
-    parties: ['LY', partner],
-    directions: [
-      create(DirectionTermsSchema, {
-        from: 'LY',
-        to: partner,
-        categories,
-        maxClassification: Classification.AMBER,
-        maxHandling: HandlingCode.H2,
-      }),
-    ],
-  };
+  return activeAgreement({ id: `AG-LY-${partner}`, from: 'LY', to: partner, categories, nowMs: NOW });
 }
 
 const bulletin = (over: Partial<PublishAlertDto> = {}): PublishAlertDto => ({

@@ -20,7 +20,7 @@ import { evaluateSend, PolicyDecision } from '@corridor/policy';
 import { problem } from '@corridor/platform';
 import { AuditLog } from '../audit/audit.log';
 import { newExchangeMessage, OutboxPort, Pending } from '../exchange/outbox';
-import { OutboxRepository } from '../exchange/outbox.repository';
+import { DeliveryFilter, OutboxRepository } from '../exchange/outbox.repository';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
 import {
@@ -426,14 +426,7 @@ export class AlertsService {
   }
 
   /** The outbox: one row per recipient and message, with delivery, receipt and acknowledgement. */
-  async deliveries(f: {
-    alertId?: string;
-    status?: string;
-    recipient?: string;
-    kind?: string;
-    cursor?: number;
-    limit: number;
-  }): Promise<Delivery[]> {
+  async deliveries(f: DeliveryFilter): Promise<Delivery[]> {
     const rows = await this.repos.outbox.deliveries(this.ds, f);
     return rows.map((r) => ({
       cursor: Number(r.id),

@@ -3,13 +3,10 @@
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import {
-  AgreementState,
   AlertSchema,
   AuditEvent,
   Category,
-  Classification,
   create,
-  DirectionTermsSchema,
   DocumentAlertSchema,
   MessageKind,
   toBinary,
@@ -22,6 +19,7 @@ import type { ExchangeRepository } from '../exchange/exchange.repository';
 import type { OutboxEntry, OutboxPort } from '../exchange/outbox';
 import type { InboxRepository, InboxRow, InboxScope } from './inbox.repository';
 import { InboxService } from './inbox.service';
+import { activeAgreement } from '../../../../test/factories/agreements';
 
 const NOW = Date.now();
 
@@ -59,22 +57,7 @@ const officer = (over: Partial<Principal> = {}): Principal =>
   }) as Principal;
 
 function agreement(categories: Category[]): ActiveAgreement {
-  return {
-    id: 'AG-IT-LY',
-    version: 2,
-    state: AgreementState.ACTIVE,
-    validFromMs: NOW - 86_400_000,
-    validUntilMs: NOW + 86_400_000,
-    parties: ['IT', 'LY'],
-    directions: [
-      create(DirectionTermsSchema, {
-        from: 'IT',
-        to: 'LY',
-        categories,
-        maxClassification: Classification.AMBER,
-      }),
-    ],
-  };
+  return activeAgreement({ id: 'AG-IT-LY', from: 'IT', to: 'LY', categories, nowMs: NOW });
 }
 
 function setup(opts: { rows?: InboxRow[]; categories?: Category[] } = {}) {

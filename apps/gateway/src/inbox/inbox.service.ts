@@ -26,18 +26,9 @@ import type { DeskItem } from '@corridor/gateway-api';
 import { ExchangeRepository } from '../exchange/exchange.repository';
 import { newExchangeMessage, OutboxPort, Pending } from '../exchange/outbox';
 import { assertedOfficerId, normaliseDocNumber } from './identifiers';
-import { FeedRow, InboxRepository, InboxRow, InboxScope } from './inbox.repository';
+import { FeedRow, InboxListFilter, InboxRepository, InboxRow, InboxScope } from './inbox.repository';
 
 const PERSONAL_CATEGORIES = ['SUSPECT', 'DOCUMENT', 'PROTECTION_REFERRAL'];
-
-export interface InboxFilter {
-  category?: string;
-  priority?: string;
-  sender?: string;
-  q?: string;
-  cursor?: number;
-  limit: number;
-}
 
 /** What an officer may see: every row for an admin, else the desk's categories within the clearance. */
 function scopeOf(p: Principal): InboxScope {
@@ -114,7 +105,7 @@ export class InboxService {
   }
 
   /** Inbox listing for the REST API: newest first, cursor = inbox seq of the last row seen. */
-  async list(p: Principal, f: InboxFilter): Promise<DeskItem[]> {
+  async list(p: Principal, f: InboxListFilter): Promise<DeskItem[]> {
     const rows = await this.repos.inbox.list(this.ds, scopeOf(p), f);
     return rows.map((r) => this.toItem(r));
   }

@@ -1,11 +1,9 @@
 import { createPrivateKey } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import {
-  AgreementState,
   Category,
   Classification,
   create,
-  DirectionTermsSchema,
   exchangeTopic,
   ExchangeMessageSchema,
   MessageKind,
@@ -22,6 +20,7 @@ import {
   issueGatewayCertificate,
 } from '@corridor/pki';
 import type { ActiveAgreement } from '@corridor/policy';
+import { activeAgreement } from '../../../../../test/factories/agreements';
 import { bulletinProto } from '../../../../../test/factories/proto-alerts';
 import { openRecord, OpeningTrust, RejectionCode } from './opening';
 
@@ -58,22 +57,14 @@ beforeAll(async () => {
   [ly, italy] = await Promise.all([party('LY'), party('IT')]);
 }, 60_000);
 
-const agreement = (): ActiveAgreement => ({
-  id: AGREEMENT,
-  version: 1,
-  state: AgreementState.ACTIVE,
-  validFromMs: NOW - 86_400_000,
-  validUntilMs: NOW + 86_400_000,
-  parties: ['IT', 'LY'],
-  directions: [
-    create(DirectionTermsSchema, {
-      from: 'LY',
-      to: 'IT',
-      categories: [Category.BULLETIN, Category.ROUTE],
-      maxClassification: Classification.AMBER,
-    }),
-  ],
-});
+const agreement = (): ActiveAgreement =>
+  activeAgreement({
+    id: AGREEMENT,
+    from: 'LY',
+    to: 'IT',
+    categories: [Category.BULLETIN, Category.ROUTE],
+    nowMs: NOW,
+  });
 
 function trust(): OpeningTrust {
   const certs = new Map(

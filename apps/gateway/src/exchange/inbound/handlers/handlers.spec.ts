@@ -3,15 +3,12 @@
 import { v7 as uuidv7 } from 'uuid';
 import {
   AcknowledgementSchema,
-  AgreementState,
   AuditEvent,
   Category,
   Classification,
   create,
-  DirectionTermsSchema,
   EnvelopeHeaderSchema,
   ExchangeMessageSchema,
-  HandlingCode,
   MessageKind,
   ReceiptBatchSchema,
   ReceiptSchema,
@@ -22,6 +19,7 @@ import {
 } from '@corridor/contracts';
 import type { ActiveAgreement } from '@corridor/policy';
 import type { EntityManager } from 'typeorm';
+import { activeAgreement } from '../../../../../../test/factories/agreements';
 import { bulletinProto } from '../../../../../../test/factories/proto-alerts';
 import type { InboxRepository } from '../../../inbox/inbox.repository';
 import type { ExchangeRepository } from '../../exchange.repository';
@@ -36,23 +34,14 @@ import { applyWithdrawal } from './withdrawal.handler';
 
 const NOW = Date.now();
 
-const agreement = (): ActiveAgreement => ({
-  id: 'AG-IT-LY',
-  version: 1,
-  state: AgreementState.ACTIVE,
-  validFromMs: NOW - 86_400_000,
-  validUntilMs: NOW + 86_400_000,
-  parties: ['IT', 'LY'],
-  directions: [
-    create(DirectionTermsSchema, {
-      from: 'LY',
-      to: 'IT',
-      categories: [Category.ROUTE, Category.BULLETIN],
-      maxClassification: Classification.AMBER,
-      maxHandling: HandlingCode.H2,
-    }),
-  ],
-});
+const agreement = (): ActiveAgreement =>
+  activeAgreement({
+    id: 'AG-IT-LY',
+    from: 'LY',
+    to: 'IT',
+    categories: [Category.ROUTE, Category.BULLETIN],
+    nowMs: NOW,
+  });
 
 /** Fakes that remember what was asked and answer as configured. */
 function setup(
