@@ -1,0 +1,106 @@
+// The outbox relay's poller with a fake repository, Kafka client and trust store: what it claims, what it retries
+// with which backoff, when it gives a row up as FAILED (with its leaf). Sealing and the SQL are covered end to end.
+import pino from 'pino';
+import type { DataSource } from 'typeorm';
+import { AuditEvent, create, ExchangeMessageSchema, toBinary, WithdrawalSchema } from '@corridor/contracts';
+import type { KafkaClient } from '@corridor/platform';
+import type { AuditLog, LeafInput } from '../audit/audit.log';
+import { GatewayMetrics } from '../health/metrics';
+import type { TrustStore } from '../trust/trust.store';
+import { OutboxRelay } from './outbox';
+import type { ClaimedRow, OutboxRepository } from './outbox.repository';
+
+function claimed(id: string, attempts: number): ClaimedRow {
+  return {
+    id,
+    message_id: `01900000-0000-7000-8000-00000000000${id}`,
+    alert_id: null,
+    kind: 'WITHDRAWAL',
+    recipient: 'IT',
+    agreement_id: 'AG-LY-IT',
+    category: 'ROUTE',
+    classification: 'GREEN',
+    thread_id: null,
+    message: Buffer.from(
+      toBinary(
+        ExchangeMessageSchema,
+        create(ExchangeMessageSchema, { body: { case: 'withdrawal', value: create(WithdrawalSchema, {}) } }),
+      ),
+    ),
+    attempts,
+  };
+}
+
+function setup(rows: ClaimedRow[], maxAttempts = 3) {
+  const retries: { id: string; error: string; backoffMs: number }[] = [];
+  const failed: string[] = [];
+  const claims: { batch: number; exclude: string[] }[] = [];
+  const repo: Partial<OutboxRepository> = {
+    claimDue: (_db, c) => {
+      claims.push({ batch: c.batch, exclude: c.exclude });
+      return Promise.resolve(rows.splice(0));
+    },
+    scheduleRetry: (_db, id, error, backoffMs) => {
+      retries.push({ id, error, backoffMs });
+      return Promise.resolve();
+    },
+    markFailed: (_db, id) => {
+      failed.push(id);
+      return Promise.resolve();
+    },
+  };
+  const leaves: LeafInput[] = [];
+  const audit = {
+    append: (_em: unknown, l: LeafInput[]) => {
+      leaves.push(...l);
+      return Promise.resolve();
+    },
+  } as unknown as AuditLog;
+  // No agreement with IT: sealing fails, not finally (an agreement may be resumed), so the poller retries.
+  const trust = { agreementWith: () => undefined, certificateOf: () => undefined } as unknown as TrustStore;
+  const sent: string[] = [];
+  const kafka = { send: (topic: string) => Promise.resolve(void sent.push(topic)) } as unknown as KafkaClient;
+  const ds = { transaction: <T>(fn: (em: unknown) => Promise<T>) => fn({}) } as unknown as DataSource;
+  const relay = new OutboxRelay(
+    ds,
+    repo as OutboxRepository,
+    kafka,
+    trust,
+    audit,
+    new GatewayMetrics(),
+    { pollMs: 100, maxAttempts },
+    pino({ level: 'silent' }),
+  );
+  return { relay, retries, failed, leaves, sent, claims };
+}
+
+describe('OutboxRelay poller', () => {
+  it('claims due rows and, when a row cannot be sealed yet, schedules its retry with exponential backoff', async () => {
+    const { relay, retries, failed, sent, claims } = setup([claimed('1', 1), claimed('2', 2)]);
+    expect(await relay.drainOnce()).toBe(2);
+    expect(claims).toEqual([{ batch: 64, exclude: [] }]);
+    expect(retries.map((r) => [r.id, r.backoffMs])).toEqual([
+      ['1', 250],
+      ['2', 500],
+    ]);
+    expect(retries[0].error).toMatch(/^AGREEMENT_NOT_ACTIVE/);
+    expect(failed).toEqual([]);
+    expect(sent).toEqual([]);
+  });
+
+  it('gives a row up at the attempt bound: FAILED, with a FAILED leaf naming the reason, visible, never dropped', async () => {
+    const { relay, retries, failed, leaves } = setup([claimed('7', 3)], 3);
+    await relay.drainOnce();
+    expect(retries).toEqual([]);
+    expect(failed).toEqual(['7']);
+    expect(leaves).toEqual([
+      expect.objectContaining({ event: AuditEvent.FAILED, peer: 'IT', reasonCode: 'AGREEMENT_NOT_ACTIVE' }),
+    ]);
+  });
+
+  it('claims nothing more when nothing is due', async () => {
+    const { relay, claims } = setup([]);
+    expect(await relay.drainOnce()).toBe(0);
+    expect(claims).toHaveLength(1);
+  });
+});
