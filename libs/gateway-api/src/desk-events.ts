@@ -46,6 +46,18 @@ export interface DeskHello {
 
 export type Ack<T> = ({ ok: true } & T) | { ok: false; reason: string; code: string };
 
+/** The answer of a document check: hit or not, and what matched (no personal data but the document's labels). */
+export interface DocumentCheckResult {
+  hit: boolean;
+  matches: {
+    seq: number;
+    sender: string;
+    fraudType: string;
+    documentType: string;
+    issuingState: string;
+  }[];
+}
+
 export interface ServerToClientEvents {
   hello: (hello: DeskHello) => void;
   feed: (item: DeskItem) => void;
@@ -72,18 +84,7 @@ export interface ClientToServerEvents {
   /** Hit/no-hit of a document number or an MRZ against received DOCUMENT alerts. */
   documentCheck: (
     req: { number?: string; mrz?: string[] },
-    ack: (
-      res: Ack<{
-        hit: boolean;
-        matches: {
-          seq: number;
-          sender: string;
-          fraudType: string;
-          documentType: string;
-          issuingState: string;
-        }[];
-      }>,
-    ) => void,
+    ack: (res: Ack<DocumentCheckResult>) => void,
   ) => void;
 }
 

@@ -16,7 +16,13 @@ import type { Namespace, Socket } from 'socket.io';
 import { hasRole, IdentityError, Principal, verifyToken } from '@corridor/identity';
 import { AUTH_SETTINGS, AuthSettings, loggerFor, ProblemException, ROOT_LOGGER } from '@corridor/platform';
 import { InboxService } from '../inbox/inbox.service';
-import type { Ack, ClientToServerEvents, DeskItem, ServerToClientEvents } from '@corridor/gateway-api';
+import type {
+  Ack,
+  ClientToServerEvents,
+  DeskItem,
+  DocumentCheckResult,
+  ServerToClientEvents,
+} from '@corridor/gateway-api';
 import { DeskClient, DeskHub } from './desk.hub';
 
 type DeskSocket = Socket<
@@ -210,18 +216,7 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   async documentCheck(
     @ConnectedSocket() socket: DeskSocket,
     @MessageBody() req: { number?: unknown; mrz?: unknown },
-  ): Promise<
-    Ack<{
-      hit: boolean;
-      matches: {
-        seq: number;
-        sender: string;
-        fraudType: string;
-        documentType: string;
-        issuingState: string;
-      }[];
-    }>
-  > {
+  ): Promise<Ack<DocumentCheckResult>> {
     try {
       const number = typeof req?.number === 'string' && req.number.trim() ? req.number.trim() : undefined;
       const mrz =

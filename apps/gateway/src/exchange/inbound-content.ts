@@ -22,7 +22,8 @@ export interface ContentViolation {
   message: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An id a partner names, as every uuid column and receipt needs it (the one copy of this pattern on receive). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * An officer id as a gateway asserts it: optionally prefixed with that gateway's own country ("LY/officer.x"),

@@ -29,6 +29,7 @@ import { GatewayMetrics } from '../health/metrics';
 import { InboxRepository } from '../inbox/inbox.repository';
 import { TrustStore } from '../trust/trust.store';
 import { applyFailureKind } from './apply-failure';
+import { UUID } from './inbound-content';
 import { ExchangeRepository } from './exchange.repository';
 import { applyAcknowledgement } from './inbound/handlers/acknowledgement.handler';
 import { applyAlert, inboxRow, receivedLeaf, receiveDecision } from './inbound/handlers/alert.handler';
@@ -45,7 +46,6 @@ import { OutboxRepository } from './outbox.repository';
 const RECEIPT_SWEEP_MS = 5_000;
 
 const ISO_COUNTRY = /^[A-Z]{2}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Text for a log or a detail column: control characters (NUL included) shown as U+FFFD. */
 function printable(text: string): string {

@@ -14,7 +14,7 @@ import {
 } from '@corridor/envelope';
 import { ActiveAgreement, evaluateMessage, PolicyReason } from '@corridor/policy';
 import type { BusRecord } from '@corridor/platform';
-import { messageViolation } from '../inbound-content';
+import { messageViolation, UUID } from '../inbound-content';
 
 /** Why an inbound envelope was refused: the envelope library's codes, the policy's, and the gateway's own. */
 export type RejectionCode =
@@ -83,8 +83,6 @@ export interface OpeningOptions {
 
 /** Durable dedupe lives in PostgreSQL (seen_messages); the in-memory guard of the envelope lib is not used. */
 const NO_MEMORY_REPLAY_GUARD: ReplayGuard = { seen: () => false, remember: () => undefined };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Size, signature, decryption, then `screen`. Never throws. */
 export async function openRecord(record: BusRecord, opts: OpeningOptions): Promise<Item> {
