@@ -3,7 +3,8 @@
  * - Warm-up: 400 alerts at 100/s through the whole path (connections, consumer group, V8's compiled code), then
  *   5 s to settle, then 5 s idle to measure what the network costs doing nothing.
  * - Baseline: bare kafkajs produce->consume round trip (idempotent, acks=all) with messages the size of a sealed
- *   Corridor envelope, 500 at 50/s.
+ *   Corridor envelope, 500 at 50/s, over mutual TLS 1.3 (as Corridor) and over the benchmark broker's PLAINTEXT
+ *   listener: the cost of TLS as a ratio (p50, p99, CPU per message of the client and the broker).
  * - Corridor: POST /v1/alerts at LY -> row committed in IT's inbox (heard via LISTEN corridor_desk), 50 at 5/s
  *   (the path without queueing) then 500 at 50/s, each with a per-stage breakdown from the gateways' rows.
  * - Sustained: 8 concurrent publishers for 15 s (at most 4,000 alerts), alerts/s delivered into IT's inbox,
@@ -418,6 +419,17 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
   });
   const bareSummary = summarize(bare.latencies);
   log(`  bare kafkajs p50 ${fixed(bareSummary.p50, 2)} ms, p99 ${fixed(bareSummary.p99, 2)} ms`);
+  log(`baseline: the same over the broker's PLAINTEXT listener (bench only), the cost of TLS …`);
+  const plain = await bareKafkaRoundTrips({
+    broker: bed.broker,
+    messageBytes: envelopeBytes,
+    count: LATENCY_ALERTS,
+    ratePerSecond: RATE_PER_SECOND,
+    log,
+    transport: 'plaintext',
+  });
+  const plainSummary = summarize(plain.latencies);
+  log(`  bare kafkajs plaintext p50 ${fixed(plainSummary.p50, 2)} ms, p99 ${fixed(plainSummary.p99, 2)} ms`);
   log('baseline: one synchronous PostgreSQL commit (one-row insert), 200 in a row …');
   const commit = summarize(await commitRoundTrips({ databaseUrl: bed.net.gateways.IT.databaseUrl }));
   log(`  synchronous commit p50 ${fixed(commit.p50, 2)} ms, p99 ${fixed(commit.p99, 2)} ms`);
@@ -569,7 +581,31 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
     { label: 'sustained', runtime: sustainedRuntimeUsage, cpu: sustainedCpuUsage },
   ]);
   console.log('');
-  console.log(`ratio Corridor p50 / bare Kafka p50: ${fixed(p50Ratio, 2)}`);
+  console.log('The cost of mutual TLS 1.3: bare kafkajs produce -> consume, same broker, same run');
+  printTable({
+    headers: ['bare kafkajs', 'n', 'p50 ms', 'p99 ms', 'client CPU ms/msg', 'broker CPU ms/msg'],
+    rows: [
+      ['plaintext (bench listener)', plainSummary, plain] as const,
+      ['mutual TLS 1.3 (what Corridor uses)', bareSummary, bare] as const,
+    ].map(([label, sum, run]) => [
+      label,
+      String(sum.count),
+      fixed(sum.p50, 2),
+      fixed(sum.p99, 2),
+      fixed(run.cpuMsPerMessage.client, 3),
+      fixed(run.cpuMsPerMessage.broker, 3),
+    ]),
+  });
+  console.log(
+    `ratio mTLS / plaintext: p50 ${fixed(bareSummary.p50 / plainSummary.p50, 2)}, p99 ` +
+      `${fixed(bareSummary.p99 / plainSummary.p99, 2)}, client CPU ` +
+      `${fixed(bare.cpuMsPerMessage.client / plain.cpuMsPerMessage.client, 2)}, broker CPU ` +
+      `${fixed(bare.cpuMsPerMessage.broker / Math.max(plain.cpuMsPerMessage.broker, 1e-9), 2)}`,
+  );
+  console.log(`ratio Corridor p50 / bare Kafka p50 (mutual TLS): ${fixed(p50Ratio, 2)}`);
+  console.log(
+    `ratio Corridor p50 / bare Kafka p50 over plaintext: ${fixed(corridor.p50 / plainSummary.p50, 2)}`,
+  );
   console.log(
     `ratio Corridor p50 at ${FLOOR_RATE}/s / bare Kafka p50: ${fixed(floorRatio, 2)} (no queueing)`,
   );

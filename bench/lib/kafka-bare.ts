@@ -1,7 +1,17 @@
 // Bare kafkajs, as the baseline: an idempotent producer (acks=all) and a consumer on a fresh topic, with the
 // broker's admin certificate (mutual TLS), nothing of Corridor in between.
 import { randomBytes } from 'node:crypto';
-import { Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import fs from 'node:fs';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Consumer,
+  Kafka,
+  logLevel,
+  Producer,
+  ResourcePatternTypes,
+} from 'kafkajs';
 import { BrokerInfo, clientTls } from '../../scripts/lib/kafka-broker';
 import { nowMs, sleep, waitUntil } from './clock';
 import { onCleanup } from './cleanup';
@@ -51,6 +61,60 @@ export interface BareRoundTrips {
   latencies: number[];
   sent: number;
   sendRatePerSecond: number;
+  /** CPU time per message over the measured phase, ms: this process (producer and consumer) and the broker JVM */
+  cpuMsPerMessage: { client: number; broker: number };
+}
+
+/**
+ * How the bare client reaches the broker: mutual TLS 1.3 as the admin principal (what Corridor's processes do), or
+ * the benchmark broker's PLAINTEXT listener (no TLS, principal ANONYMOUS, allowed only the bench.plain. topics).
+ */
+export type BareTransport = 'mtls' | 'plaintext';
+
+const PLAIN_TOPIC_PREFIX = 'bench.plain.';
+const PLAIN_GROUP_PREFIX = 'bench-plain-';
+
+function plaintextKafka(broker: BrokerInfo, clientId: string): Kafka {
+  const port = broker.nodes[0].plaintextPort;
+  if (!port) {
+    throw new Error('the benchmark broker has no PLAINTEXT listener (startBroker benchPlaintext)');
+  }
+  return new Kafka({ clientId, brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING });
+}
+
+/** The plaintext listener's principal (ANONYMOUS) may use the bench.plain. topics and groups, nothing else. */
+async function allowPlaintextBaseline(broker: BrokerInfo): Promise<void> {
+  const admin = adminKafka(broker, 'bench-plain-acl').admin();
+  await admin.connect();
+  try {
+    const rule = (resourceType: AclResourceTypes, resourceName: string) => ({
+      resourceType,
+      resourceName,
+      resourcePatternType: ResourcePatternTypes.PREFIXED,
+      principal: 'User:ANONYMOUS',
+      host: '*',
+      operation: AclOperationTypes.ALL,
+      permissionType: AclPermissionTypes.ALLOW,
+    });
+    await admin.createAcls({
+      acl: [
+        rule(AclResourceTypes.TOPIC, PLAIN_TOPIC_PREFIX),
+        rule(AclResourceTypes.GROUP, PLAIN_GROUP_PREFIX),
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function ticks(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // USER_HZ 100: ms
+  } catch {
+    return 0;
+  }
 }
 
 /** `count` messages of `messageBytes` at `ratePerSecond`, open loop; latency = consumed - send start. */
@@ -60,24 +124,36 @@ export async function bareKafkaRoundTrips({
   count,
   ratePerSecond,
   log,
+  transport = 'mtls',
 }: {
   broker: BrokerInfo;
   messageBytes: number;
   count: number;
   ratePerSecond: number;
   log: (line: string) => void;
+  transport?: BareTransport;
 }): Promise<BareRoundTrips> {
   const id = randomBytes(4).toString('hex');
-  const topic = `bench.bare.${id}`;
-  const kafka = adminKafka(broker, `bench-bare-${id}`);
-  const admin = kafka.admin();
+  const plain = transport === 'plaintext';
+  const topic = plain ? `${PLAIN_TOPIC_PREFIX}${id}` : `bench.bare.${id}`;
+  if (plain) {
+    await allowPlaintextBaseline(broker);
+  }
+  const kafka = plain
+    ? plaintextKafka(broker, `${PLAIN_GROUP_PREFIX}${id}`)
+    : adminKafka(broker, `bench-bare-${id}`);
+  // Topics are created and removed by the operator (TLS) either way.
+  const admin = adminKafka(broker, `bench-bare-admin-${id}`).admin();
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
   });
   // Same fetch wait as the gateway's consumer.
-  const consumer: Consumer = kafka.consumer({ groupId: `bench-bare-${id}`, maxWaitTimeInMs: 250 });
+  const consumer: Consumer = kafka.consumer({
+    groupId: plain ? `${PLAIN_GROUP_PREFIX}${id}` : `bench-bare-${id}`,
+    maxWaitTimeInMs: 250,
+  });
   const release = onCleanup('bare kafkajs clients', async () => {
     await Promise.allSettled([producer.disconnect(), consumer.disconnect()]);
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
@@ -111,8 +187,11 @@ export async function bareKafkaRoundTrips({
     if (!(await waitUntil({ done: () => received.size >= warmup, timeoutMs: 30_000 }))) {
       throw new Error('bare kafkajs warm-up: the consumer did not receive the warm-up messages in 30 s');
     }
-    log(`bare kafkajs: warm-up done, sending ${count} messages of ${messageBytes} B at ${ratePerSecond}/s …`);
+    log(
+      `bare kafkajs (${plain ? 'plaintext' : 'mutual TLS 1.3'}): warm-up done, sending ${count} messages of ${messageBytes} B at ${ratePerSecond}/s …`,
+    );
 
+    const cpuBefore = { client: process.cpuUsage(), broker: ticks(broker.pid) };
     const sentAt = new Map<number, number>();
     const sends: Promise<unknown>[] = [];
     const start = nowMs();
@@ -134,8 +213,13 @@ export async function bareKafkaRoundTrips({
     if (!done) {
       log('bare kafkajs: some messages were not consumed within 30 s; reporting those that were');
     }
+    const client = process.cpuUsage(cpuBefore.client);
+    const cpuMsPerMessage = {
+      client: (client.user + client.system) / 1000 / count,
+      broker: (ticks(broker.pid) - cpuBefore.broker) / count,
+    };
     const latencies = [...sentAt].filter(([i]) => received.has(i)).map(([i, at]) => received.get(i)! - at);
-    return { latencies, sent: count, sendRatePerSecond };
+    return { latencies, sent: count, sendRatePerSecond, cpuMsPerMessage };
   } finally {
     await release();
   }

@@ -103,6 +103,8 @@ export async function startTestbed({
     controllerPort: await freePort(),
     ca,
     principals: ['secretariat', ...countries.map((c) => `gw-${c.toLowerCase()}`)],
+    // the plaintext baseline of the TLS cost (bench/lib/kafka-bare.ts): a PLAINTEXT listener on this broker only
+    benchPlaintext: true,
     progress: log,
   });
   const topicPrefix = 'bench';

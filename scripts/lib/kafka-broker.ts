@@ -34,6 +34,17 @@ export interface BrokerNode {
   id: number;
   clientPort: number;
   controllerPort: number;
+  /**
+   * A second client listener (VIA) for clients that reach this node through a TCP proxy (the fault tests' cut and
+   * delayed links): it listens on `port` and advertises `advertisedPort`, the proxy's, so that clients which
+   * bootstrap through the proxy also reconnect through it after metadata.
+   */
+  via?: { port: number; advertisedPort: number };
+  /**
+   * Benchmark only (bench/lib/testbed.ts): an unauthenticated PLAINTEXT listener, so that the TLS cost can be
+   * measured against a bare plaintext round trip on the same broker. Never set by the demo, the tests or deploy/.
+   */
+  plaintextPort?: number;
   pid?: number;
 }
 
@@ -46,6 +57,8 @@ export interface BrokerInfo {
   brokers: string[];
   /** every node's controller listener (Kafka's --bootstrap-controller) */
   controllers: string[];
+  /** bootstrap servers through the proxies (the VIA listeners' advertised addresses), when the nodes have them */
+  viaBrokers?: string[];
   nodes: BrokerNode[];
   /** pid of node 1 */
   pid?: number;
@@ -161,15 +174,21 @@ function serverProperties(info: BrokerInfo, node: BrokerNode): string {
   const n = info.nodes.length;
   const voters = info.nodes.map((x) => `${x.id}@127.0.0.1:${x.controllerPort}`).join(',');
   const isr = n > 1 ? 2 : 1;
+  const extra = (name: string, port: number | undefined) => (port ? `,${name}://127.0.0.1:${port}` : '');
   return [
     'process.roles=broker,controller',
     `node.id=${node.id}`,
     `controller.quorum.voters=${voters}`,
-    `listeners=CLIENT://127.0.0.1:${node.clientPort},CONTROLLER://127.0.0.1:${node.controllerPort}`,
-    `advertised.listeners=CLIENT://127.0.0.1:${node.clientPort}`,
+    `listeners=CLIENT://127.0.0.1:${node.clientPort},CONTROLLER://127.0.0.1:${node.controllerPort}` +
+      extra('VIA', node.via?.port) +
+      extra('BENCHPLAIN', node.plaintextPort),
+    `advertised.listeners=CLIENT://127.0.0.1:${node.clientPort}` +
+      extra('VIA', node.via?.advertisedPort) +
+      extra('BENCHPLAIN', node.plaintextPort),
     // Every listener is TLS with a client certificate required: clients, replication between the nodes (CLIENT is
-    // also the inter-broker listener) and the controller quorum.
-    'listener.security.protocol.map=CLIENT:SSL,CONTROLLER:SSL',
+    // also the inter-broker listener), the controller quorum, and the proxied client listener of the fault tests.
+    `listener.security.protocol.map=CLIENT:SSL,CONTROLLER:SSL${node.via ? ',VIA:SSL' : ''}` +
+      (node.plaintextPort ? ',BENCHPLAIN:PLAINTEXT' : ''),
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=CLIENT',
     'ssl.keystore.type=PKCS12',
@@ -258,6 +277,13 @@ export interface StartOptions {
   ca?: RegionalCaFiles;
   /** client principals to issue transport certificates for (e.g. secretariat, gw-ne, for tests) */
   principals?: string[];
+  /**
+   * Per node, the port a TCP proxy in front of it listens on: each node gets a VIA listener on a free port that
+   * advertises the proxy's port (test harness only; see BrokerNode.via).
+   */
+  proxyPorts?: number[];
+  /** benchmark only: node 1 also gets an unauthenticated PLAINTEXT listener (see BrokerNode.plaintextPort) */
+  benchPlaintext?: boolean;
   progress?: Progress;
   timeoutMs?: number;
 }
@@ -436,13 +462,22 @@ export async function startBroker(opts: StartOptions): Promise<BrokerInfo> {
           })),
         ),
       );
-    const nodes = ports.slice(0, count).map((p, i) => ({ id: i + 1, ...p }));
+    const nodes: BrokerNode[] = ports.slice(0, count).map((p, i) => ({ id: i + 1, ...p }));
+    if (opts.benchPlaintext) {
+      nodes[0].plaintextPort = await freePort();
+    }
+    if (opts.proxyPorts) {
+      for (const [i, n] of nodes.entries()) {
+        n.via = { port: await freePort(), advertisedPort: opts.proxyPorts[i] };
+      }
+    }
     info = {
       dir: opts.dir,
       clientPort: nodes[0].clientPort,
       controllerPort: nodes[0].controllerPort,
       brokers: nodes.map((n) => `127.0.0.1:${n.clientPort}`),
       controllers: nodes.map((n) => `127.0.0.1:${n.controllerPort}`),
+      viaBrokers: opts.proxyPorts ? nodes.map((n) => `127.0.0.1:${n.via!.advertisedPort}`) : undefined,
       nodes,
       tls: {
         caFile: path.join(opts.dir, 'ca.pem'),
@@ -456,6 +491,9 @@ export async function startBroker(opts: StartOptions): Promise<BrokerInfo> {
     if (!isAlive(n.pid)) {
       await requirePortFree(n.clientPort, `Kafka client listener of node ${n.id}`);
       await requirePortFree(n.controllerPort, `Kafka controller listener of node ${n.id}`);
+      if (n.via) {
+        await requirePortFree(n.via.port, `Kafka proxied client listener of node ${n.id}`);
+      }
     }
   }
   const clientsDir = path.join(opts.dir, 'clients');
@@ -520,17 +558,24 @@ export async function startBroker(opts: StartOptions): Promise<BrokerInfo> {
 }
 
 /** Polls with a metadata request (as node 1) until every node is in the cluster; fails early if a node died. */
-export async function waitReady(info: BrokerInfo, timeoutMs: number): Promise<void> {
+export async function waitReady(
+  info: BrokerInfo,
+  timeoutMs: number,
+  /** the nodes that must be up (default: all); others may be down on purpose (fault tests) */
+  only: number[] = info.nodes.map((n) => n.id),
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
-    const dead = info.nodes.find((n) => n.pid && !isAlive(n.pid));
+    const dead = info.nodes.find((n) => only.includes(n.id) && n.pid && !isAlive(n.pid));
     if (dead) {
       throw new PrerequisiteError(
         `Kafka node ${dead.id} exited during start-up: ${logTail(nodeLog(info, dead.id))} (see ${nodeLog(info, dead.id)})`,
       );
     }
-    const admin = kafkaAs(info, nodePrincipal(info.nodes[0].id), 'corridor-ready').admin();
+    const admin = kafkaAs(info, nodePrincipal(only[0]), 'corridor-ready', [
+      ...info.nodes.filter((n) => only.includes(n.id)).map((n) => `127.0.0.1:${n.clientPort}`),
+    ]).admin();
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
@@ -565,10 +610,15 @@ function logTail(file: string): string {
 }
 
 /** A kafkajs client as one of the broker's client identities (admin, a node, or a principal it issued). */
-export function kafkaAs(info: BrokerInfo, principal: string, clientId = principal): Kafka {
+export function kafkaAs(
+  info: BrokerInfo,
+  principal: string,
+  clientId = principal,
+  brokers = info.brokers,
+): Kafka {
   return new Kafka({
     clientId,
-    brokers: info.brokers,
+    brokers,
     ssl: clientTls(info, principal),
     logLevel: logLevel.NOTHING,
     retry: { retries: 0 },
@@ -645,6 +695,22 @@ export async function stopBroker(dir: string, timeoutMs = 30_000): Promise<boole
   const pids = info.nodes ? info.nodes.map((n) => n.pid) : [info.pid];
   const stopped = await Promise.all(pids.map((pid) => stopPid(pid, timeoutMs)));
   return stopped.some(Boolean);
+}
+
+/** Starts a stopped or killed node again; resolves when every running node is registered in the cluster. */
+export async function restartNode(info: BrokerInfo, id: number, timeoutMs = 90_000): Promise<void> {
+  const node = info.nodes.find((n) => n.id === id);
+  if (!node) {
+    throw new Error(`the broker in ${info.dir} has no node ${id}`);
+  }
+  if (!isAlive(node.pid)) {
+    spawnNode(info, id);
+  }
+  await waitReady(
+    info,
+    timeoutMs,
+    info.nodes.filter((n) => isAlive(n.pid)).map((n) => n.id),
+  );
 }
 
 /** Stops one node gracefully. */

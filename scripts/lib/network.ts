@@ -52,6 +52,8 @@ export interface NetworkOptions {
   /** fixed ports for the demo; omitted = free ports */
   ports?: { secretariat: number; gateways: Record<string, number> };
   gatewayEnv?: Record<string, string>;
+  /** per country, on top of gatewayEnv (e.g. KAFKA_BROKERS through a proxy for one gateway in the fault tests) */
+  gatewayEnvByCountry?: Record<string, Record<string, string>>;
   secretariatEnv?: Record<string, string>;
   progress?: (line: string) => void;
 }
@@ -346,6 +348,7 @@ export class Network {
           TREE_HEAD_INTERVAL_MS: '5000',
           LOG_LEVEL: 'info',
           ...this.opts.gatewayEnv,
+          ...this.opts.gatewayEnvByCountry?.[country],
         },
         path.join(this.opts.dir, 'logs', `gw-${cc}.log`),
         url,

@@ -1,6 +1,7 @@
 // Starts a real Corridor network (secretariat + gateways as processes) on the run's broker and databases.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { BrokerInfo } from '../../scripts/lib/kafka-broker';
 import { AgreementSpec, Network } from '../../scripts/lib/network';
 import { ADMIN_DATABASE_URL } from './constants';
 import { testBroker, testCa, topicPrefix } from './broker';
@@ -13,7 +14,10 @@ export async function startTestNetwork(opts: {
   countries: string[];
   agreements: AgreementSpec[];
   gatewayEnv?: Record<string, string>;
+  gatewayEnvByCountry?: Record<string, Record<string, string>>;
   secretariatEnv?: Record<string, string>;
+  /** a cluster of the test file's own (harness/cluster.ts); default: the run's broker */
+  broker?: BrokerInfo;
 }): Promise<Network> {
   const runDir = process.env.CORRIDOR_TEST_RUN_DIR ?? fs.mkdtempSync('/tmp/corridor-net-');
   const id = `${opts.label}${counter++}`.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -22,7 +26,7 @@ export async function startTestNetwork(opts: {
   fs.mkdirSync(artifacts, { recursive: true });
   const net = new Network({
     dir,
-    broker: testBroker(),
+    broker: opts.broker ?? testBroker(),
     ca: testCa(),
     topicPrefix: `${topicPrefix()}.${id}`,
     databasePrefix: `corridor_${process.env.CORRIDOR_TEST_RUN_ID ?? 'local'}_${id}_`,
@@ -35,6 +39,7 @@ export async function startTestNetwork(opts: {
       LOG_LEVEL: 'info',
       ...opts.gatewayEnv,
     },
+    gatewayEnvByCountry: opts.gatewayEnvByCountry,
     secretariatEnv: opts.secretariatEnv,
   });
   try {

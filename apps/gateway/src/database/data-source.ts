@@ -10,6 +10,7 @@ import { SeenMessagesAt1732700000000 } from './migrations/1732700000000-seen-mes
 import { QuarantineRetention1732800000000 } from './migrations/1732800000000-quarantine-retention';
 import { OutboxSentIndexWithoutReceipts1732900000000 } from './migrations/1732900000000-outbox-sent-index-without-receipts';
 import { HostilePartner1733000000000 } from './migrations/1733000000000-hostile-partner';
+import { OutboxThreadOrder1735100000000 } from './migrations/1735100000000-outbox-thread-order';
 
 export const GATEWAY_MIGRATIONS = [
   Initial1732200000000,
@@ -21,6 +22,7 @@ export const GATEWAY_MIGRATIONS = [
   QuarantineRetention1732800000000,
   OutboxSentIndexWithoutReceipts1732900000000,
   HostilePartner1733000000000,
+  OutboxThreadOrder1735100000000,
 ];
 
 export function gatewayDataSource(url: string): DataSource {

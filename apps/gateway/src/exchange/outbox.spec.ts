@@ -35,6 +35,7 @@ function setup(rows: ClaimedRow[], maxAttempts = 3) {
   const retries: { id: string; error: string; backoffMs: number }[] = [];
   const failed: string[] = [];
   const claims: { batch: number; exclude: string[] }[] = [];
+  const released: string[] = [];
   const repo: Partial<OutboxRepository> = {
     claimDue: (_db, c) => {
       claims.push({ batch: c.batch, exclude: c.exclude });
@@ -46,6 +47,10 @@ function setup(rows: ClaimedRow[], maxAttempts = 3) {
     },
     markFailed: (_db, id) => {
       failed.push(id);
+      return Promise.resolve();
+    },
+    releaseLeases: (_db, ids) => {
+      released.push(...ids);
       return Promise.resolve();
     },
   };
@@ -71,7 +76,7 @@ function setup(rows: ClaimedRow[], maxAttempts = 3) {
     { pollMs: 100, maxAttempts },
     pino({ level: 'silent' }),
   );
-  return { relay, retries, failed, leaves, sent, claims };
+  return { relay, retries, failed, leaves, sent, claims, released };
 }
 
 describe('OutboxRelay poller', () => {
@@ -96,6 +101,17 @@ describe('OutboxRelay poller', () => {
     expect(leaves).toEqual([
       expect.objectContaining({ event: AuditEvent.FAILED, peer: 'IT', reasonCode: 'AGREEMENT_NOT_ACTIVE' }),
     ]);
+  });
+
+  it('after a send failed, new rows do not take the fast path: their leases are released for the ordered claim', async () => {
+    const { relay, retries, sent, released } = setup([claimed('1', 1)]);
+    await relay.drainOnce();
+    expect(retries.map((r) => r.id)).toEqual(['1']);
+    // A row published meanwhile (sealed, leased to this instance) must not overtake row 1 of its thread.
+    relay.submit([{ id: '2' } as Parameters<OutboxRelay['submit']>[0][number]]);
+    await new Promise((r) => setImmediate(r));
+    expect(released).toEqual(['2']);
+    expect(sent).toEqual([]);
   });
 
   it('claims nothing more when nothing is due', async () => {

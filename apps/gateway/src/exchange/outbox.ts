@@ -130,6 +130,11 @@ export class OutboxRelay implements OutboxPort {
   private pending: Pending[] = [];
   /** ids on the fast path right now (pending or being produced): the poller leaves them alone */
   private readonly inHand = new Set<string>();
+  /**
+   * Set when a send failed and rows wait for their retry: new rows then go through the poller, whose claim keeps the
+   * order per thread (an earlier row waiting for its retry holds later ones back); cleared when nothing waits.
+   */
+  private backlog = false;
 
   constructor(
     private readonly ds: DataSource,
@@ -232,6 +237,21 @@ export class OutboxRelay implements OutboxPort {
     if (rows.length === 0) {
       return; // rows that could not be sealed now are due for the poller, at its own pace
     }
+    if (this.backlog) {
+      // Earlier rows wait for a retry: these must not overtake them. Due at once, for the poller's ordered claim.
+      this.repo
+        .releaseLeases(
+          this.ds,
+          rows.map((r) => r.id),
+        )
+        .catch((err: Error) =>
+          this.logger.warn(
+            { err: err.message },
+            'could not release fast-path rows; they are due when their lease ends',
+          ),
+        );
+      return;
+    }
     for (const r of rows) {
       this.inHand.add(r.id);
     }
@@ -288,7 +308,11 @@ export class OutboxRelay implements OutboxPort {
       } else if (performance.now() >= this.nextPollAt) {
         // The poller keeps its own pace: a fast-path pass does not trigger a poll (that was 4 round trips per alert).
         this.nextPollAt = performance.now() + this.opts.pollMs;
-        drainAgain = (await this.drainOnce()) === BATCH;
+        const claimed = await this.drainOnce();
+        drainAgain = claimed === BATCH;
+        if (this.backlog && claimed === 0 && (await this.repo.depth(this.ds)) === 0) {
+          this.backlog = false;
+        }
       }
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 'outbox relay pass failed; will retry');
@@ -437,6 +461,7 @@ export class OutboxRelay implements OutboxPort {
   ): Promise<void> {
     const next = retryAfter({ attempts: row.attempts, maxAttempts: this.opts.maxAttempts, final });
     if (next !== undefined) {
+      this.backlog = true;
       await this.repo.scheduleRetry(this.ds, row.id, error, next);
       this.logger.warn(
         { messageId: row.messageId, recipient: row.recipient, attempts: row.attempts, error },
