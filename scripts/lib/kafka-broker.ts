@@ -15,10 +15,9 @@ import {
   logLevel,
   ResourcePatternTypes,
 } from 'kafkajs';
-import forge from 'node-forge';
 import { decryptPrivateKey, KAFKA_PRINCIPAL_MAPPING_RULES } from '@corridor/pki';
 import { transportIdentityProblem } from '@corridor/platform';
-import { issueKafkaIdentity } from '../../apps/cli/src/pki-files';
+import { issueKafkaIdentity, writePkcs12Keystore } from '../../apps/cli/src/pki-files';
 import { freePort, PrerequisiteError, requireJava, requireMaven, requirePortFree } from './prereqs';
 
 export const KAFKA_VERSION = '4.1.1';
@@ -144,30 +143,6 @@ function nodeDir(info: BrokerInfo, id: number): string {
 
 function keystoreFile(info: BrokerInfo, id: number): string {
   return path.join(nodeDir(info, id), 'keystore.p12');
-}
-
-/** PBKDF2 iterations of a node's PKCS#12 keystore (node-forge computes them in JavaScript; Java once per start). */
-const KEYSTORE_ITERATIONS = 100_000;
-
-/**
- * A node's key and certificate as a PKCS#12 keystore encrypted with AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256).
- * Not Kafka's PEM keystore: on Java 17 it cannot open an encrypted PKCS#8 key of the kind libs/pki writes
- * (PBES2: "PBES2 SecretKeyFactory not available"), and the only PEM encryption it opens is 3DES.
- */
-function writeKeystore(file: string, keyPem: string, certPem: string, passphrase: string): void {
-  const p12 = forge.pkcs12.toPkcs12Asn1(
-    forge.pki.privateKeyFromPem(keyPem),
-    [forge.pki.certificateFromPem(certPem)],
-    passphrase,
-    {
-      algorithm: 'aes256',
-      count: KEYSTORE_ITERATIONS,
-      friendlyName: 'kafka',
-      generateLocalKeyId: true,
-      prfAlgorithm: 'sha256',
-    } as Parameters<typeof forge.pkcs12.toPkcs12Asn1>[3],
-  );
-  fs.writeFileSync(file, Buffer.from(forge.asn1.toDer(p12).getBytes(), 'latin1'), { mode: 0o600 });
 }
 
 function serverProperties(info: BrokerInfo, node: BrokerNode): string {
@@ -322,7 +297,7 @@ export async function issueBrokerCertificates(
       keyPassphrase: info.tls.keyPassphrase,
     });
     info.tls.clients[nodePrincipal(node.id)] = id;
-    writeKeystore(
+    writePkcs12Keystore(
       keystoreFile(info, node.id),
       decryptPrivateKey({
         encryptedPem: fs.readFileSync(files.keyFile, 'utf8'),

@@ -3,6 +3,7 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import forge from 'node-forge';
 import {
   createCsr,
   createKafkaCsr,
@@ -201,4 +202,28 @@ export async function issueKafkaIdentity(opts: {
   fs.writeFileSync(files.certFile, certPem);
   fs.writeFileSync(files.caFile, caCertPem);
   return { ...files, certPem };
+}
+
+/** PBKDF2 iterations of a node's PKCS#12 keystore (node-forge computes them in JavaScript; Java once per start). */
+const KEYSTORE_ITERATIONS = 100_000;
+
+/**
+ * A node's key and certificate as a PKCS#12 keystore encrypted with AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256).
+ * Not Kafka's PEM keystore: on Java 17 it cannot open an encrypted PKCS#8 key of the kind libs/pki writes
+ * (PBES2: "PBES2 SecretKeyFactory not available"), and the only PEM encryption it opens is 3DES.
+ */
+export function writePkcs12Keystore(file: string, keyPem: string, certPem: string, passphrase: string): void {
+  const p12 = forge.pkcs12.toPkcs12Asn1(
+    forge.pki.privateKeyFromPem(keyPem),
+    [forge.pki.certificateFromPem(certPem)],
+    passphrase,
+    {
+      algorithm: 'aes256',
+      count: KEYSTORE_ITERATIONS,
+      friendlyName: 'kafka',
+      generateLocalKeyId: true,
+      prfAlgorithm: 'sha256',
+    } as Parameters<typeof forge.pkcs12.toPkcs12Asn1>[3],
+  );
+  fs.writeFileSync(file, Buffer.from(forge.asn1.toDer(p12).getBytes(), 'latin1'), { mode: 0o600 });
 }

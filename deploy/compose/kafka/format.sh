@@ -1,26 +1,19 @@
 #!/bin/bash
-# Formats the KRaft storage once, with the SCRAM-SHA-512 users of the deployment (passwords from Docker secrets).
-# A second run is a no-op (--ignore-formatted): add users to a running broker with kafka-configs.sh instead.
+# Formats the KRaft storage once. No users: every client authenticates with a TLS certificate from the regional CA.
+# A second run is a no-op (--ignore-formatted).
 set -euo pipefail
 
 if [ -f /var/lib/kafka/data/meta.properties ]; then
   echo "[kafka-format] storage already formatted"
   exit 0
 fi
-
-scram=()
-for user in admin secretariat gw-ne gw-ly gw-it; do
-  file="/run/secrets/kafka_${user//-/_}_password"
-  if [ ! -s "$file" ]; then
-    echo "[kafka-format] missing secret $file: run ./make-secrets.sh" >&2
-    exit 1
-  fi
-  scram+=(--add-scram "SCRAM-SHA-512=[name=${user},password=$(cat "$file")]")
-done
+if [ ! -s /var/lib/kafka/tls/kafka-node-1.p12 ] || [ ! -s /var/lib/kafka/tls/ca.pem ]; then
+  echo "[kafka-format] /var/lib/kafka/tls/kafka-node-1.p12 is missing: issue it with 'corridor pki kafka-cert --principal kafka-node-1 --broker --host kafka --host 127.0.0.1 --keystore' (docs/operations.md, Docker Compose)" >&2
+  exit 1
+fi
 
 /opt/kafka/bin/kafka-storage.sh format \
   --cluster-id "${CLUSTER_ID:?set CLUSTER_ID}" \
   --config /etc/corridor/kafka/server.properties \
-  --ignore-formatted \
-  "${scram[@]}"
-echo "[kafka-format] formatted with SCRAM users admin, secretariat, gw-ne, gw-ly, gw-it"
+  --ignore-formatted
+echo "[kafka-format] formatted (mutual TLS, no SCRAM users)"

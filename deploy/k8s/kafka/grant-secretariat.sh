@@ -9,17 +9,35 @@ set -euo pipefail
 bootstrap="${KAFKA_BOOTSTRAP:?set KAFKA_BOOTSTRAP}"
 prefix="${KAFKA_TOPIC_PREFIX:-corridor}"
 principal="User:${SECRETARIAT_PRINCIPAL:-secretariat}"
-admin_user="${KAFKA_ADMIN_USERNAME:-admin}"
-admin_password="$(cat "${KAFKA_ADMIN_PASSWORD_FILE:?set KAFKA_ADMIN_PASSWORD_FILE}")"
+truststore="${KAFKA_TRUSTSTORE:?set KAFKA_TRUSTSTORE (the regional root, PEM)}"
 
 umask 077
 config="$(mktemp)"
 trap 'rm -f "$config"' EXIT
-cat > "$config" <<PROPS
-security.protocol=SASL_PLAINTEXT
+if [ -n "${KAFKA_ADMIN_KEYSTORE:-}" ]; then
+  # The operator's TLS client certificate (principal admin), as a PKCS#12 keystore: mutual TLS, as every client.
+  keystore_password="$(cat "${KAFKA_ADMIN_KEYSTORE_PASSWORD_FILE:?set KAFKA_ADMIN_KEYSTORE_PASSWORD_FILE}")"
+  cat > "$config" <<PROPS
+security.protocol=SSL
+ssl.truststore.type=PEM
+ssl.truststore.location=${truststore}
+ssl.keystore.type=PKCS12
+ssl.keystore.location=${KAFKA_ADMIN_KEYSTORE}
+ssl.keystore.password=${keystore_password}
+ssl.key.password=${keystore_password}
+PROPS
+else
+  # Kubernetes: the operator's admin principal may authenticate with SCRAM-SHA-512, and only over TLS.
+  admin_user="${KAFKA_ADMIN_USERNAME:-admin}"
+  admin_password="$(cat "${KAFKA_ADMIN_PASSWORD_FILE:?set KAFKA_ADMIN_KEYSTORE or KAFKA_ADMIN_PASSWORD_FILE}")"
+  cat > "$config" <<PROPS
+security.protocol=SASL_SSL
+ssl.truststore.type=PEM
+ssl.truststore.location=${truststore}
 sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin_user}" password="${admin_password}";
 PROPS
+fi
 
 acls() {
   /opt/kafka/bin/kafka-acls.sh --bootstrap-server "$bootstrap" --command-config "$config" \

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { isPkiError, parseRevocationList, verifyCertificateChain } from '@corridor/pki';
+import { decryptPrivateKey, isPkiError, parseRevocationList, verifyCertificateChain } from '@corridor/pki';
 import { act, parseCountry, parsePositiveInt, passphraseOptions, secretariatOptions } from '../command-kit';
 import { operationalError, usageError } from '../errors';
 import {
@@ -15,6 +15,7 @@ import {
   issueKafkaIdentity,
   kafkaClientCsr,
   kafkaIdentityFiles,
+  writePkcs12Keystore,
 } from '../pki-files';
 import { Remote } from '../remote';
 import { passphrase, readTextFile, secretariatToken, secretariatUrl } from '../settings';
@@ -50,6 +51,7 @@ interface KafkaCertOptions {
   passphraseFile?: string;
   passphrase?: string;
   keyPassphraseFile?: string;
+  keystore?: boolean;
 }
 
 interface RevokeOptions {
@@ -254,6 +256,10 @@ export function registerPki(program: Command): void {
       )
       .option('--validity-days <days>', 'validity of the certificate', parsePositiveInt, 365)
       .option(
+        '--keystore',
+        "also write <principal>.p12: key and certificate as a PKCS#12 keystore for Kafka's Java side, encrypted with the key passphrase",
+      )
+      .option(
         '--key-passphrase-file <file>',
         'passphrase for the new key (default: the CA passphrase, as the secretariat reads it)',
       ),
@@ -279,13 +285,32 @@ export function registerPki(program: Command): void {
         keyPassphrase,
         validityDays: opts.validityDays,
       });
+      const keystoreFile = opts.keystore ? path.join(opts.out, `${name}.p12`) : undefined;
+      if (keystoreFile) {
+        writePkcs12Keystore(
+          keystoreFile,
+          decryptPrivateKey({
+            encryptedPem: fs.readFileSync(files.keyFile, 'utf8'),
+            passphrase: keyPassphrase,
+          }),
+          files.certPem,
+          keyPassphrase,
+        );
+      }
       out.result(
         [
           `issued a Kafka TLS ${opts.broker ? 'broker' : 'client'} certificate for principal ${opts.principal}`,
           `  certificate  ${files.certFile}`,
           `  private key  ${files.keyFile} (encrypted PKCS#8, mode 600)`,
+          ...(keystoreFile ? [`  keystore     ${keystoreFile} (PKCS#12, AES-256, the key passphrase)`] : []),
         ],
-        { principal: opts.principal, certPath: files.certFile, keyPath: files.keyFile, caPath: files.caFile },
+        {
+          principal: opts.principal,
+          certPath: files.certFile,
+          keyPath: files.keyFile,
+          caPath: files.caFile,
+          ...(keystoreFile ? { keystorePath: keystoreFile } : {}),
+        },
       );
     }),
   );

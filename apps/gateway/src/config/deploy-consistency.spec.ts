@@ -10,7 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { loadSecretariatConfig, SECRETARIAT_ENV_KEYS } from '../../../secretariat/src/config';
+import { KAFKA_PRINCIPAL_MAPPING_RULES } from '@corridor/pki';
 import { GATEWAY_ENV_KEYS, loadGatewayConfig } from './config';
+
+/** SCRAM credentials of a service: none since every Kafka connection is mutual TLS (#14). */
+const SCRAM_VARIABLES = ['KAFKA_USERNAME', 'KAFKA_PASSWORD', 'KAFKA_PASSWORD_FILE'];
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const DEPLOY_DIR = path.join(REPO_ROOT, 'deploy');
@@ -404,9 +408,12 @@ describe('deploy/ is consistent with the configuration schemas', () => {
       // Inside a container the service must listen beyond loopback, on the port the deployment routes to.
       expect({ where: c.where, host: config.http.host }).toEqual({ where: c.where, host: '0.0.0.0' });
       expect(c.containerPorts).toContain(config.http.port);
-      expect(config.kafka.username).toBe(`gw-${config.country.toLowerCase()}`);
-      for (const name of ['KAFKA_PASSWORD_FILE', 'KEY_PASSPHRASE_FILE', 'AUTH_TOKEN_SECRET_FILE']) {
+      for (const name of ['KEY_PASSPHRASE_FILE', 'AUTH_TOKEN_SECRET_FILE']) {
         expect({ where: c.where, name, set: c.env.has(name) }).toEqual({ where: c.where, name, set: true });
+      }
+      // Kafka is mutual TLS with TRUST_DIR/kafka-client.pem: no SCRAM credential for a service.
+      for (const name of SCRAM_VARIABLES) {
+        expect({ where: c.where, name, set: c.env.has(name) }).toEqual({ where: c.where, name, set: false });
       }
     }
     const countries = (platform: ContainerSpec['platform']) =>
@@ -423,8 +430,11 @@ describe('deploy/ is consistent with the configuration schemas', () => {
       const config = loadSecretariatConfig(runtimeEnvironment(c));
       expect({ where: c.where, host: config.http.host }).toEqual({ where: c.where, host: '0.0.0.0' });
       expect(c.containerPorts).toContain(config.http.port);
-      for (const name of ['KAFKA_PASSWORD_FILE', 'CA_PASSPHRASE_FILE', 'AUTH_TOKEN_SECRET_FILE']) {
+      for (const name of ['CA_PASSPHRASE_FILE', 'AUTH_TOKEN_SECRET_FILE']) {
         expect({ where: c.where, name, set: c.env.has(name) }).toEqual({ where: c.where, name, set: true });
+      }
+      for (const name of SCRAM_VARIABLES) {
+        expect({ where: c.where, name, set: c.env.has(name) }).toEqual({ where: c.where, name, set: false });
       }
     }
   });
@@ -503,20 +513,55 @@ describe('deploy/ is consistent with the configuration schemas', () => {
     }
   });
 
-  it('gives every Kafka username of the Kubernetes services a KafkaUser', () => {
-    const kafkaUsers = new Set(
+  it('gives every Kubernetes service a TLS-authenticated KafkaUser; SCRAM only for the admin', () => {
+    const kafkaUsers = new Map(
       kubernetesObjects(allFiles)
         .filter(({ object }) => object.kind === 'KafkaUser')
-        .map(({ object }) => String(asRecord(object.metadata)?.name)),
+        .map(({ object }) => [
+          String(asRecord(object.metadata)?.name),
+          String(asRecord(asRecord(object.spec)?.authentication)?.type),
+        ]),
     );
-    const usernames = [...gateways, ...secretariats]
+    const principals = [...gateways, ...secretariats]
       .filter((c) => c.platform === 'kubernetes')
       .map((c) => {
-        const value = c.env.get('KAFKA_USERNAME');
-        return value?.kind === 'literal' ? value.value : `${c.where}: KAFKA_USERNAME not set`;
+        const country = c.env.get('GATEWAY_COUNTRY');
+        return c.component === 'secretariat'
+          ? 'secretariat'
+          : country?.kind === 'literal'
+            ? `gw-${country.value.toLowerCase()}`
+            : `${c.where}: GATEWAY_COUNTRY not set`;
       });
-    expect(usernames.filter((u) => !kafkaUsers.has(u))).toEqual([]);
-    expect(usernames).toHaveLength(4);
+    expect(principals).toHaveLength(4);
+    expect(principals.map((p) => [p, kafkaUsers.get(p)])).toEqual(principals.map((p) => [p, 'tls-external']));
+    const scram = [...kafkaUsers].filter(([, type]) => type.startsWith('scram')).map(([name]) => name);
+    expect(scram).toEqual(['corridor-admin']);
+  });
+
+  it('puts every Kafka listener on TLS with client certificates (Compose) or TLS (Strimzi)', () => {
+    const props = new Map(
+      fs
+        .readFileSync(path.join(DEPLOY_DIR, 'compose', 'kafka', 'server.properties'), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() && !l.startsWith('#'))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const),
+    );
+    const protocols = (props.get('listener.security.protocol.map') ?? '')
+      .split(',')
+      .map((e) => e.split(':')[1]);
+    expect(protocols.length).toBeGreaterThanOrEqual(3);
+    expect(protocols.every((p) => p === 'SSL')).toBe(true);
+    expect(props.get('ssl.client.auth')).toBe('required');
+    expect(props.get('ssl.enabled.protocols')).toBe('TLSv1.3');
+    expect(props.get('ssl.principal.mapping.rules')).toBe(KAFKA_PRINCIPAL_MAPPING_RULES);
+    expect(props.get('super.users')).not.toMatch(/ANONYMOUS/);
+    expect([...props.keys()].filter((k) => k.startsWith('sasl.'))).toEqual([]);
+    const kafka = kubernetesObjects(allFiles).find(({ object }) => object.kind === 'Kafka')!.object;
+    const listeners = asArray(asRecord(asRecord(kafka.spec)?.kafka)?.listeners).map((l) => asRecord(l)!);
+    expect(listeners.length).toBeGreaterThan(0);
+    expect(listeners.map((l) => [l.name, l.tls])).toEqual(listeners.map((l) => [l.name, true]));
+    const clientListeners = listeners.filter((l) => asRecord(l.authentication)?.type === 'tls');
+    expect(clientListeners).toHaveLength(1);
   });
 
   it('documents every variable of both schemas in docs/operations.md, and no other', () => {
