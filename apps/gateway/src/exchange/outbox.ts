@@ -239,17 +239,7 @@ export class OutboxRelay implements OutboxPort {
     }
     if (this.backlog) {
       // Earlier rows wait for a retry: these must not overtake them. Due at once, for the poller's ordered claim.
-      this.repo
-        .releaseLeases(
-          this.ds,
-          rows.map((r) => r.id),
-        )
-        .catch((err: Error) =>
-          this.logger.warn(
-            { err: err.message },
-            'could not release fast-path rows; they are due when their lease ends',
-          ),
-        );
+      void this.releaseToPoller(rows);
       return;
     }
     for (const r of rows) {
@@ -257,6 +247,21 @@ export class OutboxRelay implements OutboxPort {
     }
     this.pending.push(...rows);
     this.wake();
+  }
+
+  /** Fast-path rows become due at once for the poller, whose claim keeps the order per thread. */
+  private async releaseToPoller(rows: Pending[]): Promise<void> {
+    await this.repo
+      .releaseLeases(
+        this.ds,
+        rows.map((r) => r.id),
+      )
+      .catch((err: Error) =>
+        this.logger.warn(
+          { err: err.message },
+          'could not release fast-path rows; they are due when their lease ends',
+        ),
+      );
   }
 
   /** A pass now; one in progress is followed by another at once, as rows are pending. */
@@ -299,7 +304,12 @@ export class OutboxRelay implements OutboxPort {
         const rows = this.pending;
         this.pending = [];
         try {
-          await this.produce(rows);
+          if (this.backlog) {
+            // Submitted before a send failed: they must not overtake the rows now waiting for their retry.
+            await this.releaseToPoller(rows);
+          } else {
+            await this.produce(rows);
+          }
         } finally {
           for (const r of rows) {
             this.inHand.delete(r.id);
