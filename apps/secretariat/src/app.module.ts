@@ -60,7 +60,12 @@ export class SecretariatModule
           provide: KafkaGovernance,
           inject: [KafkaClient],
           useFactory: (k: KafkaClient) =>
-            new KafkaGovernance(k, config.kafka.topicPrefix, loggerFor(logger, KafkaGovernance)),
+            new KafkaGovernance(
+              k,
+              config.kafka.topicPrefix,
+              loggerFor(logger, KafkaGovernance),
+              config.kafka.principalFormat,
+            ),
         },
         {
           provide: ControlPublisher,

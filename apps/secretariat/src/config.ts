@@ -16,6 +16,13 @@ const schema = z.object({
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:19092'),
   KAFKA_USERNAME: z.string().default('secretariat'),
   KAFKA_PASSWORD: z.string().min(1).optional(),
+  KAFKA_PRINCIPAL_FORMAT: z
+    .string()
+    .regex(
+      /^[^{}]*\{name\}[^{}]*(\{country\}[^{}]*)?$/,
+      'must contain {name} once (and may contain {country} after it), e.g. {name} or CN={name},OU=Kafka,O=Corridor,C={country}',
+    )
+    .default('{name}'),
   KAFKA_TOPIC_PREFIX: z
     .string()
     .regex(/^[a-zA-Z0-9._-]+$/)
@@ -38,6 +45,8 @@ export interface SecretariatConfig {
     username: string;
     password?: string;
     topicPrefix: string;
+    /** how the broker names a TLS client, `{name}` its certificate's CN (KAFKA_PRINCIPAL_FORMAT) */
+    principalFormat: string;
     /** the secretariat's transport identity in CA_DIR (kafka-client.pem, its key encrypted with CA_PASSPHRASE) */
     tlsFiles: { certFile: string; keyFile: string; caFile: string };
   };
@@ -62,6 +71,7 @@ export function loadSecretariatConfig(env: NodeJS.ProcessEnv = process.env): Sec
       username: e.KAFKA_USERNAME,
       password: e.KAFKA_PASSWORD,
       topicPrefix: e.KAFKA_TOPIC_PREFIX,
+      principalFormat: e.KAFKA_PRINCIPAL_FORMAT,
       tlsFiles: {
         certFile: path.join(e.CA_DIR, 'kafka-client.pem'),
         keyFile: path.join(e.CA_DIR, 'kafka-client.key.pem'),

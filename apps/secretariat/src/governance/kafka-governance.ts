@@ -9,8 +9,20 @@ import {
 } from '@corridor/contracts';
 import { AllowRule, KafkaClient } from '@corridor/platform';
 
-export function gatewayPrincipal(country: string): string {
-  return `User:gw-${country.toLowerCase()}`;
+/** How the broker names a gateway: `{name}` is its certificate's CN (gw-ly), `{country}` its C (LY). */
+export const DEFAULT_PRINCIPAL_FORMAT = '{name}';
+
+/**
+ * The Kafka principal of a gateway. The project's brokers map a certificate's subject to its CN
+ * (`ssl.principal.mapping.rules`), so the default is `User:gw-ly`. A broker that cannot map (Strimzi forbids the
+ * rule) names the client by its whole subject: KAFKA_PRINCIPAL_FORMAT=CN={name},OU=Kafka,O=Corridor,C={country}
+ * then gives `User:CN=gw-ly,OU=Kafka,O=Corridor,C=LY`, the name that broker's ACLs must carry.
+ */
+export function gatewayPrincipal(country: string, format = DEFAULT_PRINCIPAL_FORMAT): string {
+  const name = format
+    .replace('{name}', `gw-${country.toLowerCase()}`)
+    .replace('{country}', country.toUpperCase());
+  return `User:${name}`;
 }
 
 /** Consumer groups of a gateway all start with this prefix (one READ ACL, PREFIXED). */
@@ -33,7 +45,12 @@ export class KafkaGovernance {
     private readonly kafka: KafkaClient,
     private readonly prefix: string,
     private readonly logger: Logger,
+    private readonly principalFormat: string = DEFAULT_PRINCIPAL_FORMAT,
   ) {}
+
+  private principalOf(country: string): string {
+    return gatewayPrincipal(country, this.principalFormat);
+  }
 
   get controlTopic(): string {
     return controlTopic(this.prefix);
@@ -56,7 +73,7 @@ export class KafkaGovernance {
 
   /** What every enrolled gateway may do regardless of agreements: read the control topic, publish its heads. */
   async grantMembership(country: string): Promise<void> {
-    const p = gatewayPrincipal(country);
+    const p = this.principalOf(country);
     await this.admin.allow([
       allow('TOPIC', this.controlTopic, p, 'READ'),
       allow('TOPIC', this.headsTopic, p, 'WRITE'),
@@ -67,7 +84,7 @@ export class KafkaGovernance {
 
   /** Every ACL of the gateway's principal: membership and agreements. The broker refuses its next request. */
   async revokeMembership(country: string): Promise<void> {
-    await this.admin.removeEveryRuleOf(gatewayPrincipal(country));
+    await this.admin.removeEveryRuleOf(this.principalOf(country));
     this.logger.warn({ country }, 'every broker ACL of the gateway removed');
   }
 
@@ -75,10 +92,10 @@ export class KafkaGovernance {
     const ab = exchangeTopic(a, b, this.prefix);
     const ba = exchangeTopic(b, a, this.prefix);
     return [
-      allow('TOPIC', ab, gatewayPrincipal(a), 'WRITE'),
-      allow('TOPIC', ab, gatewayPrincipal(b), 'READ'),
-      allow('TOPIC', ba, gatewayPrincipal(b), 'WRITE'),
-      allow('TOPIC', ba, gatewayPrincipal(a), 'READ'),
+      allow('TOPIC', ab, this.principalOf(a), 'WRITE'),
+      allow('TOPIC', ab, this.principalOf(b), 'READ'),
+      allow('TOPIC', ba, this.principalOf(b), 'WRITE'),
+      allow('TOPIC', ba, this.principalOf(a), 'READ'),
     ];
   }
 
@@ -101,6 +118,6 @@ export class KafkaGovernance {
   }
 
   async describeAcls(country: string): Promise<string[]> {
-    return this.admin.describeRulesOf(gatewayPrincipal(country));
+    return this.admin.describeRulesOf(this.principalOf(country));
   }
 }
