@@ -7,7 +7,9 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
+import { NDJSON } from '@corridor/gateway-api';
 import { REQUEST_BODIES, REQUEST_NOTES } from './alerts/alert.openapi';
+import { BATCH_PATH } from './alerts/alerts.controller';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/config';
 import { gatewayLogger } from './core.module';
@@ -30,10 +32,22 @@ export async function createGateway(
     limit: config.http.maxBodyBytes,
     type: ['application/json', 'application/*+json'],
   });
+  // A batch of alerts is read as text (a JSON array or NDJSON) under its own bound, and split and validated alert by
+  // alert by the controller, so one malformed alert fails alone.
+  const batchText = express.text({
+    limit: config.http.maxBatchBytes,
+    type: ['application/json', 'application/*+json', NDJSON],
+  });
   // Parse errors are answered here, so they never reach Nest's generic 400 mapping.
-  app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
-    json(req, res, (err?: unknown) => (err ? bodyErrors(err, req, res, next) : next())),
-  );
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
+    const batch = req.path === BATCH_PATH;
+    const limit = batch ? config.http.maxBatchBytes : config.http.maxBodyBytes;
+    (batch ? batchText : json)(req, res, (err?: unknown) =>
+      err
+        ? bodyErrors(err, req, res, next, { limit, variable: batch ? 'MAX_BATCH_BYTES' : 'MAX_BODY_BYTES' })
+        : next(),
+    );
+  });
   app.useGlobalPipes(corridorValidationPipe());
   app.enableShutdownHooks();
   serveDesk(app);
@@ -60,9 +74,10 @@ function bodyErrors(
   _req: express.Request,
   res: express.Response,
   next: express.NextFunction,
+  bound: { limit: number; variable: string },
 ): void {
   const type = (err as { type?: string } | undefined)?.type;
-  const send = (status: number, code: string, detail: string): void => {
+  const send = (status: number, code: string, detail: string, extra: Record<string, unknown> = {}): void => {
     res
       .status(status)
       .type('application/problem+json')
@@ -74,6 +89,7 @@ function bodyErrors(
           code,
           detail,
           field: 'body',
+          ...extra,
         }),
       );
   };
@@ -83,7 +99,8 @@ function bodyErrors(
     send(
       413,
       'PAYLOAD_TOO_LARGE',
-      'request body is larger than the limit (MAX_BODY_BYTES): shorten it or split it',
+      `request body is larger than the limit of ${bound.limit} bytes (${bound.variable}): shorten it or split it`,
+      { limit: bound.limit },
     );
   } else if (type) {
     send(400, 'BAD_REQUEST', 'request body could not be read');
