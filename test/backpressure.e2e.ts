@@ -71,8 +71,17 @@ describe('backpressure on publishing (real processes)', () => {
     expect(refused).toMatchObject({
       status: 503,
       retryAfter: '5',
-      body: { code: 'PARTNERS_LAGGING', limit: BACKLOG },
+      body: { code: 'PARTNERS_LAGGING', status: 503 },
     });
+    // The single-alert route says the same, with the limit (it is authenticated by then).
+    const single = await fetch(`${ly().url}/v1/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${publisher}` },
+      body: JSON.stringify(bulletinAlert({ recipients: ['IT'], title: 'lagging single' })),
+    });
+    expect(single.status).toBe(503);
+    expect(single.headers.get('retry-after')).toBe('5');
+    expect(await single.json()).toMatchObject({ code: 'PARTNERS_LAGGING', limit: BACKLOG });
     // Refused before anything was written: only the accepted alerts exist.
     const [{ n }] = await sql<{ n: string }>(
       ly().databaseUrl,

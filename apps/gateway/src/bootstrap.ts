@@ -9,6 +9,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { NDJSON } from '@corridor/gateway-api';
 import { REQUEST_BODIES, REQUEST_NOTES } from './alerts/alert.openapi';
+import { Admission } from './alerts/admission';
 import { BATCH_PATH } from './alerts/alerts.controller';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/config';
@@ -38,9 +39,31 @@ export async function createGateway(
     limit: config.http.maxBatchBytes,
     type: ['application/json', 'application/*+json', NDJSON],
   });
+  const admission = app.get(Admission);
   // Parse errors are answered here, so they never reach Nest's generic 400 mapping.
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
     const batch = req.path === BATCH_PATH;
+    const refused = batch && req.method === 'POST' ? admission.refusal(1) : undefined;
+    if (refused) {
+      // Backpressure before the body is read (it may be MAX_BATCH_BYTES); the request is not authenticated yet, so
+      // the answer says no more than the status and when to come back.
+      res
+        .status(refused.problem.status)
+        .setHeader('Retry-After', String(refused.problem.retryAfter ?? 1))
+        .type('application/problem+json')
+        .send(
+          JSON.stringify({
+            type: refused.problem.type,
+            title: refused.problem.title,
+            status: refused.problem.status,
+            code: refused.problem.code,
+            detail: 'the gateway is busy: repeat the request after Retry-After (nothing was written)',
+            retryAfter: refused.problem.retryAfter,
+          }),
+        );
+      req.resume();
+      return;
+    }
     const limit = batch ? config.http.maxBatchBytes : config.http.maxBodyBytes;
     (batch ? batchText : json)(req, res, (err?: unknown) =>
       err

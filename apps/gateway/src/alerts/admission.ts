@@ -56,7 +56,11 @@ export class Admission {
     };
   }
 
-  private refusal(n: number): ProblemException | undefined {
+  /**
+   * The refusal `enter(n)` would give now, without admitting anything: the batch route asks before it reads a body
+   * of up to MAX_BATCH_BYTES, so a lagging gateway does not buffer bodies it would refuse anyway.
+   */
+  refusal(n: number): ProblemException | undefined {
     if (this.backlog > this.limits.maxBacklog) {
       return problem(
         503,
