@@ -87,7 +87,12 @@ export class Remote {
           ...(this.credentials ? { authorization: `Bearer ${this.credentials.token}` } : {}),
           ...req.headers,
         },
-        body: req.body === undefined ? undefined : JSON.stringify(req.body),
+        body:
+          req.body === undefined
+            ? undefined
+            : typeof req.body === 'string'
+              ? req.body
+              : JSON.stringify(req.body),
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (err) {
@@ -110,7 +115,8 @@ export class Remote {
     );
   }
 
-  private failure(status: number, text: string): RemoteError {
+  /** The operator's line for a non-2xx answer (with the service's problem+json when it sent one). */
+  failure(status: number, text: string): RemoteError {
     let problem: Problem = {};
     try {
       const parsed: unknown = JSON.parse(text);

@@ -7,7 +7,10 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
+import { NDJSON } from '@corridor/gateway-api';
 import { REQUEST_BODIES, REQUEST_NOTES } from './alerts/alert.openapi';
+import { Admission } from './alerts/admission';
+import { BATCH_PATH } from './alerts/alerts.controller';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/config';
 import { gatewayLogger } from './core.module';
@@ -30,10 +33,44 @@ export async function createGateway(
     limit: config.http.maxBodyBytes,
     type: ['application/json', 'application/*+json'],
   });
+  // A batch of alerts is read as text (a JSON array or NDJSON) under its own bound, and split and validated alert by
+  // alert by the controller, so one malformed alert fails alone.
+  const batchText = express.text({
+    limit: config.http.maxBatchBytes,
+    type: ['application/json', 'application/*+json', NDJSON],
+  });
+  const admission = app.get(Admission);
   // Parse errors are answered here, so they never reach Nest's generic 400 mapping.
-  app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
-    json(req, res, (err?: unknown) => (err ? bodyErrors(err, req, res, next) : next())),
-  );
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
+    const batch = req.path === BATCH_PATH;
+    const refused = batch && req.method === 'POST' ? admission.refusal(1) : undefined;
+    if (refused) {
+      // Backpressure before the body is read (it may be MAX_BATCH_BYTES); the request is not authenticated yet, so
+      // the answer says no more than the status and when to come back.
+      res
+        .status(refused.problem.status)
+        .setHeader('Retry-After', String(refused.problem.retryAfter ?? 1))
+        .type('application/problem+json')
+        .send(
+          JSON.stringify({
+            type: refused.problem.type,
+            title: refused.problem.title,
+            status: refused.problem.status,
+            code: refused.problem.code,
+            detail: 'the gateway is busy: repeat the request after Retry-After (nothing was written)',
+            retryAfter: refused.problem.retryAfter,
+          }),
+        );
+      req.resume();
+      return;
+    }
+    const limit = batch ? config.http.maxBatchBytes : config.http.maxBodyBytes;
+    (batch ? batchText : json)(req, res, (err?: unknown) =>
+      err
+        ? bodyErrors(err, req, res, next, { limit, variable: batch ? 'MAX_BATCH_BYTES' : 'MAX_BODY_BYTES' })
+        : next(),
+    );
+  });
   app.useGlobalPipes(corridorValidationPipe());
   app.enableShutdownHooks();
   serveDesk(app);
@@ -60,9 +97,10 @@ function bodyErrors(
   _req: express.Request,
   res: express.Response,
   next: express.NextFunction,
+  bound: { limit: number; variable: string },
 ): void {
   const type = (err as { type?: string } | undefined)?.type;
-  const send = (status: number, code: string, detail: string): void => {
+  const send = (status: number, code: string, detail: string, extra: Record<string, unknown> = {}): void => {
     res
       .status(status)
       .type('application/problem+json')
@@ -74,6 +112,7 @@ function bodyErrors(
           code,
           detail,
           field: 'body',
+          ...extra,
         }),
       );
   };
@@ -83,7 +122,8 @@ function bodyErrors(
     send(
       413,
       'PAYLOAD_TOO_LARGE',
-      'request body is larger than the limit (MAX_BODY_BYTES): shorten it or split it',
+      `request body is larger than the limit of ${bound.limit} bytes (${bound.variable}): shorten it or split it`,
+      { limit: bound.limit },
     );
   } else if (type) {
     send(400, 'BAD_REQUEST', 'request body could not be read');

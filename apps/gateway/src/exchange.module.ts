@@ -12,6 +12,7 @@ import { auditHeadsTopic, AuditEvent, controlTopic, gatewayConsumerGroups } from
 import { DEFAULT_MAX_SKEW_MS } from '@corridor/envelope';
 import { KafkaClient, loggerFor, ROOT_LOGGER, Scheduler } from '@corridor/platform';
 import { AlertsController } from './alerts/alerts.controller';
+import { Admission } from './alerts/admission';
 import { AlertsService } from './alerts/alerts.service';
 import { GatewayAgreementsController } from './agreements/agreements.controller';
 import { AuditController } from './audit/audit.controller';
@@ -61,6 +62,9 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     private readonly inbox: InboxService,
     private readonly kafka: KafkaClient,
     private readonly metrics: GatewayMetrics,
+    private readonly admission: Admission,
+    private readonly outboxRepo: OutboxRepository,
+    private readonly ds: DataSource,
   ) {
     this.logger = loggerFor(root, ExchangeLifecycle);
     this.scheduler = new Scheduler(this.logger);
@@ -118,6 +122,14 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       'receipt timeout sweep',
     );
     every(60_000, async () => this.trust.checkCrlFreshness(), 'revocation list freshness');
+    every(
+      1_000,
+      async () =>
+        this.admission.sample(
+          await this.outboxRepo.unsettled(this.ds, this.config.http.admission.maxBacklog + 1),
+        ),
+      'outbox backlog for backpressure',
+    );
     every(
       15_000,
       async () => {
@@ -280,6 +292,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         OutboxRelay,
         GatewayMetrics,
         ROOT_LOGGER,
+        Admission,
       ],
       useFactory: (
         ds: DataSource,
@@ -290,7 +303,14 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         r: OutboxRelay,
         m: GatewayMetrics,
         l: Logger,
-      ) => new AlertsService(ds, { alerts, outbox }, t, a, r, m, loggerFor(l, AlertsService)),
+        admission: Admission,
+      ) => new AlertsService(ds, { alerts, outbox }, t, a, r, m, loggerFor(l, AlertsService), admission),
+    },
+    {
+      provide: Admission,
+      inject: [GATEWAY_CONFIG, OutboxRelay],
+      useFactory: (c: GatewayConfig, r: OutboxRelay) =>
+        new Admission(c.http.admission, { relayPending: () => r.inMemory }),
     },
     {
       provide: InboxService,

@@ -43,3 +43,34 @@ export interface Delivery {
   acknowledgedAt: string | null;
   redactedFields: string[];
 }
+
+/** The media type of a batch given as newline-delimited JSON (one alert per line). */
+export const NDJSON = 'application/x-ndjson';
+
+/** One alert of a batch, in the order given (index counts from 0, lines or array items alike). */
+export type BatchItemResult =
+  | ({ index: number; status: 'ACCEPTED' } & PublishResult)
+  | {
+      index: number;
+      /** every recipient refused by its agreement: nothing was queued for this alert */
+      status: 'REFUSED';
+      recipients: RecipientStatus[];
+    }
+  | {
+      index: number;
+      /** the alert failed the API's rules: nothing was written for it; its neighbours are not affected */
+      status: 'INVALID';
+      code: string;
+      /** the field at fault as a JSON path within the alert, e.g. document.mrz */
+      field: string;
+      detail: string;
+      errors?: { field: string; message: string }[];
+    };
+
+/** The answer to POST /v1/alerts/batch (202): one result per alert, accepted ones committed together. */
+export interface BatchPublishResult {
+  accepted: number;
+  refused: number;
+  invalid: number;
+  results: BatchItemResult[];
+}

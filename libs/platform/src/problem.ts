@@ -12,6 +12,10 @@ export interface Problem {
   field?: string;
   code?: string;
   rule?: string;
+  /** the bound that was exceeded (413: most items or bytes a request may carry) */
+  limit?: number;
+  /** seconds to wait before repeating the request (429, 503): also sent as the Retry-After header */
+  retryAfter?: number;
   errors?: { field: string; message: string }[];
 }
 
@@ -52,6 +56,9 @@ export class ProblemFilter implements ExceptionFilter {
         },
         'unhandled',
       );
+    }
+    if (body.retryAfter !== undefined) {
+      res.setHeader('Retry-After', String(body.retryAfter));
     }
     res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
   }

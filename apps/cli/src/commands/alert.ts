@@ -14,6 +14,7 @@ import { operationalError, usageError } from '../errors';
 import { readStructuredFile, requireObject } from '../input-files';
 import { Output, table } from '../output';
 import { Remote, RemoteError } from '../remote';
+import { publishMany, readAlerts } from './alert-batch';
 import { gatewayToken, gatewayUrl } from '../settings';
 
 interface GatewayOptions {
@@ -32,6 +33,7 @@ interface PublishOptions extends GatewayOptions {
   payload?: string;
   thread?: string;
   idempotencyKey?: string;
+  batchSize: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -215,7 +217,16 @@ export function registerAlert(program: Command): void {
     alert
       .command('publish')
       .description('publish an alert from a file (.json/.yaml) or flags; validated here before it is sent')
-      .option('--file <file>', 'the alert as the gateway API takes it (POST /v1/alerts)')
+      .option(
+        '--file <file>',
+        'the alert as the gateway API takes it (POST /v1/alerts); many alerts: .ndjson (one per line) or a JSON/YAML array',
+      )
+      .option(
+        '--batch-size <n>',
+        'alerts per request when the file holds many (at most the gateway MAX_BATCH_ALERTS)',
+        parsePositiveInt,
+        200,
+      )
       .option(
         '--category <name>',
         'ROUTE, DOCUMENT, SUSPECT, FINANCIAL_FLOW, PROTECTION_REFERRAL or BULLETIN',
@@ -240,15 +251,38 @@ Example file (alert.json):
   { "category": "BULLETIN", "priority": "ROUTINE", "classification": "GREEN", "handling": "H3",
     "title": "New forgery pattern", "recipients": ["IT"],
     "bulletin": { "title": "…", "summary": "…", "body": "…" } }
-Exit codes: 0 accepted (REFUSED recipients are listed), 1 refused by every agreement or remote failure,
-2 invalid alert (nothing sent).`,
+Many alerts (alerts.ndjson, one per line, or a JSON/YAML array): sent in batches to POST /v1/alerts/batch with a
+progress bar; each alert is checked on its own, and those not accepted are listed by index (from 0) and field.
+Exit codes: 0 accepted (REFUSED recipients are listed), 1 refused by every agreement, some alerts of a file not
+accepted, or remote failure, 2 invalid alert (nothing sent).`,
     )
     .action(
       act<PublishOptions>(async (out, opts) => {
-        const body = buildBody(opts);
         if (opts.idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(opts.idempotencyKey)) {
           throw usageError('--idempotency-key must be 1-200 visible ASCII characters', 'choose another key');
         }
+        const many = opts.file ? readAlerts(opts.file, '--file') : undefined;
+        if (many) {
+          if (opts.idempotencyKey !== undefined && opts.idempotencyKey.length > 180) {
+            // each batch is sent under <key>:<batch number>, within the gateway's 200 characters
+            throw usageError(
+              '--idempotency-key for a file of alerts is at most 180 characters',
+              'choose a shorter key',
+            );
+          }
+          if (opts.batchSize > 10_000) {
+            throw usageError(
+              '--batch-size is at most 10000',
+              'use the gateway MAX_BATCH_ALERTS (500 by default)',
+            );
+          }
+          await publishMany(out, gateway(opts), many, {
+            batchSize: opts.batchSize,
+            idempotencyKey: opts.idempotencyKey,
+          });
+          return;
+        }
+        const body = buildBody(opts);
         await validateAlert(body);
         const gw = gateway(opts);
         let result: PublishResult;

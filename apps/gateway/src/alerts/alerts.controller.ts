@@ -5,6 +5,7 @@ import {
   Get,
   Headers,
   HttpCode,
+  Inject,
   Param,
   ParseIntPipe,
   ParseUUIDPipe,
@@ -13,25 +14,55 @@ import {
   Query,
   Req,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiExtraModels,
+  ApiHeader,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { AuthedRequest, problem, Roles } from '@corridor/platform';
 import {
+  NDJSON,
   OUTBOX_STATUSES,
   PublishAlertDto,
   UpdateAlertDto,
   WithdrawDto,
+  type BatchPublishResult,
   type Delivery,
   type PublishResult,
 } from '@corridor/gateway-api';
+import { GATEWAY_CONFIG, GatewayConfig } from '../config/config';
 import { AlertsService } from './alerts.service';
+import { parseBatch } from './batch-body';
+
+/** Where a batch of alerts is posted; the body parser reads this path as text under MAX_BATCH_BYTES. */
+export const BATCH_PATH = '/v1/alerts/batch';
+
+function checkIdempotencyKey(key: string | undefined): void {
+  if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) {
+    throw problem(422, 'IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1-200 visible ASCII characters', {
+      field: 'Idempotency-Key',
+    });
+  }
+}
 
 const STATUSES = OUTBOX_STATUSES;
 
 @ApiTags('alerts')
 @ApiBearerAuth()
 @Controller('v1')
+@ApiExtraModels(PublishAlertDto)
 export class AlertsController {
-  constructor(private readonly alerts: AlertsService) {}
+  constructor(
+    private readonly alerts: AlertsService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
 
   @Post('alerts')
   @HttpCode(202)
@@ -56,15 +87,57 @@ export class AlertsController {
     // Spelled as in @ApiHeader so the OpenAPI lists one optional header (Nest reads headers case-insensitively).
     @Headers('Idempotency-Key') key?: string,
   ): Promise<PublishResult> {
-    if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) {
+    checkIdempotencyKey(key);
+    return this.alerts.publish({ dto, principal: req.principal, idempotencyKey: key });
+  }
+
+  @Post('alerts/batch')
+  @HttpCode(202)
+  @Roles('publisher')
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'repeat a batch safely: alerts already accepted under this key are answered as the first time, never queued twice',
+  })
+  @ApiOperation({
+    summary: 'Publish many alerts in one request (a JSON array, or NDJSON: one alert per line)',
+    description:
+      'Each alert is validated and checked per recipient on its own and gets its own result, by index (from 0); a ' +
+      'malformed or refused alert fails alone, naming its field. The accepted alerts, their outbox rows and log ' +
+      'entries are committed in one transaction and produced together. At most MAX_BATCH_ALERTS (default 500) ' +
+      'alerts and MAX_BATCH_BYTES (default 16 MiB) per request.',
+  })
+  @ApiConsumes('application/json', NDJSON)
+  @ApiBody({
+    schema: { type: 'array', items: { $ref: getSchemaPath(PublishAlertDto) } },
+    description: `a JSON array of alerts as POST /v1/alerts takes them, or the same alerts one per line (${NDJSON})`,
+  })
+  @ApiResponse({
+    status: 202,
+    description:
+      'one result per alert: ACCEPTED (id, threadId, recipients), REFUSED (every recipient refused) or INVALID ' +
+      '(code, field, detail); with counts accepted, refused, invalid',
+  })
+  @ApiResponse({ status: 400, description: 'the body is not a JSON array (problem+json)' })
+  @ApiResponse({ status: 413, description: 'more alerts or bytes than the limit (problem+json with limit)' })
+  @ApiResponse({ status: 415, description: 'neither application/json nor application/x-ndjson' })
+  async publishBatch(
+    @Req() req: AuthedRequest & { body?: unknown },
+    @Headers('content-type') contentType?: string,
+    @Headers('Idempotency-Key') key?: string,
+  ): Promise<BatchPublishResult> {
+    checkIdempotencyKey(key);
+    if (typeof req.body !== 'string') {
       throw problem(
-        422,
-        'IDEMPOTENCY_KEY_INVALID',
-        'Idempotency-Key must be 1-200 visible ASCII characters',
-        { field: 'Idempotency-Key' },
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `send the batch as application/json (an array) or ${NDJSON} (one alert per line)`,
+        { field: 'Content-Type' },
       );
     }
-    return this.alerts.publish({ dto, principal: req.principal, idempotencyKey: key });
+    const items = parseBatch(req.body, contentType, this.config.http.maxBatchAlerts);
+    return this.alerts.publishBatch({ items, principal: req.principal, idempotencyKey: key });
   }
 
   @Get('alerts/:id')

@@ -19,6 +19,23 @@ const PUBLISH_SQL = `with alert as (
                 coalesce((select json_agg(json_build_object('id', id::text, 'messageId', message_id::text)) from queued),
                          '[]'::json) as queued`;
 
+/** A batch: the alerts as array parameters ($1-$12, the publisher $9 once), then the outbox rows, then the leaves. */
+const BATCH_OUTBOX_FIRST = 12;
+const BATCH_LEAVES_FIRST = BATCH_OUTBOX_FIRST + OUTBOX_INSERT_PARAMS;
+const PUBLISH_BATCH_SQL = `with alert as (
+           insert into alerts (id, thread_id, category, priority, classification, handling, title, alert, publisher,
+                               idempotency_key, request_hash, response)
+           select a.id, a.thread_id, a.category, a.priority, a.classification, a.handling, a.title, a.alert, $9,
+                  a.idempotency_key, a.request_hash, a.response
+           from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[],
+                       $10::text[], $11::text[], $12::jsonb[])
+             as a(id, thread_id, category, priority, classification, handling, title, alert, idempotency_key,
+                  request_hash, response)),
+         queued as (${outboxInsertSql(BATCH_OUTBOX_FIRST + 1)})
+         select (select corridor_append_leaves($${BATCH_LEAVES_FIRST + 1}, $${BATCH_LEAVES_FIRST + 2}, $${BATCH_LEAVES_FIRST + 3}, $${BATCH_LEAVES_FIRST + 4})) as first_leaf,
+                coalesce((select json_agg(json_build_object('id', id::text, 'messageId', message_id::text)) from queued),
+                         '[]'::json) as queued`;
+
 /** A published alert as the alerts table stores it. */
 export interface AlertRow {
   id: string;
@@ -82,6 +99,54 @@ export class AlertsRepository {
       ],
     );
     return new Map(row.queued.map((q) => [q.messageId, q.id]));
+  }
+
+  /** The answers given to earlier requests of this publisher under these Idempotency-Keys, by key. */
+  async priorResponses<T>(
+    db: Db,
+    publisher: string,
+    keys: string[],
+  ): Promise<Map<string, { requestHash: string; response: T }>> {
+    const rows = await db.query<{ idempotency_key: string; request_hash: string; response: T }[]>(
+      'select idempotency_key, request_hash, response from alerts where publisher = $1 and idempotency_key = any($2::text[])',
+      [publisher, keys],
+    );
+    return new Map(
+      rows.map((r) => [r.idempotency_key, { requestHash: r.request_hash, response: r.response }]),
+    );
+  }
+
+  /**
+   * Many alerts of one publisher, their outbox rows and their log leaves in one statement (one round trip, one
+   * commit); the outbox ids of the rows queued, by message id.
+   */
+  async publishMany(
+    db: Db,
+    p: {
+      publisher: string;
+      alerts: Omit<AlertRow, 'publisher'>[];
+      outbox: PreparedOutbox;
+      leaves: LeafParameters;
+    },
+  ): Promise<Map<string, string>> {
+    const col = <K extends keyof Omit<AlertRow, 'publisher'>>(k: K): unknown[] => p.alerts.map((a) => a[k]);
+    const rows = await db.query<{ queued: { id: string; messageId: string }[] }[]>(PUBLISH_BATCH_SQL, [
+      col('id'),
+      col('threadId'),
+      col('category'),
+      col('priority'),
+      col('classification'),
+      col('handling'),
+      col('title'),
+      col('alert'),
+      p.publisher,
+      col('idempotencyKey'),
+      col('requestHash'),
+      p.alerts.map((a) => (a.response === null ? null : JSON.stringify(a.response))),
+      ...p.outbox.params,
+      ...p.leaves,
+    ]);
+    return new Map(rows[0].queued.map((q) => [q.messageId, q.id]));
   }
 
   async own(db: Db, id: string): Promise<{ alert: Buffer; state: string; publisher: string } | undefined> {

@@ -14,6 +14,7 @@ import { GatewayMetrics } from '../health/metrics';
 import type { TrustStore } from '../trust/trust.store';
 import type { AlertRow, AlertsRepository } from './alerts.repository';
 import { AlertsService } from './alerts.service';
+import type { BatchItem } from './batch-body';
 import { activeAgreement } from '../../../../test/factories/agreements';
 
 const NOW = Date.now();
@@ -66,12 +67,43 @@ function setup(opts: { publishFails?: { code: string; times: number } } = {}) {
       }
       return Promise.resolve(new Map());
     },
+    priorResponses: <T>(_db: unknown, who: string, keys: string[]) =>
+      Promise.resolve(
+        new Map(
+          keys.flatMap((k) => {
+            const hit = prior.get(`${who}:${k}`);
+            return hit ? [[k, hit as { requestHash: string; response: T }]] : [];
+          }),
+        ),
+      ),
+    publishMany: (_db, p) => {
+      if (failures > 0) {
+        failures--;
+        return Promise.reject(
+          Object.assign(new Error('deadlock detected'), { code: opts.publishFails?.code }),
+        );
+      }
+      batches.push(p.alerts.length);
+      for (const a of p.alerts) {
+        published.push({ ...a, publisher: p.publisher });
+        if (a.idempotencyKey) {
+          prior.set(`${p.publisher}:${a.idempotencyKey}`, {
+            requestHash: a.requestHash ?? '',
+            response: a.response,
+          });
+        }
+      }
+      return Promise.resolve(new Map());
+    },
   };
+  const batches: number[] = [];
   const queued: OutboxEntry[] = [];
+  const prepares: number[] = [];
   const refused: RefusedEntry[] = [];
   const relay: OutboxPort = {
     enqueue: () => Promise.resolve([]),
     prepare: (entries, refusedEntries = []) => {
+      prepares.push(entries.length);
       queued.push(...entries);
       refused.push(...refusedEntries);
       return Promise.resolve({ params: [], pending: (): Pending[] => [] });
@@ -98,7 +130,7 @@ function setup(opts: { publishFails?: { code: string; times: number } } = {}) {
     new GatewayMetrics(),
     pino({ level: 'silent' }),
   );
-  return { service, published, queued, refused, recorded };
+  return { service, published, queued, refused, recorded, batches, prepares };
 }
 
 async function problemOf(p: Promise<unknown>): Promise<{ status: number; code: string; field?: string }> {
@@ -179,5 +211,79 @@ describe('AlertsService.publish', () => {
     await expect(other.service.publish({ dto: bulletin(), principal: publisher })).rejects.toThrow(
       'deadlock',
     );
+  });
+});
+
+describe('AlertsService.publishBatch', () => {
+  const item = (index: number, dto: PublishAlertDto): BatchItem => ({ index, dto });
+
+  it('answers each alert on its own: accepted, refused by every agreement, invalid by its field; one seal pass, one statement', async () => {
+    const { service, published, queued, recorded, batches, prepares } = setup();
+    const res = await service.publishBatch({
+      principal: publisher,
+      items: [
+        item(0, bulletin({ title: 'first' })),
+        item(1, bulletin({ recipients: ['NE'] })),
+        item(2, bulletin({ recipients: ['TN'] })),
+        {
+          index: 3,
+          invalid: { index: 3, code: 'VALIDATION_FAILED', field: 'title', detail: 'title is empty' },
+        },
+        item(4, bulletin({ title: 'last', recipients: ['IT'] })),
+      ],
+    });
+    expect(res).toMatchObject({ accepted: 2, refused: 1, invalid: 2 });
+    expect(res.results.map((r) => `${r.index}:${r.status}`)).toEqual([
+      '0:ACCEPTED',
+      '1:REFUSED',
+      '2:INVALID',
+      '3:INVALID',
+      '4:ACCEPTED',
+    ]);
+    expect(res.results[2]).toMatchObject({ code: 'UNKNOWN_RECIPIENT', field: 'recipients[0]' });
+    expect(res.results[1]).toMatchObject({ recipients: [{ country: 'NE', status: 'REFUSED' }] });
+    expect(published.map((a) => a.title)).toEqual(['first', 'last']);
+    expect(batches).toEqual([2]);
+    expect(prepares).toEqual([2]);
+    expect(queued.map((q) => q.recipient)).toEqual(['IT', 'IT']);
+    // The refusals are log leaves too (NE for alert 0 and alert 1), in the same commit.
+    expect(recorded.filter((l) => l.event === AuditEvent.REFUSED).map((l) => l.peer)).toEqual(['NE', 'NE']);
+  });
+
+  it('writes nothing but the refusal leaves when no alert is accepted', async () => {
+    const { service, batches, recorded } = setup();
+    const res = await service.publishBatch({
+      principal: publisher,
+      items: [item(0, bulletin({ recipients: ['NE'] }))],
+    });
+    expect(res).toMatchObject({ accepted: 0, refused: 1, invalid: 0 });
+    expect(batches).toEqual([]);
+    expect(recorded.map((l) => l.peer)).toEqual(['NE']);
+  });
+
+  it('answers a repeated batch under the same Idempotency-Key without queueing its alerts twice', async () => {
+    const { service, published } = setup();
+    const items = [item(0, bulletin({ title: 'a' })), item(1, bulletin({ title: 'b' }))];
+    const first = await service.publishBatch({ principal: publisher, items, idempotencyKey: 'b-1' });
+    const again = await service.publishBatch({ principal: publisher, items, idempotencyKey: 'b-1' });
+    expect(again).toEqual(first);
+    expect(published).toHaveLength(2);
+    expect(published.map((a) => a.idempotencyKey)).toEqual(['b-1#0', 'b-1#1']);
+    expect(
+      await problemOf(
+        service.publishBatch({
+          principal: publisher,
+          items: [item(0, bulletin({ title: 'other' }))],
+          idempotencyKey: 'b-1',
+        }),
+      ),
+    ).toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
+  });
+
+  it('tries the whole batch again after a deadlock', async () => {
+    const { service, published } = setup({ publishFails: { code: '40P01', times: 1 } });
+    const res = await service.publishBatch({ principal: publisher, items: [item(0, bulletin())] });
+    expect(res.accepted).toBe(1);
+    expect(published).toHaveLength(1);
   });
 });

@@ -17,21 +17,40 @@ import {
 } from '@corridor/contracts';
 import { Principal } from '@corridor/identity';
 import { evaluateSend, PolicyDecision } from '@corridor/policy';
-import { problem } from '@corridor/platform';
-import { AuditLog } from '../audit/audit.log';
-import { newExchangeMessage, OutboxPort, Pending } from '../exchange/outbox';
+import { problem, ProblemException } from '@corridor/platform';
+import { AuditLog, LeafInput } from '../audit/audit.log';
+import { newExchangeMessage, OutboxEntry, OutboxPort, Pending, RefusedEntry } from '../exchange/outbox';
 import { DeliveryFilter, OutboxRepository } from '../exchange/outbox.repository';
 import { GatewayMetrics } from '../health/metrics';
 import { TrustStore } from '../trust/trust.store';
 import {
   PublishAlertDto,
   UpdateAlertDto,
+  type BatchItemResult,
+  type BatchPublishResult,
   type Delivery,
   type PublishResult,
   type RecipientStatus,
 } from '@corridor/gateway-api';
 import { alertFromDto, alertMeta, alertToJson } from './alert.mapper';
-import { AlertsRepository } from './alerts.repository';
+import type { Admission } from './admission';
+import { AlertRow, AlertsRepository } from './alerts.repository';
+import type { BatchItem } from './batch-body';
+
+/** One alert validated and decided, its outbox rows and leaves laid out, not yet written. */
+interface Draft {
+  id: string;
+  threadId: string;
+  alert: Alert;
+  dto: PublishAlertDto;
+  statuses: RecipientStatus[];
+  /** every recipient refused: nothing to queue */
+  allRefused: boolean;
+  entries: OutboxEntry[];
+  refusedEntries: RefusedEntry[];
+  queuedLeaves: LeafInput[];
+  refusedLeaves: LeafInput[];
+}
 
 export class AlertsService {
   constructor(
@@ -42,6 +61,8 @@ export class AlertsService {
     private readonly relay: OutboxPort,
     private readonly metrics: GatewayMetrics,
     private readonly logger: Logger,
+    /** backpressure: none in unit specs that do not test it */
+    private readonly admission?: Admission,
   ) {}
 
   private resolveRecipients(dto: PublishAlertDto): string[] {
@@ -96,11 +117,106 @@ export class AlertsService {
     });
   }
 
+  /**
+   * One alert made ready to commit: validated (payload, MRZ, recipients: a ProblemException names the field), decided
+   * per recipient, its outbox rows and its log leaves laid out. Nothing is written.
+   */
+  private draft(dto: PublishAlertDto, principal: Principal): Draft {
+    const id = uuidv7();
+    const threadId = dto.threadId ?? id;
+    const alert = alertFromDto({
+      dto,
+      id,
+      threadId,
+      country: this.trust.own.country,
+      agency: principal.agency ?? principal.sub,
+      nowMs: Date.now(),
+    });
+    const recipients = this.resolveRecipients(dto);
+    const decisions = this.decide(alert, recipients);
+    const statuses: RecipientStatus[] = decisions.map(({ country, decision }) =>
+      decision.allowed
+        ? { country, status: 'QUEUED', redactedFields: decision.redactedFields }
+        : { country, status: 'REFUSED', reason: decision.reason, rule: decision.rule },
+    );
+    const refusedLeaves: LeafInput[] = [];
+    const queuedLeaves: LeafInput[] = [];
+    const entries: OutboxEntry[] = [];
+    const refusedEntries: RefusedEntry[] = [];
+    for (const { country, agreementId, decision } of decisions) {
+      // One outbox row per recipient, the same labels for all of them.
+      const row = {
+        messageId: uuidv7(),
+        alertId: id,
+        kind: MessageKind.ALERT,
+        recipient: country,
+        agreementId,
+        category: alert.category,
+        classification: alert.classification,
+        threadId,
+      };
+      if (decision.allowed) {
+        entries.push({
+          ...row,
+          message: newExchangeMessage({
+            body: { case: 'alert', value: decision.alert },
+            redactedFields: decision.redactedFields,
+          }),
+          redactedFields: decision.redactedFields,
+        });
+        queuedLeaves.push({
+          event: AuditEvent.QUEUED,
+          peer: country,
+          alertId: id,
+          category: alert.category,
+          agreementId,
+        });
+      } else {
+        this.metrics.refused.inc({ reason: decision.reason });
+        refusedEntries.push({ ...row, reason: decision.reason, rule: decision.rule });
+        refusedLeaves.push({
+          event: AuditEvent.REFUSED,
+          peer: country,
+          alertId: id,
+          category: alert.category,
+          reasonCode: decision.reason,
+          agreementId,
+        });
+      }
+    }
+    return {
+      id,
+      threadId,
+      alert,
+      dto,
+      statuses,
+      allRefused: entries.length === 0,
+      entries,
+      refusedEntries,
+      queuedLeaves,
+      refusedLeaves,
+    };
+  }
+
   async publish(opts: {
     dto: PublishAlertDto;
     principal: Principal;
     idempotencyKey?: string;
     /** retries after a deadlock so far */
+    retries?: number;
+  }): Promise<PublishResult> {
+    const leave = this.admission?.enter(1);
+    try {
+      return await this.publishAdmitted(opts);
+    } finally {
+      leave?.();
+    }
+  }
+
+  private async publishAdmitted(opts: {
+    dto: PublishAlertDto;
+    principal: Principal;
+    idempotencyKey?: string;
     retries?: number;
   }): Promise<PublishResult> {
     const { dto, principal } = opts;
@@ -126,97 +242,25 @@ export class AlertsService {
         return prior.response;
       }
     }
-    const id = uuidv7();
-    const threadId = dto.threadId ?? id;
-    const alert = alertFromDto({
-      dto,
-      id,
-      threadId,
-      country: this.trust.own.country,
-      agency: principal.agency ?? principal.sub,
-      nowMs: Date.now(),
-    });
-    const recipients = this.resolveRecipients(dto);
-    const decisions = this.decide(alert, recipients);
-    const statuses: RecipientStatus[] = decisions.map(({ country, decision }) =>
-      decision.allowed
-        ? { country, status: 'QUEUED', redactedFields: decision.redactedFields }
-        : { country, status: 'REFUSED', reason: decision.reason, rule: decision.rule },
-    );
-    const result: PublishResult = { id, threadId, recipients: statuses };
-    const refusedLeaves = decisions
-      .filter((d) => !d.decision.allowed)
-      .map((d) => ({
-        event: AuditEvent.REFUSED,
-        peer: d.country,
-        alertId: id,
-        category: alert.category,
-        reasonCode: d.decision.allowed ? '' : d.decision.reason,
-        agreementId: d.agreementId,
-      }));
-    for (const d of decisions) {
-      if (!d.decision.allowed) {
-        this.metrics.refused.inc({ reason: d.decision.reason });
-      }
-    }
-    if (statuses.every((s) => s.status === 'REFUSED')) {
-      await this.audit.record(refusedLeaves);
-      const first = statuses[0];
+    const d = this.draft(dto, principal);
+    if (d.allRefused) {
+      await this.audit.record(d.refusedLeaves);
       this.logger.warn(
-        { alertId: id, refusals: statuses.map((s) => `${s.country}:${s.reason}`) },
+        { alertId: d.id, refusals: d.statuses.map((s) => `${s.country}:${s.reason}`) },
         'publication refused by policy',
       );
+      const first = d.statuses[0];
       throw problem(403, first.reason ?? 'POLICY_DENIED', first.rule ?? 'refused by the agreement', {
         rule: first.rule,
         field: 'recipients',
-        errors: statuses.map((s) => ({ field: `recipient ${s.country}`, message: s.rule ?? '' })),
+        errors: d.statuses.map((s) => ({ field: `recipient ${s.country}`, message: s.rule ?? '' })),
       });
     }
-    // One outbox row per recipient, the same labels for all of them.
-    const row = (country: string, agreementId?: string) => ({
-      messageId: uuidv7(),
-      alertId: id,
-      kind: MessageKind.ALERT,
-      recipient: country,
-      agreementId,
-      category: alert.category,
-      classification: alert.classification,
-      threadId,
-    });
+    const { id, threadId, alert } = d;
+    const result: PublishResult = { id, threadId, recipients: d.statuses };
     // Sealed here (on a relaying instance) before anything is written, so the transaction stays short.
-    const outbox = await this.relay.prepare(
-      decisions.flatMap(({ country, agreementId, decision }) =>
-        decision.allowed
-          ? [
-              {
-                ...row(country, agreementId),
-                message: newExchangeMessage({
-                  body: { case: 'alert', value: decision.alert },
-                  redactedFields: decision.redactedFields,
-                }),
-                redactedFields: decision.redactedFields,
-              },
-            ]
-          : [],
-      ),
-      decisions.flatMap(({ country, agreementId, decision }) =>
-        decision.allowed
-          ? []
-          : [{ ...row(country, agreementId), reason: decision.reason, rule: decision.rule }],
-      ),
-    );
-    const leaves = this.audit.leafParameters([
-      ...decisions
-        .filter((d) => d.decision.allowed)
-        .map((d) => ({
-          event: AuditEvent.QUEUED,
-          peer: d.country,
-          alertId: id,
-          category: alert.category,
-          agreementId: d.agreementId,
-        })),
-      ...refusedLeaves,
-    ]);
+    const outbox = await this.relay.prepare(d.entries, d.refusedEntries);
+    const leaves = this.audit.leafParameters([...d.queuedLeaves, ...d.refusedLeaves]);
     let pending: Pending[];
     try {
       const queued = await this.repos.alerts.publish(this.ds, {
@@ -242,11 +286,11 @@ export class AlertsService {
       const code = (err as { code?: string }).code;
       if (code === '23505' && opts.idempotencyKey) {
         // A concurrent request with the same key won the race: answer with its result.
-        return this.publish(opts);
+        return this.publishAdmitted(opts);
       }
       if ((code === '40P01' || code === '40001') && (opts.retries ?? 0) < 3) {
         // Deadlock or serialization failure: nothing was written; the same request again.
-        return this.publish({ ...opts, retries: (opts.retries ?? 0) + 1 });
+        return this.publishAdmitted({ ...opts, retries: (opts.retries ?? 0) + 1 });
       }
       throw err;
     }
@@ -257,11 +301,165 @@ export class AlertsService {
         alertId: id,
         category: dto.category,
         priority: dto.priority,
-        recipients: statuses.map((s) => `${s.country}:${s.status}`),
+        recipients: d.statuses.map((s) => `${s.country}:${s.status}`),
       },
       'alert accepted',
     );
     return result;
+  }
+
+  /**
+   * Many alerts in one request: each validated and decided on its own (an invalid or refused one fails alone, by
+   * index), the accepted ones sealed together and committed in one statement, then produced together. With an
+   * Idempotency-Key, each alert is kept under `<key>#<index>`: a repeat answers the alerts already accepted with
+   * their first answer and never queues them twice.
+   */
+  async publishBatch(opts: {
+    items: BatchItem[];
+    principal: Principal;
+    idempotencyKey?: string;
+    retries?: number;
+  }): Promise<BatchPublishResult> {
+    const leave = this.admission?.enter(opts.items.length);
+    try {
+      return await this.publishBatchAdmitted(opts);
+    } finally {
+      leave?.();
+    }
+  }
+
+  private async publishBatchAdmitted(opts: {
+    items: BatchItem[];
+    principal: Principal;
+    idempotencyKey?: string;
+    retries?: number;
+  }): Promise<BatchPublishResult> {
+    const { items, principal } = opts;
+    const key = (index: number): string | null =>
+      opts.idempotencyKey ? `${opts.idempotencyKey}#${index}` : null;
+    const requestHash = opts.idempotencyKey
+      ? createHash('sha256')
+          .update(JSON.stringify(items.map((i) => ('dto' in i ? i.dto : i.invalid))))
+          .digest('hex')
+      : null;
+    const prior = opts.idempotencyKey
+      ? await this.repos.alerts.priorResponses<BatchItemResult>(
+          this.ds,
+          principal.sub,
+          items.map((i) => key(i.index)!),
+        )
+      : new Map<string, { requestHash: string; response: BatchItemResult }>();
+    const results: BatchItemResult[] = [];
+    const drafts: { d: Draft; index: number; result: BatchItemResult }[] = [];
+    const refusedLeaves: LeafInput[] = [];
+    for (const item of items) {
+      const earlier = prior.get(key(item.index) ?? '');
+      if (earlier) {
+        if (earlier.requestHash !== requestHash) {
+          throw problem(
+            422,
+            'IDEMPOTENCY_KEY_REUSED',
+            'this Idempotency-Key was used for a different batch',
+            { field: 'Idempotency-Key' },
+          );
+        }
+        results.push(earlier.response);
+        continue;
+      }
+      if ('invalid' in item) {
+        results.push({ status: 'INVALID', ...item.invalid });
+        continue;
+      }
+      let d: Draft;
+      try {
+        d = this.draft(item.dto, principal);
+      } catch (err) {
+        if (!(err instanceof ProblemException)) {
+          throw err;
+        }
+        const p = err.problem;
+        results.push({
+          index: item.index,
+          status: 'INVALID',
+          code: p.code ?? 'VALIDATION_FAILED',
+          field: p.field ?? '',
+          detail: p.detail ?? p.title,
+        });
+        continue;
+      }
+      refusedLeaves.push(...d.refusedLeaves);
+      if (d.allRefused) {
+        results.push({ index: item.index, status: 'REFUSED', recipients: d.statuses });
+        continue;
+      }
+      const accepted: BatchItemResult = {
+        index: item.index,
+        status: 'ACCEPTED',
+        id: d.id,
+        threadId: d.threadId,
+        recipients: d.statuses,
+      };
+      results.push(accepted);
+      drafts.push({ d, index: item.index, result: accepted });
+    }
+    if (drafts.length === 0) {
+      await this.audit.record(refusedLeaves);
+      return summarise(results);
+    }
+    // Every alert's rows sealed side by side, before anything is written (the transaction stays short).
+    const outbox = await this.relay.prepare(
+      drafts.flatMap(({ d }) => d.entries),
+      drafts.flatMap(({ d }) => d.refusedEntries),
+    );
+    const leaves = this.audit.leafParameters([
+      ...drafts.flatMap(({ d }) => d.queuedLeaves),
+      ...refusedLeaves,
+    ]);
+    const rows: Omit<AlertRow, 'publisher'>[] = drafts.map(({ d, index, result }) => {
+      return {
+        id: d.id,
+        threadId: d.threadId,
+        category: d.dto.category,
+        priority: d.dto.priority,
+        classification: d.dto.classification,
+        handling: d.dto.handling,
+        title: d.dto.title,
+        alert: Buffer.from(toBinary(AlertSchema, d.alert)),
+        idempotencyKey: key(index),
+        requestHash,
+        response: opts.idempotencyKey ? result : null,
+      };
+    });
+    let pending: Pending[];
+    try {
+      const queued = await this.repos.alerts.publishMany(this.ds, {
+        publisher: principal.sub,
+        alerts: rows,
+        outbox,
+        leaves,
+      });
+      pending = outbox.pending(queued);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === '23505' && opts.idempotencyKey && (opts.retries ?? 0) < 3) {
+        // A concurrent request with the same key won the race: answer with its results.
+        return this.publishBatchAdmitted({ ...opts, retries: (opts.retries ?? 0) + 1 });
+      }
+      if ((code === '40P01' || code === '40001') && (opts.retries ?? 0) < 3) {
+        return this.publishBatchAdmitted({ ...opts, retries: (opts.retries ?? 0) + 1 });
+      }
+      throw err;
+    }
+    for (const { d } of drafts) {
+      this.metrics.published.inc({ category: d.dto.category });
+    }
+    this.relay.submit(pending);
+    const summary = summarise(results);
+    this.logger.info(
+      { accepted: summary.accepted, refused: summary.refused, invalid: summary.invalid },
+      'alert batch accepted',
+    );
+    return summary;
   }
 
   private async loadOwn(id: string): Promise<{ alert: Alert; state: string; publisher: string }> {
@@ -444,4 +642,11 @@ export class AlertsService {
       redactedFields: r.redacted_fields,
     }));
   }
+}
+
+function summarise(results: BatchItemResult[]): BatchPublishResult {
+  results.sort((a, b) => a.index - b.index);
+  const count = (status: BatchItemResult['status']): number =>
+    results.filter((r) => r.status === status).length;
+  return { accepted: count('ACCEPTED'), refused: count('REFUSED'), invalid: count('INVALID'), results };
 }

@@ -49,6 +49,17 @@ const schema = z.object({
     .int()
     .min(1024)
     .default(256 * 1024),
+  // POST /v1/alerts/batch: at most this many alerts, and this many bytes, in one request (413 beyond, naming the limit).
+  MAX_BATCH_ALERTS: z.coerce.number().int().min(1).max(10_000).default(500),
+  MAX_BATCH_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
+  // Backpressure (docs/operations.md): publishing answers 429/503 with Retry-After beyond these.
+  MAX_PUBLISH_IN_FLIGHT: z.coerce.number().int().min(1).default(2000),
+  MAX_RELAY_PENDING: z.coerce.number().int().min(1).default(10_000),
+  MAX_OUTBOX_BACKLOG: z.coerce.number().int().min(1).default(100_000),
   // An inbound envelope larger than this is quarantined before any crypto (a legitimate alert is a few KB).
   MAX_ENVELOPE_BYTES: z.coerce
     .number()
@@ -70,7 +81,18 @@ export type GatewayEnv = z.infer<typeof schema>;
 export interface GatewayConfig {
   country: string;
   instance: string;
-  http: { host: string; port: number; publicUrl?: string; maxBodyBytes: number; rateLimitPerMinute: number };
+  http: {
+    host: string;
+    port: number;
+    publicUrl?: string;
+    maxBodyBytes: number;
+    /** POST /v1/alerts/batch: most alerts, most bytes */
+    maxBatchAlerts: number;
+    maxBatchBytes: number;
+    rateLimitPerMinute: number;
+    /** backpressure on publishing (alerts/admission.ts) */
+    admission: { maxInFlight: number; maxRelayPending: number; maxBacklog: number };
+  };
   database: { url: string; appRole?: string };
   kafka: {
     brokers: string[];
@@ -120,6 +142,13 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       port: e.PORT,
       publicUrl: e.PUBLIC_URL,
       maxBodyBytes: e.MAX_BODY_BYTES,
+      maxBatchAlerts: e.MAX_BATCH_ALERTS,
+      maxBatchBytes: e.MAX_BATCH_BYTES,
+      admission: {
+        maxInFlight: e.MAX_PUBLISH_IN_FLIGHT,
+        maxRelayPending: e.MAX_RELAY_PENDING,
+        maxBacklog: e.MAX_OUTBOX_BACKLOG,
+      },
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     },
     database: {

@@ -177,6 +177,19 @@ export class OutboxRepository {
   }
 
   /** Rows waiting to be sent. */
+  /**
+   * Rows not settled yet, QUEUED or SENT awaiting the partner's receipt, counted up to `cap` (each part reads its
+   * partial index and stops there, so the count stays cheap however far behind a partner is).
+   */
+  async unsettled(db: Db, cap: number): Promise<number> {
+    const [{ n }] = await db.query<{ n: string }[]>(
+      `select (select count(*) from (select 1 from outbox where status = 'QUEUED' limit $1) q)
+            + (select count(*) from (select 1 from outbox where status = 'SENT' and kind <> 'RECEIPT' limit $1) s) as n`,
+      [cap],
+    );
+    return Number(n);
+  }
+
   async depth(db: Db): Promise<number> {
     const [{ n }] = await db.query<{ n: string }[]>(
       `select count(*) as n from outbox where status = 'QUEUED'`,

@@ -147,6 +147,11 @@ export class OutboxRelay implements OutboxPort {
     private readonly logger: Logger,
   ) {}
 
+  /** Rows sealed and committed, held in this process until produced (backpressure reads it). */
+  get inMemory(): number {
+    return this.inHand.size;
+  }
+
   start(): void {
     this.stopped = false;
     this.schedule(0);
