@@ -34,7 +34,8 @@ const schema = z.object({
   KEY_PASSPHRASE: z.string().min(12, 'at least 12 characters'),
   AUTH_TOKEN_SECRET: z.string().min(32, 'at least 32 characters'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
+  // 7 tries in the first 32 s, then one every 30 s: 130 attempts hold a row through about an hour of broker outage.
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(130),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(200),
   RECEIPT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
   RECEIPT_BATCH_MS: z.coerce.number().int().min(0).max(10_000).default(200),
