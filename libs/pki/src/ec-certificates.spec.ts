@@ -7,12 +7,14 @@ import { join } from 'node:path';
 import {
   createCsr,
   createEcCsr,
+  createEcRevocationList,
   createEcRootCa,
   describeCertificate,
   generateEcKeyPair,
   generateKeyPair,
   issueEcGatewayCertificate,
   isPkiError,
+  parseRevocationList,
   verifyCertificateChain,
 } from './index';
 
@@ -144,6 +146,71 @@ describe('EC (P-256) certificates', () => {
       const text = openssl(dir, ['x509', '-in', 'gw.pem', '-noout', '-text']).output;
       expect(text).toContain('ecdsa-with-SHA256');
       expect(text).toContain('prime256v1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an EC root signs CRLs that this library and openssl crl / verify -crl_check read', async () => {
+    const revokedKeys = generateEcKeyPair();
+    const revokedCert = await issueEcGatewayCertificate({
+      csrPem: await createEcCsr({ country: 'TN', ...revokedKeys }),
+      caCertPem: ca.certPem,
+      caKeyPem: ca.keyPem,
+      validityDays: 365,
+    });
+    const revokedSerial = describeCertificate(revokedCert).serialHex;
+    const crlPem = await createEcRevocationList({
+      caCertPem: ca.certPem,
+      caKeyPem: ca.keyPem,
+      revoked: [{ serialHex: revokedSerial, revokedAt: new Date(Date.now() - 60_000) }],
+      thisUpdate: new Date(Date.now() - 60_000),
+      nextUpdate: new Date(Date.now() + 7 * 86_400_000),
+      crlNumber: 300,
+    });
+    const parsed = parseRevocationList({ crlPem, caCertPem: ca.certPem });
+    expect([...parsed.revokedSerials]).toEqual([revokedSerial]);
+    expect(parsed.crlNumber).toBe(300n);
+    const other = await createEcRootCa({ commonName: 'Another Root', validityDays: 10 });
+    let foreignCode = 'NONE';
+    try {
+      parseRevocationList({ crlPem, caCertPem: other.certPem });
+    } catch (error) {
+      foreignCode = isPkiError(error) ? error.code : 'OTHER';
+    }
+    expect(foreignCode).toBe('CRL_BAD_SIGNATURE');
+
+    const dir = mkdtempSync(join(tmpdir(), 'corridor-ec-crl-'));
+    try {
+      writeFileSync(join(dir, 'root.pem'), ca.certPem);
+      writeFileSync(join(dir, 'gw.pem'), certPem);
+      writeFileSync(join(dir, 'revoked.pem'), revokedCert);
+      writeFileSync(join(dir, 'crl.pem'), crlPem);
+      const crl = openssl(dir, ['crl', '-in', 'crl.pem', '-CAfile', 'root.pem', '-noout', '-text']);
+      expect(crl.output).toMatch(/verify OK/);
+      expect(crl.output).toContain('ecdsa-with-SHA256');
+      expect(crl.output.toUpperCase()).toContain(revokedSerial.toUpperCase());
+      const good = openssl(dir, [
+        'verify',
+        '-crl_check',
+        '-CAfile',
+        'root.pem',
+        '-CRLfile',
+        'crl.pem',
+        'gw.pem',
+      ]);
+      expect(good.status).toBe(0);
+      const revoked = openssl(dir, [
+        'verify',
+        '-crl_check',
+        '-CAfile',
+        'root.pem',
+        '-CRLfile',
+        'crl.pem',
+        'revoked.pem',
+      ]);
+      expect(revoked.status).not.toBe(0);
+      expect(revoked.output).toContain('certificate revoked');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

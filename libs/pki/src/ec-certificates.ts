@@ -5,9 +5,10 @@ import { createPublicKey, generateKeyPairSync, randomBytes, webcrypto } from 'no
 import * as x509 from '@peculiar/x509';
 import { describeCertificate } from './certificates';
 import { isIsoCountryCode } from './countries';
-import { normalizeSerialHex } from './der';
+import { normalizeSerialHex, positiveIntegerContent } from './der';
 import { PkiError } from './errors';
 import { loadPrivateKey, type KeyPairPem } from './keys';
+import { derToPem } from './pem';
 
 const DAY_MS = 86_400_000;
 const ORGANIZATION = 'Corridor';
@@ -214,4 +215,52 @@ function positiveSerial(serial: string): string {
     throw new PkiError('INVALID_ARGUMENT', 'serial must be a positive integer');
   }
   return Number.parseInt(hex.slice(0, 1), 16) >= 8 ? `00${hex}` : hex;
+}
+
+/**
+ * An X.509 v2 CRL signed by an EC regional root (ecdsa-with-SHA256), with cRLNumber and authorityKeyIdentifier as
+ * the RSA root's CRLs have; read back with parseRevocationList. Returns "X509 CRL" PEM.
+ */
+export async function createEcRevocationList(options: {
+  caCertPem: string;
+  caKeyPem: string;
+  revoked: ReadonlyArray<{ serialHex: string; revokedAt: Date }>;
+  thisUpdate: Date;
+  nextUpdate: Date;
+  crlNumber: number | bigint;
+}): Promise<string> {
+  const crlNumber = BigInt(options.crlNumber);
+  if (crlNumber < 0n) {
+    throw new PkiError('INVALID_ARGUMENT', 'crlNumber must be a non-negative integer');
+  }
+  if (!(options.nextUpdate.getTime() > options.thisUpdate.getTime())) {
+    throw new PkiError('INVALID_ARGUMENT', 'nextUpdate must be after thisUpdate');
+  }
+  const caCert = new x509.X509Certificate(options.caCertPem);
+  const caKeys = await ecKeys({ privateKeyPem: options.caKeyPem });
+  if (
+    !createPublicKey(options.caKeyPem)
+      .export({ type: 'spki', format: 'der' })
+      .equals(describeCertificate(options.caCertPem).publicKey.export({ type: 'spki', format: 'der' }))
+  ) {
+    throw new PkiError('KEY_MISMATCH', 'CA key does not belong to the CA certificate');
+  }
+  const content = Buffer.from(positiveIntegerContent(crlNumber.toString(16)));
+  const crlNumberDer = Buffer.concat([Buffer.from([0x02, content.length]), content]);
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: caCert.subjectName,
+    thisUpdate: options.thisUpdate,
+    nextUpdate: options.nextUpdate,
+    signingAlgorithm: ECDSA_P256,
+    signingKey: caKeys.privateKey,
+    entries: options.revoked.map((entry) => ({
+      serialNumber: positiveSerial(entry.serialHex),
+      revocationDate: entry.revokedAt,
+    })),
+    extensions: [
+      new x509.Extension('2.5.29.20', false, crlNumberDer),
+      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
+    ],
+  });
+  return derToPem(new Uint8Array(crl.rawData), 'X509 CRL');
 }

@@ -30,7 +30,13 @@ export {
   type RootCa,
   type VerifiedCertificate,
 } from './certificates';
-export { createEcCsr, createEcRootCa, generateEcKeyPair, issueEcGatewayCertificate } from './ec-certificates';
+export {
+  createEcCsr,
+  createEcRevocationList,
+  createEcRootCa,
+  generateEcKeyPair,
+  issueEcGatewayCertificate,
+} from './ec-certificates';
 export {
   createRevocationList,
   parseRevocationList,
