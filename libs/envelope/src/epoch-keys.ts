@@ -274,3 +274,83 @@ export function decryptEpochKey(options: {
     wrappingKey.fill(0);
   }
 }
+
+/** Replay window plus skew (open.ts defaults): how long a private epoch key outlives its validity. */
+export const DEFAULT_EPOCH_KEY_RETAIN_MS = 7 * 24 * 60 * 60 * 1000 + 5 * 60 * 1000;
+
+/**
+ * Automatic rotation for one gateway: epochs are aligned to multiples of `epochMs`; `rotate(now)` makes sure the key
+ * of the current epoch and of the next one exist (the next one is published a whole epoch ahead, so every sender
+ * has it before the switch) and destroys keys past their retention. A scheduler calls it, say, hourly; it returns
+ * what to publish and what it destroyed.
+ */
+export class EpochKeyRotation {
+  readonly ring: EpochKeyRing;
+  private readonly announcements = new Map<string, EpochKeyAnnouncement>();
+
+  constructor(
+    private readonly options: {
+      certPem: string;
+      identityKey: KeyObject;
+      epochMs?: number;
+      retainMs?: number;
+      ring?: EpochKeyRing;
+    },
+  ) {
+    this.ring = options.ring ?? new EpochKeyRing();
+  }
+
+  private get epochMs(): number {
+    return this.options.epochMs ?? DEFAULT_EPOCH_MS;
+  }
+
+  rotate(nowMs: number): { created: EpochKeyAnnouncement[]; destroyed: string[] } {
+    const created: EpochKeyAnnouncement[] = [];
+    const currentStart = Math.floor(nowMs / this.epochMs) * this.epochMs;
+    for (const start of [currentStart, currentStart + this.epochMs]) {
+      const exists = [...this.announcements.values()].some((a) => a.notBeforeMs === start);
+      if (!exists) {
+        const { privateKey, announcement } = createEpochKey({
+          certPem: this.options.certPem,
+          identityKey: this.options.identityKey,
+          notBeforeMs: start,
+          notAfterMs: start + this.epochMs - 1,
+        });
+        this.ring.add(announcement.keyId, privateKey, announcement.notAfterMs);
+        this.announcements.set(announcement.keyId, announcement);
+        created.push(announcement);
+      }
+    }
+    const destroyed = this.ring.destroyExpired(nowMs, this.options.retainMs ?? DEFAULT_EPOCH_KEY_RETAIN_MS);
+    for (const keyId of destroyed) {
+      this.announcements.delete(keyId);
+    }
+    return { created, destroyed };
+  }
+
+  /** The announcements still held (for republishing), oldest first. */
+  published(): EpochKeyAnnouncement[] {
+    return [...this.announcements.values()].sort((a, b) => a.notBeforeMs - b.notBeforeMs);
+  }
+}
+
+/**
+ * The epoch key a sender uses at `atMs` among what the trust store holds for a recipient: the newest announcement
+ * that verifies (signature by the recipient certificate, key id, validity covering atMs); unsigned, foreign or
+ * expired ones are skipped. Undefined when none qualifies: the sender must not seal with suite 2 then.
+ */
+export function chooseEpochKey(options: {
+  announcements: readonly EpochKeyAnnouncement[];
+  recipientCertPem: string;
+  atMs: number;
+}): VerifiedEpochKey | undefined {
+  const newestFirst = [...options.announcements].sort((a, b) => b.notBeforeMs - a.notBeforeMs);
+  for (const announcement of newestFirst) {
+    try {
+      return verifyEpochKey({ announcement, recipientCertPem: options.recipientCertPem, atMs: options.atMs });
+    } catch {
+      // not signed by this certificate, malformed or outside its validity: never used
+    }
+  }
+  return undefined;
+}
