@@ -179,6 +179,7 @@ function ceilingSeal2(
 function ceilingOpen2(plaintext: Uint8Array, aad: Uint8Array, sender: Gateway, kemSeed: Buffer): () => void {
   const expanded = createHash('shake256', { outputLength: 96 }).update(kemSeed).digest();
   const { publicKey: pkMRaw, secretKey: skM } = ml_kem768.keygen(expanded.subarray(0, 64));
+  const preparedM = ml_kem768.prepare(pkMRaw);
   const skX = createPrivateKey({
     key: Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), expanded.subarray(64)]),
     format: 'der',
@@ -200,7 +201,7 @@ function ceilingOpen2(plaintext: Uint8Array, aad: Uint8Array, sender: Gateway, k
     if (!verify('sha256', signed, { key: sender.publicKey, dsaEncoding: 'ieee-p1363' }, signature)) {
       throw new Error('ceiling verify failed');
     }
-    const ssM = ml_kem768.decapsulate(ctM, skM);
+    const ssM = preparedM.decapsulate(ctM, skM);
     const ctX = createPublicKey({ key: Buffer.concat([SPKI_X25519, ctXRaw]), format: 'der', type: 'spki' });
     const ssX = diffieHellman({ privateKey: skX, publicKey: ctX });
     const ss = createHash('sha3-256')

@@ -52,7 +52,8 @@ export class XWingPublicKey {
   readonly bytes: Buffer;
   readonly pkX: Buffer;
   private readonly x: KeyObject;
-  private readonly prepared: ReturnType<typeof ml_kem768.prepare>;
+  /** ML-KEM public key with its matrix expanded once; decapsulation's re-encryption reuses it too. */
+  readonly prepared: ReturnType<typeof ml_kem768.prepare>;
 
   constructor(bytes: Uint8Array) {
     if (bytes.length !== XWING_PUBLIC_KEY_BYTES) {
@@ -129,7 +130,7 @@ export class XWingPrivateKey {
     }
     const ctM = ciphertext.subarray(0, ML_KEM_CT_BYTES);
     const ctX = ciphertext.subarray(ML_KEM_CT_BYTES);
-    const ssM = ml_kem768.decapsulate(ctM, this.skM);
+    const ssM = this.publicKey.prepared.decapsulate(ctM, this.skM);
     const ssX = diffieHellman({ privateKey: this.skX, publicKey: x25519PublicKey(ctX) });
     const sharedSecret = xwingCombiner(ssM, ssX, ctX, this.publicKey.pkX);
     ssM.fill(0);
