@@ -1,7 +1,15 @@
 // Two projects: `unit` (pure logic, no services) and `e2e` (real Kafka, PostgreSQL, Chromium).
 const fs = require('node:fs');
 const swc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
-const transform = { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] };
+// @noble/* ship only ES modules: swc turns them into CommonJS for Jest like the project's own TypeScript.
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }],
+  '/node_modules/@noble/.+\\.js$': [
+    '@swc/jest',
+    { ...swc, swcrc: false, jsc: { ...swc.jsc, parser: { syntax: 'ecmascript' } } },
+  ],
+};
+const transformIgnorePatterns = ['/node_modules/(?!@noble/)'];
 const moduleNameMapper = { '^@corridor/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
 
 module.exports = {
@@ -12,6 +20,7 @@ module.exports = {
       rootDir: __dirname,
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testMatch: [
         '<rootDir>/libs/**/*.spec.ts',
@@ -24,6 +33,7 @@ module.exports = {
       rootDir: __dirname,
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testMatch: ['<rootDir>/test/**/*.e2e.ts'],
       globalSetup: '<rootDir>/test/harness/global-setup.ts',

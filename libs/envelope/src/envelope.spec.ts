@@ -360,7 +360,9 @@ describe('suite-1 envelopes', () => {
 
   it('refuses suites and versions it does not allow', () => {
     expect(codeOf(() => openAs(rawFromSender({ suite: 2 })))).toBe('SUITE_NOT_ALLOWED');
-    expect(codeOf(() => openAs(rawFromSender({ suite: 2 }), { allowedSuites: [1, 2] }))).toBe(
+    // Suite 2 is known, but an RSA-wrapped key has the wrong shape for it; suite 3 does not exist.
+    expect(codeOf(() => openAs(rawFromSender({ suite: 2 }), { allowedSuites: [1, 2] }))).toBe('MALFORMED');
+    expect(codeOf(() => openAs(rawFromSender({ suite: 3 }), { allowedSuites: [1, 2, 3] }))).toBe(
       'SUITE_NOT_ALLOWED',
     );
     expect(codeOf(() => openAs(sealed.bytes, { allowedSuites: [] }))).toBe('SUITE_NOT_ALLOWED');
@@ -373,10 +375,23 @@ describe('suite-1 envelopes', () => {
           senderKey: pki.gateways[SENDER].key,
           senderCertPem: pki.gateways[SENDER].certPem,
           recipientCertPem: pki.gateways[RECIPIENT].certPem,
-          suite: 2,
+          suite: 3,
         }),
       ),
     ).toBe('SUITE_NOT_ALLOWED');
+    // Suite 2 exists but signs with P-256 certificates only.
+    expect(
+      codeOf(() =>
+        sealEnvelope({
+          header: headerFor({ sender: SENDER, recipient: RECIPIENT, kind: MessageKind.ALERT }),
+          message: routeAlertMessage(),
+          senderKey: pki.gateways[SENDER].key,
+          senderCertPem: pki.gateways[SENDER].certPem,
+          recipientCertPem: pki.gateways[RECIPIENT].certPem,
+          suite: 2,
+        }),
+      ),
+    ).toBe('INVALID_ARGUMENT');
   });
 
   it('rejects a body that is not what the signed header says, and undecryptable content from a valid sender', () => {

@@ -1,6 +1,29 @@
-// Public API of @corridor/envelope: seal and open suite-1 envelopes, replay guard, receipts.
+// Public API of @corridor/envelope: seal and open suite-1 and suite-2 envelopes, epoch keys, replay guard, receipts.
 export { EnvelopeError, isEnvelopeError, type EnvelopeErrorCode } from './errors';
-export { SUITES, DEFAULT_ALLOWED_SUITES, type SuiteDescription } from './suites';
+export {
+  SUITES,
+  DEFAULT_ALLOWED_SUITES,
+  SUITE_PREFERENCE,
+  bestCommonSuite,
+  type SuiteDescription,
+} from './suites';
+export {
+  DEFAULT_EPOCH_MS,
+  EPOCH_KEY_SIGNING_DOMAIN,
+  EpochKeyRing,
+  createEpochKey,
+  chooseEpochKey,
+  DEFAULT_EPOCH_KEY_RETAIN_MS,
+  EpochKeyRotation,
+  decryptEpochKey,
+  encryptEpochKey,
+  epochKeyId,
+  epochKeySigningInput,
+  verifyEpochKey,
+  type EpochKeyAnnouncement,
+  type VerifiedEpochKey,
+} from './epoch-keys';
+export { XWingPrivateKey, XWingPublicKey } from './xwing';
 export { SIGNING_DOMAIN, envelopeSigningInput } from './signing-input';
 export { InMemoryReplayGuard, type ReplayGuard } from './replay-guard';
 export { messageKindOf } from './kinds';

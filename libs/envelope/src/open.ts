@@ -25,7 +25,14 @@ import { messageKindOf } from './kinds';
 import type { ReplayGuard } from './replay-guard';
 import { ENVELOPE_VERSION } from './seal';
 import { envelopeSigningInput } from './signing-input';
-import { DEFAULT_ALLOWED_SUITES, suiteImplementation, SUITES, type SuiteImplementation } from './suites';
+import {
+  DEFAULT_ALLOWED_SUITES,
+  suiteImplementation,
+  SUITES,
+  type RecipientPrivateKeys,
+  type SuiteImplementation,
+} from './suites';
+import type { XWingPrivateKey } from './xwing';
 
 export const DEFAULT_MAX_ENVELOPE_BYTES = 1024 * 1024;
 /** Envelopes may wait in Kafka while a gateway is down: accept up to a week (the topic retention). */
@@ -47,6 +54,8 @@ export interface OpenEnvelopeOptions {
   /** A KeyObject is much faster than PEM, which is parsed on every call. */
   recipientKey: KeyObject | string;
   recipientCertPem: string;
+  /** Suite 2: the recipient's private epoch keys by key id (an EpochKeyRing); a destroyed key is absent. */
+  recipientEpochKeys?: { get(keyId: string): XWingPrivateKey | undefined };
   trust: EnvelopeTrust;
   replay: ReplayGuard;
   /** Receiver clock, epoch milliseconds. */
@@ -90,8 +99,8 @@ function decodeEnvelope(bytes: Uint8Array): { envelope: Envelope; header: Envelo
   if (!Buffer.from(toBinary(EnvelopeSchema, envelope)).equals(bytes)) {
     throw new EnvelopeError('MALFORMED', 'envelope is not canonically encoded');
   }
-  if (envelope.header.length === 0 || envelope.signature.length === 0 || envelope.wrappedKey.length === 0) {
-    throw new EnvelopeError('MALFORMED', 'envelope lacks a header, wrapped key or signature');
+  if (envelope.header.length === 0 || envelope.signature.length === 0) {
+    throw new EnvelopeError('MALFORMED', 'envelope lacks a header or signature');
   }
   return { envelope, header };
 }
@@ -159,6 +168,55 @@ interface Checked {
   suite: SuiteImplementation;
   senderCert: VerifiedCertificate;
   createdAtMs: number;
+  /** A suite-2 receipt: signed, not encrypted; the ciphertext field holds the plaintext. */
+  signedOnly: boolean;
+}
+
+/** Field sizes the suite and kind imply: an encrypted message has a wrapped key and nonce, a signed-only one none. */
+function checkShape(
+  envelope: Envelope,
+  header: EnvelopeHeader,
+  suite: SuiteImplementation,
+  signedOnly: boolean,
+): void {
+  if (signedOnly) {
+    if (envelope.wrappedKey.length !== 0 || envelope.nonce.length !== 0 || header.recipientKemKeyId !== '') {
+      throw new EnvelopeError(
+        'MALFORMED',
+        'a signed-only message carries no wrapped key, nonce or KEM key id',
+      );
+    }
+    return;
+  }
+  if (
+    envelope.nonce.length !== suite.nonceBytes ||
+    envelope.ciphertext.length < suite.tagBytes ||
+    envelope.wrappedKey.length === 0 ||
+    (suite.wrappedKeyBytes !== undefined && envelope.wrappedKey.length !== suite.wrappedKeyBytes)
+  ) {
+    throw new EnvelopeError('MALFORMED', 'wrapped key, nonce or ciphertext has the wrong size for the suite');
+  }
+  const kemKeyIdOk = suite.usesEpochKeys
+    ? /^[0-9a-f]{64}$/.test(header.recipientKemKeyId)
+    : header.recipientKemKeyId === '';
+  if (!kemKeyIdOk) {
+    throw new EnvelopeError('MALFORMED', 'header.recipient_kem_key_id does not fit the suite');
+  }
+}
+
+/** The private keys `recoverKey` needs; a suite-2 envelope to an epoch key we no longer hold cannot be opened. */
+function recipientKeysFor(options: OpenEnvelopeOptions, checked: Checked): RecipientPrivateKeys {
+  const identityKey = recipientPrivateKey(options.recipientKey);
+  if (!checked.suite.usesEpochKeys) {
+    return { identityKey };
+  }
+  const kem = options.recipientEpochKeys?.get(checked.header.recipientKemKeyId);
+  if (kem === undefined || kem.isDestroyed) {
+    throw new Error(
+      `epoch key ${checked.header.recipientKemKeyId.slice(0, 16)}… is not held (destroyed after the replay window, or never ours)`,
+    );
+  }
+  return { identityKey, kem };
 }
 
 function check(options: OpenEnvelopeOptions): Checked {
@@ -181,9 +239,8 @@ function check(options: OpenEnvelopeOptions): Checked {
   if (!allowedSuites.includes(header.suite) || SUITES[header.suite] === undefined || suite === undefined) {
     throw new EnvelopeError('SUITE_NOT_ALLOWED', `suite ${header.suite} is not allowed`);
   }
-  if (envelope.nonce.length !== suite.nonceBytes || envelope.ciphertext.length < suite.tagBytes) {
-    throw new EnvelopeError('MALFORMED', 'nonce or ciphertext has the wrong size for the suite');
-  }
+  const signedOnly = suite.signedOnlyKinds.has(header.kind);
+  checkShape(envelope, header, suite, signedOnly);
   // 4. recipient: our country and our current certificate
   if (header.recipient !== options.recipientCountry) {
     throw new EnvelopeError('WRONG_RECIPIENT', 'envelope is addressed to another country');
@@ -221,24 +278,17 @@ function check(options: OpenEnvelopeOptions): Checked {
   if (createdAtMs > options.now + (options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS)) {
     throw new EnvelopeError('FUTURE', 'envelope is dated in the future beyond the allowed skew');
   }
-  return { envelope, header, suite, senderCert, createdAtMs };
+  return { envelope, header, suite, senderCert, createdAtMs, signedOnly };
 }
 
-/** Steps 8-10 of opening, with the content key from `unwrap` (which may throw). */
-function finish(
-  options: OpenEnvelopeOptions,
-  { envelope, header, suite, senderCert, createdAtMs }: Checked,
-  unwrap: () => Buffer,
-): OpenedEnvelope {
-  // 8. decrypt
-  let plaintext: Buffer;
+function decrypt(envelope: Envelope, suite: SuiteImplementation, unwrap: () => Buffer): Buffer {
   let key: Buffer | undefined;
   try {
     key = unwrap();
     if (key.length !== suite.contentKeyBytes) {
       throw new Error('content key has the wrong length');
     }
-    plaintext = suite.decrypt({
+    return suite.decrypt({
       key,
       nonce: envelope.nonce,
       ciphertext: envelope.ciphertext,
@@ -249,6 +299,16 @@ function finish(
   } finally {
     key?.fill(0);
   }
+}
+
+/** Steps 8-10 of opening, with the content key from `unwrap` (which may throw). */
+function finish(
+  options: OpenEnvelopeOptions,
+  { envelope, header, suite, senderCert, createdAtMs, signedOnly }: Checked,
+  unwrap: () => Buffer,
+): OpenedEnvelope {
+  // 8. decrypt (a signed-only receipt: the signed bytes are the message)
+  const plaintext = signedOnly ? envelope.ciphertext : decrypt(envelope, suite, unwrap);
   let message: ExchangeMessage;
   try {
     message = fromBinary(ExchangeMessageSchema, plaintext);
@@ -270,9 +330,9 @@ function finish(
 function open(options: OpenEnvelopeOptions): OpenedEnvelope {
   const checked = check(options);
   return finish(options, checked, () =>
-    checked.suite.unwrapKey({
+    checked.suite.recoverKey({
       wrappedKey: checked.envelope.wrappedKey,
-      recipientPrivateKey: recipientPrivateKey(options.recipientKey),
+      recipient: recipientKeysFor(options, checked),
     }),
   );
 }
@@ -302,13 +362,15 @@ export async function openEnvelopeAsync(options: OpenEnvelopeOptions): Promise<O
     const checked = check(options);
     let key: Buffer | undefined;
     let unwrapError: unknown;
-    try {
-      key = await checked.suite.unwrapKeyAsync({
-        wrappedKey: checked.envelope.wrappedKey,
-        recipientPrivateKey: recipientPrivateKey(options.recipientKey),
-      });
-    } catch (error) {
-      unwrapError = error;
+    if (!checked.signedOnly) {
+      try {
+        key = await checked.suite.recoverKeyAsync({
+          wrappedKey: checked.envelope.wrappedKey,
+          recipient: recipientKeysFor(options, checked),
+        });
+      } catch (error) {
+        unwrapError = error;
+      }
     }
     return finish(options, checked, () => {
       if (key === undefined) {

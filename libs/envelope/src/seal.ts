@@ -19,11 +19,13 @@ import {
   loadPrivateKey,
   samePublicKey,
 } from '@corridor/pki';
+import { randomBytes } from 'node:crypto';
 import { envelopeSha256 } from './digest';
+import type { VerifiedEpochKey } from './epoch-keys';
 import { EnvelopeError } from './errors';
 import { messageKindOf } from './kinds';
 import { envelopeSigningInput } from './signing-input';
-import { randomContentKey, suiteImplementation, SUITES } from './suites';
+import { suiteImplementation, SUITES, type SuiteImplementation } from './suites';
 
 export const ENVELOPE_VERSION = 1;
 
@@ -54,7 +56,13 @@ export interface SealEnvelopeOptions {
   senderKey: KeyObject | string;
   senderCertPem: string;
   recipientCertPem: string;
+  /** 1 (RSA, the default) or 2 (P-256 + X-Wing; the sender certificate must be P-256). */
   suite?: number;
+  /**
+   * Suite 2: the recipient's epoch key, checked by verifyEpochKey against recipientCertPem. Its validity must cover
+   * header.createdAtMs. Not used for signed-only messages (receipts).
+   */
+  recipientEpochKey?: VerifiedEpochKey;
 }
 
 const MAX_ID_LENGTH = 128;
@@ -101,9 +109,31 @@ function senderPrivateKey(key: KeyObject | string): KeyObject {
   return loadPrivateKey(key);
 }
 
+const SENDER_KEY_TYPE: Readonly<Record<number, string>> = { 1: 'rsa', 2: 'ec' };
+
+/** Suite 2: the epoch key to encapsulate to, refused unless verified, the recipient's, and valid at createdAtMs. */
+function epochKeyFor(
+  options: SealEnvelopeOptions,
+  recipientFingerprint: string,
+  createdAtMs: bigint,
+): VerifiedEpochKey {
+  const epochKey = options.recipientEpochKey;
+  if (epochKey === undefined || epochKey.verified !== true) {
+    throw new EnvelopeError('INVALID_ARGUMENT', 'suite 2 needs a verified recipient epoch key');
+  }
+  if (epochKey.country !== options.header.recipient || epochKey.certFingerprint !== recipientFingerprint) {
+    throw new EnvelopeError('WRONG_RECIPIENT', 'the epoch key belongs to another recipient certificate');
+  }
+  const at = Number(createdAtMs);
+  if (at < epochKey.notBeforeMs || at > epochKey.notAfterMs) {
+    throw new EnvelopeError('INVALID_ARGUMENT', 'the recipient epoch key is not valid at header.createdAtMs');
+  }
+  return epochKey;
+}
+
 /** Everything before the signature; `finish` completes the envelope with it. */
 function prepareSeal(options: SealEnvelopeOptions): {
-  suite: NonNullable<ReturnType<typeof suiteImplementation>>;
+  suite: SuiteImplementation;
   signingInput: Buffer;
   privateKey: KeyObject;
   finish: (signature: Uint8Array) => SealedEnvelope;
@@ -126,6 +156,17 @@ function prepareSeal(options: SealEnvelopeOptions): {
   if (!samePublicKey(privateKey, senderCert.publicKey)) {
     throw new EnvelopeError('INVALID_ARGUMENT', 'senderKey does not belong to the sender certificate');
   }
+  if (senderCert.publicKey.asymmetricKeyType !== SENDER_KEY_TYPE[suiteId]) {
+    throw new EnvelopeError(
+      'INVALID_ARGUMENT',
+      `suite ${suiteId} signs with ${SENDER_KEY_TYPE[suiteId] === 'ec' ? 'a P-256' : 'an RSA'} sender certificate`,
+    );
+  }
+  const signedOnly = suite.signedOnlyKinds.has(options.header.kind);
+  const epochKey =
+    suite.usesEpochKeys && !signedOnly
+      ? epochKeyFor(options, recipientCert.fingerprint, createdAtMs)
+      : undefined;
 
   const header = create(EnvelopeHeaderSchema, {
     version: ENVELOPE_VERSION,
@@ -141,17 +182,28 @@ function prepareSeal(options: SealEnvelopeOptions): {
     threadId: options.header.threadId,
     senderCertFingerprint: senderCert.fingerprint,
     recipientCertFingerprint: recipientCert.fingerprint,
+    recipientKemKeyId: epochKey?.keyId ?? '',
   });
   const headerBytes = toBinary(EnvelopeHeaderSchema, header);
   const plaintext = toBinary(ExchangeMessageSchema, options.message);
-  const { key, nonce } = randomContentKey(suite);
-  let ciphertext: Buffer;
-  let wrappedKey: Buffer;
-  try {
-    ciphertext = suite.encrypt({ key, nonce, plaintext, aad: headerBytes });
-    wrappedKey = suite.wrapKey({ key, recipientPublicKey: recipientCert.publicKey });
-  } finally {
-    key.fill(0); // the content key is no longer needed: it travels only wrapped
+  let ciphertext: Uint8Array;
+  let wrappedKey: Uint8Array;
+  let nonce: Uint8Array;
+  if (signedOnly) {
+    // No content (a receipt names a hash, a status and a time): signed, not encrypted.
+    [ciphertext, wrappedKey, nonce] = [plaintext, new Uint8Array(0), new Uint8Array(0)];
+  } else {
+    const established = suite.establishKey({
+      certificateKey: recipientCert.publicKey,
+      kem: epochKey?.publicKey,
+    });
+    const contentNonce = randomBytes(suite.nonceBytes);
+    try {
+      ciphertext = suite.encrypt({ key: established.key, nonce: contentNonce, plaintext, aad: headerBytes });
+    } finally {
+      established.key.fill(0); // the content key is no longer needed: it travels only wrapped
+    }
+    [wrappedKey, nonce] = [established.wrappedKey, contentNonce];
   }
   return {
     suite,

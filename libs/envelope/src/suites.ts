@@ -3,6 +3,7 @@ import {
   constants,
   createCipheriv,
   createDecipheriv,
+  hkdfSync,
   privateDecrypt,
   publicEncrypt,
   randomBytes,
@@ -11,6 +12,8 @@ import {
   webcrypto,
   type KeyObject,
 } from 'node:crypto';
+import { MessageKind } from '@corridor/contracts';
+import { XWING_CIPHERTEXT_BYTES, type XWingPrivateKey, type XWingPublicKey } from './xwing';
 
 export interface SuiteDescription {
   id: number;
@@ -28,23 +31,59 @@ export const SUITES: Readonly<Record<number, SuiteDescription>> = Object.freeze(
     contentEncryption: 'AES-256-GCM, random 96-bit nonce, 128-bit tag appended, header bytes as AAD',
     keyWrap: 'RSAES-OAEP, SHA-256, MGF1-SHA-256, fresh 256-bit content key per message',
   }),
+  2: Object.freeze({
+    id: 2,
+    name: 'ECDSA-P256-SHA256_AES256GCM_XWING768-HKDF-SHA256',
+    signature: 'ECDSA P-256 with SHA-256, IEEE P1363 r||s (64 bytes), low-s only, P-256 sender certificate',
+    contentEncryption: 'AES-256-GCM, random 96-bit nonce, 128-bit tag appended, header bytes as AAD',
+    keyWrap:
+      'X-Wing (draft-connolly-cfrg-xwing-kem-08: ML-KEM-768 + X25519, ephemeral per message) to the recipient epoch key; content key = HKDF-SHA256(ss, info "corridor-envelope-v1 suite 2 content key")',
+  }),
 });
 
+/** What a receiver opens unless told otherwise (suite 2 needs epoch keys: a gateway enables it by configuration). */
 export const DEFAULT_ALLOWED_SUITES: readonly number[] = [1];
+/** Strongest first: the order a sender prefers. */
+export const SUITE_PREFERENCE: readonly number[] = [2, 1];
+
+/** The best suite both sides open, or undefined when they share none. */
+export function bestCommonSuite(ours: readonly number[], theirs: readonly number[]): number | undefined {
+  return SUITE_PREFERENCE.find((id) => ours.includes(id) && theirs.includes(id));
+}
+
+/** The recipient's public keys a suite may use: its certificate key (suite 1) and its epoch KEM key (suite 2). */
+export interface RecipientPublicKeys {
+  certificateKey: KeyObject;
+  kem?: XWingPublicKey;
+}
+
+/** The recipient's private keys: its identity key (suite 1) and the epoch KEM key an envelope names (suite 2). */
+export interface RecipientPrivateKeys {
+  identityKey: KeyObject;
+  kem?: XWingPrivateKey;
+}
 
 /** The primitives a suite provides; everything else in seal/open is suite-independent. */
 export interface SuiteImplementation {
+  id: number;
   nonceBytes: number;
+  /** Exact size of Envelope.wrapped_key for an encrypted message. */
+  wrappedKeyBytes?: number;
+  /** Message kinds that carry no content and travel signed but not encrypted (no wrapped key, no nonce). */
+  signedOnlyKinds: ReadonlySet<MessageKind>;
+  /** True when the suite encapsulates to an epoch KEM key named in header.recipient_kem_key_id. */
+  usesEpochKeys: boolean;
   contentKeyBytes: number;
   tagBytes: number;
   encrypt(options: { key: Buffer; nonce: Buffer; plaintext: Uint8Array; aad: Uint8Array }): Buffer;
   /** Throws on any authentication failure. */
   decrypt(options: { key: Buffer; nonce: Uint8Array; ciphertext: Uint8Array; aad: Uint8Array }): Buffer;
-  wrapKey(options: { key: Buffer; recipientPublicKey: KeyObject }): Buffer;
+  /** A fresh content key and the bytes that carry it to the recipient (Envelope.wrapped_key). */
+  establishKey(recipient: RecipientPublicKeys): { key: Buffer; wrappedKey: Buffer };
   /** Throws on any unwrap failure. */
-  unwrapKey(options: { wrappedKey: Uint8Array; recipientPrivateKey: KeyObject }): Buffer;
-  /** The same unwrap, computed off the event loop (libuv thread pool). Rejects on any unwrap failure. */
-  unwrapKeyAsync(options: { wrappedKey: Uint8Array; recipientPrivateKey: KeyObject }): Promise<Buffer>;
+  recoverKey(options: { wrappedKey: Uint8Array; recipient: RecipientPrivateKeys }): Buffer;
+  /** The same, off the event loop where the primitive allows it. Rejects on any failure. */
+  recoverKeyAsync(options: { wrappedKey: Uint8Array; recipient: RecipientPrivateKeys }): Promise<Buffer>;
   sign(options: { input: Buffer; senderPrivateKey: KeyObject }): Buffer;
   /** The same signature, computed off the event loop (libuv thread pool). */
   signAsync(options: { input: Buffer; senderPrivateKey: KeyObject }): Promise<Buffer>;
@@ -77,16 +116,42 @@ function oaepDecryptKey(key: KeyObject): Promise<webcrypto.CryptoKey> {
 }
 const PSS_SALT_BYTES = 32;
 
-const suite1: SuiteImplementation = {
+function requireRsaKey(key: KeyObject): void {
+  if (key.asymmetricKeyType !== 'rsa') {
+    throw new Error('suite 1 signs with RSA keys only');
+  }
+}
+
+const aesGcm = {
   nonceBytes: 12,
   contentKeyBytes: 32,
   tagBytes: GCM_TAG_BYTES,
-  encrypt({ key, nonce, plaintext, aad }) {
+  encrypt({
+    key,
+    nonce,
+    plaintext,
+    aad,
+  }: {
+    key: Buffer;
+    nonce: Buffer;
+    plaintext: Uint8Array;
+    aad: Uint8Array;
+  }) {
     const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: GCM_TAG_BYTES });
     cipher.setAAD(aad);
     return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
   },
-  decrypt({ key, nonce, ciphertext, aad }) {
+  decrypt({
+    key,
+    nonce,
+    ciphertext,
+    aad,
+  }: {
+    key: Buffer;
+    nonce: Uint8Array;
+    ciphertext: Uint8Array;
+    aad: Uint8Array;
+  }) {
     const body = ciphertext.subarray(0, ciphertext.length - GCM_TAG_BYTES);
     const tag = ciphertext.subarray(ciphertext.length - GCM_TAG_BYTES);
     const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: GCM_TAG_BYTES });
@@ -94,23 +159,33 @@ const suite1: SuiteImplementation = {
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(body), decipher.final()]);
   },
-  wrapKey({ key, recipientPublicKey }) {
-    return publicEncrypt(
-      { key: recipientPublicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+};
+
+const suite1: SuiteImplementation = {
+  id: 1,
+  ...aesGcm,
+  signedOnlyKinds: new Set(),
+  usesEpochKeys: false,
+  establishKey({ certificateKey }) {
+    const key = randomBytes(32);
+    const wrappedKey = publicEncrypt(
+      { key: certificateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
       key,
     );
+    return { key, wrappedKey };
   },
-  unwrapKey({ wrappedKey, recipientPrivateKey }) {
+  recoverKey({ wrappedKey, recipient }) {
     return privateDecrypt(
-      { key: recipientPrivateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      { key: recipient.identityKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
       wrappedKey,
     );
   },
-  async unwrapKeyAsync({ wrappedKey, recipientPrivateKey }) {
-    const key = await oaepDecryptKey(recipientPrivateKey);
+  async recoverKeyAsync({ wrappedKey, recipient }) {
+    const key = await oaepDecryptKey(recipient.identityKey);
     return Buffer.from(await webcrypto.subtle.decrypt({ name: 'RSA-OAEP' }, key, wrappedKey));
   },
   sign({ input, senderPrivateKey }) {
+    requireRsaKey(senderPrivateKey);
     return sign('sha256', input, {
       key: senderPrivateKey,
       padding: constants.RSA_PKCS1_PSS_PADDING,
@@ -118,6 +193,7 @@ const suite1: SuiteImplementation = {
     });
   },
   signAsync({ input, senderPrivateKey }) {
+    requireRsaKey(senderPrivateKey);
     return new Promise((resolve, reject) =>
       sign(
         'sha256',
@@ -128,6 +204,9 @@ const suite1: SuiteImplementation = {
     );
   },
   verify({ input, senderPublicKey, signature }) {
+    if (senderPublicKey.asymmetricKeyType !== 'rsa') {
+      return false;
+    }
     return verify(
       'sha256',
       input,
@@ -137,12 +216,93 @@ const suite1: SuiteImplementation = {
   },
 };
 
-const IMPLEMENTATIONS: ReadonlyMap<number, SuiteImplementation> = new Map([[1, suite1]]);
+// ---------------------------------------------------------------- suite 2
+
+/** P-256 group order; a signature's s must be at most half of it (one valid encoding per signature). */
+const P256_N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+const P256_HALF_N = P256_N >> 1n;
+const P1363_BYTES = 64;
+const CONTENT_KEY_INFO = Buffer.from('corridor-envelope-v1 suite 2 content key', 'latin1');
+
+function lowS(signature: Buffer): Buffer {
+  const s = BigInt(`0x${signature.subarray(32).toString('hex')}`);
+  if (s > P256_HALF_N) {
+    Buffer.from((P256_N - s).toString(16).padStart(64, '0'), 'hex').copy(signature, 32);
+  }
+  return signature;
+}
+
+function isLowS(signature: Uint8Array): boolean {
+  return BigInt(`0x${Buffer.from(signature.subarray(32)).toString('hex')}`) <= P256_HALF_N;
+}
+
+function contentKeyFrom(sharedSecret: Buffer): Buffer {
+  const key = Buffer.from(hkdfSync('sha256', sharedSecret, Buffer.alloc(0), CONTENT_KEY_INFO, 32));
+  sharedSecret.fill(0);
+  return key;
+}
+
+function requireEcdsaKey(key: KeyObject): void {
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new Error('suite 2 signs with ECDSA P-256 keys only');
+  }
+}
+
+const ECDSA = { dsaEncoding: 'ieee-p1363' } as const;
+
+const suite2: SuiteImplementation = {
+  id: 2,
+  ...aesGcm,
+  wrappedKeyBytes: XWING_CIPHERTEXT_BYTES,
+  signedOnlyKinds: new Set([MessageKind.RECEIPT]),
+  usesEpochKeys: true,
+  establishKey({ kem }) {
+    if (kem === undefined) {
+      throw new Error('suite 2 needs the recipient epoch KEM key');
+    }
+    const { sharedSecret, ciphertext } = kem.encapsulate();
+    return { key: contentKeyFrom(sharedSecret), wrappedKey: ciphertext };
+  },
+  recoverKey({ wrappedKey, recipient }) {
+    if (recipient.kem === undefined) {
+      throw new Error('suite 2 needs the epoch KEM key the envelope names');
+    }
+    return contentKeyFrom(recipient.kem.decapsulate(wrappedKey));
+  },
+  async recoverKeyAsync(options) {
+    // ML-KEM runs in JavaScript: there is no thread-pool form; one decapsulation takes about half a millisecond.
+    return Promise.resolve(suite2.recoverKey(options));
+  },
+  sign({ input, senderPrivateKey }) {
+    requireEcdsaKey(senderPrivateKey);
+    return lowS(sign('sha256', input, { key: senderPrivateKey, ...ECDSA }));
+  },
+  signAsync({ input, senderPrivateKey }) {
+    requireEcdsaKey(senderPrivateKey);
+    return new Promise((resolve, reject) =>
+      sign('sha256', input, { key: senderPrivateKey, ...ECDSA }, (error, signature) =>
+        error ? reject(error) : resolve(lowS(signature)),
+      ),
+    );
+  },
+  verify({ input, senderPublicKey, signature }) {
+    if (
+      signature.length !== P1363_BYTES ||
+      senderPublicKey.asymmetricKeyType !== 'ec' ||
+      senderPublicKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1' ||
+      !isLowS(signature)
+    ) {
+      return false;
+    }
+    return verify('sha256', input, { key: senderPublicKey, ...ECDSA }, signature);
+  },
+};
+
+const IMPLEMENTATIONS: ReadonlyMap<number, SuiteImplementation> = new Map([
+  [1, suite1],
+  [2, suite2],
+]);
 
 export function suiteImplementation(id: number): SuiteImplementation | undefined {
   return IMPLEMENTATIONS.get(id);
-}
-
-export function randomContentKey(suite: SuiteImplementation): { key: Buffer; nonce: Buffer } {
-  return { key: randomBytes(suite.contentKeyBytes), nonce: randomBytes(suite.nonceBytes) };
 }

@@ -1,5 +1,8 @@
-// X.509 certificates and CSRs built with node-forge; signatures checked with node:crypto (OpenSSL).
+// X.509 certificates: suite 1 (RSA) certificates and CSRs built with node-forge; every certificate (RSA or EC) read
+// with @peculiar/x509 and node:crypto, signatures checked with node:crypto (OpenSSL). EC issuance: ec-certificates.ts.
+import 'reflect-metadata'; // @peculiar/x509 resolves its parsers through tsyringe, which needs it
 import { createHash, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
 import forge from 'node-forge';
 import { isIsoCountryCode } from './countries';
 import { normalizeSerialHex } from './der';
@@ -9,11 +12,16 @@ import { derToPem, pemToDer } from './pem';
 
 const DAY_MS = 86_400_000;
 const ORGANIZATION = 'Corridor';
-const ACCEPTED_SIGNATURE_OIDS = new Set([
-  forge.pki.oids.sha256WithRSAEncryption,
-  forge.pki.oids.sha384WithRSAEncryption,
-  forge.pki.oids.sha512WithRSAEncryption,
+/** Certificate signature algorithms accepted from the CA (WebCrypto names, as @peculiar/x509 reports them). */
+const ACCEPTED_SIGNATURES: ReadonlySet<string> = new Set([
+  'RSASSA-PKCS1-v1_5/SHA-256',
+  'RSASSA-PKCS1-v1_5/SHA-384',
+  'RSASSA-PKCS1-v1_5/SHA-512',
+  'ECDSA/SHA-256',
+  'ECDSA/SHA-384',
 ]);
+/** Gateway keys: RSA of at least RSA_MODULUS_BITS (suite 1) or ECDSA P-256 (suite 2). */
+const EC_GATEWAY_CURVE = 'prime256v1';
 
 export interface RootCa {
   certPem: string;
@@ -88,19 +96,11 @@ function forgeCertificate(der: Uint8Array, code: PkiErrorCode): forge.pki.Certif
   }
 }
 
-function subjectValue(cert: forge.pki.Certificate, shortName: string): string | undefined {
-  const value = cert.subject.getField(shortName) as { value?: unknown } | null;
-  return typeof value?.value === 'string' ? value.value : undefined;
-}
-
 interface KeyUsageExtension {
   digitalSignature?: boolean;
   keyEncipherment?: boolean;
   keyCertSign?: boolean;
   cRLSign?: boolean;
-}
-interface BasicConstraintsExtension {
-  cA?: boolean;
 }
 interface KeyIdentifierExtension {
   subjectKeyIdentifier?: string;
@@ -116,23 +116,17 @@ function subjectKeyIdentifierHex(cert: forge.pki.Certificate): string | undefine
   return extension<KeyIdentifierExtension>(cert, 'subjectKeyIdentifier')?.subjectKeyIdentifier?.toLowerCase();
 }
 
-/** Hex of the keyIdentifier in an authorityKeyIdentifier extension, if any. */
-function authorityKeyIdentifierHex(cert: forge.pki.Certificate): string | undefined {
-  const raw = extension<KeyIdentifierExtension>(cert, 'authorityKeyIdentifier')?.value;
-  if (raw === undefined) {
-    return undefined;
-  }
-  const sequence = forge.asn1.fromDer(raw);
-  const keyId = (sequence.value as forge.asn1.Asn1[]).find(
-    (node) => node.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && (node.type as number) === 0,
-  );
-  return keyId ? forge.util.bytesToHex(keyId.value as string).toLowerCase() : undefined;
-}
-
 // ---------------------------------------------------------------- parsing with a small cache
 
 const MAX_CACHE_ENTRIES = 1024;
-type Parsed = { info: CertificateInfo; cert: forge.pki.Certificate; x509: X509Certificate };
+/** What verification needs beyond CertificateInfo, read the same way for RSA and EC certificates. */
+interface Extensions {
+  keyUsage: number; // x509.KeyUsageFlags bits; 0 without the extension
+  subjectKeyIdHex: string | undefined;
+  authorityKeyIdHex: string | undefined;
+  signatureAlgorithm: string; // e.g. ECDSA/SHA-256
+}
+type Parsed = { info: CertificateInfo; ext: Extensions; x509: X509Certificate };
 const infoCache = new Map<string, Parsed>();
 /**
  * The same entries by their exact PEM text: a gateway passes the same few PEM strings for every envelope, and
@@ -166,25 +160,34 @@ function parseCertificate(certPem: string | Uint8Array, code: PkiErrorCode = 'CE
     }
     return cached;
   }
-  const cert = forgeCertificate(der, code);
-  let x509: X509Certificate;
+  let parsed: x509.X509Certificate;
+  let node: X509Certificate;
   try {
-    x509 = new X509Certificate(der);
+    parsed = new x509.X509Certificate(der);
+    node = new X509Certificate(der);
   } catch (error) {
     throw new PkiError(code, 'certificate could not be parsed', { cause: error });
   }
-  const info: CertificateInfo = {
-    country: subjectValue(cert, 'C') ?? '',
-    commonName: subjectValue(cert, 'CN') ?? '',
-    organization: subjectValue(cert, 'O'),
-    fingerprint,
-    serialHex: normalizeSerialHex(cert.serialNumber),
-    notBefore: cert.validity.notBefore,
-    notAfter: cert.validity.notAfter,
-    isCa: extension<BasicConstraintsExtension>(cert, 'basicConstraints')?.cA === true,
-    publicKey: x509.publicKey,
+  const field = (name: string) => parsed.subjectName.getField(name)[0];
+  const signature = parsed.signatureAlgorithm as { name: string; hash?: { name: string } };
+  const ext: Extensions = {
+    keyUsage: parsed.getExtension(x509.KeyUsagesExtension)?.usages ?? 0,
+    subjectKeyIdHex: parsed.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId.toLowerCase(),
+    authorityKeyIdHex: parsed.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId?.toLowerCase(),
+    signatureAlgorithm: `${signature.name}/${signature.hash?.name ?? ''}`,
   };
-  const entry = { info, cert, x509 };
+  const info: CertificateInfo = {
+    country: field('C') ?? '',
+    commonName: field('CN') ?? '',
+    organization: field('O'),
+    fingerprint,
+    serialHex: normalizeSerialHex(parsed.serialNumber),
+    notBefore: parsed.notBefore,
+    notAfter: parsed.notAfter,
+    isCa: parsed.getExtension(x509.BasicConstraintsExtension)?.ca === true,
+    publicKey: node.publicKey,
+  };
+  const entry = { info, ext, x509: node };
   remember(infoCache, fingerprint, entry);
   if (typeof certPem === 'string') {
     remember(pemCache, certPem, entry);
@@ -270,8 +273,10 @@ export function createCsr(options: { country: string; privateKeyPem: string; pub
   return forge.pki.certificationRequestToPem(csr);
 }
 
+/** An RSA CA for node-forge issuance (suite 1 certificates, Kafka certificates, CRLs). */
 function loadCa(caCertPem: string, caKeyPem: string) {
-  const ca = parseCertificate(caCertPem, 'CERT_UNTRUSTED');
+  const parsed = parseCertificate(caCertPem, 'CERT_UNTRUSTED');
+  const ca = { ...parsed, cert: forgeCertificate(certificateToDer(caCertPem), 'CERT_UNTRUSTED') };
   const caKey = forgePrivateKey(caKeyPem);
   if (caKey.n.compareTo((ca.cert.publicKey as forge.pki.rsa.PublicKey).n) !== 0) {
     throw new PkiError('KEY_MISMATCH', 'CA key does not belong to the CA certificate');
@@ -378,14 +383,13 @@ function verifyStructure(certPem: string | Uint8Array, caCertPem: string): Struc
   if (cached) {
     return cached;
   }
-  const caKeyUsage = extension<KeyUsageExtension>(ca.cert, 'keyUsage');
-  if (!ca.info.isCa || !caKeyUsage?.keyCertSign) {
+  if (!ca.info.isCa || (ca.ext.keyUsage & x509.KeyUsageFlags.keyCertSign) === 0) {
     throw new PkiError('CERT_UNTRUSTED', 'trust anchor is not a CA certificate');
   }
-  if (!leaf.cert.isIssuer(ca.cert)) {
+  if (!leaf.x509.checkIssued(ca.x509)) {
     throw new PkiError('CERT_UNTRUSTED', 'certificate was not issued by this CA');
   }
-  if (!ACCEPTED_SIGNATURE_OIDS.has(leaf.cert.signatureOid)) {
+  if (!ACCEPTED_SIGNATURES.has(leaf.ext.signatureAlgorithm)) {
     throw new PkiError('CERT_UNTRUSTED', 'certificate signature algorithm is not accepted');
   }
   let signatureOk = false;
@@ -397,21 +401,14 @@ function verifyStructure(certPem: string | Uint8Array, caCertPem: string): Struc
   if (!signatureOk) {
     throw new PkiError('CERT_UNTRUSTED', 'certificate signature does not verify with the CA key');
   }
-  const authorityKeyId = authorityKeyIdentifierHex(leaf.cert);
-  if (authorityKeyId !== undefined && authorityKeyId !== subjectKeyIdentifierHex(ca.cert)) {
+  const authorityKeyId = leaf.ext.authorityKeyIdHex;
+  if (authorityKeyId !== undefined && authorityKeyId !== ca.ext.subjectKeyIdHex) {
     throw new PkiError('CERT_UNTRUSTED', 'authorityKeyIdentifier does not match the CA');
   }
   if (leaf.info.isCa) {
     throw new PkiError('CERT_WRONG_USAGE', 'a CA certificate cannot be a gateway certificate');
   }
-  const keyUsage = extension<KeyUsageExtension>(leaf.cert, 'keyUsage');
-  if (!keyUsage?.digitalSignature || !keyUsage.keyEncipherment) {
-    throw new PkiError('CERT_WRONG_USAGE', 'certificate lacks digitalSignature and keyEncipherment');
-  }
-  const publicKey = leaf.cert.publicKey as forge.pki.rsa.PublicKey;
-  if (publicKey.n.bitLength() < RSA_MODULUS_BITS) {
-    throw new PkiError('CERT_WRONG_USAGE', `certificate key is shorter than ${RSA_MODULUS_BITS} bits`);
-  }
+  checkGatewayKey(leaf);
   if (!isIsoCountryCode(leaf.info.country)) {
     throw new PkiError('CERT_MALFORMED', 'certificate subject has no ISO 3166-1 alpha-2 country');
   }
@@ -460,11 +457,35 @@ export function verifyCertificateChain(options: {
   };
 }
 
+/**
+ * A gateway key is RSA (at least RSA_MODULUS_BITS; usages digitalSignature and keyEncipherment: suite 1 wraps keys
+ * to it) or ECDSA P-256 (usage digitalSignature: suite 2 only signs with it).
+ */
+function checkGatewayKey(leaf: Parsed): void {
+  const { publicKey } = leaf.info;
+  const signs = (leaf.ext.keyUsage & x509.KeyUsageFlags.digitalSignature) !== 0;
+  if (publicKey.asymmetricKeyType === 'rsa') {
+    if (!signs || (leaf.ext.keyUsage & x509.KeyUsageFlags.keyEncipherment) === 0) {
+      throw new PkiError('CERT_WRONG_USAGE', 'certificate lacks digitalSignature and keyEncipherment');
+    }
+    if ((publicKey.asymmetricKeyDetails?.modulusLength ?? 0) < RSA_MODULUS_BITS) {
+      throw new PkiError('CERT_WRONG_USAGE', `certificate key is shorter than ${RSA_MODULUS_BITS} bits`);
+    }
+  } else if (publicKey.asymmetricKeyType === 'ec') {
+    if (publicKey.asymmetricKeyDetails?.namedCurve !== EC_GATEWAY_CURVE) {
+      throw new PkiError('CERT_WRONG_USAGE', 'an EC gateway certificate must have a P-256 key');
+    }
+    if (!signs) {
+      throw new PkiError('CERT_WRONG_USAGE', 'certificate lacks digitalSignature');
+    }
+  } else {
+    throw new PkiError('CERT_WRONG_USAGE', 'a gateway key must be RSA or ECDSA P-256');
+  }
+}
+
 /** Raw subject Name and subjectKeyIdentifier of a CA certificate, for CRLs it signs. */
 export function caIssuerIdentity(caCertPem: string): { subjectKeyIdentifierHex: string | undefined } {
-  return {
-    subjectKeyIdentifierHex: subjectKeyIdentifierHex(parseCertificate(caCertPem, 'CERT_UNTRUSTED').cert),
-  };
+  return { subjectKeyIdentifierHex: parseCertificate(caCertPem, 'CERT_UNTRUSTED').ext.subjectKeyIdHex };
 }
 
 export { loadCa };

@@ -19,6 +19,7 @@ import { derToPem, pemToDer } from './pem';
 
 const OID = {
   sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
+  ecdsaWithSHA256: '1.2.840.10045.4.3.2',
   cRLNumber: '2.5.29.20',
   authorityKeyIdentifier: '2.5.29.35',
   reasonCode: '2.5.29.21',
@@ -196,7 +197,8 @@ function readExtensions(node: DerNode): Extension[] {
 }
 
 /**
- * Verifies a CRL against the CA (issuer name, authority key id, sha256WithRSAEncryption signature over the exact
+ * Verifies a CRL against the CA (issuer name, authority key id, sha256WithRSAEncryption or, for an EC root,
+ * ecdsa-with-SHA256 signature over the exact
  * TBSCertList bytes) and returns its content. Unknown critical extensions are rejected (RFC 5280).
  */
 export function parseRevocationList(options: { crlPem: string; caCertPem: string }): RevocationList {
@@ -221,8 +223,16 @@ export function parseRevocationList(options: { crlPem: string; caCertPem: string
     index += 1;
   }
   const innerAlgorithm = algorithmOid(fields[index++]);
-  if (innerAlgorithm !== outerAlgorithm || innerAlgorithm !== OID.sha256WithRSAEncryption) {
-    throw new PkiError('CRL_BAD_SIGNATURE', 'CRL must be signed with sha256WithRSAEncryption');
+  // The algorithm the CA's key implies: an RSA root signs sha256WithRSAEncryption, an EC root ecdsa-with-SHA256.
+  const expectedAlgorithm =
+    describeCertificate(certificateToDer(options.caCertPem)).publicKey.asymmetricKeyType === 'ec'
+      ? OID.ecdsaWithSHA256
+      : OID.sha256WithRSAEncryption;
+  if (innerAlgorithm !== outerAlgorithm || innerAlgorithm !== expectedAlgorithm) {
+    throw new PkiError(
+      'CRL_BAD_SIGNATURE',
+      'CRL must be signed with the CA key type (RSA or ECDSA) and SHA-256',
+    );
   }
   const issuer = expectTag(fields[index++], DER_TAG.SEQUENCE, 'issuer', 'CRL_MALFORMED');
   const thisUpdateNode = fields[index++];

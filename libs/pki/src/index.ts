@@ -1,4 +1,5 @@
-// Public API of @corridor/pki: certificates, CSRs and CRLs (node-forge) and keys (node:crypto). No file I/O.
+// Public API of @corridor/pki: certificates, CSRs and CRLs (node-forge for RSA, @peculiar/x509 for EC) and keys
+// (node:crypto). No file I/O.
 export { PkiError, isPkiError, type PkiErrorCode } from './errors';
 export { isIsoCountryCode } from './countries';
 export { normalizeSerialHex } from './der';
@@ -29,6 +30,13 @@ export {
   type RootCa,
   type VerifiedCertificate,
 } from './certificates';
+export {
+  createEcCsr,
+  createEcRevocationList,
+  createEcRootCa,
+  generateEcKeyPair,
+  issueEcGatewayCertificate,
+} from './ec-certificates';
 export {
   createRevocationList,
   parseRevocationList,

@@ -1,0 +1,164 @@
+// X-Wing hybrid KEM, exactly as draft-connolly-cfrg-xwing-kem-08 (sections 5.2-5.4): ML-KEM-768 (FIPS 203, from
+// @noble/post-quantum) with X25519 (RFC 7748, node:crypto/OpenSSL), combined by
+//   ss = SHA3-256(ss_M || ss_X || ct_X || pk_X || XWingLabel),  XWingLabel = "\.//^\" (6 bytes, 5c2e2f2f5e5c).
+// The shared secret stays secret while either ML-KEM-768 or X25519 holds (the draft's section 6 and its proof).
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
+import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
+
+export const XWING_LABEL = Buffer.from('5c2e2f2f5e5c', 'hex');
+export const XWING_SEED_BYTES = 32;
+export const XWING_PUBLIC_KEY_BYTES = 1216; // pk_M (1184) || pk_X (32)
+export const XWING_CIPHERTEXT_BYTES = 1120; // ct_M (1088) || ct_X (32)
+export const XWING_SHARED_SECRET_BYTES = 32;
+const ML_KEM_PK_BYTES = 1184;
+const ML_KEM_CT_BYTES = 1088;
+const X25519_BYTES = 32;
+
+// Fixed DER prefixes of X25519 keys (RFC 8410): PKCS#8 and SPKI around the raw 32 bytes.
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+export function x25519PrivateKey(scalar: Uint8Array): KeyObject {
+  return createPrivateKey({
+    key: Buffer.concat([X25519_PKCS8_PREFIX, scalar]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+}
+
+export function x25519PublicKey(raw: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+}
+
+function rawX25519Public(key: KeyObject): Buffer {
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  return publicKey.export({ format: 'der', type: 'spki' }).subarray(X25519_SPKI_PREFIX.length);
+}
+
+export function xwingCombiner(ssM: Uint8Array, ssX: Uint8Array, ctX: Uint8Array, pkX: Uint8Array): Buffer {
+  return createHash('sha3-256').update(ssM).update(ssX).update(ctX).update(pkX).update(XWING_LABEL).digest();
+}
+
+/** An X-Wing encapsulation key, parsed once (the ML-KEM matrix is expanded once: encapsulation is then cheaper). */
+export class XWingPublicKey {
+  readonly bytes: Buffer;
+  readonly pkX: Buffer;
+  private readonly x: KeyObject;
+  /** ML-KEM public key with its matrix expanded once; decapsulation's re-encryption reuses it too. */
+  readonly prepared: ReturnType<typeof ml_kem768.prepare>;
+
+  constructor(bytes: Uint8Array) {
+    if (bytes.length !== XWING_PUBLIC_KEY_BYTES) {
+      throw new RangeError(`an X-Wing public key has ${XWING_PUBLIC_KEY_BYTES} bytes`);
+    }
+    this.bytes = Buffer.from(bytes);
+    this.pkX = this.bytes.subarray(ML_KEM_PK_BYTES);
+    this.x = x25519PublicKey(this.pkX);
+    // prepare() checks the ML-KEM encapsulation key (FIPS 203 section 7.2 modulus check) and throws if it fails.
+    this.prepared = ml_kem768.prepare(this.bytes.subarray(0, ML_KEM_PK_BYTES));
+  }
+
+  /** Encaps: `eseed` (64 bytes: ML-KEM m, then the X25519 ephemeral scalar) only for known-answer tests. */
+  encapsulate(eseed?: Uint8Array): { sharedSecret: Buffer; ciphertext: Buffer } {
+    if (eseed !== undefined && eseed.length !== 64) {
+      throw new RangeError('eseed has 64 bytes');
+    }
+    const ephemeral =
+      eseed === undefined
+        ? generateKeyPairSync('x25519').privateKey
+        : x25519PrivateKey(eseed.subarray(32, 64));
+    const ctX = rawX25519Public(ephemeral);
+    const ssX = diffieHellman({ privateKey: ephemeral, publicKey: this.x });
+    const { cipherText, sharedSecret: ssM } = this.prepared.encapsulate(
+      eseed === undefined ? randomBytes(32) : eseed.subarray(0, 32),
+    );
+    const sharedSecret = xwingCombiner(ssM, ssX, ctX, this.pkX);
+    ssM.fill(0);
+    ssX.fill(0);
+    return { sharedSecret, ciphertext: Buffer.concat([cipherText, ctX]) };
+  }
+}
+
+/** An X-Wing decapsulation key: the 32-byte seed, expanded (SHAKE256) into the ML-KEM and X25519 halves. */
+export class XWingPrivateKey {
+  readonly publicKey: XWingPublicKey;
+  private seed: Buffer;
+  private skM: Uint8Array;
+  private readonly skX: KeyObject;
+  private destroyed = false;
+
+  constructor(seed: Uint8Array) {
+    if (seed.length !== XWING_SEED_BYTES) {
+      throw new RangeError(`an X-Wing private key seed has ${XWING_SEED_BYTES} bytes`);
+    }
+    this.seed = Buffer.from(seed);
+    const expanded = createHash('shake256', { outputLength: 96 }).update(this.seed).digest();
+    const { publicKey: pkM, secretKey } = ml_kem768.keygen(expanded.subarray(0, 64));
+    this.skM = secretKey;
+    this.skX = x25519PrivateKey(expanded.subarray(64, 96));
+    this.publicKey = new XWingPublicKey(Buffer.concat([pkM, rawX25519Public(this.skX)]));
+    expanded.fill(0);
+  }
+
+  static generate(): XWingPrivateKey {
+    const seed = randomBytes(XWING_SEED_BYTES);
+    try {
+      return new XWingPrivateKey(seed);
+    } finally {
+      seed.fill(0);
+    }
+  }
+
+  /** The seed, to store encrypted (it is the whole private key). */
+  exportSeed(): Buffer {
+    this.requireLive();
+    return Buffer.from(this.seed);
+  }
+
+  decapsulate(ciphertext: Uint8Array): Buffer {
+    this.requireLive();
+    if (ciphertext.length !== XWING_CIPHERTEXT_BYTES) {
+      throw new RangeError(`an X-Wing ciphertext has ${XWING_CIPHERTEXT_BYTES} bytes`);
+    }
+    const ctM = ciphertext.subarray(0, ML_KEM_CT_BYTES);
+    const ctX = ciphertext.subarray(ML_KEM_CT_BYTES);
+    const ssM = this.publicKey.prepared.decapsulate(ctM, this.skM);
+    const ssX = diffieHellman({ privateKey: this.skX, publicKey: x25519PublicKey(ctX) });
+    const sharedSecret = xwingCombiner(ssM, ssX, ctX, this.publicKey.pkX);
+    ssM.fill(0);
+    ssX.fill(0);
+    return sharedSecret;
+  }
+
+  /**
+   * Overwrites the seed and the ML-KEM secret key in memory; decapsulate fails afterwards. (The X25519 half lives in
+   * an OpenSSL key object that node cannot wipe: it is released with this object.)
+   */
+  destroy(): void {
+    this.seed.fill(0);
+    this.skM.fill(0);
+    this.seed = Buffer.alloc(0);
+    this.skM = new Uint8Array(0);
+    this.destroyed = true;
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  private requireLive(): void {
+    if (this.destroyed) {
+      throw new Error('this X-Wing private key has been destroyed');
+    }
+  }
+}
+
+export { X25519_BYTES };
