@@ -1,7 +1,9 @@
 // Two projects: `unit` (pure logic, no services) and `e2e` (real Kafka, PostgreSQL, Chromium).
 const fs = require('node:fs');
 const swc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
-const transform = { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] };
+// jose, openid-client and oauth4webapi ship ES modules only: jest's loader needs them as CommonJS.
+const transform = { '^.+\\.(ts|js)$': ['@swc/jest', { ...swc, swcrc: false }] };
+const transformIgnorePatterns = ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'];
 const moduleNameMapper = { '^@corridor/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
 
 module.exports = {
@@ -12,6 +14,7 @@ module.exports = {
       rootDir: __dirname,
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testMatch: [
         '<rootDir>/libs/**/*.spec.ts',
@@ -24,6 +27,7 @@ module.exports = {
       rootDir: __dirname,
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testMatch: ['<rootDir>/test/**/*.e2e.ts'],
       globalSetup: '<rootDir>/test/harness/global-setup.ts',

@@ -245,7 +245,7 @@ describe('transport: an unusable certificate at start', () => {
         KAFKA_BROKERS: testBroker().brokers.join(','),
         TRUST_DIR: trustDir,
         KEY_PASSPHRASE: 'a-passphrase-of-the-test',
-        AUTH_TOKEN_SECRET: 'x'.repeat(40),
+        AUTH_DEV_TOKEN_SECRET: 'x'.repeat(40),
         LOG_LEVEL: 'fatal',
       },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -405,7 +405,7 @@ describe('deploy/ is consistent with the configuration schemas', () => {
       expect({ where: c.where, host: config.http.host }).toEqual({ where: c.where, host: '0.0.0.0' });
       expect(c.containerPorts).toContain(config.http.port);
       expect(config.kafka.username).toBe(`gw-${config.country.toLowerCase()}`);
-      for (const name of ['KAFKA_PASSWORD_FILE', 'KEY_PASSPHRASE_FILE', 'AUTH_TOKEN_SECRET_FILE']) {
+      for (const name of ['KAFKA_PASSWORD_FILE', 'KEY_PASSPHRASE_FILE', 'OIDC_CLIENT_SECRET_FILE']) {
         expect({ where: c.where, name, set: c.env.has(name) }).toEqual({ where: c.where, name, set: true });
       }
     }
@@ -423,7 +423,7 @@ describe('deploy/ is consistent with the configuration schemas', () => {
       const config = loadSecretariatConfig(runtimeEnvironment(c));
       expect({ where: c.where, host: config.http.host }).toEqual({ where: c.where, host: '0.0.0.0' });
       expect(c.containerPorts).toContain(config.http.port);
-      for (const name of ['KAFKA_PASSWORD_FILE', 'CA_PASSPHRASE_FILE', 'AUTH_TOKEN_SECRET_FILE']) {
+      for (const name of ['KAFKA_PASSWORD_FILE', 'CA_PASSPHRASE_FILE', 'OIDC_CLIENT_SECRET_FILE']) {
         expect({ where: c.where, name, set: c.env.has(name) }).toEqual({ where: c.where, name, set: true });
       }
     }
