@@ -13,6 +13,14 @@ export function countryRealm(country: string): string {
   return `corridor-${country.toLowerCase()}`;
 }
 
+/** The gateway operator's scripts (the demo's and the tests' network setup): role admin. */
+export const OPERATOR_CLIENT = 'corridor-operator';
+/**
+ * The secretariat's auditor at a gateway: role auditor. Its token is handed to the secretariat once, so it lives
+ * 30 days (the secretariat does not yet fetch its own tokens by client credentials).
+ */
+export const AUDITOR_CLIENT = 'corridor-secretariat-auditor';
+
 export function agencyClient(country: string): string {
   return `agency-${country.toLowerCase()}-police`;
 }
@@ -150,6 +158,18 @@ export function countryRealmRepresentation(country: string): Json {
         serviceAccountClientId: agencyClient(country),
         realmRoles: ['publisher'],
       },
+      {
+        username: `service-account-${OPERATOR_CLIENT}`,
+        enabled: true,
+        serviceAccountClientId: OPERATOR_CLIENT,
+        realmRoles: ['admin'],
+      },
+      {
+        username: `service-account-${AUDITOR_CLIENT}`,
+        enabled: true,
+        serviceAccountClientId: AUDITOR_CLIENT,
+        realmRoles: ['auditor'],
+      },
     ],
     clients: [
       {
@@ -192,7 +212,31 @@ export function countryRealmRepresentation(country: string): Json {
         serviceAccountsEnabled: true,
         protocolMappers: corridorMappers({ country, audience, agency: 'police' }),
       },
+      machineClient({ clientId: OPERATOR_CLIENT, name: 'Gateway operator scripts', country, audience }),
+      {
+        ...machineClient({
+          clientId: AUDITOR_CLIENT,
+          name: 'Regional secretariat (auditor)',
+          country,
+          audience,
+        }),
+        attributes: { 'access.token.lifespan': String(30 * 86400) },
+      },
     ],
+  };
+}
+
+function machineClient(opts: { clientId: string; name: string; country: string; audience: string }): Json {
+  return {
+    clientId: opts.clientId,
+    name: opts.name,
+    enabled: true,
+    publicClient: false,
+    clientAuthenticatorType: 'client-secret',
+    standardFlowEnabled: false,
+    directAccessGrantsEnabled: false,
+    serviceAccountsEnabled: true,
+    protocolMappers: corridorMappers({ country: opts.country, audience: opts.audience }),
   };
 }
 

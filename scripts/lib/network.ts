@@ -52,6 +52,15 @@ export interface NetworkOptions {
   /** fixed ports for the demo; omitted = free ports */
   ports?: { secretariat: number; gateways: Record<string, number> };
   gatewayEnv?: Record<string, string>;
+  /** per-country environment, e.g. the country's identity provider (OIDC_ISSUER_URL, OIDC_CLIENT_SECRET) */
+  gatewayEnvFor?: (country: string) => Record<string, string>;
+  /**
+   * Whether the gateways also accept development tokens (AUTH_DEV_TOKEN_SECRET, the handles' token()); default true.
+   * The demo and the sign-in tests turn it off.
+   */
+  devTokens?: boolean;
+  /** with devTokens false: tokens from the identity provider for the network's own operator and auditor calls */
+  machineToken?: (country: string, kind: 'operator' | 'auditor') => Promise<string>;
   secretariatEnv?: Record<string, string>;
   progress?: (line: string) => void;
 }
@@ -290,7 +299,9 @@ export class Network {
       const g = this.gateways[c];
       await this.secretariatCall('PUT', `/v1/gateways/${c}/endpoint`, {
         url: g.url,
-        auditorToken: g.token({ sub: 'secretariat-auditor', roles: ['auditor'] }, 30 * 86400),
+        auditorToken: this.opts.machineToken
+          ? await this.opts.machineToken(c, 'auditor')
+          : g.token({ sub: 'secretariat-auditor', roles: ['auditor'] }, 30 * 86400),
       });
     }
     for (const a of this.opts.agreements) {
@@ -342,10 +353,11 @@ export class Network {
           KAFKA_TOPIC_PREFIX: this.opts.topicPrefix,
           TRUST_DIR: trustDir,
           KEY_PASSPHRASE: sec.keyPassphrase,
-          AUTH_DEV_TOKEN_SECRET: sec.tokenSecret,
+          ...(this.opts.devTokens === false ? {} : { AUTH_DEV_TOKEN_SECRET: sec.tokenSecret }),
           TREE_HEAD_INTERVAL_MS: '5000',
           LOG_LEVEL: 'info',
           ...this.opts.gatewayEnv,
+          ...this.opts.gatewayEnvFor?.(country),
         },
         path.join(this.opts.dir, 'logs', `gw-${cc}.log`),
         url,
@@ -386,7 +398,10 @@ export class Network {
     token?: string,
   ): Promise<T> {
     const g = this.gateways[country];
-    return call<T>(`${g.url}${route}`, method, token ?? g.token({ roles: ['admin'] }), body);
+    const operator = this.opts.machineToken
+      ? await this.opts.machineToken(country, 'operator')
+      : g.token({ roles: ['admin'] });
+    return call<T>(`${g.url}${route}`, method, token ?? operator, body);
   }
 
   /** Proposes, has both parties sign with their gateway keys, and activates, unless it is already active. */

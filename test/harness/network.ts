@@ -13,6 +13,9 @@ export async function startTestNetwork(opts: {
   countries: string[];
   agreements: AgreementSpec[];
   gatewayEnv?: Record<string, string>;
+  gatewayEnvFor?: (country: string) => Record<string, string>;
+  devTokens?: boolean;
+  machineToken?: (country: string, kind: 'operator' | 'auditor') => Promise<string>;
   secretariatEnv?: Record<string, string>;
 }): Promise<Network> {
   const runDir = process.env.CORRIDOR_TEST_RUN_DIR ?? fs.mkdtempSync('/tmp/corridor-net-');
@@ -35,6 +38,9 @@ export async function startTestNetwork(opts: {
       LOG_LEVEL: 'info',
       ...opts.gatewayEnv,
     },
+    gatewayEnvFor: opts.gatewayEnvFor,
+    devTokens: opts.devTokens,
+    machineToken: opts.machineToken,
     secretariatEnv: opts.secretariatEnv,
   });
   try {

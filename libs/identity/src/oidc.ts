@@ -83,8 +83,16 @@ export function principalFromClaims(claims: JWTPayload, expectedCountry: string)
   return principal;
 }
 
+/**
+ * Tokens that verified, by their exact text, until they expire: an agency sends the same token with every request,
+ * and jose's WebCrypto signature check costs several times the rest of the request. Equal text means an equal
+ * signature, so the answer cannot differ before expiry; revocation is checked by the caller on every request.
+ */
+const VERIFIED_MAX = 1024;
+
 export class AccessTokenVerifier {
   private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+  private readonly verified = new Map<string, VerifiedAccessToken>();
 
   constructor(private readonly opts: AccessTokenVerifierOptions) {
     this.jwks = createRemoteJWKSet(new URL(opts.jwksUri), {
@@ -102,6 +110,22 @@ export class AccessTokenVerifier {
     if (!token) {
       throw new IdentityError('TOKEN_MISSING', 'no bearer token: send Authorization: Bearer <token>');
     }
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (Date.now() < hit.expiresAtMs) {
+        return { ...hit, principal: { ...hit.principal, roles: [...hit.principal.roles] } };
+      }
+      this.verified.delete(token); // expired: the full check below says so
+    }
+    const result = await this.verifyFully(token);
+    if (this.verified.size >= VERIFIED_MAX) {
+      this.verified.delete(this.verified.keys().next().value as string);
+    }
+    this.verified.set(token, result);
+    return { ...result, principal: { ...result.principal, roles: [...result.principal.roles] } };
+  }
+
+  private async verifyFully(token: string): Promise<VerifiedAccessToken> {
     let unverified: JWTPayload;
     try {
       decodeProtectedHeader(token);

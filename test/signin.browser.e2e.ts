@@ -1,0 +1,242 @@
+// Sign-in through the project's Keycloak, in Debian's Chromium against real gateways whose development-token switch
+// is off: an officer signs in on Keycloak's own page and lands on the desk with the scope the provider gives; a
+// wrong password is refused; a disabled officer's desk closes within 10 s and their bearer token stops working; an
+// agency's client-credentials token publishes and an officer's cannot; tokens of another realm, with a changed
+// signature or expired are refused with a reason. The officer's bearer token comes from the device authorization
+// grant, its verification page driven in Chromium.
+import * as oidc from 'openid-client';
+import type { Browser, Page } from 'playwright-core';
+import { Network } from '../scripts/lib/network';
+import { agencyClient, CLI_CLIENT, countryRealm, GATEWAY_CLIENT } from '../scripts/lib/keycloak-realms';
+import { launchChromium, screenshot, watchConsole } from './harness/browser';
+import { startTestKeycloak, TestKeycloak } from './harness/keycloak';
+import { eventually, startTestNetwork } from './harness/network';
+import { routeAlert } from './factories/alerts';
+
+const ALL = ['ROUTE', 'DOCUMENT', 'SUSPECT', 'FINANCIAL_FLOW', 'PROTECTION_REFERRAL', 'BULLETIN'];
+
+describe('sign-in through the identity provider (real Keycloak, real gateways, Chromium)', () => {
+  let kc: TestKeycloak;
+  let net: Network;
+  let browser: Browser;
+  const it_ = (): Network['gateways'][string] => net.gateways.IT;
+
+  beforeAll(async () => {
+    kc = await startTestKeycloak();
+    net = await startTestNetwork({
+      label: 'signin',
+      countries: ['LY', 'IT'],
+      agreements: [
+        {
+          parties: ['LY', 'IT'],
+          purpose: 'sign-in',
+          directions: [
+            { from: 'LY', to: 'IT', categories: ALL, maxClassification: 'RED' },
+            { from: 'IT', to: 'LY', categories: ALL, maxClassification: 'RED' },
+          ],
+        },
+      ],
+      devTokens: false,
+      machineToken: (c, kind) => kc.machineToken(c, kind),
+      gatewayEnvFor: (c) => kc.gatewayEnv(c),
+    });
+    for (const c of ['LY', 'IT']) {
+      await kc.admin.registerRelyingParty({
+        realm: countryRealm(c),
+        clientId: GATEWAY_CLIENT,
+        baseUrl: net.gateways[c].url,
+        callbackPath: '/auth/callback',
+        backchannelLogoutPath: '/auth/backchannel-logout',
+        postLogoutPath: '/desk/',
+      });
+    }
+    browser = await launchChromium();
+  }, 400_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await net?.stop();
+    await kc?.stop();
+  });
+
+  async function signInOnKeycloak(page: Page, username: string, password: string): Promise<void> {
+    await page.goto(`${it_().url}/desk/`);
+    await page.getByTestId('provider-sign-in').click();
+    await page.waitForURL((u) => u.href.startsWith(kc.issuer('IT')));
+    await page.locator('#username').fill(username);
+    await page.locator('#password').fill(password);
+    await page.locator('#kc-login').click();
+  }
+
+  /** The officer's access token by the device authorization grant, its verification page driven in Chromium. */
+  async function deviceToken(username: string, password: string): Promise<string> {
+    const config = await oidc.discovery(new URL(kc.issuer('IT')), CLI_CLIENT, undefined, oidc.None(), {
+      execute: [oidc.allowInsecureRequests],
+    });
+    const device = await oidc.initiateDeviceAuthorization(config, { scope: 'openid' });
+    const page = await browser.newPage();
+    await page.goto(device.verification_uri_complete!);
+    await page.locator('#username').fill(username);
+    await page.locator('#password').fill(password);
+    await page.locator('#kc-login').click();
+    // Keycloak may ask to confirm the grant for the command line.
+    const consent = page.locator('input[name=accept], #kc-login');
+    if (
+      await consent
+        .first()
+        .isVisible({ timeout: 3000 })
+        .catch(() => false)
+    ) {
+      await consent.first().click();
+    }
+    const tokens = await oidc.pollDeviceAuthorizationGrant(config, device);
+    await page.close();
+    return tokens.access_token;
+  }
+
+  const get = async (
+    path: string,
+    token: string,
+  ): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const r = await fetch(`${it_().url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: r.status, body: (await r.json().catch(() => ({}))) as Record<string, unknown> };
+  };
+
+  it("signs an officer in on Keycloak's page onto the desk with the provider's scope; no token in the page", async () => {
+    const officer = await kc.createOfficer('IT', 'desk-maritime');
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const problems = watchConsole(page);
+    const started = Date.now();
+    await signInOnKeycloak(page, officer.username, officer.password);
+    await page.waitForURL(`${it_().url}/desk/`);
+    await page.getByTestId('connection').getByText('connected').waitFor();
+    const connectedMs = Date.now() - started;
+    console.log(`sign-in to desk connected: ${connectedMs} ms`);
+    const scope = await page.getByTestId('officer').textContent();
+    expect(scope).toContain(officer.username);
+    expect(scope).toContain('maritime');
+    expect(scope).toContain('RED');
+    // The session is an httpOnly cookie; nothing token-like in the URL or web storage.
+    expect(page.url()).not.toMatch(/token|code=/);
+    const storage = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+    expect(storage).not.toMatch(/eyJ/);
+    const cookies = await page.context().cookies(it_().url);
+    const session = cookies.find((c) => c.name === 'corridor_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    await screenshot(page, 'signin-desk');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('refuses a wrong password on the provider page, and the desk stays signed out', async () => {
+    const officer = await kc.createOfficer('IT', 'desk-maritime');
+    const page = await browser.newPage();
+    await signInOnKeycloak(page, officer.username, `${officer.password}x`);
+    await page.locator('#input-error, .kc-feedback-text, [id^=input-error]').first().waitFor();
+    expect(page.url().startsWith(kc.issuer('IT'))).toBe(true);
+    const cookies = await page.context().cookies(it_().url);
+    expect(cookies.find((c) => c.name === 'corridor_session')).toBeUndefined();
+    await page.close();
+  });
+
+  it("publishes with an agency's client-credentials token; an officer's token cannot publish", async () => {
+    const agency = await kc.clientCredentialsToken('IT', agencyClient('IT'));
+    const body = JSON.stringify({
+      recipients: ['LY'],
+      ...routeAlert({ title: 'Agency through the provider' }),
+    });
+    const ok = await fetch(`${it_().url}/v1/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${agency}` },
+      body,
+    });
+    expect(ok.status).toBe(202);
+
+    const officer = await kc.createOfficer('IT', 'desk-maritime');
+    const token = await deviceToken(officer.username, officer.password);
+    expect((await get('/v1/inbox', token)).status).toBe(200);
+    const refused = await fetch(`${it_().url}/v1/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe('FORBIDDEN_ROLE');
+  });
+
+  it("refuses another realm's token, a changed signature and an expired token, each with its reason", async () => {
+    const ly = await kc.clientCredentialsToken('LY', agencyClient('LY'));
+    const wrongRealm = await get('/v1/agreements', ly);
+    expect(wrongRealm).toMatchObject({ status: 401, body: { code: 'TOKEN_WRONG_ISSUER' } });
+    expect(String(wrongRealm.body.detail)).toContain('corridor-ly');
+
+    const good = await kc.clientCredentialsToken('IT', agencyClient('IT'));
+    const [h, p, s] = good.split('.');
+    const flipped = `${h}.${p}.${s.slice(0, 10)}${s[10] === 'A' ? 'B' : 'A'}${s.slice(11)}`;
+    expect(await get('/v1/agreements', flipped)).toMatchObject({
+      status: 401,
+      body: { code: 'TOKEN_INVALID' },
+    });
+
+    // A client of the test's own whose tokens live one second.
+    const realm = countryRealm('IT');
+    const clientId = `agency-expiring-${Date.now()}`;
+    const template = (
+      await kc.admin.call<Array<{ protocolMappers: unknown[] }>>(
+        'GET',
+        `/${realm}/clients?clientId=${agencyClient('IT')}`,
+      )
+    )[0];
+    await kc.admin.call('POST', `/${realm}/clients`, {
+      clientId,
+      enabled: true,
+      publicClient: false,
+      serviceAccountsEnabled: true,
+      standardFlowEnabled: false,
+      attributes: { 'access.token.lifespan': '1' },
+      protocolMappers: (template.protocolMappers as Array<Record<string, unknown>>).map(
+        ({ id: _id, ...m }) => m,
+      ),
+    });
+    const secret = await kc.admin.rotateClientSecret(realm, clientId);
+    const r = await fetch(`${kc.issuer('IT')}/protocol/openid-connect/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: secret,
+      }),
+    });
+    const expiring = ((await r.json()) as { access_token: string }).access_token;
+    await new Promise((resolve) => setTimeout(resolve, 7000)); // lifespan 1 s plus the 5 s clock tolerance
+    expect(await get('/v1/agreements', expiring)).toMatchObject({
+      status: 401,
+      body: { code: 'TOKEN_EXPIRED' },
+    });
+  });
+
+  it("disconnects a disabled officer's desk within 10 s, and their bearer token is refused", async () => {
+    const officer = await kc.createOfficer('IT', 'desk-maritime');
+    const token = await deviceToken(officer.username, officer.password);
+    const page = await browser.newPage();
+    await signInOnKeycloak(page, officer.username, officer.password);
+    await page.getByTestId('connection').getByText('connected').waitFor();
+    expect((await get('/v1/inbox', token)).status).toBe(200);
+
+    const disabledAt = Date.now();
+    await kc.admin.setUserEnabled(countryRealm('IT'), officer.username, false);
+    await page.getByTestId('connection').getByText('disconnected').waitFor({ timeout: 10_000 });
+    const closedMs = Date.now() - disabledAt;
+    console.log(`disabled officer's desk closed after ${closedMs} ms`);
+    expect(closedMs).toBeLessThanOrEqual(10_000);
+    await eventually(
+      'the bearer token refused',
+      async () => {
+        const r = await get('/v1/inbox', token);
+        return r.status === 401 ? r : undefined;
+      },
+      3000,
+    );
+    await page.close();
+  });
+});
