@@ -4,12 +4,15 @@
 // agency's client-credentials token publishes and an officer's cannot; tokens of another realm, with a changed
 // signature or expired are refused with a reason. The officer's bearer token comes from the device authorization
 // grant, its verification page driven in Chromium.
-import * as oidc from 'openid-client';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { Network } from '../scripts/lib/network';
-import { agencyClient, CLI_CLIENT, countryRealm, GATEWAY_CLIENT } from '../scripts/lib/keycloak-realms';
+import { agencyClient, countryRealm, GATEWAY_CLIENT } from '../scripts/lib/keycloak-realms';
 import { launchChromium, screenshot, watchConsole } from './harness/browser';
-import { startTestKeycloak, TestKeycloak } from './harness/keycloak';
+import { approveOnProviderPage, deviceGrantToken, startTestKeycloak, TestKeycloak } from './harness/keycloak';
 import { eventually, startTestNetwork } from './harness/network';
 import { routeAlert } from './factories/alerts';
 
@@ -68,31 +71,8 @@ describe('sign-in through the identity provider (real Keycloak, real gateways, C
     await page.locator('#kc-login').click();
   }
 
-  /** The officer's access token by the device authorization grant, its verification page driven in Chromium. */
-  async function deviceToken(username: string, password: string): Promise<string> {
-    const config = await oidc.discovery(new URL(kc.issuer('IT')), CLI_CLIENT, undefined, oidc.None(), {
-      execute: [oidc.allowInsecureRequests],
-    });
-    const device = await oidc.initiateDeviceAuthorization(config, { scope: 'openid' });
-    const page = await browser.newPage();
-    await page.goto(device.verification_uri_complete!);
-    await page.locator('#username').fill(username);
-    await page.locator('#password').fill(password);
-    await page.locator('#kc-login').click();
-    // Keycloak may ask to confirm the grant for the command line.
-    const consent = page.locator('input[name=accept], #kc-login');
-    if (
-      await consent
-        .first()
-        .isVisible({ timeout: 3000 })
-        .catch(() => false)
-    ) {
-      await consent.first().click();
-    }
-    const tokens = await oidc.pollDeviceAuthorizationGrant(config, device);
-    await page.close();
-    return tokens.access_token;
-  }
+  const deviceToken = (username: string, password: string): Promise<string> =>
+    deviceGrantToken({ browser, issuer: kc.issuer('IT'), username, password });
 
   const get = async (
     path: string,
@@ -238,5 +218,39 @@ describe('sign-in through the identity provider (real Keycloak, real gateways, C
       3000,
     );
     await page.close();
+  });
+
+  it('signs a person in on the command line (corridor login, device grant) and keeps the tokens mode 600', async () => {
+    const officer = await kc.createOfficer('IT', 'desk-maritime');
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'corridor-login-'));
+    const cli = path.join(__dirname, '..', 'dist', 'apps', 'cli', 'src', 'main.js');
+    const env = { ...process.env, CORRIDOR_HOME: home, CORRIDOR_GATEWAY_URL: it_().url };
+    const child = spawn(process.execPath, [cli, 'login', '--issuer', kc.issuer('IT')], { env });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const url = await eventually('the device verification URL', async () =>
+      Promise.resolve(/\(or open (\S+)\)/.exec(stderr)?.[1]),
+    );
+    const page = await browser.newPage();
+    await page.goto(url);
+    await approveOnProviderPage(page, officer.username, officer.password);
+    expect(await exited).toBe(0);
+    await page.close();
+    const file = path.join(home, 'login.json');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { username: string; accessToken: string };
+    expect(stored.username).toBe(officer.username);
+    // The stored token is the CLI's bearer token: an officer may read the inbox, not publish.
+    expect((await get('/v1/inbox', stored.accessToken)).status).toBe(200);
+    const publish = spawn(
+      process.execPath,
+      [cli, 'alert', 'publish', '--category', 'BULLETIN', '--title', 'x', '--payload', '{}'],
+      { env },
+    );
+    let out = '';
+    publish.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    expect(await new Promise((resolve) => publish.once('exit', resolve))).not.toBe(0);
+    expect(out).toMatch(/role|FORBIDDEN/i);
   });
 });

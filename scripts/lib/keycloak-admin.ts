@@ -258,3 +258,41 @@ export async function provisionRealms(opts: {
   save();
   return creds;
 }
+
+/** Client-credentials tokens of a realm's confidential clients, cached until shortly before they expire. */
+export function clientCredentialsTokens(opts: {
+  admin: KeycloakAdmin;
+  creds: KeycloakCredentials;
+}): (realm: string, clientId: string) => Promise<string> {
+  const cache = new Map<string, { value: string; until: number }>();
+  return async (realm, clientId) => {
+    const key = `${realm}/${clientId}`;
+    const hit = cache.get(key);
+    if (hit && hit.until > Date.now()) {
+      return hit.value;
+    }
+    const secret = opts.creds.clients[realm]?.[clientId];
+    if (!secret) {
+      throw new PrerequisiteError(
+        `no secret for client ${clientId} of realm ${realm}: npm run keycloak -- start`,
+      );
+    }
+    const r = await fetch(`${opts.admin.issuer(realm)}/protocol/openid-connect/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: secret,
+      }),
+    });
+    if (!r.ok) {
+      throw new Error(`client credentials for ${clientId} in ${realm}: ${r.status} ${await r.text()}`);
+    }
+    const body = (await r.json()) as { access_token: string; expires_in: number };
+    cache.set(key, {
+      value: body.access_token,
+      until: Date.now() + Math.max(5, body.expires_in - 30) * 1000,
+    });
+    return body.access_token;
+  };
+}

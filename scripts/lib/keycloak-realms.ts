@@ -25,6 +25,18 @@ export function agencyClient(country: string): string {
   return `agency-${country.toLowerCase()}-police`;
 }
 
+/** The client whose service account the network's own calls use, by what they act as. */
+export function machineClientOf(country: string, kind: 'operator' | 'auditor' | 'publisher'): string {
+  switch (kind) {
+    case 'operator':
+      return OPERATOR_CLIENT;
+    case 'auditor':
+      return AUDITOR_CLIENT;
+    case 'publisher':
+      return agencyClient(country);
+  }
+}
+
 const COUNTRY_NAMES: Record<string, string> = { NE: 'Niger', LY: 'Libya', IT: 'Italy' };
 
 type Json = Record<string, unknown>;

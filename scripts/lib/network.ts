@@ -60,7 +60,7 @@ export interface NetworkOptions {
    */
   devTokens?: boolean;
   /** with devTokens false: tokens from the identity provider for the network's own operator and auditor calls */
-  machineToken?: (country: string, kind: 'operator' | 'auditor') => Promise<string>;
+  machineToken?: (country: string, kind: MachineKind) => Promise<string>;
   secretariatEnv?: Record<string, string>;
   progress?: (line: string) => void;
 }
@@ -178,6 +178,9 @@ export class ManagedProcess {
     await this.exited;
   }
 }
+
+/** Who the network's own calls act as: the operator (admin), the secretariat's auditor, an agency (publisher). */
+export type MachineKind = 'operator' | 'auditor' | 'publisher';
 
 export interface GatewayHandle {
   country: string;
@@ -299,9 +302,7 @@ export class Network {
       const g = this.gateways[c];
       await this.secretariatCall('PUT', `/v1/gateways/${c}/endpoint`, {
         url: g.url,
-        auditorToken: this.opts.machineToken
-          ? await this.opts.machineToken(c, 'auditor')
-          : g.token({ sub: 'secretariat-auditor', roles: ['auditor'] }, 30 * 86400),
+        auditorToken: await this.bearer(c, 'auditor'),
       });
     }
     for (const a of this.opts.agreements) {
@@ -390,6 +391,26 @@ export class Network {
     return call<T>(`${this.secretariat.url}${route}`, method, this.secretariatAdminToken, body);
   }
 
+  /** A bearer token for the network's own calls at a country's gateway: the provider's, or a development token. */
+  async bearer(country: string, kind: MachineKind): Promise<string> {
+    if (this.opts.machineToken) {
+      return await this.opts.machineToken(country, kind);
+    }
+    const g = this.gateways[country];
+    switch (kind) {
+      case 'operator':
+        return g.token({ roles: ['admin'] });
+      case 'auditor':
+        return g.token({ sub: 'secretariat-auditor', roles: ['auditor'] }, 30 * 86400);
+      case 'publisher':
+        return g.token({
+          sub: `agency.${country.toLowerCase()}`,
+          roles: ['publisher'],
+          agency: `${country}-NATIONAL-POLICE`,
+        });
+    }
+  }
+
   async gatewayCall<T>(
     country: string,
     method: string,
@@ -398,10 +419,7 @@ export class Network {
     token?: string,
   ): Promise<T> {
     const g = this.gateways[country];
-    const operator = this.opts.machineToken
-      ? await this.opts.machineToken(country, 'operator')
-      : g.token({ roles: ['admin'] });
-    return call<T>(`${g.url}${route}`, method, token ?? operator, body);
+    return call<T>(`${g.url}${route}`, method, token ?? (await this.bearer(country, 'operator')), body);
   }
 
   /** Proposes, has both parties sign with their gateway keys, and activates, unless it is already active. */

@@ -1,8 +1,15 @@
 // The project's Keycloak for e2e tests of sign-in: started (or found running) by the project's own script code,
 // realms imported from deploy/keycloak, plus helpers to make a test's own people and fetch machine tokens.
 import { randomBytes } from 'node:crypto';
+import * as oidc from 'openid-client';
+import type { Browser, Page } from 'playwright-core';
 import path from 'node:path';
-import { KeycloakAdmin, KeycloakCredentials, provisionRealms } from '../../scripts/lib/keycloak-admin';
+import {
+  clientCredentialsTokens,
+  KeycloakAdmin,
+  KeycloakCredentials,
+  provisionRealms,
+} from '../../scripts/lib/keycloak-admin';
 import {
   isKeycloakRunning,
   KeycloakInfo,
@@ -10,12 +17,8 @@ import {
   startKeycloak,
   stopKeycloak,
 } from '../../scripts/lib/keycloak';
-import {
-  AUDITOR_CLIENT,
-  countryRealm,
-  GATEWAY_CLIENT,
-  OPERATOR_CLIENT,
-} from '../../scripts/lib/keycloak-realms';
+import { CLI_CLIENT, countryRealm, GATEWAY_CLIENT, machineClientOf } from '../../scripts/lib/keycloak-realms';
+import type { MachineKind } from '../../scripts/lib/network';
 import { ADMIN_DATABASE_URL } from './constants';
 
 /** Kept between runs (mode 700): a warm start reuses the database and its realms. */
@@ -30,7 +33,7 @@ export interface TestKeycloak {
   /** OIDC_* variables of a country's gateway */
   gatewayEnv(country: string): Record<string, string>;
   clientCredentialsToken(country: string, clientId: string): Promise<string>;
-  machineToken(country: string, kind: 'operator' | 'auditor'): Promise<string>;
+  machineToken(country: string, kind: MachineKind): Promise<string>;
   /** a person of the test's own in a country realm, in a desk group; returns username and password */
   createOfficer(country: string, group: string): Promise<{ username: string; password: string }>;
   stop(): Promise<void>;
@@ -49,28 +52,9 @@ export async function startTestKeycloak(): Promise<TestKeycloak> {
   const admin = new KeycloakAdmin(info);
   const creds = await provisionRealms({ admin, dir: DIR });
   const issuer = (country: string): string => admin.issuer(countryRealm(country));
-  const tokens = new Map<string, { value: string; until: number }>();
-  const clientCredentialsToken = async (country: string, clientId: string): Promise<string> => {
-    const key = `${country}/${clientId}`;
-    const hit = tokens.get(key);
-    if (hit && hit.until > Date.now()) {
-      return hit.value;
-    }
-    const r = await fetch(`${issuer(country)}/protocol/openid-connect/token`, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: clientId,
-        client_secret: creds.clients[countryRealm(country)][clientId],
-      }),
-    });
-    if (!r.ok) {
-      throw new Error(`client credentials for ${clientId} at ${country}: ${r.status} ${await r.text()}`);
-    }
-    const body = (await r.json()) as { access_token: string; expires_in: number };
-    tokens.set(key, { value: body.access_token, until: Date.now() + (body.expires_in - 30) * 1000 });
-    return body.access_token;
-  };
+  const tokenOf = clientCredentialsTokens({ admin, creds });
+  const clientCredentialsToken = (country: string, clientId: string): Promise<string> =>
+    tokenOf(countryRealm(country), clientId);
   return {
     info,
     admin,
@@ -83,8 +67,7 @@ export async function startTestKeycloak(): Promise<TestKeycloak> {
       OIDC_SESSION_CHECK_MS: '2000',
     }),
     clientCredentialsToken,
-    machineToken: (country, kind) =>
-      clientCredentialsToken(country, kind === 'operator' ? OPERATOR_CLIENT : AUDITOR_CLIENT),
+    machineToken: (country, kind) => clientCredentialsToken(country, machineClientOf(country, kind)),
     createOfficer: async (country, group) => {
       const realm = countryRealm(country);
       const username = `officer.t${randomBytes(4).toString('hex')}`;
@@ -107,4 +90,42 @@ export async function startTestKeycloak(): Promise<TestKeycloak> {
       }
     },
   };
+}
+
+/** A person's access token by the device authorization grant, the verification page driven in Chromium. */
+export async function deviceGrantToken(opts: {
+  browser: Browser;
+  issuer: string;
+  username: string;
+  password: string;
+}): Promise<string> {
+  const config = await oidc.discovery(new URL(opts.issuer), CLI_CLIENT, undefined, oidc.None(), {
+    execute: [oidc.allowInsecureRequests],
+  });
+  const device = await oidc.initiateDeviceAuthorization(config, { scope: 'openid' });
+  const page = await opts.browser.newPage();
+  try {
+    await page.goto(device.verification_uri_complete!);
+    await approveOnProviderPage(page, opts.username, opts.password);
+    const tokens = await oidc.pollDeviceAuthorizationGrant(config, device);
+    return tokens.access_token;
+  } finally {
+    await page.close();
+  }
+}
+
+/** Keycloak's login form, then its grant confirmation if it asks for one. */
+export async function approveOnProviderPage(page: Page, username: string, password: string): Promise<void> {
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  await page.locator('#kc-login').click();
+  const consent = page.locator('input[name=accept], #kc-login');
+  if (
+    await consent
+      .first()
+      .isVisible({ timeout: 3000 })
+      .catch(() => false)
+  ) {
+    await consent.first().click();
+  }
 }

@@ -1,7 +1,7 @@
 // Starts a real Corridor network (secretariat + gateways as processes) on the run's broker and databases.
 import fs from 'node:fs';
 import path from 'node:path';
-import { AgreementSpec, Network } from '../../scripts/lib/network';
+import { AgreementSpec, MachineKind, Network } from '../../scripts/lib/network';
 import { ADMIN_DATABASE_URL } from './constants';
 import { testBroker, testCa, topicPrefix } from './broker';
 
@@ -15,7 +15,7 @@ export async function startTestNetwork(opts: {
   gatewayEnv?: Record<string, string>;
   gatewayEnvFor?: (country: string) => Record<string, string>;
   devTokens?: boolean;
-  machineToken?: (country: string, kind: 'operator' | 'auditor') => Promise<string>;
+  machineToken?: (country: string, kind: MachineKind) => Promise<string>;
   secretariatEnv?: Record<string, string>;
 }): Promise<Network> {
   const runDir = process.env.CORRIDOR_TEST_RUN_DIR ?? fs.mkdtempSync('/tmp/corridor-net-');
