@@ -93,12 +93,12 @@ describe('npm run demo (the README main command)', () => {
         }
         return output.includes('scenario done') ? true : undefined;
       },
-      480_000,
+      600_000,
       500,
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n--- demo output ---\n${output.slice(-3000)}`);
     });
-  }, 540_000);
+  }, 660_000);
 
   afterAll(async () => {
     if (demo && demo.exitCode === null) {

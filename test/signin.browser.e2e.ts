@@ -14,6 +14,7 @@ import { agencyClient, countryRealm, GATEWAY_CLIENT } from '../scripts/lib/keycl
 import { launchChromium, screenshot, watchConsole } from './harness/browser';
 import { approveOnProviderPage, deviceGrantToken, startTestKeycloak, TestKeycloak } from './harness/keycloak';
 import { eventually, startTestNetwork } from './harness/network';
+import { freePort } from '../scripts/lib/prereqs';
 import { routeAlert } from './factories/alerts';
 
 const ALL = ['ROUTE', 'DOCUMENT', 'SUSPECT', 'FINANCIAL_FLOW', 'PROTECTION_REFERRAL', 'BULLETIN'];
@@ -243,14 +244,57 @@ describe('sign-in through the identity provider (real Keycloak, real gateways, C
     expect(stored.username).toBe(officer.username);
     // The stored token is the CLI's bearer token: an officer may read the inbox, not publish.
     expect((await get('/v1/inbox', stored.accessToken)).status).toBe(200);
-    const publish = spawn(
-      process.execPath,
-      [cli, 'alert', 'publish', '--category', 'BULLETIN', '--title', 'x', '--payload', '{}'],
-      { env },
+    const alertFile = path.join(home, 'alert.json');
+    fs.writeFileSync(
+      alertFile,
+      JSON.stringify({ recipients: ['LY'], ...routeAlert({ title: 'From the CLI' }) }),
     );
+    const publish = spawn(process.execPath, [cli, 'alert', 'publish', '--file', alertFile], { env });
     let out = '';
     publish.stderr.on('data', (d: Buffer) => (out += d.toString()));
     expect(await new Promise((resolve) => publish.once('exit', resolve))).not.toBe(0);
     expect(out).toMatch(/role|FORBIDDEN/i);
+  });
+
+  it('goes on without the provider: /health says it is down, the sign-in page says so in one line', async () => {
+    // A second instance of IT whose provider address answers nothing (a closed port).
+    const deadPort = await freePort();
+    const port = await freePort();
+    const instance = net.addInstance('IT', 'noidp', port, {
+      OIDC_ISSUER_URL: `http://127.0.0.1:${deadPort}/realms/corridor-it`,
+      GATEWAY_WORKERS: '',
+    });
+    try {
+      await instance.ready();
+      const health = (await (await fetch(`${instance.url}/health`)).json()) as Record<string, string>;
+      expect(health).toMatchObject({ status: 'up', identityProvider: 'down' });
+      const session = (await (await fetch(`${instance.url}/auth/session`)).json()) as Record<string, unknown>;
+      expect(session).toMatchObject({ signedIn: false, provider: 'down' });
+      const page = await browser.newPage();
+      await page.goto(`${instance.url}/desk/`);
+      await page.getByTestId('provider-status').getByText('cannot be reached').waitFor();
+      expect((await page.getByTestId('provider-status').textContent())?.split('\n')).toHaveLength(1);
+      await page.goto(`${instance.url}/auth/login`);
+      expect(await page.getByTestId('auth-message').textContent()).toMatch(/cannot be reached/);
+      await page.close();
+      // A token cannot be checked without the provider's keys: 503 with the reason, never a crash.
+      const agency = await kc.clientCredentialsToken('IT', agencyClient('IT'));
+      const r = await fetch(`${instance.url}/v1/agreements`, {
+        headers: { authorization: `Bearer ${agency}` },
+      });
+      expect(r.status).toBe(503);
+      expect(((await r.json()) as { code: string }).code).toBe('PROVIDER_UNAVAILABLE');
+      expect(instance.running).toBe(true);
+      // The exchange goes on: an alert from LY still reaches IT (the first instance consumes).
+      const ly = await kc.clientCredentialsToken('LY', agencyClient('LY'));
+      const sent = await fetch(`${net.gateways.LY.url}/v1/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ly}` },
+        body: JSON.stringify({ recipients: ['IT'], ...routeAlert({ title: 'While a provider is down' }) }),
+      });
+      expect(sent.status).toBe(202);
+    } finally {
+      await instance.stop();
+    }
   });
 });

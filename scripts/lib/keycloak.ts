@@ -219,7 +219,7 @@ export async function startKeycloak(opts: KeycloakStartOptions): Promise<Keycloa
   progress(
     `Keycloak ${KEYCLOAK_VERSION} launched (pid ${info.pid}) on ${info.url}, data in database ${info.database}`,
   );
-  await waitKeycloakReady(info, { timeoutMs: opts.timeoutMs ?? 180_000, progress });
+  await waitKeycloakReady(info, { timeoutMs: opts.timeoutMs ?? 300_000, progress });
   info.lastStart = { ms: Date.now() - launched, firstStart, rssKb: residentKb(info.pid) };
   writeKeycloakInfo(info);
   progress(

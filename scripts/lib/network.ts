@@ -374,12 +374,17 @@ export class Network {
   }
 
   /** Starts another instance of a country's gateway (same database, same consumer group). */
-  addInstance(country: string, instance: string, port: number): ManagedProcess {
+  addInstance(
+    country: string,
+    instance: string,
+    port: number,
+    env: Record<string, string> = {},
+  ): ManagedProcess {
     const g = this.gateways[country];
     const p = new ManagedProcess(
       `gateway ${country}#${instance}`,
       g.process.script,
-      { ...g.process.env, PORT: String(port), GATEWAY_INSTANCE: instance },
+      { ...g.process.env, PORT: String(port), GATEWAY_INSTANCE: instance, ...env },
       path.join(this.opts.dir, 'logs', `gw-${country.toLowerCase()}-${instance}.log`),
       `http://127.0.0.1:${port}`,
     );
