@@ -219,7 +219,13 @@ export async function startKeycloak(opts: KeycloakStartOptions): Promise<Keycloa
   progress(
     `Keycloak ${KEYCLOAK_VERSION} launched (pid ${info.pid}) on ${info.url}, data in database ${info.database}`,
   );
-  await waitKeycloakReady(info, { timeoutMs: opts.timeoutMs ?? 300_000, progress });
+  try {
+    await waitKeycloakReady(info, { timeoutMs: opts.timeoutMs ?? 300_000, progress });
+  } catch (err) {
+    // Nothing is left behind when the start fails (the JVM may still be starting).
+    await stopKeycloak(opts.dir, 10_000);
+    throw err;
+  }
   info.lastStart = { ms: Date.now() - launched, firstStart, rssKb: residentKb(info.pid) };
   writeKeycloakInfo(info);
   progress(
