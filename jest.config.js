@@ -1,15 +1,13 @@
 // Two projects: `unit` (pure logic, no services) and `e2e` (real Kafka, PostgreSQL, Chromium).
 const fs = require('node:fs');
 const swc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
-// @noble/* ship only ES modules: swc turns them into CommonJS for Jest like the project's own TypeScript.
+// @noble/*, jose, openid-client and oauth4webapi ship only ES modules: swc turns them into CommonJS for Jest like the
+// project's own TypeScript.
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }],
-  '/node_modules/@noble/.+\\.js$': [
-    '@swc/jest',
-    { ...swc, swcrc: false, jsc: { ...swc.jsc, parser: { syntax: 'ecmascript' } } },
-  ],
+  '^.+\\.js$': ['@swc/jest', { ...swc, swcrc: false, jsc: { ...swc.jsc, parser: { syntax: 'ecmascript' } } }],
 };
-const transformIgnorePatterns = ['/node_modules/(?!@noble/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(@noble|jose|openid-client|oauth4webapi)/)'];
 const moduleNameMapper = { '^@corridor/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
 
 module.exports = {

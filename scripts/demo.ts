@@ -9,6 +9,15 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { issueToken, SECRETARIAT_AUDIENCE } from '@corridor/identity';
 import { DEMO_AGREEMENTS, DEMO_COUNTRIES, DEMO_DESKS } from './lib/demo-network';
+import { clientCredentialsTokens, KeycloakAdmin, provisionRealms } from './lib/keycloak-admin';
+import {
+  dropKeycloakDatabase,
+  fetchKeycloak,
+  readKeycloakInfo,
+  startKeycloak,
+  stopKeycloak,
+} from './lib/keycloak';
+import { countryRealm, GATEWAY_CLIENT, machineClientOf } from './lib/keycloak-realms';
 import { fetchKafka, isAlive, readBrokerInfo, startBroker, stopBroker } from './lib/kafka-broker';
 import { Network, regionalCa } from './lib/network';
 import {
@@ -25,6 +34,7 @@ const args = new Set(process.argv.slice(2));
 const HOME = process.env.CORRIDOR_HOME ?? path.join(ROOT, '.corridor');
 const BASE = Number(process.env.DEMO_BASE_PORT ?? 8070);
 const KAFKA_PORT = Number(process.env.KAFKA_PORT ?? 19092);
+const KEYCLOAK_PORT = Number(process.env.KEYCLOAK_PORT ?? 8180);
 const ADMIN_DB = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB_PREFIX = process.env.DEMO_DATABASE_PREFIX ?? 'corridor_demo_';
 const PORTS = {
@@ -33,7 +43,7 @@ const PORTS = {
 };
 const started = Date.now();
 let stepNo = 0;
-const STEPS = 6;
+const STEPS = 7;
 const step = (line: string): void => console.log(`[demo ${++stepNo}/${STEPS}] ${line}`);
 const info = (line: string): void => console.log(`        ${line}`);
 
@@ -42,6 +52,9 @@ async function reset(): Promise<void> {
   if (isAlive(readBrokerInfo(kafkaDir)?.pid)) {
     await stopBroker(kafkaDir);
   }
+  const keycloakDir = path.join(HOME, 'keycloak');
+  await stopKeycloak(keycloakDir);
+  await dropKeycloakDatabase(ADMIN_DB, readKeycloakInfo(keycloakDir)?.database ?? `${DB_PREFIX}keycloak`);
   fs.rmSync(HOME, { recursive: true, force: true });
   const c = new Client({ connectionString: ADMIN_DB });
   await c.connect();
@@ -109,6 +122,20 @@ async function main(): Promise<void> {
     progress: info,
   });
 
+  step('starting Keycloak, the identity provider (realms per country and the forum, PostgreSQL)');
+  fetchKeycloak(info);
+  const keycloakDir = path.join(HOME, 'keycloak');
+  const keycloak = await startKeycloak({
+    dir: keycloakDir,
+    port: KEYCLOAK_PORT,
+    databaseAdminUrl: ADMIN_DB,
+    database: `${DB_PREFIX}keycloak`,
+    progress: info,
+  });
+  const idp = new KeycloakAdmin(keycloak);
+  const creds = await provisionRealms({ admin: idp, dir: keycloakDir, progress: info });
+  const machineToken = clientCredentialsTokens({ admin: idp, creds });
+
   step('starting the secretariat and the gateways of Niger, Libya and Italy');
   const net = new Network({
     dir: path.join(HOME, 'network'),
@@ -120,6 +147,14 @@ async function main(): Promise<void> {
     countries: DEMO_COUNTRIES,
     agreements: DEMO_AGREEMENTS,
     ports: PORTS,
+    // People and agencies sign in at Keycloak; no development token is accepted by the gateways.
+    devTokens: false,
+    gatewayEnvFor: (c) => ({
+      OIDC_ISSUER_URL: idp.issuer(countryRealm(c)),
+      OIDC_CLIENT_ID: GATEWAY_CLIENT,
+      OIDC_CLIENT_SECRET: creds.clients[countryRealm(c)][GATEWAY_CLIENT],
+    }),
+    machineToken: (c, kind) => machineToken(countryRealm(c), machineClientOf(c, kind)),
     secretariatEnv: { RECONCILE_BOUND_MS: '30000' },
     progress: info,
   });
@@ -129,9 +164,10 @@ async function main(): Promise<void> {
       return;
     }
     stopping = true;
-    console.log('\n[demo] stopping: gateways and secretariat (graceful), then Kafka…');
+    console.log('\n[demo] stopping: gateways and secretariat (graceful), then Kafka and Keycloak…');
     await net.stop();
     await stopBroker(kafkaDir);
+    await stopKeycloak(keycloakDir);
     console.log(
       '[demo] stopped. Run npm run demo again to restart (fast), or with -- --reset to start over.',
     );
@@ -141,6 +177,16 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
   try {
     await net.start();
+    for (const c of DEMO_COUNTRIES) {
+      await idp.registerRelyingParty({
+        realm: countryRealm(c),
+        clientId: GATEWAY_CLIENT,
+        baseUrl: net.gateways[c].url,
+        callbackPath: '/auth/callback',
+        backchannelLogoutPath: '/auth/backchannel-logout',
+        postLogoutPath: '/desk/',
+      });
+    }
     for (const a of DEMO_AGREEMENTS) {
       await net.waitForAgreement(a.parties[0], a.parties[1]);
       await net.waitForAgreement(a.parties[1], a.parties[0]);
@@ -152,20 +198,23 @@ async function main(): Promise<void> {
     return;
   }
 
-  step('ready: open a desk (the links sign you in), the API docs and the audit page');
+  step('ready: sign in to a desk at Keycloak, the API docs and the audit page');
   const secrets = JSON.parse(fs.readFileSync(path.join(HOME, 'network', 'secrets.json'), 'utf8')) as {
     secretariatTokenSecret: string;
   };
+  // The secretariat's audit page does not sign in through the forum realm yet: its token stays in demo.json.
   const auditor = issueToken({
     principal: { sub: 'forum-auditor', country: 'ZZ', roles: ['auditor'] },
     secret: secrets.secretariatTokenSecret,
     ttlSeconds: 12 * 3600,
     audience: SECRETARIAT_AUDIENCE,
   });
+  const credentialsFile = path.join(keycloakDir, 'credentials.json');
   const summary: Record<string, unknown> = {
+    identityProvider: { url: keycloak.url, admin: `${keycloak.url}/admin`, credentialsFile },
     secretariat: {
       url: net.secretariat.url,
-      auditPage: `${net.secretariat.url}/audit/#token=${auditor}`,
+      auditPage: `${net.secretariat.url}/audit/`,
       auditorToken: auditor,
       docs: `${net.secretariat.url}/docs`,
     },
@@ -174,29 +223,22 @@ async function main(): Promise<void> {
   for (const c of DEMO_COUNTRIES) {
     const g = net.gateways[c];
     const d = DEMO_DESKS[c];
-    const officer = g.token({
-      sub: d.sub,
-      roles: ['officer'],
-      desk: d.desk,
-      clearance: d.clearance,
-      categories: d.categories,
-    });
-    const publisher = g.token({
-      sub: `agency.${c.toLowerCase()}`,
-      roles: ['publisher'],
-      agency: `${c}-NATIONAL-POLICE`,
-    });
     (summary.gateways as Record<string, unknown>)[c] = {
       url: g.url,
-      desk: `${g.url}/desk/#token=${officer}`,
-      officerToken: officer,
-      publisherToken: publisher,
+      desk: `${g.url}/desk/`,
+      issuer: idp.issuer(countryRealm(c)),
+      username: d.sub,
       docs: `${g.url}/docs`,
     };
-    console.log(`\n  ${c}  desk  ${g.url}/desk/#token=${officer}`);
-    console.log(`      API docs ${g.url}/docs   (publisher token in ${path.join(HOME, 'demo.json')})`);
+    console.log(`\n  ${c}  desk  ${g.url}/desk/   sign in as ${d.sub}`);
+    console.log(
+      `      API docs ${g.url}/docs   (agencies: client credentials at ${idp.issuer(countryRealm(c))})`,
+    );
   }
-  console.log(`\n  Secretariat audit page  ${net.secretariat.url}/audit/#token=${auditor}`);
+  console.log(`\n  Passwords and client secrets: ${credentialsFile} (mode 600, generated at first start)`);
+  console.log(
+    `  Secretariat audit page  ${net.secretariat.url}/audit/   (auditor token in ${path.join(HOME, 'demo.json')})`,
+  );
   console.log(`  Secretariat API docs    ${net.secretariat.url}/docs\n`);
   fs.writeFileSync(path.join(HOME, 'demo.json'), JSON.stringify(summary, null, 2), { mode: 0o600 });
   info(`network up in ${Math.round((Date.now() - started) / 1000)} s; Ctrl-C stops everything`);

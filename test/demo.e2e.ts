@@ -6,12 +6,15 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { isAlive, readBrokerInfo } from '../scripts/lib/kafka-broker';
+import { readKeycloakInfo } from '../scripts/lib/keycloak';
+import { countryRealm } from '../scripts/lib/keycloak-realms';
 import { launchChromium, screenshot, watchConsole } from './harness/browser';
+import { approveOnProviderPage, deviceGrantToken } from './harness/keycloak';
 import { eventually, GiveUp } from './harness/network';
 
 interface DemoSummary {
   secretariat: { url: string; auditPage: string };
-  gateways: Record<string, { url: string; desk: string; officerToken: string }>;
+  gateways: Record<string, { url: string; desk: string; issuer: string; username: string }>;
 }
 
 interface Item {
@@ -47,7 +50,7 @@ async function canBind(port: number): Promise<boolean> {
 async function freeBase(): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const base = 20000 + Math.floor(Math.random() * 12000);
-    const ports = [base, base + 11, base + 12, base + 13, base + 20, base + 21];
+    const ports = [base, base + 11, base + 12, base + 13, base + 20, base + 21, base + 30];
     const free = await Promise.all(ports.map(canBind));
     if (free.every(Boolean)) {
       return base;
@@ -73,6 +76,7 @@ describe('npm run demo (the README main command)', () => {
         CORRIDOR_HOME: home,
         DEMO_BASE_PORT: String(base),
         KAFKA_PORT: String(base + 20),
+        KEYCLOAK_PORT: String(base + 30),
         DEMO_DATABASE_PREFIX: `corridor_${process.env.CORRIDOR_TEST_RUN_ID ?? 'local'}_demo_`,
         DEMO_STEP_MS: '300',
       },
@@ -89,12 +93,12 @@ describe('npm run demo (the README main command)', () => {
         }
         return output.includes('scenario done') ? true : undefined;
       },
-      240_000,
+      600_000,
       500,
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n--- demo output ---\n${output.slice(-3000)}`);
     });
-  }, 300_000);
+  }, 660_000);
 
   afterAll(async () => {
     if (demo && demo.exitCode === null) {
@@ -103,21 +107,43 @@ describe('npm run demo (the README main command)', () => {
     fs.rmSync(home, { recursive: true, force: true });
   });
 
-  it('shows progress and prints each desk URL with a sign-in token, the API docs and the audit page', () => {
-    expect(output).toMatch(/\[demo 1\/6\]/);
+  it('shows progress and prints each desk URL with a username to sign in at Keycloak; no token links', () => {
+    expect(output).toMatch(/\[demo 1\/7\]/);
     for (const c of ['NE', 'LY', 'IT']) {
-      expect(output).toMatch(new RegExp(`${c}  desk  http://127\\.0\\.0\\.1:\\d+/desk/#token=`));
+      expect(output).toMatch(
+        new RegExp(`${c}  desk  http://127\\.0\\.0\\.1:\\d+/desk/ +sign in as officer\\.`),
+      );
     }
     expect(output).toMatch(/API docs http:\/\/127\.0\.0\.1:\d+\/docs/);
-    expect(output).toMatch(/Secretariat audit page +http:\/\/127\.0\.0\.1:\d+\/audit\/#token=/);
+    expect(output).not.toMatch(/#token=/);
+    const credentials = path.join(home, 'keycloak', 'credentials.json');
+    expect(output).toContain(credentials);
+    expect(fs.statSync(credentials).mode & 0o777).toBe(0o600);
   });
 
   it('delivers the scenario to the right desks and only those', async () => {
     const summary = JSON.parse(fs.readFileSync(path.join(home, 'demo.json'), 'utf8')) as DemoSummary;
+    const credentials = JSON.parse(
+      fs.readFileSync(path.join(home, 'keycloak', 'credentials.json'), 'utf8'),
+    ) as {
+      users: Record<string, Record<string, string>>;
+    };
+    const password = (c: string): string => credentials.users[countryRealm(c)][summary.gateways[c].username];
+    const browser = await launchChromium();
+    const tokens: Record<string, string> = {};
+    for (const c of ['NE', 'LY', 'IT']) {
+      const g = summary.gateways[c];
+      tokens[c] = await deviceGrantToken({
+        browser,
+        issuer: g.issuer,
+        username: g.username,
+        password: password(c),
+      });
+    }
     const inbox = async (c: string): Promise<Item[]> => {
       const g = summary.gateways[c];
       const r = (await (
-        await fetch(`${g.url}/v1/inbox?limit=200`, { headers: { authorization: `Bearer ${g.officerToken}` } })
+        await fetch(`${g.url}/v1/inbox?limit=200`, { headers: { authorization: `Bearer ${tokens[c]}` } })
       ).json()) as { items: Item[] };
       return r.items.filter((i) => i.title !== null || i.state !== 'ACTIVE');
     };
@@ -152,11 +178,12 @@ describe('npm run demo (the README main command)', () => {
     expect(ne.some((i) => i.category === 'BULLETIN' && i.sender === 'IT')).toBe(true);
     expect(ne.some((i) => i.category === 'SUSPECT')).toBe(false);
 
-    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
       const problems = watchConsole(page);
       await page.goto(summary.gateways.LY.desk);
+      await page.getByTestId('provider-sign-in').click();
+      await approveOnProviderPage(page, summary.gateways.LY.username, password('LY'));
       await page
         .locator('[data-testid=feed-item][data-priority=FLASH][data-category=PROTECTION_REFERRAL]')
         .waitFor({ timeout: 15_000 });
@@ -170,7 +197,9 @@ describe('npm run demo (the README main command)', () => {
 
   it('stops everything cleanly on Ctrl-C, leaving no process behind', async () => {
     const brokerPid = readBrokerInfo(path.join(home, 'kafka'))?.pid;
+    const keycloakPid = readKeycloakInfo(path.join(home, 'keycloak'))?.pid;
     expect(isAlive(brokerPid)).toBe(true);
+    expect(isAlive(keycloakPid)).toBe(true);
     demo.kill('SIGINT');
     const code = await Promise.race([
       exit,
@@ -179,7 +208,8 @@ describe('npm run demo (the README main command)', () => {
     expect(code).toBe(0);
     expect(output).toContain('[demo] stopped.');
     expect(isAlive(brokerPid)).toBe(false);
-    for (const port of [base, base + 11, base + 12, base + 13, base + 20]) {
+    expect(isAlive(keycloakPid)).toBe(false);
+    for (const port of [base, base + 11, base + 12, base + 13, base + 20, base + 30]) {
       expect(await portOpen(port)).toBe(false);
     }
   });

@@ -16,7 +16,7 @@ random() {
 for name in \
   kafka_keystore_password \
   ca_passphrase key_passphrase_ne key_passphrase_ly key_passphrase_it \
-  auth_token_secret_secretariat auth_token_secret_ne auth_token_secret_ly auth_token_secret_it \
+  oidc_client_secret_secretariat oidc_client_secret_ne oidc_client_secret_ly oidc_client_secret_it \
   postgres_password db_password_secretariat db_password_gw_ne db_password_gw_ly db_password_gw_it
 do
   if [ ! -s "secrets/$name" ]; then

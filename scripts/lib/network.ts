@@ -54,6 +54,15 @@ export interface NetworkOptions {
   gatewayEnv?: Record<string, string>;
   /** per country, on top of gatewayEnv (e.g. KAFKA_BROKERS through a proxy for one gateway in the fault tests) */
   gatewayEnvByCountry?: Record<string, Record<string, string>>;
+  /** per-country environment, e.g. the country's identity provider (OIDC_ISSUER_URL, OIDC_CLIENT_SECRET) */
+  gatewayEnvFor?: (country: string) => Record<string, string>;
+  /**
+   * Whether the gateways also accept development tokens (AUTH_DEV_TOKEN_SECRET, the handles' token()); default true.
+   * The demo and the sign-in tests turn it off.
+   */
+  devTokens?: boolean;
+  /** with devTokens false: tokens from the identity provider for the network's own operator and auditor calls */
+  machineToken?: (country: string, kind: MachineKind) => Promise<string>;
   secretariatEnv?: Record<string, string>;
   progress?: (line: string) => void;
 }
@@ -172,6 +181,9 @@ export class ManagedProcess {
   }
 }
 
+/** Who the network's own calls act as: the operator (admin), the secretariat's auditor, an agency (publisher). */
+export type MachineKind = 'operator' | 'auditor' | 'publisher';
+
 export interface GatewayHandle {
   country: string;
   url: string;
@@ -259,7 +271,7 @@ export class Network {
         KAFKA_TOPIC_PREFIX: this.opts.topicPrefix,
         CA_DIR: caDir,
         CA_PASSPHRASE: this.secrets.caPassphrase,
-        AUTH_TOKEN_SECRET: this.secrets.secretariatTokenSecret,
+        AUTH_DEV_TOKEN_SECRET: this.secrets.secretariatTokenSecret,
         RECONCILE_BOUND_MS: '20000',
         RECONCILE_INTERVAL_MS: '2000',
         LOG_LEVEL: 'info',
@@ -292,7 +304,7 @@ export class Network {
       const g = this.gateways[c];
       await this.secretariatCall('PUT', `/v1/gateways/${c}/endpoint`, {
         url: g.url,
-        auditorToken: g.token({ sub: 'secretariat-auditor', roles: ['auditor'] }, 30 * 86400),
+        auditorToken: await this.bearer(c, 'auditor'),
       });
     }
     for (const a of this.opts.agreements) {
@@ -344,11 +356,12 @@ export class Network {
           KAFKA_TOPIC_PREFIX: this.opts.topicPrefix,
           TRUST_DIR: trustDir,
           KEY_PASSPHRASE: sec.keyPassphrase,
-          AUTH_TOKEN_SECRET: sec.tokenSecret,
+          ...(this.opts.devTokens === false ? {} : { AUTH_DEV_TOKEN_SECRET: sec.tokenSecret }),
           TREE_HEAD_INTERVAL_MS: '5000',
           LOG_LEVEL: 'info',
           ...this.opts.gatewayEnv,
           ...this.opts.gatewayEnvByCountry?.[country],
+          ...this.opts.gatewayEnvFor?.(country),
         },
         path.join(this.opts.dir, 'logs', `gw-${cc}.log`),
         url,
@@ -364,12 +377,17 @@ export class Network {
   }
 
   /** Starts another instance of a country's gateway (same database, same consumer group). */
-  addInstance(country: string, instance: string, port: number): ManagedProcess {
+  addInstance(
+    country: string,
+    instance: string,
+    port: number,
+    env: Record<string, string> = {},
+  ): ManagedProcess {
     const g = this.gateways[country];
     const p = new ManagedProcess(
       `gateway ${country}#${instance}`,
       g.process.script,
-      { ...g.process.env, PORT: String(port), GATEWAY_INSTANCE: instance },
+      { ...g.process.env, PORT: String(port), GATEWAY_INSTANCE: instance, ...env },
       path.join(this.opts.dir, 'logs', `gw-${country.toLowerCase()}-${instance}.log`),
       `http://127.0.0.1:${port}`,
     );
@@ -381,6 +399,26 @@ export class Network {
     return call<T>(`${this.secretariat.url}${route}`, method, this.secretariatAdminToken, body);
   }
 
+  /** A bearer token for the network's own calls at a country's gateway: the provider's, or a development token. */
+  async bearer(country: string, kind: MachineKind): Promise<string> {
+    if (this.opts.machineToken) {
+      return await this.opts.machineToken(country, kind);
+    }
+    const g = this.gateways[country];
+    switch (kind) {
+      case 'operator':
+        return g.token({ roles: ['admin'] });
+      case 'auditor':
+        return g.token({ sub: 'secretariat-auditor', roles: ['auditor'] }, 30 * 86400);
+      case 'publisher':
+        return g.token({
+          sub: `agency.${country.toLowerCase()}`,
+          roles: ['publisher'],
+          agency: `${country}-NATIONAL-POLICE`,
+        });
+    }
+  }
+
   async gatewayCall<T>(
     country: string,
     method: string,
@@ -389,7 +427,7 @@ export class Network {
     token?: string,
   ): Promise<T> {
     const g = this.gateways[country];
-    return call<T>(`${g.url}${route}`, method, token ?? g.token({ roles: ['admin'] }), body);
+    return call<T>(`${g.url}${route}`, method, token ?? (await this.bearer(country, 'operator')), body);
   }
 
   /** Proposes, has both parties sign with their gateway keys, and activates, unless it is already active. */

@@ -219,11 +219,7 @@ export async function runScenario(opts: {
       await new Promise((r) => setTimeout(r, opts.delayMs));
     }
     const g = opts.net.gateways[step.from];
-    const token = g.token({
-      sub: `agency.${step.from.toLowerCase()}`,
-      roles: ['publisher'],
-      agency: `${step.from}-NATIONAL-POLICE`,
-    });
+    const token = await opts.net.bearer(step.from, 'publisher');
     try {
       if (step.withdrawStep !== undefined) {
         const id = ids[step.withdrawStep];

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BrokerInfo } from '../../scripts/lib/kafka-broker';
-import { AgreementSpec, Network } from '../../scripts/lib/network';
+import { AgreementSpec, MachineKind, Network } from '../../scripts/lib/network';
 import { ADMIN_DATABASE_URL } from './constants';
 import { testBroker, testCa, topicPrefix } from './broker';
 
@@ -15,6 +15,9 @@ export async function startTestNetwork(opts: {
   agreements: AgreementSpec[];
   gatewayEnv?: Record<string, string>;
   gatewayEnvByCountry?: Record<string, Record<string, string>>;
+  gatewayEnvFor?: (country: string) => Record<string, string>;
+  devTokens?: boolean;
+  machineToken?: (country: string, kind: MachineKind) => Promise<string>;
   secretariatEnv?: Record<string, string>;
   /** a cluster of the test file's own (harness/cluster.ts); default: the run's broker */
   broker?: BrokerInfo;
@@ -40,6 +43,9 @@ export async function startTestNetwork(opts: {
       ...opts.gatewayEnv,
     },
     gatewayEnvByCountry: opts.gatewayEnvByCountry,
+    gatewayEnvFor: opts.gatewayEnvFor,
+    devTokens: opts.devTokens,
+    machineToken: opts.machineToken,
     secretariatEnv: opts.secretariatEnv,
   });
   try {

@@ -2,6 +2,7 @@
 // `corridor`: the command-line tool for agencies and operators (see `corridor --help`).
 import 'reflect-metadata';
 import { describeFailure, EXIT_FAILURE } from './errors';
+import { refreshStoredLogin } from './login';
 import { buildProgram } from './program';
 
 function exit(code: number): void {
@@ -26,8 +27,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 process.on('unhandledRejection', (err) => fail(err));
 process.on('uncaughtException', (err) => fail(err));
 
-buildProgram()
-  .parseAsync(process.argv)
+refreshStoredLogin()
+  .then(() => buildProgram().parseAsync(process.argv))
   .then(
     () => exit(0),
     (err: unknown) => fail(err),

@@ -5,6 +5,7 @@ import { registerAgreement } from './commands/agreement';
 import { registerAlert } from './commands/alert';
 import { registerAudit } from './commands/audit';
 import { registerDesk } from './commands/desk';
+import { registerLogin } from './commands/login';
 import { registerPki } from './commands/pki';
 import { registerStatus } from './commands/status';
 import { registerToken } from './commands/token';
@@ -64,6 +65,7 @@ ${ENV.secretariatToken} (secretariat), ${ENV.passphrase} (private keys).`,
   registerDesk(program);
   registerAudit(program);
   registerToken(program);
+  registerLogin(program);
   registerStatus(program);
   overrideExits(program);
   return program;

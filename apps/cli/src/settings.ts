@@ -2,6 +2,7 @@
 // A passphrase is never accepted as a flag value (it would land in shell history and `ps`).
 import fs from 'node:fs';
 import { usageError } from './errors';
+import { storedAccessToken } from './login';
 
 export const ENV = {
   gatewayUrl: 'CORRIDOR_GATEWAY_URL',
@@ -78,9 +79,10 @@ export function gatewayToken(opts: { token?: string }): TokenChoice {
     pickToken([
       { value: opts.token, source: '--token' },
       { value: fromEnv(ENV.token), source: ENV.token },
+      { value: storedAccessToken(), source: 'corridor login' },
     ]),
     'gateway',
-    `--token or set ${ENV.token}`,
+    `--token, set ${ENV.token}, or sign in with corridor login --issuer <your realm's issuer URL>`,
   );
 }
 

@@ -446,12 +446,17 @@
     el.connection.textContent = connection;
   }
 
-  /** @param {string} token @param {{ fromUser?: boolean }} [options] */
+  /**
+   * @param {string|null} token null: the gateway's session cookie (sign-in at the identity provider)
+   * @param {{ fromUser?: boolean }} [options]
+   */
   function signIn(token, options) {
     closeSocket();
     clearSignInError();
     showBanner(null);
-    storage.set(STORAGE_KEYS.token, token);
+    if (token) {
+      storage.set(STORAGE_KEYS.token, token);
+    }
     state.focusAfterHello = Boolean(options && options.fromUser);
     if (typeof window.io !== 'function') {
       showSignInView();
@@ -463,7 +468,7 @@
     el.signinProgress.textContent = 'Connecting…';
     setConnection('reconnecting');
     const socket = window.io('/desk', {
-      auth: { token: token },
+      auth: token ? { token: token } : {},
       forceNew: true,
       // WebSocket first: no polling-to-WebSocket upgrade probe to abort (Chromium warns about it) when a token is refused.
       transports: ['websocket', 'polling'],
@@ -601,6 +606,13 @@
   }
 
   function signOut() {
+    if (auth.session) {
+      // Ends the gateway's session and the provider's (RP-initiated logout), then comes back here.
+      storage.remove(STORAGE_KEYS.lastSeq);
+      storage.remove(STORAGE_KEYS.feed);
+      window.location.assign('/auth/logout');
+      return;
+    }
     closeSocket();
     storage.remove(STORAGE_KEYS.token);
     storage.remove(STORAGE_KEYS.lastSeq);
@@ -2557,11 +2569,53 @@
       }
     });
 
+    startAuth();
+  }
+
+  // ---------------------------------------------------------------- auth bootstrap (the one place that decides)
+
+  /** @type {{ session: boolean }} */
+  const auth = { session: false };
+
+  /**
+   * Asks the gateway how this desk signs in: a session at the identity provider (cookie, no token in the page), or
+   * in development mode a pasted token. Says in one line when the provider cannot be reached.
+   */
+  function startAuth() {
+    window
+      .fetch('/auth/session', { credentials: 'same-origin', cache: 'no-store' })
+      .then(function (r) {
+        return r.json();
+      })
+      .then(
+        function (
+          /** @type {{ signedIn: boolean, provider: string, devTokens: boolean, message?: string }} */ s,
+        ) {
+          document.getElementById('provider-signin').hidden = s.provider === 'not-configured';
+          document.getElementById('provider-status').textContent = s.message || '';
+          document.getElementById('token-fields').hidden = !s.devTokens;
+          if (s.signedIn) {
+            auth.session = true;
+            restoreFeedCache();
+            signIn(null);
+          } else {
+            startWithToken(s.devTokens);
+          }
+        },
+      )
+      .catch(function () {
+        document.getElementById('token-fields').hidden = false;
+        startWithToken(true);
+      });
+  }
+
+  /** @param {boolean} devTokens */
+  function startWithToken(devTokens) {
     const hashToken = takeTokenFromHash();
-    if (hashToken) {
+    if (hashToken && devTokens) {
       storage.set(STORAGE_KEYS.token, hashToken);
     }
-    const token = storage.get(STORAGE_KEYS.token);
+    const token = devTokens ? storage.get(STORAGE_KEYS.token) : null;
     if (token) {
       restoreFeedCache();
       signIn(token);

@@ -7,6 +7,8 @@ import { GatewayConfig } from './config/config';
 import { CoreModule } from './core.module';
 import { ExchangeModule } from './exchange.module';
 import { HealthController } from './health/health.controller';
+import { AuthController } from './auth/auth.controller';
+import { SessionMonitor } from './auth/session.monitor';
 
 @Module({})
 export class AppModule {
@@ -25,8 +27,9 @@ export class AppModule {
         }),
         ExchangeModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, AuthController],
       providers: [
+        SessionMonitor,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

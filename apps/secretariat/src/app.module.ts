@@ -12,8 +12,10 @@ import { DataSource } from 'typeorm';
 import { secretariatHeadsGroup } from '@corridor/contracts';
 import { SECRETARIAT_AUDIENCE } from '@corridor/identity';
 import {
-  AUTH_SETTINGS,
+  AUTHENTICATOR,
   AuthGuard,
+  BearerAuthenticator,
+  OidcRelyingParty,
   KafkaClient,
   connectKafkaOverTls,
   loggerFor,
@@ -109,8 +111,22 @@ export class SecretariatModule
             ),
         },
         {
-          provide: AUTH_SETTINGS,
-          useValue: { secret: config.auth.tokenSecret, country: 'ZZ', audience: SECRETARIAT_AUDIENCE },
+          provide: AUTHENTICATOR,
+          useFactory: () => {
+            const rp = config.auth.oidc
+              ? new OidcRelyingParty(
+                  { ...config.auth.oidc, audience: SECRETARIAT_AUDIENCE, country: 'ZZ' },
+                  loggerFor(logger, OidcRelyingParty),
+                )
+              : undefined;
+            rp?.start();
+            return new BearerAuthenticator({
+              oidc: rp,
+              devTokenSecret: config.auth.devTokenSecret,
+              country: 'ZZ',
+              audience: SECRETARIAT_AUDIENCE,
+            });
+          },
         },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

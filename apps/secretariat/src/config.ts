@@ -29,7 +29,12 @@ const schema = z.object({
     .default('corridor'),
   CA_DIR: z.string().min(1),
   CA_PASSPHRASE: z.string().min(12, 'at least 12 characters'),
-  AUTH_TOKEN_SECRET: z.string().min(32, 'at least 32 characters'),
+  // The forum's identity provider (OpenID Connect) and the secretariat's client registration there.
+  OIDC_ISSUER_URL: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).default('corridor-secretariat'),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  // Development switch: HS256 tokens made with this secret are accepted too (e2e tests not about sign-in only).
+  AUTH_DEV_TOKEN_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RECONCILE_BOUND_MS: z.coerce.number().int().min(100).default(60_000),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
@@ -51,7 +56,11 @@ export interface SecretariatConfig {
     tlsFiles: { certFile: string; keyFile: string; caFile: string };
   };
   ca: { dir: string; passphrase: string; certValidityDays: number };
-  auth: { tokenSecret: string };
+  auth: {
+    oidc?: { issuer: string; clientId: string; clientSecret: string };
+    /** development switch: HS256 tokens with this secret are accepted beside the provider's */
+    devTokenSecret?: string;
+  };
   log: { level: string };
   audit: { reconcileBoundMs: number; reconcileIntervalMs: number };
 }
@@ -60,8 +69,24 @@ export function loadSecretariatConfig(env: NodeJS.ProcessEnv = process.env): Sec
   const e = parseEnvironment({
     schema,
     env,
-    secrets: ['KAFKA_PASSWORD', 'DATABASE_URL', 'CA_PASSPHRASE', 'AUTH_TOKEN_SECRET'],
+    secrets: [
+      'KAFKA_PASSWORD',
+      'DATABASE_URL',
+      'CA_PASSPHRASE',
+      'OIDC_CLIENT_SECRET',
+      'AUTH_DEV_TOKEN_SECRET',
+    ],
   });
+  if (!e.OIDC_ISSUER_URL && !e.AUTH_DEV_TOKEN_SECRET) {
+    throw new ConfigError(
+      "OIDC_ISSUER_URL is required: the issuer URL of the forum's identity provider (e.g. http://127.0.0.1:8180/realms/corridor-forum)",
+    );
+  }
+  if (e.OIDC_ISSUER_URL && !e.OIDC_CLIENT_SECRET) {
+    throw new ConfigError(
+      "OIDC_CLIENT_SECRET is required with OIDC_ISSUER_URL: the secretariat's client secret at the identity provider",
+    );
+  }
   return {
     id: e.SECRETARIAT_ID,
     http: { host: e.BIND_HOST, port: e.PORT },
@@ -79,7 +104,16 @@ export function loadSecretariatConfig(env: NodeJS.ProcessEnv = process.env): Sec
       },
     },
     ca: { dir: e.CA_DIR, passphrase: e.CA_PASSPHRASE, certValidityDays: e.CERT_VALIDITY_DAYS },
-    auth: { tokenSecret: e.AUTH_TOKEN_SECRET },
+    auth: {
+      oidc: e.OIDC_ISSUER_URL
+        ? {
+            issuer: e.OIDC_ISSUER_URL.replace(/\/$/, ''),
+            clientId: e.OIDC_CLIENT_ID,
+            clientSecret: e.OIDC_CLIENT_SECRET!,
+          }
+        : undefined,
+      devTokenSecret: e.AUTH_DEV_TOKEN_SECRET,
+    },
     log: { level: e.LOG_LEVEL },
     audit: { reconcileBoundMs: e.RECONCILE_BOUND_MS, reconcileIntervalMs: e.RECONCILE_INTERVAL_MS },
   };
@@ -90,6 +124,7 @@ export const SECRETARIAT_ENV_KEYS: string[] = [
   'KAFKA_PASSWORD_FILE',
   'DATABASE_URL_FILE',
   'CA_PASSPHRASE_FILE',
-  'AUTH_TOKEN_SECRET_FILE',
+  'OIDC_CLIENT_SECRET_FILE',
+  'AUTH_DEV_TOKEN_SECRET_FILE',
 ];
 export const SECRETARIAT_CONFIG = Symbol('SECRETARIAT_CONFIG');

@@ -1,4 +1,6 @@
-// Bearer tokens for agencies, officers, auditors and operators: HS256 JWTs signed with the gateway's secret.
+// Development tokens: HS256 JWTs signed with a shared secret, accepted only behind the explicit development switch
+// (AUTH_DEV_TOKEN_SECRET) for e2e tests that are not about sign-in; see docs/security.md. People and agencies
+// authenticate through the OpenID Connect provider (oidc.ts).
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { CATEGORY_NAMES, CLASSIFICATION_NAMES } from '@corridor/contracts';
@@ -21,16 +23,24 @@ export interface Principal {
 }
 
 export type IdentityErrorCode =
-  'TOKEN_MISSING' | 'TOKEN_INVALID' | 'TOKEN_EXPIRED' | 'TOKEN_WRONG_COUNTRY' | 'TOKEN_CLAIMS';
+  | 'TOKEN_MISSING'
+  | 'TOKEN_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_WRONG_COUNTRY'
+  | 'TOKEN_WRONG_ISSUER'
+  | 'TOKEN_CLAIMS'
+  | 'TOKEN_REVOKED'
+  | 'PROVIDER_UNAVAILABLE';
 
 export class IdentityError extends Error {
-  readonly retriable = false;
+  readonly retriable: boolean;
   constructor(
     readonly code: IdentityErrorCode,
     message: string,
   ) {
     super(message);
     this.name = 'IdentityError';
+    this.retriable = code === 'PROVIDER_UNAVAILABLE';
   }
 }
 
@@ -149,7 +159,7 @@ function verifyTokenFully(opts: { token: string; secret: string; audience: strin
   return { principal, exp: typeof payload.exp === 'number' ? payload.exp : undefined };
 }
 
-function validateClaims(p: Principal): void {
+export function validateClaims(p: Principal): void {
   if (!p.sub || !/^[A-Z]{2}$/.test(p.country)) {
     throw new IdentityError('TOKEN_CLAIMS', 'token needs sub and an ISO alpha-2 country');
   }

@@ -2,7 +2,15 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { hasRole, Principal, Role, verifyToken } from '@corridor/identity';
+import {
+  hasRole,
+  IdentityError,
+  Principal,
+  Role,
+  verifyToken,
+  type VerifiedAccessToken,
+} from '@corridor/identity';
+import type { OidcRelyingParty } from './oidc';
 import { problem } from './problem';
 
 const PUBLIC = 'corridor:public';
@@ -12,12 +20,65 @@ export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => Set
 
 export type AuthedRequest = Request & { principal: Principal };
 
-export const AUTH_SETTINGS = Symbol('AUTH_SETTINGS');
-export interface AuthSettings {
-  secret: string;
-  /** the country whose gateway this is (tokens must name it), or the secretariat's placeholder */
+/** Turns a bearer token into a principal, or throws IdentityError with the reason. */
+export const AUTHENTICATOR = Symbol('AUTHENTICATOR');
+
+export interface BearerAuthenticatorOptions {
+  /** the service's OpenID Connect provider; absent only in development-token mode */
+  oidc?: OidcRelyingParty;
+  /**
+   * Development switch (AUTH_DEV_TOKEN_SECRET): also accept HS256 tokens made with this secret. Only for e2e
+   * tests that are not about sign-in; never in the demo or a deployment (docs/security.md).
+   */
+  devTokenSecret?: string;
   country: string;
   audience: string;
+  /** a provider session or subject ended here (logout, disabled): its tokens are refused before they expire */
+  isRevoked?: (token: VerifiedAccessToken) => boolean;
+}
+
+export class BearerAuthenticator {
+  constructor(private readonly opts: BearerAuthenticatorOptions) {}
+
+  get devTokens(): boolean {
+    return this.opts.devTokenSecret !== undefined;
+  }
+
+  async authenticate(token: string | undefined): Promise<Principal> {
+    if (!token) {
+      throw new IdentityError('TOKEN_MISSING', 'no bearer token: send Authorization: Bearer <token>');
+    }
+    if (this.opts.devTokenSecret !== undefined && isHs256(token)) {
+      return verifyToken({
+        token,
+        secret: this.opts.devTokenSecret,
+        country: this.opts.country,
+        audience: this.opts.audience,
+      });
+    }
+    if (!this.opts.oidc) {
+      throw new IdentityError('TOKEN_INVALID', 'this service accepts only its development tokens');
+    }
+    const verified = await this.opts.oidc.verifyAccessToken(token);
+    if (this.opts.isRevoked?.(verified)) {
+      throw new IdentityError(
+        'TOKEN_REVOKED',
+        'this sign-in was ended (logout, or the account was disabled): sign in again',
+      );
+    }
+    return verified.principal;
+  }
+}
+
+function isHs256(token: string): boolean {
+  try {
+    const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')) as {
+      alg?: string;
+    };
+    return header.alg === 'HS256';
+  } catch {
+    return false;
+  }
 }
 
 export function bearer(header: string | undefined): string | undefined {
@@ -29,21 +90,16 @@ export function bearer(header: string | undefined): string | undefined {
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @Inject(AUTH_SETTINGS) private readonly settings: AuthSettings,
+    @Inject(AUTHENTICATOR) private readonly authenticator: BearerAuthenticator,
   ) {}
 
-  canActivate(ctx: ExecutionContext): boolean {
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) {
       return true;
     }
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-    const principal = verifyToken({
-      token: bearer(req.headers.authorization),
-      secret: this.settings.secret,
-      country: this.settings.country,
-      audience: this.settings.audience,
-    });
+    const principal = await this.authenticator.authenticate(bearer(req.headers.authorization));
     req.principal = principal;
     // A route with no @Roles() is for operators only: least privilege by default.
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets) ?? ['admin'];

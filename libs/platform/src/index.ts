@@ -13,3 +13,4 @@ export * from './openapi';
 export * from './scheduler';
 export * from './kafka-tls';
 export * from './kafka-admin';
+export * from './oidc';

@@ -68,7 +68,8 @@ export class ProblemFilter implements ExceptionFilter {
       return exception.problem;
     }
     if (exception instanceof IdentityError) {
-      return problem(HttpStatus.UNAUTHORIZED, exception.code, exception.message).problem;
+      const status = exception.retriable ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.UNAUTHORIZED;
+      return problem(status, exception.code, exception.message).problem;
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

@@ -51,7 +51,7 @@ export function registerToken(program: Command): void {
     .option('--ttl <duration>', 'lifetime: 90s, 15m, 8h, 7d (at most 30d)', parseDuration, 8 * 3600)
     .requiredOption(
       '--secret-file <file>',
-      'file holding the token secret (AUTH_TOKEN_SECRET of the service)',
+      'file holding the development token secret (AUTH_DEV_TOKEN_SECRET of the service)',
     )
     .option('--audience <who>', 'gateway (default) or secretariat', 'gateway')
     .option('--out <file>', 'write the token to this file (mode 600) instead of stdout')

@@ -32,7 +32,13 @@ const schema = z.object({
   KAFKA_CLIENT_ID: z.string().optional(),
   TRUST_DIR: z.string().min(1),
   KEY_PASSPHRASE: z.string().min(12, 'at least 12 characters'),
-  AUTH_TOKEN_SECRET: z.string().min(32, 'at least 32 characters'),
+  // The identity provider (OpenID Connect): issuer, and this gateway's client registration there.
+  OIDC_ISSUER_URL: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).default('corridor-gateway'),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_SESSION_CHECK_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
+  // Development switch: HS256 tokens made with this secret are accepted too (e2e tests not about sign-in only).
+  AUTH_DEV_TOKEN_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // 7 tries in the first 32 s, then one every 30 s: 130 attempts hold a row through about an hour of broker outage.
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(130),
@@ -106,7 +112,11 @@ export interface GatewayConfig {
     tlsFiles: { certFile: string; keyFile: string; caFile: string };
   };
   trust: { dir: string; keyPassphrase: string };
-  auth: { tokenSecret: string };
+  auth: {
+    oidc?: { issuer: string; clientId: string; clientSecret: string; sessionCheckMs: number };
+    /** development switch: HS256 tokens with this secret are accepted beside the provider's */
+    devTokenSecret?: string;
+  };
   log: { level: GatewayEnv['LOG_LEVEL'] };
   exchange: {
     outboxMaxAttempts: number;
@@ -132,8 +142,24 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const e = parseEnvironment({
     schema,
     env,
-    secrets: ['KAFKA_PASSWORD', 'DATABASE_URL', 'KEY_PASSPHRASE', 'AUTH_TOKEN_SECRET'],
+    secrets: [
+      'KAFKA_PASSWORD',
+      'DATABASE_URL',
+      'KEY_PASSPHRASE',
+      'OIDC_CLIENT_SECRET',
+      'AUTH_DEV_TOKEN_SECRET',
+    ],
   });
+  if (!e.OIDC_ISSUER_URL && !e.AUTH_DEV_TOKEN_SECRET) {
+    throw new ConfigError(
+      'OIDC_ISSUER_URL is required: the issuer URL of the identity provider (e.g. http://127.0.0.1:8180/realms/corridor-it)',
+    );
+  }
+  if (e.OIDC_ISSUER_URL && !e.OIDC_CLIENT_SECRET) {
+    throw new ConfigError(
+      "OIDC_CLIENT_SECRET is required with OIDC_ISSUER_URL: the gateway's client secret at the identity provider",
+    );
+  }
   const cc = e.GATEWAY_COUNTRY.toLowerCase();
   return {
     country: e.GATEWAY_COUNTRY,
@@ -169,7 +195,17 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       },
     },
     trust: { dir: e.TRUST_DIR, keyPassphrase: e.KEY_PASSPHRASE },
-    auth: { tokenSecret: e.AUTH_TOKEN_SECRET },
+    auth: {
+      oidc: e.OIDC_ISSUER_URL
+        ? {
+            issuer: e.OIDC_ISSUER_URL.replace(/\/$/, ''),
+            clientId: e.OIDC_CLIENT_ID,
+            clientSecret: e.OIDC_CLIENT_SECRET!,
+            sessionCheckMs: e.OIDC_SESSION_CHECK_MS,
+          }
+        : undefined,
+      devTokenSecret: e.AUTH_DEV_TOKEN_SECRET,
+    },
     log: { level: e.LOG_LEVEL },
     exchange: {
       outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
@@ -195,7 +231,8 @@ export const GATEWAY_ENV_KEYS: string[] = [
   'KAFKA_PASSWORD_FILE',
   'DATABASE_URL_FILE',
   'KEY_PASSPHRASE_FILE',
-  'AUTH_TOKEN_SECRET_FILE',
+  'OIDC_CLIENT_SECRET_FILE',
+  'AUTH_DEV_TOKEN_SECRET_FILE',
 ];
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

@@ -408,7 +408,7 @@ describe('deploy/ is consistent with the configuration schemas', () => {
       // Inside a container the service must listen beyond loopback, on the port the deployment routes to.
       expect({ where: c.where, host: config.http.host }).toEqual({ where: c.where, host: '0.0.0.0' });
       expect(c.containerPorts).toContain(config.http.port);
-      for (const name of ['KEY_PASSPHRASE_FILE', 'AUTH_TOKEN_SECRET_FILE']) {
+      for (const name of ['KEY_PASSPHRASE_FILE', 'OIDC_CLIENT_SECRET_FILE']) {
         expect({ where: c.where, name, set: c.env.has(name) }).toEqual({ where: c.where, name, set: true });
       }
       // Kafka is mutual TLS with TRUST_DIR/kafka-client.pem: no SCRAM credential for a service.
@@ -430,7 +430,7 @@ describe('deploy/ is consistent with the configuration schemas', () => {
       const config = loadSecretariatConfig(runtimeEnvironment(c));
       expect({ where: c.where, host: config.http.host }).toEqual({ where: c.where, host: '0.0.0.0' });
       expect(c.containerPorts).toContain(config.http.port);
-      for (const name of ['CA_PASSPHRASE_FILE', 'AUTH_TOKEN_SECRET_FILE']) {
+      for (const name of ['CA_PASSPHRASE_FILE', 'OIDC_CLIENT_SECRET_FILE']) {
         expect({ where: c.where, name, set: c.env.has(name) }).toEqual({ where: c.where, name, set: true });
       }
       for (const name of SCRAM_VARIABLES) {

@@ -13,8 +13,16 @@ import {
 } from '@nestjs/websockets';
 import type { Logger } from 'pino';
 import type { Namespace, Socket } from 'socket.io';
-import { hasRole, IdentityError, Principal, verifyToken } from '@corridor/identity';
-import { AUTH_SETTINGS, AuthSettings, loggerFor, ProblemException, ROOT_LOGGER } from '@corridor/platform';
+import { hasRole, IdentityError, Principal } from '@corridor/identity';
+import {
+  AUTHENTICATOR,
+  BearerAuthenticator,
+  loggerFor,
+  ProblemException,
+  ROOT_LOGGER,
+} from '@corridor/platform';
+import { sessionIdOf } from '../auth/cookies';
+import { SessionStore } from '../auth/session.store';
 import { InboxService } from '../inbox/inbox.service';
 import type {
   Ack,
@@ -29,7 +37,7 @@ type DeskSocket = Socket<
   ClientToServerEvents,
   ServerToClientEvents,
   Record<string, never>,
-  { principal: Principal; client: DeskClient }
+  { principal: Principal; client: DeskClient; sessionId?: string }
 >;
 
 function failure(err: unknown): { ok: false; reason: string; code: string } {
@@ -58,7 +66,8 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   constructor(
     private readonly hub: DeskHub,
     private readonly inbox: InboxService,
-    @Inject(AUTH_SETTINGS) private readonly auth: AuthSettings,
+    @Inject(AUTHENTICATOR) private readonly authenticator: BearerAuthenticator,
+    private readonly sessions: SessionStore,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = loggerFor(root, DeskGateway);
@@ -67,39 +76,55 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   afterInit(server: Namespace): void {
     // Authentication at the handshake: a refused socket never connects and gets the reason in connect_error.
     server.use((socket, next) => {
-      try {
-        const token = (socket.handshake.auth as { token?: unknown }).token;
-        if (typeof token !== 'string' || !token) {
-          // The socket reads no Authorization header: say where the token goes on this connection.
-          throw new IdentityError(
-            'TOKEN_MISSING',
-            "no token: send it in the socket handshake as auth.token (io('/desk', { auth: { token } }))",
-          );
+      void this.authenticate(socket as DeskSocket).then(
+        () => next(),
+        (err: unknown) => {
+          const e =
+            err instanceof IdentityError ? err : new IdentityError('TOKEN_INVALID', 'sign-in refused');
+          const refusal = new Error(e.message) as Error & { data: { code: string } };
+          refusal.data = { code: e.code };
+          next(refusal);
+        },
+      );
+    });
+    // A session that ends (logout, back-channel logout, a disabled account) closes its sockets at once.
+    this.sessions.on('ended', (session, reason) => {
+      for (const socket of server.sockets.values()) {
+        if ((socket as DeskSocket).data.sessionId === session.id) {
+          this.logger.info({ officer: session.principal.sub, reason }, 'desk closed: session ended');
+          socket.disconnect(true);
         }
-        const principal = verifyToken({
-          token,
-          secret: this.auth.secret,
-          country: this.auth.country,
-          audience: this.auth.audience,
-        });
-        if (!hasRole(principal, 'officer')) {
-          throw new IdentityError('TOKEN_CLAIMS', 'the desk needs a token with the officer role');
-        }
-        if (!principal.clearance || !principal.categories?.length) {
-          throw new IdentityError(
-            'TOKEN_CLAIMS',
-            'an officer token needs a clearance and at least one category',
-          );
-        }
-        (socket.data as { principal: Principal }).principal = principal;
-        next();
-      } catch (err) {
-        const e = err instanceof IdentityError ? err : new IdentityError('TOKEN_INVALID', 'token refused');
-        const refusal = new Error(e.message) as Error & { data: { code: string } };
-        refusal.data = { code: e.code };
-        next(refusal);
       }
     });
+  }
+
+  /** The session cookie of a browser signed in at the provider; or a bearer token in auth.token. */
+  private async authenticate(socket: DeskSocket): Promise<void> {
+    const sessionId = sessionIdOf(socket.handshake);
+    const session = this.sessions.get(sessionId);
+    let principal: Principal;
+    if (session) {
+      principal = session.principal;
+      socket.data.sessionId = session.id;
+    } else {
+      const token = (socket.handshake.auth as { token?: unknown }).token;
+      if (typeof token !== 'string' || !token) {
+        throw new IdentityError(
+          'TOKEN_MISSING',
+          sessionId
+            ? 'your sign-in has ended: sign in again'
+            : 'not signed in: sign in at /auth/login (or send a token as auth.token in the handshake)',
+        );
+      }
+      principal = await this.authenticator.authenticate(token);
+    }
+    if (!hasRole(principal, 'officer')) {
+      throw new IdentityError('TOKEN_CLAIMS', 'the desk needs the officer role');
+    }
+    if (!principal.clearance || !principal.categories?.length) {
+      throw new IdentityError('TOKEN_CLAIMS', 'an officer needs a clearance and at least one category');
+    }
+    socket.data.principal = principal;
   }
 
   handleConnection(socket: DeskSocket): void {

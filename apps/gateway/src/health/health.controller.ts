@@ -1,8 +1,9 @@
-import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { checkHealth, Health, KafkaClient, Public, Roles } from '@corridor/platform';
+import { checkHealth, Health, KafkaClient, OidcRelyingParty, Public, Roles } from '@corridor/platform';
+import { OIDC_RP } from '../core.module';
 import { GatewayMetrics } from './metrics';
 
 @ApiTags('operations')
@@ -12,16 +13,23 @@ export class HealthController {
     private readonly ds: DataSource,
     private readonly kafka: KafkaClient,
     private readonly metrics: GatewayMetrics,
+    @Inject(OIDC_RP) private readonly rp: OidcRelyingParty | null,
   ) {}
 
   @Public()
   @Get('health')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Liveness of the database and the broker (no data, no authentication)' })
-  async health(@Res({ passthrough: true }) res: Response): Promise<Health> {
-    const h = await checkHealth(this.ds, this.kafka);
+  @ApiOperation({
+    summary:
+      'Liveness of the database and the broker, and whether the identity provider answers (no data, no authentication)',
+  })
+  async health(
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Health & { identityProvider: 'up' | 'down' | 'not-configured' }> {
+    const [h, idp] = await Promise.all([checkHealth(this.ds, this.kafka), this.rp?.probe()]);
+    // The exchange does not depend on the provider: its absence is reported, not a failed health check.
     res.status(h.status === 'up' ? 200 : 503);
-    return h;
+    return { ...h, identityProvider: idp?.status ?? 'not-configured' };
   }
 
   @Roles('admin', 'auditor')

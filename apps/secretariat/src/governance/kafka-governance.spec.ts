@@ -47,7 +47,7 @@ describe('Kafka principals the secretariat grants', () => {
     const env = {
       CA_DIR: '/tmp/ca',
       CA_PASSPHRASE: 'a-long-passphrase',
-      AUTH_TOKEN_SECRET: 'x'.repeat(32),
+      AUTH_DEV_TOKEN_SECRET: 'x'.repeat(32),
       KAFKA_PRINCIPAL_FORMAT: 'CN=gw-ly',
     };
     expect(() => loadSecretariatConfig(env)).toThrow(/KAFKA_PRINCIPAL_FORMAT/);
