@@ -179,6 +179,11 @@ export async function startKeycloak(opts: KeycloakStartOptions): Promise<Keycloa
   await requirePortFree(info.managementPort, 'Keycloak management').catch(async () => {
     info.managementPort = await freePort();
   });
+  if (!existing) {
+    // Without its state file (a new checkout, or the file removed) a database of this name belongs to another
+    // administrator password, which Keycloak reads only when it creates the master realm: start it afresh.
+    await dropKeycloakDatabase(opts.databaseAdminUrl, info.database);
+  }
   const firstStart = await ensureDatabase(opts.databaseAdminUrl, info.database);
   const dbUrl = new URL(opts.databaseAdminUrl);
   const logFd = fs.openSync(path.join(opts.dir, 'keycloak.log'), 'a');
