@@ -1,5 +1,5 @@
 /**
- * Benchmark runner: npm run bench -- <envelope|exchange|desk|audit|adversarial|all>
+ * Benchmark runner: npm run bench -- <envelope|exchange|desk|audit|adversarial|webapp|all>
  * Builds dist/ first when a benchmark starts Corridor processes (set CORRIDOR_SKIP_BUILD=1 to reuse dist/),
  * prints the machine, runs the benchmarks one after the other and releases what they started, also on Ctrl-C.
  */
@@ -22,6 +22,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   // The audit benchmark runs the gateway's AuditLog from source (tsx): it needs no dist/.
   audit: { needsBuild: false, load: () => import('./audit') },
   adversarial: { needsBuild: true, load: () => import('./adversarial') },
+  webapp: { needsBuild: true, load: () => import('./webapp') },
 };
 
 const ROOT = path.join(__dirname, '..');

@@ -1,5 +1,5 @@
 // The desk protocol: typed socket.io event maps, shared by the server (apps/gateway/src/desk/desk.gateway.ts), the web
-// desk (apps/gateway/desk/desk.js mirrors it in JSDoc) and the CLI's `desk tail`. Namespace: /desk.
+// desk (apps/web imports these types) and the CLI's `desk tail`. Namespace: /desk.
 
 /** One entry of an officer's live feed. `seq` is the gateway's desk sequence: strictly increasing, no gaps per gateway. */
 export interface DeskItem {

@@ -1,0 +1,54 @@
+// How the desk authenticates, in one place (issue #15 replaces it with a server-side session cookie): an officer
+// token pasted on the sign-in screen or handed in the address bar's fragment (#token=...), kept in this tab's
+// sessionStorage and sent in the socket.io handshake.
+import type { DeskHandshakeAuth } from '@corridor/gateway-api';
+import { storage } from './storage';
+
+const TOKEN_KEY = 'corridor.desk.token';
+
+/** Moves #token=... from the address bar to this tab's storage, so it is not kept in history. */
+export function takeTokenFromLocation(): string | null {
+  const hash = window.location.hash.replace(/^#/, '');
+  if (!hash) {
+    return null;
+  }
+  let token: string | null = null;
+  const rest: string[] = [];
+  for (const part of hash.split('&')) {
+    if (part.startsWith('token=')) {
+      const raw = part.slice('token='.length);
+      try {
+        token = decodeURIComponent(raw).trim();
+      } catch {
+        token = raw.trim();
+      }
+    } else if (part) {
+      rest.push(part);
+    }
+  }
+  if (token === null) {
+    return null;
+  }
+  const url = window.location.pathname + window.location.search + (rest.length ? `#${rest.join('&')}` : '');
+  window.history.replaceState(window.history.state, '', url);
+  if (token) {
+    storage.set(TOKEN_KEY, token);
+  }
+  return token || null;
+}
+
+export const credentials = {
+  /** What a reload signs in with, if anything. */
+  stored(): string | null {
+    return storage.get(TOKEN_KEY);
+  },
+  remember(token: string): void {
+    storage.set(TOKEN_KEY, token);
+  },
+  forget(): void {
+    storage.remove(TOKEN_KEY);
+  },
+  handshake(token: string): DeskHandshakeAuth {
+    return { token };
+  },
+};
