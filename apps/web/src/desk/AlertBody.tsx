@@ -137,7 +137,7 @@ function Route({ route }: { route: Json }) {
       ...transit.map((w) => waypointParts(w)),
       waypointParts(obj(route.destination), route.destinationCountry),
     ],
-    ' → ',
+    t('sep.arrow'),
   );
   const pathText = [
     waypointPlain(obj(route.origin), route.originCountry),
@@ -145,7 +145,7 @@ function Route({ route }: { route: Json }) {
     waypointPlain(obj(route.destination), route.destinationCountry),
   ]
     .filter(Boolean)
-    .join(' → ');
+    .join(t('sep.arrow'));
   const risks = list(route.risksToLife);
   return (
     <section class="section" aria-label={t('alert.route')}>

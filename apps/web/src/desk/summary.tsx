@@ -40,7 +40,7 @@ export function summaryParts(item: DeskItem): Parts {
       const stops = [s.originCountry, ...transit, s.destinationCountry].filter((x) => !isBlank(x));
       const path = joinParts(
         stops.map((x) => [<PartnerText text={x} />]),
-        ' → ',
+        t('sep.arrow'),
       );
       const extra = joinParts(
         [
@@ -76,7 +76,7 @@ export function summaryParts(item: DeskItem): Parts {
       return joinParts(
         [
           codeGroup('paymentMethod', s.method),
-          joinParts([partnerGroup(s.fromCountry), partnerGroup(s.toCountry)], ' → '),
+          joinParts([partnerGroup(s.fromCountry), partnerGroup(s.toCountry)], t('sep.arrow')),
           partnerGroup(s.currency),
         ],
         ' · ',
