@@ -45,9 +45,10 @@ function serve(port: number): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     let file: string | null = null;
-    if (url.pathname === '/socket.io/socket.io.js') {
-      file = SOCKET_IO;
-    } else if (url.pathname === '/bare/') {
+    if (url.pathname.startsWith('/socket.io/')) {
+      return; // socket.io's own handler answers, client file included (as at a gateway)
+    }
+    if (url.pathname === '/bare/') {
       res.writeHead(200, { 'content-type': TYPES['.html'], 'content-security-policy': CSP });
       res.end(
         '<!doctype html><html lang="en"><head><title>bare</title><script type="module" src="/bare/m.js"></script></head><body><p>bare</p></body></html>',
@@ -74,7 +75,7 @@ function serve(port: number): Promise<http.Server> {
     res.end(zlib.gzipSync(fs.readFileSync(file)));
   });
   // The desk's protocol, standing in for a gateway: hello, then FEED_ITEMS route alerts on resume.
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(server, { serveClient: false });
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(server, { serveClient: true });
   io.of('/desk').on('connection', (socket) => {
     socket.emit('hello', {
       officer: 'XX/officer.bench',
@@ -145,12 +146,12 @@ async function scrollFeed(
     });
     observer.observe({ type: 'longtask' });
     const feed = document.querySelector<HTMLElement>('[data-testid=feed]')!;
-    const frame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => r()));
     let rendered = 0;
     for (let i = 1; i <= steps; i++) {
       feed.scrollTop = ((feed.scrollHeight - feed.clientHeight) * i) / steps;
-      await frame();
-      await frame();
+      // two frames: the scroll handler's render, then its paint (no named helpers: tsx would wrap them in __name)
+      await new Promise((r) => requestAnimationFrame(r));
+      await new Promise((r) => requestAnimationFrame(r));
       rendered = Math.max(rendered, feed.querySelectorAll('[data-testid=feed-item]').length);
     }
     await new Promise((r) => setTimeout(r, 200));

@@ -53,6 +53,7 @@ export class DeskSession {
   private persistTimer: number | undefined;
   private focusAfterHello = false;
   private readonly listeners = new Set<() => void>();
+  private renderPending = false;
   /** Where assistive technology hears a new message (polite / assertive live regions). */
   onAnnounce: (text: string, assertive: boolean) => void = () => undefined;
   /** Opens a row from a notification click. */
@@ -63,10 +64,18 @@ export class DeskSession {
     return () => this.listeners.delete(listener);
   }
 
+  /** Views re-render at most once a frame however many items arrive (a replay of 10,000 is 10,000 events). */
   changed(): void {
-    for (const listener of this.listeners) {
-      listener();
+    if (this.renderPending) {
+      return;
     }
+    this.renderPending = true;
+    window.requestAnimationFrame(() => {
+      this.renderPending = false;
+      for (const listener of this.listeners) {
+        listener();
+      }
+    });
   }
 
   /** A reload in the same tab: the rows it kept, then the token it signed in with. */
