@@ -62,7 +62,6 @@ export default tseslint.config(
       'test-artifacts/**',
       '**/*.js',
       '**/*.mjs',
-      'apps/gateway/desk/**',
     ],
   },
   eslint.configs.recommended,

@@ -25,6 +25,8 @@ module.exports = {
         '<rootDir>/apps/**/*.spec.ts',
         '<rootDir>/scripts/**/*.spec.ts',
       ],
+      // apps/web is the browser front end: its specs run under Vitest (npm run test:unit runs both).
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/web/'],
     },
     {
       displayName: 'e2e',

@@ -1,5 +1,5 @@
 /**
- * Benchmark runner: npm run bench -- <envelope|exchange|desk|audit|adversarial|bulk|auth|all>
+ * Benchmark runner: npm run bench -- <envelope|exchange|desk|audit|adversarial|bulk|auth|webapp|all>
  * Builds dist/ first when a benchmark starts Corridor processes (set CORRIDOR_SKIP_BUILD=1 to reuse dist/),
  * prints the machine, runs the benchmarks one after the other and releases what they started, also on Ctrl-C.
  */
@@ -24,6 +24,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   adversarial: { needsBuild: true, load: () => import('./adversarial') },
   bulk: { needsBuild: true, load: () => import('./bulk') },
   auth: { needsBuild: false, load: () => import('./auth') },
+  webapp: { needsBuild: true, load: () => import('./webapp') },
 };
 
 const ROOT = path.join(__dirname, '..');

@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     await requirePortFree(port, `${what}; or choose other ports with DEMO_BASE_PORT / KAFKA_PORT`);
   }
 
-  step('building the apps (tsc)');
+  step('building the apps (tsc) and the web front end (vite)');
   const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) {
     throw new PrerequisiteError(

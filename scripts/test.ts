@@ -52,6 +52,22 @@ function jest(project: string, extra: string[]): { ok: boolean; summary?: JestSu
   return { ok, summary };
 }
 
+/** The web front end's specs (apps/web, Vitest with happy-dom); its JSON report has Jest's summary fields. */
+function vitest(): { ok: boolean; summary?: JestSummary } {
+  const out = path.join(root, 'test-artifacts', 'vitest-web.json');
+  fs.rmSync(out, { force: true });
+  const ok = run('web front-end unit tests', 'vitest', [
+    'run',
+    '--config',
+    'apps/web/vite.config.mts',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+  ]);
+  const summary = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as JestSummary) : undefined;
+  return { ok, summary };
+}
+
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   try {
@@ -72,6 +88,7 @@ async function main(): Promise<void> {
     for (const [step, cmd, args] of [
       ['proto lint and generated code check', 'tsx', ['scripts/proto.ts', 'check']],
       ['type check', 'tsc', ['-p', 'tsconfig.json', '--noEmit']],
+      ['type check of the web front end', 'tsc', ['-p', 'apps/web/tsconfig.json']],
       ['lint', 'eslint', ['.', '--max-warnings', '0']],
       ['format check', 'prettier', ['--check', '.', '--log-level', 'warn']],
       ['build', 'npm', ['run', '--silent', 'build']],
@@ -82,13 +99,23 @@ async function main(): Promise<void> {
     }
   }
   const unit = jest('unit', only);
+  const web = only.length === 0 ? vitest() : { ok: true };
   process.env.CORRIDOR_SKIP_BUILD = only.length === 0 && !failures.includes('build') ? '1' : '';
   const e2e = jest('e2e', ['--runInBand', ...only]);
-  const passed = (unit.summary?.numPassedTests ?? 0) + (e2e.summary?.numPassedTests ?? 0);
-  let failed = (unit.summary?.numFailedTests ?? 0) + (e2e.summary?.numFailedTests ?? 0);
+  const passed =
+    (unit.summary?.numPassedTests ?? 0) +
+    (web.summary?.numPassedTests ?? 0) +
+    (e2e.summary?.numPassedTests ?? 0);
+  let failed =
+    (unit.summary?.numFailedTests ?? 0) +
+    (web.summary?.numFailedTests ?? 0) +
+    (e2e.summary?.numFailedTests ?? 0);
   failed += (unit.summary?.numRuntimeErrorTestSuites ?? 0) + (e2e.summary?.numRuntimeErrorTestSuites ?? 0);
   if (!unit.ok) {
     failures.push('unit tests');
+  }
+  if (!web.ok) {
+    failures.push('web front-end unit tests');
   }
   if (!e2e.ok) {
     failures.push('e2e tests');

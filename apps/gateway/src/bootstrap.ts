@@ -1,5 +1,6 @@
 // Builds the gateway application (used by main.ts and by e2e tests that run it in-process).
 import { INestApplication } from '@nestjs/common';
+import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import { corridorValidationPipe, describeRequestBodies, nestLogger, repoRoot } from '@corridor/platform';
@@ -142,32 +143,33 @@ const DESK_CSP = [
   "base-uri 'none'",
 ].join('; ');
 
-/** The web desk: static files and the offline map libraries, with a strict Content-Security-Policy. */
+/**
+ * The web desk: the front end built by Vite (apps/web, `npm run build`) into dist/web/desk, with its offline map data,
+ * under a strict Content-Security-Policy. The socket.io client comes from the gateway's own /socket.io/socket.io.js.
+ */
 function serveDesk(app: NestExpressApplication): void {
-  const root = repoRoot();
-  const nm = (p: string): string => path.join(root, 'node_modules', p);
-  const vendor: Record<string, string> = {
-    'd3-array.min.js': nm('d3-array/dist/d3-array.min.js'),
-    'd3-geo.min.js': nm('d3-geo/dist/d3-geo.min.js'),
-    'topojson-client.min.js': nm('topojson-client/dist/topojson-client.min.js'),
-    'countries-110m.json': nm('world-atlas/countries-110m.json'),
-  };
+  const built = path.join(repoRoot(), 'dist', 'web', 'desk');
   app.use('/desk', (req: express.Request, res: express.Response, next: express.NextFunction) => {
     res.setHeader('Content-Security-Policy', DESK_CSP);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
-  app.use('/desk/vendor', (req: express.Request, res: express.Response, next: express.NextFunction) => {
-    const file = vendor[req.path.replace(/^\//, '')];
-    if (file) {
-      res.sendFile(file);
+  // File names under assets/ carry a content hash: cache them for good; index.html is always revalidated.
+  app.use('/desk/assets', express.static(path.join(built, 'assets'), { immutable: true, maxAge: '365d' }));
+  app.use('/desk', express.static(built, { index: 'index.html', redirect: true, maxAge: 0 }));
+  app.use('/desk', (req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (
+      req.method === 'GET' &&
+      (req.path === '/' || req.path === '') &&
+      !fs.existsSync(path.join(built, 'index.html'))
+    ) {
+      res
+        .status(503)
+        .type('text/plain')
+        .send('The web desk is not built: run `npm run build` (it builds dist/web/desk), then reload.');
     } else {
       next();
     }
   });
-  app.use(
-    '/desk',
-    express.static(path.join(root, 'apps', 'gateway', 'desk'), { index: 'index.html', redirect: true }),
-  );
 }

@@ -1,5 +1,5 @@
 // The desk protocol: typed socket.io event maps, shared by the server (apps/gateway/src/desk/desk.gateway.ts), the web
-// desk (apps/gateway/desk/desk.js mirrors it in JSDoc) and the CLI's `desk tail`. Namespace: /desk.
+// desk (apps/web imports these types) and the CLI's `desk tail`. Namespace: /desk.
 
 /** One entry of an officer's live feed. `seq` is the gateway's desk sequence: strictly increasing, no gaps per gateway. */
 export interface DeskItem {
@@ -88,7 +88,11 @@ export interface ClientToServerEvents {
   ) => void;
 }
 
-/** Handshake: io('/desk', { auth: { token } }). A bad, expired or missing token: connect_error with data.code and message. */
+/**
+ * Handshake: io('/desk', { auth: {} }) with the gateway's session cookie (sign-in at the identity provider), or
+ * io('/desk', { auth: { token } }) where the development switch allows tokens. No session, or a bad, expired or
+ * missing token: connect_error with data.code and message.
+ */
 export interface DeskHandshakeAuth {
-  token: string;
+  token?: string;
 }
