@@ -224,36 +224,41 @@ describe('sign-in through the identity provider (real Keycloak, real gateways, C
   it('signs a person in on the command line (corridor login, device grant) and keeps the tokens mode 600', async () => {
     const officer = await kc.createOfficer('IT', 'desk-maritime');
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'corridor-login-'));
-    const cli = path.join(__dirname, '..', 'dist', 'apps', 'cli', 'src', 'main.js');
-    const env = { ...process.env, CORRIDOR_HOME: home, CORRIDOR_GATEWAY_URL: it_().url };
-    const child = spawn(process.execPath, [cli, 'login', '--issuer', kc.issuer('IT')], { env });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const url = await eventually('the device verification URL', async () =>
-      Promise.resolve(/\(or open (\S+)\)/.exec(stderr)?.[1]),
-    );
-    const page = await browser.newPage();
-    await page.goto(url);
-    await approveOnProviderPage(page, officer.username, officer.password);
-    expect(await exited).toBe(0);
-    await page.close();
-    const file = path.join(home, 'login.json');
-    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { username: string; accessToken: string };
-    expect(stored.username).toBe(officer.username);
-    // The stored token is the CLI's bearer token: an officer may read the inbox, not publish.
-    expect((await get('/v1/inbox', stored.accessToken)).status).toBe(200);
-    const alertFile = path.join(home, 'alert.json');
-    fs.writeFileSync(
-      alertFile,
-      JSON.stringify({ recipients: ['LY'], ...routeAlert({ title: 'From the CLI' }) }),
-    );
-    const publish = spawn(process.execPath, [cli, 'alert', 'publish', '--file', alertFile], { env });
-    let out = '';
-    publish.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    expect(await new Promise((resolve) => publish.once('exit', resolve))).not.toBe(0);
-    expect(out).toMatch(/role|FORBIDDEN/i);
+    // The stored tokens are real: the folder goes when the test ends, whatever its outcome.
+    try {
+      const cli = path.join(__dirname, '..', 'dist', 'apps', 'cli', 'src', 'main.js');
+      const env = { ...process.env, CORRIDOR_HOME: home, CORRIDOR_GATEWAY_URL: it_().url };
+      const child = spawn(process.execPath, [cli, 'login', '--issuer', kc.issuer('IT')], { env });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const url = await eventually('the device verification URL', async () =>
+        Promise.resolve(/\(or open (\S+)\)/.exec(stderr)?.[1]),
+      );
+      const page = await browser.newPage();
+      await page.goto(url);
+      await approveOnProviderPage(page, officer.username, officer.password);
+      expect(await exited).toBe(0);
+      await page.close();
+      const file = path.join(home, 'login.json');
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { username: string; accessToken: string };
+      expect(stored.username).toBe(officer.username);
+      // The stored token is the CLI's bearer token: an officer may read the inbox, not publish.
+      expect((await get('/v1/inbox', stored.accessToken)).status).toBe(200);
+      const alertFile = path.join(home, 'alert.json');
+      fs.writeFileSync(
+        alertFile,
+        JSON.stringify({ recipients: ['LY'], ...routeAlert({ title: 'From the CLI' }) }),
+      );
+      const publish = spawn(process.execPath, [cli, 'alert', 'publish', '--file', alertFile], { env });
+      let out = '';
+      publish.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      expect(await new Promise((resolve) => publish.once('exit', resolve))).not.toBe(0);
+      expect(out).toMatch(/role|FORBIDDEN/i);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('goes on without the provider: /health says it is down, the sign-in page says so in one line', async () => {
