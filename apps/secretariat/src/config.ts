@@ -1,7 +1,7 @@
 // Secretariat configuration, validated once at boot; a bad variable fails start-up naming it.
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, parseEnvironment } from '@corridor/platform';
+import { ConfigError, parseEnvironment, requireIdentityProvider } from '@corridor/platform';
 
 export { ConfigError };
 
@@ -77,16 +77,11 @@ export function loadSecretariatConfig(env: NodeJS.ProcessEnv = process.env): Sec
       'AUTH_DEV_TOKEN_SECRET',
     ],
   });
-  if (!e.OIDC_ISSUER_URL && !e.AUTH_DEV_TOKEN_SECRET) {
-    throw new ConfigError(
-      "OIDC_ISSUER_URL is required: the issuer URL of the forum's identity provider (e.g. http://127.0.0.1:8180/realms/corridor-forum)",
-    );
-  }
-  if (e.OIDC_ISSUER_URL && !e.OIDC_CLIENT_SECRET) {
-    throw new ConfigError(
-      "OIDC_CLIENT_SECRET is required with OIDC_ISSUER_URL: the secretariat's client secret at the identity provider",
-    );
-  }
+  requireIdentityProvider(e, {
+    issuerOf: "the forum's identity provider",
+    example: 'http://127.0.0.1:8180/realms/corridor-forum',
+    service: "the secretariat's",
+  });
   return {
     id: e.SECRETARIAT_ID,
     http: { host: e.BIND_HOST, port: e.PORT },

@@ -43,3 +43,24 @@ export function parseEnvironment<S extends z.ZodTypeAny>(opts: {
   }
   return parsed.data as z.infer<S>;
 }
+
+/**
+ * Sign-in needs an identity provider (OIDC_ISSUER_URL with the service's OIDC_CLIENT_SECRET), unless the
+ * development switch (AUTH_DEV_TOKEN_SECRET) is on. `service` names the client ("the gateway's"), `example` an
+ * issuer URL for the message.
+ */
+export function requireIdentityProvider(
+  e: { OIDC_ISSUER_URL?: string; OIDC_CLIENT_SECRET?: string; AUTH_DEV_TOKEN_SECRET?: string },
+  names: { issuerOf: string; example: string; service: string },
+): void {
+  if (!e.OIDC_ISSUER_URL && !e.AUTH_DEV_TOKEN_SECRET) {
+    throw new ConfigError(
+      `OIDC_ISSUER_URL is required: the issuer URL of ${names.issuerOf} (e.g. ${names.example})`,
+    );
+  }
+  if (e.OIDC_ISSUER_URL && !e.OIDC_CLIENT_SECRET) {
+    throw new ConfigError(
+      `OIDC_CLIENT_SECRET is required with OIDC_ISSUER_URL: ${names.service} client secret at the identity provider`,
+    );
+  }
+}

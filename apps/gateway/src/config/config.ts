@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MAX_AGE_MS } from '@corridor/envelope';
-import { ConfigError, parseEnvironment } from '@corridor/platform';
+import { ConfigError, parseEnvironment, requireIdentityProvider } from '@corridor/platform';
 
 export { ConfigError };
 
@@ -150,16 +150,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       'AUTH_DEV_TOKEN_SECRET',
     ],
   });
-  if (!e.OIDC_ISSUER_URL && !e.AUTH_DEV_TOKEN_SECRET) {
-    throw new ConfigError(
-      'OIDC_ISSUER_URL is required: the issuer URL of the identity provider (e.g. http://127.0.0.1:8180/realms/corridor-it)',
-    );
-  }
-  if (e.OIDC_ISSUER_URL && !e.OIDC_CLIENT_SECRET) {
-    throw new ConfigError(
-      "OIDC_CLIENT_SECRET is required with OIDC_ISSUER_URL: the gateway's client secret at the identity provider",
-    );
-  }
+  requireIdentityProvider(e, {
+    issuerOf: 'the identity provider',
+    example: 'http://127.0.0.1:8180/realms/corridor-it',
+    service: "the gateway's",
+  });
   const cc = e.GATEWAY_COUNTRY.toLowerCase();
   return {
     country: e.GATEWAY_COUNTRY,
