@@ -2,8 +2,10 @@
 // is off: an officer signs in on Keycloak's own page and lands on the desk with the scope the provider gives; a
 // wrong password is refused; a disabled officer's desk closes within 10 s and their bearer token stops working; an
 // agency's client-credentials token publishes and an officer's cannot; tokens of another realm, with a changed
-// signature or expired are refused with a reason. The officer's bearer token comes from the device authorization
-// grant, its verification page driven in Chromium.
+// signature or expired are refused with a reason; signing out ends the provider's session too, and a back-channel
+// logout from the provider closes the desk; a passkey signs an officer in through a virtual authenticator (the
+// DevTools protocol's WebAuthn domain). The officer's bearer token comes from the device authorization grant, its
+// verification page driven in Chromium.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -258,6 +260,163 @@ describe('sign-in through the identity provider (real Keycloak, real gateways, C
       expect(out).toMatch(/role|FORBIDDEN/i);
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a disabled person's command-line token at once, where this gateway holds no session of theirs", async () => {
+    const officer = await kc.createOfficer('IT', 'desk-maritime');
+    const token = await deviceToken(officer.username, officer.password);
+    expect((await get('/v1/inbox', token)).status).toBe(200);
+    const disabledAt = Date.now();
+    await kc.admin.setUserEnabled(countryRealm('IT'), officer.username, false);
+    // The provider's answer is reused for OIDC_LIVENESS_CACHE_MS (2 s by default), then asked again.
+    const refused = await eventually(
+      'the token refused',
+      async () => {
+        const r = await get('/v1/inbox', token);
+        return r.status === 401 ? r : undefined;
+      },
+      5000,
+    );
+    console.log(`disabled person's bearer token refused after ${Date.now() - disabledAt} ms`);
+    expect(refused.body).toMatchObject({ code: 'TOKEN_REVOKED' });
+    expect(String(refused.body.detail)).toMatch(/sign in again/);
+  });
+
+  it('signs out of the desk and of the provider: the old session cookie is dead and sign-in asks again', async () => {
+    const officer = await kc.createOfficer('IT', 'desk-maritime');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInOnKeycloak(page, officer.username, officer.password);
+    await page.waitForURL(`${it_().url}/desk/`);
+    await page.getByTestId('connection').getByText('connected').waitFor();
+    const cookie = (await context.cookies(it_().url)).find((c) => c.name === 'corridor_session')!;
+    expect(cookie).toBeDefined();
+    await page.getByTestId('sign-out').click();
+    await page.getByTestId('provider-sign-in').waitFor();
+    expect(page.url()).toBe(`${it_().url}/desk/`);
+    expect((await context.cookies(it_().url)).find((c) => c.name === 'corridor_session')).toBeUndefined();
+    // The old cookie, replayed, opens nothing.
+    const replayed = await fetch(`${it_().url}/auth/session`, {
+      headers: { cookie: `corridor_session=${cookie.value}` },
+    });
+    expect(await replayed.json()).toMatchObject({ signedIn: false });
+    // The provider's session ended too (RP-initiated logout): signing in again shows Keycloak's form.
+    await page.getByTestId('provider-sign-in').click();
+    await page.waitForURL((u) => u.href.startsWith(kc.issuer('IT')));
+    await page.locator('#username').waitFor();
+    await context.close();
+  });
+
+  it('closes the desk when the provider logs the officer out over the back channel', async () => {
+    const officer = await kc.createOfficer('IT', 'desk-maritime');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInOnKeycloak(page, officer.username, officer.password);
+    await page.getByTestId('connection').getByText('connected').waitFor();
+    const realm = countryRealm('IT');
+    const loggedOutAt = Date.now();
+    // An administrator ends the person's sessions at the provider, which calls each client's back-channel URL.
+    await kc.admin.call('POST', `/${realm}/users/${await kc.admin.userId(realm, officer.username)}/logout`);
+    await page.getByTestId('connection').getByText('disconnected').waitFor({ timeout: 10_000 });
+    console.log(`back-channel logout closed the desk after ${Date.now() - loggedOutAt} ms`);
+    // It was the back channel that ended it (not the periodic check), for this officer.
+    const lines = fs
+      .readFileSync(it_().process.logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"reason":"backchannel-logout"') && l.includes(officer.username));
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    const session = await context.request.get(`${it_().url}/auth/session`);
+    expect(await session.json()).toMatchObject({ signedIn: false });
+    await context.close();
+  });
+
+  it('signs an officer in with a passkey alone, held by a virtual authenticator (WebAuthn over the DevTools protocol)', async () => {
+    // WebAuthn refuses IP-address origins: this instance of IT and its browser use the provider as "localhost".
+    const issuer = kc.issuer('IT').replace('//127.0.0.1:', '//localhost:');
+    const instance = net.addInstance('IT', 'passkey', await freePort(), {
+      ...kc.gatewayEnv('IT'),
+      OIDC_ISSUER_URL: issuer,
+      GATEWAY_WORKERS: '',
+    });
+    const context = await browser.newContext();
+    try {
+      await instance.ready();
+      const realm = countryRealm('IT');
+      await kc.admin.registerRelyingParty({
+        realm,
+        clientId: GATEWAY_CLIENT,
+        baseUrl: instance.url,
+        callbackPath: '/auth/callback',
+        backchannelLogoutPath: '/auth/backchannel-logout',
+        postLogoutPath: '/desk/',
+      });
+      const officer = await kc.createOfficer('IT', 'desk-maritime');
+      const userId = await kc.admin.userId(realm, officer.username);
+      await kc.admin.call('PUT', `/${realm}/users/${userId}`, {
+        requiredActions: ['webauthn-register-passwordless'],
+      });
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('WebAuthn.enable', { enableUI: false });
+      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: {
+          protocol: 'ctap2',
+          transport: 'internal',
+          hasResidentKey: true,
+          hasUserVerification: true,
+          isUserVerified: true,
+          automaticPresenceSimulation: true,
+        },
+      });
+      // Keycloak asks for a label for the new passkey in a prompt.
+      page.on('dialog', (d) => void d.accept('Corridor test passkey'));
+
+      // First sign-in: the password, then the provider has the officer register a passkey.
+      await page.goto(`${instance.url}/desk/`);
+      await page.getByTestId('provider-sign-in').click();
+      await page.waitForURL((u) => u.href.startsWith(issuer));
+      await page.locator('#username').fill(officer.username);
+      await page.locator('#password').fill(officer.password);
+      await page.locator('#kc-login').click();
+      await page.locator('#registerWebAuthn').click();
+      await page.waitForURL(`${instance.url}/desk/`);
+      await page.getByTestId('connection').getByText('connected').waitFor();
+      const registered = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      expect(registered.credentials).toHaveLength(1);
+      expect(registered.credentials[0]).toMatchObject({ isResidentCredential: true, rpId: 'localhost' });
+      const stored = await kc.admin.call<Array<{ type: string }>>(
+        'GET',
+        `/${realm}/users/${userId}/credentials`,
+      );
+      expect(stored.map((c) => c.type)).toContain('webauthn-passwordless');
+
+      // Signed out everywhere, the officer comes back with the passkey and no password.
+      await page.getByTestId('sign-out').click();
+      await page.getByTestId('provider-sign-in').waitFor();
+      const started = Date.now();
+      await page.getByTestId('provider-sign-in').click();
+      await page.waitForURL((u) => u.href.startsWith(issuer));
+      await page.locator('#authenticateWebAuthnButton').click();
+      await page.waitForURL(`${instance.url}/desk/`);
+      await page.getByTestId('connection').getByText('connected').waitFor();
+      console.log(`passkey sign-in to desk connected: ${Date.now() - started} ms`);
+      expect(await page.getByTestId('officer').textContent()).toContain(officer.username);
+      const used = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      expect(used.credentials[0].signCount).toBeGreaterThan(registered.credentials[0].signCount);
+      await screenshot(page, 'signin-passkey-desk');
+    } finally {
+      await context.close();
+      await instance.stop();
+      // The country's own gateway gets its back-channel logout address back.
+      await kc.admin.registerRelyingParty({
+        realm: countryRealm('IT'),
+        clientId: GATEWAY_CLIENT,
+        baseUrl: it_().url,
+        callbackPath: '/auth/callback',
+        backchannelLogoutPath: '/auth/backchannel-logout',
+        postLogoutPath: '/desk/',
+      });
     }
   });
 

@@ -160,6 +160,11 @@ export class KeycloakAdmin {
    * security key (WebAuthn) for it; both can be set up from the account console or as a required action.
    */
   async offerSecondFactors(realm: string): Promise<void> {
+    // A realm imported before passkeys were offered: Keycloak applies the passwordless policy only as a whole.
+    const rep = await this.call<Json>('GET', `/${realm}`);
+    if (rep.webAuthnPolicyPasswordlessPasskeysEnabled !== true) {
+      await this.call('PUT', `/${realm}`, { ...rep, webAuthnPolicyPasswordlessPasskeysEnabled: true });
+    }
     const executions = await this.call<Array<{ providerId?: string; requirement: string } & Json>>(
       'GET',
       `/${realm}/authentication/flows/browser/executions`,

@@ -130,6 +130,8 @@ function realmBase(opts: { realm: string; displayName: string }): Json {
     webAuthnPolicyPasswordlessRpEntityName: 'Corridor',
     webAuthnPolicyPasswordlessRequireResidentKey: 'Yes',
     webAuthnPolicyPasswordlessUserVerificationRequirement: 'required',
+    // Keycloak 26.4+: the sign-in page offers "Sign in with Passkey" (and passkey autofill) in the stock browser flow.
+    webAuthnPolicyPasswordlessPasskeysEnabled: true,
     roles: {
       realm: [
         { name: 'officer', description: 'liaison officer: reads the desk within clearance and categories' },

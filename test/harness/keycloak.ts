@@ -1,6 +1,6 @@
 // The project's Keycloak for e2e tests of sign-in: started (or found running) by the project's own script code,
 // realms imported from deploy/keycloak, plus helpers to make a test's own people and fetch machine tokens.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import path from 'node:path';
@@ -47,6 +47,8 @@ export async function startTestKeycloak(): Promise<TestKeycloak> {
   const info = await startKeycloak({
     dir: DIR,
     databaseAdminUrl: ADMIN_DATABASE_URL,
+    // One database per checkout: two checkouts on one machine never drop each other's provider.
+    database: `corridor_keycloak_${createHash('sha256').update(path.resolve(DIR)).digest('hex').slice(0, 10)}`,
     progress: (l) => console.log(`[keycloak] ${l}`),
   });
   const admin = new KeycloakAdmin(info);

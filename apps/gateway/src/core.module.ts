@@ -11,6 +11,7 @@ import {
   connectKafkaOverTls,
   loggerFor,
   ROOT_LOGGER,
+  TokenLiveness,
 } from '@corridor/platform';
 import { DataSource } from 'typeorm';
 import { GATEWAY_CONFIG, GatewayConfig } from './config/config';
@@ -47,6 +48,7 @@ export class CoreModule implements OnApplicationShutdown {
       : undefined;
     // Discovery runs in the background: a provider that is down never holds up the exchange.
     rp?.start();
+    const livenessLogger = loggerFor(logger, TokenLiveness);
     return {
       module: CoreModule,
       providers: [
@@ -79,6 +81,18 @@ export class CoreModule implements OnApplicationShutdown {
             country: config.country,
             audience: gatewayAudience(config.country),
             isRevoked: (t) => sessions.isRevoked({ sessionId: t.sessionId, subject: t.subject }),
+            liveness:
+              rp && config.auth.oidc
+                ? new TokenLiveness({
+                    introspect: (token) => rp.isActive(token),
+                    cacheMs: config.auth.oidc.livenessCacheMs,
+                    onUnreachable: (err) =>
+                      livenessLogger.warn(
+                        { err: err.message },
+                        "the provider could not be asked whether a person's token is live; accepted on its signature",
+                      ),
+                  })
+                : undefined,
           }),
         },
       ],

@@ -12,6 +12,7 @@ import {
 } from '@corridor/identity';
 import type { OidcRelyingParty } from './oidc';
 import { problem } from './problem';
+import type { TokenLiveness } from './token-liveness';
 
 const PUBLIC = 'corridor:public';
 const ROLES = 'corridor:roles';
@@ -35,6 +36,11 @@ export interface BearerAuthenticatorOptions {
   audience: string;
   /** a provider session or subject ended here (logout, disabled): its tokens are refused before they expire */
   isRevoked?: (token: VerifiedAccessToken) => boolean;
+  /**
+   * A person's token (one with a provider session) is asked about at the provider, the answer reused briefly: a
+   * disabled or logged-out person's calls fail within that while even where this service holds no session of theirs.
+   */
+  liveness?: TokenLiveness;
 }
 
 export class BearerAuthenticator {
@@ -64,6 +70,12 @@ export class BearerAuthenticator {
       throw new IdentityError(
         'TOKEN_REVOKED',
         'this sign-in was ended (logout, or the account was disabled): sign in again',
+      );
+    }
+    if (verified.sessionId !== undefined && this.opts.liveness && !(await this.opts.liveness.isLive(token))) {
+      throw new IdentityError(
+        'TOKEN_REVOKED',
+        'the provider no longer accepts this sign-in (logout, or the account was disabled): sign in again',
       );
     }
     return verified.principal;

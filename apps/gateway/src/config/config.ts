@@ -37,6 +37,8 @@ const schema = z.object({
   OIDC_CLIENT_ID: z.string().min(1).default('corridor-gateway'),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   OIDC_SESSION_CHECK_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
+  // How long the provider's answer on a person's bearer token is reused (0: asked on every call).
+  OIDC_LIVENESS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   // Development switch: HS256 tokens made with this secret are accepted too (e2e tests not about sign-in only).
   AUTH_DEV_TOKEN_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -113,7 +115,13 @@ export interface GatewayConfig {
   };
   trust: { dir: string; keyPassphrase: string };
   auth: {
-    oidc?: { issuer: string; clientId: string; clientSecret: string; sessionCheckMs: number };
+    oidc?: {
+      issuer: string;
+      clientId: string;
+      clientSecret: string;
+      sessionCheckMs: number;
+      livenessCacheMs: number;
+    };
     /** development switch: HS256 tokens with this secret are accepted beside the provider's */
     devTokenSecret?: string;
   };
@@ -197,6 +205,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
             clientId: e.OIDC_CLIENT_ID,
             clientSecret: e.OIDC_CLIENT_SECRET!,
             sessionCheckMs: e.OIDC_SESSION_CHECK_MS,
+            livenessCacheMs: e.OIDC_LIVENESS_CACHE_MS,
           }
         : undefined,
       devTokenSecret: e.AUTH_DEV_TOKEN_SECRET,
