@@ -8,6 +8,7 @@ import http from 'node:http';
 import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { AccessTokenVerifier, issueToken, verifyToken } from '@corridor/identity';
+import { TokenLiveness } from '@corridor/platform';
 
 const ISSUER = 'http://127.0.0.1/realms/corridor-it';
 const N = 2000;
@@ -28,8 +29,14 @@ async function timeEach(label: string, tokens: string[], fn: (t: string) => unkn
 export async function run(): Promise<void> {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  const server = http.createServer((_req, res) => {
+  // GET /certs is the JWKS; POST /introspect answers like a provider's token introspection (RFC 7662).
+  const server = http.createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
+    if (req.method === 'POST') {
+      req.resume();
+      req.on('end', () => res.end(JSON.stringify({ active: true })));
+      return;
+    }
     res.end(JSON.stringify({ keys: [jwk] }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -81,6 +88,27 @@ export async function run(): Promise<void> {
       Array<string>(N).fill(rsTokens[0]),
       (t) => verifier.verify(t),
     );
+    // A person's token (tied to a provider session) is also asked about at the provider: one introspection round
+    // trip on loopback, reused for OIDC_LIVENESS_CACHE_MS.
+    const introspect = async (token: string): Promise<boolean> => {
+      const r = await fetch(`http://127.0.0.1:${port}/introspect`, {
+        method: 'POST',
+        body: new URLSearchParams({ token }),
+      });
+      return ((await r.json()) as { active?: boolean }).active === true;
+    };
+    const cached = new TokenLiveness({ introspect, cacheMs: 2000 });
+    const personCached = await timeEach(
+      'OIDC person: the same token, liveness reused (2 s)',
+      Array<string>(N).fill(rsTokens[1]),
+      async (t) => (await verifier.verify(t)) && (await cached.isLive(t)),
+    );
+    const uncached = new TokenLiveness({ introspect, cacheMs: 0 });
+    const personAsked = await timeEach(
+      'OIDC person: introspection on every request (cacheMs 0)',
+      rsTokens.slice(0, 500),
+      async (t) => (await verifier.verify(t)) && (await uncached.isLive(t)),
+    );
     const hs = await timeEach('HS256 (dev switch): a new token each request', hsTokens, (t) =>
       verifyToken({ token: t, secret, country: 'IT' }),
     );
@@ -91,7 +119,9 @@ export async function run(): Promise<void> {
     );
     console.log(
       `  ratios: OIDC/ceiling ${(oidc / ceiling).toFixed(2)}, OIDC/HS256-new ${(oidc / hs).toFixed(2)}, ` +
-        `OIDC-repeat/HS256-cached ${(oidcRepeat / hsRepeat).toFixed(1)}`,
+        `OIDC-repeat/HS256-cached ${(oidcRepeat / hsRepeat).toFixed(1)}, ` +
+        `person-reused/OIDC-repeat ${(personCached / oidcRepeat).toFixed(2)}, ` +
+        `person-introspected/OIDC ${(personAsked / oidc).toFixed(1)}`,
     );
   } finally {
     server.close();
