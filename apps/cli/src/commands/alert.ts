@@ -5,11 +5,12 @@ import {
   OUTBOX_STATUSES,
   PAYLOAD_FIELD,
   PublishAlertDto,
+  VOCABULARIES,
   type Delivery,
   type PublishResult,
   type RecipientStatus,
 } from '@corridor/gateway-api';
-import { act, gatewayOptions, parseCountryList, parsePositiveInt } from '../command-kit';
+import { act, actWithArg, gatewayOptions, parseCountryList, parsePositiveInt } from '../command-kit';
 import { operationalError, usageError } from '../errors';
 import { readStructuredFile, requireObject } from '../input-files';
 import { Output, table } from '../output';
@@ -372,6 +373,25 @@ accepted, or remote failure, 2 invalid alert (nothing sent).`,
       out.result([`withdrawn ${id}`, ...recipientLines(res.recipients)], res);
     }),
   );
+
+  alert
+    .command('codes')
+    .description('the codes alert fields take (transport modes, modus operandi, risks to life, ...): offline')
+    .argument('[vocabulary]', `one of ${Object.keys(VOCABULARIES).join(', ')}; all when omitted`)
+    .action(
+      actWithArg<object>(async (out, name) => {
+        const all = VOCABULARIES as Record<string, readonly string[]>;
+        if (name !== undefined && !(name in all)) {
+          throw usageError(`unknown vocabulary ${name}`, `name one of ${Object.keys(all).join(', ')}`);
+        }
+        const chosen = name === undefined ? all : { [name]: all[name] };
+        out.result(
+          Object.entries(chosen).map(([vocabulary, codes]) => `${vocabulary}: ${codes.join(' ')}`),
+          chosen,
+        );
+        return Promise.resolve();
+      }),
+    );
 
   registerOutbox(alert, 'outbox');
   registerOutbox(program, 'outbox');
