@@ -253,7 +253,8 @@ export function ComposeView({ api }: { api: ComposeApi }) {
     api.partners().then(setPartners, (err: unknown) => setError(problemText(err)));
   }, [api]);
 
-  const update = (next: ComposeState): void => setState(next);
+  // Functional updates: two events before the next render must not overwrite each other.
+  const update = (change: (s: ComposeState) => ComposeState): void => setState(change);
 
   const doPreview = async (): Promise<void> => {
     setChecked(true);
@@ -357,7 +358,10 @@ export function ComposeView({ api }: { api: ComposeApi }) {
               id="f-category"
               data-testid="input-category"
               value={state.category}
-              onChange={(e) => update({ ...state, category: e.currentTarget.value as Category })}
+              onChange={(e) => {
+                const category = e.currentTarget.value as Category;
+                update((s) => ({ ...s, category }));
+              }}
             >
               {CATEGORIES.map((c) => (
                 <option value={c} key={c}>
@@ -372,7 +376,10 @@ export function ComposeView({ api }: { api: ComposeApi }) {
               id="f-priority"
               data-testid="input-priority"
               value={state.priority}
-              onChange={(e) => update({ ...state, priority: e.currentTarget.value })}
+              onChange={(e) => {
+                const value = e.currentTarget.value;
+                update((s) => ({ ...s, priority: value }));
+              }}
             >
               {PRIORITIES.map((p) => (
                 <option value={p} key={p}>
@@ -387,7 +394,10 @@ export function ComposeView({ api }: { api: ComposeApi }) {
               id="f-classification"
               data-testid="input-classification"
               value={state.classification}
-              onChange={(e) => update({ ...state, classification: e.currentTarget.value })}
+              onChange={(e) => {
+                const value = e.currentTarget.value;
+                update((s) => ({ ...s, classification: value }));
+              }}
             >
               {CLASSIFICATIONS.map((c) => (
                 <option value={c} key={c}>
@@ -402,7 +412,10 @@ export function ComposeView({ api }: { api: ComposeApi }) {
               id="f-handling"
               data-testid="input-handling"
               value={state.handling}
-              onChange={(e) => update({ ...state, handling: e.currentTarget.value })}
+              onChange={(e) => {
+                const value = e.currentTarget.value;
+                update((s) => ({ ...s, handling: value }));
+              }}
             >
               {HANDLINGS.map((h) => (
                 <option value={h} key={h}>
@@ -415,7 +428,7 @@ export function ComposeView({ api }: { api: ComposeApi }) {
             spec={{ name: 'title', kind: 'text', key: 'compose.title', required: true }}
             path="title"
             value={state.title}
-            onChange={(v) => update({ ...state, title: typeof v === 'string' ? v : '' })}
+            onChange={(v) => update((s) => ({ ...s, title: typeof v === 'string' ? v : '' }))}
             violations={shown}
           />
         </fieldset>
@@ -428,7 +441,7 @@ export function ComposeView({ api }: { api: ComposeApi }) {
               spec={spec}
               path={`${payloadPath}.${spec.name}`}
               value={values[spec.name]}
-              onChange={(v) => update(setField(state, spec.name, v))}
+              onChange={(v) => update((s) => setField(s, spec.name, v))}
               violations={shown}
             />
           ))}
@@ -445,14 +458,15 @@ export function ComposeView({ api }: { api: ComposeApi }) {
                 data-testid={`recipient-${p.country}`}
                 checked={state.recipients.includes(p.country)}
                 disabled={p.state !== 'ACTIVE'}
-                onChange={(e) =>
-                  update({
-                    ...state,
-                    recipients: e.currentTarget.checked
-                      ? [...state.recipients, p.country]
-                      : state.recipients.filter((r) => r !== p.country),
-                  })
-                }
+                onChange={(e) => {
+                  const on = e.currentTarget.checked;
+                  update((s) => ({
+                    ...s,
+                    recipients: on
+                      ? [...s.recipients.filter((r) => r !== p.country), p.country]
+                      : s.recipients.filter((r) => r !== p.country),
+                  }));
+                }}
               />
               {p.country}
               {p.state !== 'ACTIVE' ? ` (${t('compose.agreementState', { state: p.state })})` : ''}
