@@ -306,7 +306,7 @@ export function toRequest(state: ComposeState): Record<string, unknown> {
     priority: state.priority,
     classification: state.classification,
     handling: state.handling,
-    title: state.title.trim(),
+    ...(state.title.trim() ? { title: state.title.trim() } : {}),
     ...(state.recipients.length ? { recipients: state.recipients } : {}),
     [PAYLOAD[state.category]]: payload,
   };
