@@ -8,7 +8,7 @@ import { PAYLOAD_FIELD, PublishAlertDto } from './requests';
 /** One broken rule: the field as a JSON path (route.transit[0].country), the rule's name, an English message. */
 export interface RequestViolation {
   field: string;
-  /** class-validator's constraint name (isIn, maxLength, matches...) or one of the API codes below */
+  /** class-validator's constraint name (isIn, maxLength, matches...), required when absent, or PAYLOAD_* below */
   rule: string;
   message: string;
 }
@@ -20,7 +20,15 @@ function flatten(errors: ValidationError[], parent = ''): RequestViolation[] {
       : parent
         ? `${parent}.${e.property}`
         : e.property;
-    const own = Object.entries(e.constraints ?? {}).map(([rule, message]) => ({
+    const constraints = Object.entries(e.constraints ?? {});
+    if (e.value === undefined && constraints.length) {
+      // Absent: one clear line rather than the first of several rules it also breaks.
+      return [
+        { field, rule: 'required', message: `${field} is required` },
+        ...flatten(e.children ?? [], field),
+      ];
+    }
+    const own = constraints.map(([rule, message]) => ({
       field,
       rule,
       message:
