@@ -252,6 +252,8 @@ Example file (alert.json):
   { "category": "BULLETIN", "priority": "ROUTINE", "classification": "GREEN", "handling": "H3",
     "title": "New forgery pattern", "recipients": ["IT"],
     "bulletin": { "title": "…", "summary": "…", "body": "…" } }
+Coded fields (route.transportMode, route.modusOperandi, route.risksToLife, document.fraudType, suspect.role,
+protectionReferral.need) take codes: \`corridor alert codes\` lists them; free text goes in route.note or notes.
 Many alerts (alerts.ndjson, one per line, or a JSON/YAML array): sent in batches to POST /v1/alerts/batch with a
 progress bar; each alert is checked on its own, and those not accepted are listed by index (from 0) and field.
 Exit codes: 0 accepted (REFUSED recipients are listed), 1 refused by every agreement, some alerts of a file not
