@@ -159,16 +159,14 @@ describe('compose page: compose in French, preview the redaction, publish, follo
     const deskProblems = watchConsole(desk);
     await desk.goto(`${net.gateways.LY.url}/desk/`);
     await useLanguage(desk, 'ar');
-    await desk
-      .getByTestId('token-input')
-      .fill(
-        net.gateways.LY.token({
-          sub: 'officer.tripoli',
-          roles: ['officer'],
-          clearance: 'RED',
-          categories: ALL,
-        }),
-      );
+    await desk.getByTestId('token-input').fill(
+      net.gateways.LY.token({
+        sub: 'officer.tripoli',
+        roles: ['officer'],
+        clearance: 'RED',
+        categories: ALL,
+      }),
+    );
     await desk.getByTestId('sign-in').click();
     await desk.getByTestId('connection').getByText('متصل').waitFor();
     const row = desk.locator(`[data-testid=feed-item][data-alert-id="NE/${alertId}"]`);
