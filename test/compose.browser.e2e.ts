@@ -144,7 +144,9 @@ describe('compose page: compose in French, preview the redaction, publish, follo
     await published.waitFor();
     const alertId = (await published.getAttribute('data-alert-id'))!;
     expect(alertId).toMatch(/^[0-9a-f-]{36}$/);
-    await ne.locator('[data-testid=delivery][data-country=IT][data-state=REFUSED]').waitFor();
+    const itRow = ne.locator('[data-testid=delivery][data-country=IT][data-state=REFUSED]');
+    await itRow.waitFor();
+    expect(await itRow.innerText()).toContain('L’accord n’autorise pas cette catégorie.');
     const lyRow = ne.locator('[data-testid=delivery][data-country=LY]');
     await ne
       .locator('[data-testid=delivery][data-country=LY][data-state=DELIVERED]')

@@ -174,6 +174,10 @@ function DeliveryTable({ rows, done }: { rows: RecipientDelivery[]; done: boolea
                   <span data-testid="acknowledged-by">
                     {t('compose.acknowledgedBy')} <PartnerText text={r.acknowledgedBy} />
                   </span>
+                ) : r.state === 'REFUSED' && r.reason ? (
+                  t(`compose.refusal.${r.reason}`, {
+                    defaultValue: t('compose.refusal.other', { reason: r.reason }),
+                  })
                 ) : r.reason ? (
                   <PartnerText text={r.reason} />
                 ) : null}
