@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
 
 const webRoot = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(webRoot, '../..');
-const PAGES = ['desk'];
+const PAGES = ['desk', 'compose'];
 const alias = {
   '@corridor/gateway-api': path.join(repo, 'libs/gateway-api/src/index.ts'),
   '@corridor/contracts': path.join(repo, 'libs/contracts/src/index.ts'),

@@ -179,11 +179,12 @@ export function routeAlertBody(n: number): Record<string, unknown> {
       ],
       destinationCountry: 'IT',
       destination: at('Lampedusa', 'IT', 35.5, 12.6),
-      transportMode: 'land (pick-up trucks), then sea (rubber boat)',
-      modusOperandi: 'pick-ups leave at night in convoys of 5-10 vehicles',
+      transportMode: 'LAND_THEN_SEA',
+      modusOperandi: 'NIGHT_CONVOYS',
       pricePerPersonUsd: 2500,
       estimatedPeople: 120,
-      risksToLife: ['desert crossing without water', 'overcrowded boat'],
+      risksToLife: ['DESERT_WITHOUT_WATER', 'OVERCROWDED_BOAT'],
+      note: 'pick-ups leave at night in convoys of 5-10 vehicles, then rubber boats',
     },
   };
 }

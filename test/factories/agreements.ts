@@ -17,6 +17,7 @@ export function activeAgreement(opts: {
   categories: Category[];
   maxClassification?: Classification;
   maxHandling?: HandlingCode;
+  excludedFields?: string[];
   state?: AgreementState;
   nowMs?: number;
 }): ActiveAgreement {
@@ -35,6 +36,7 @@ export function activeAgreement(opts: {
         categories: opts.categories,
         maxClassification: opts.maxClassification ?? Classification.AMBER,
         maxHandling: opts.maxHandling ?? HandlingCode.H2,
+        excludedFields: opts.excludedFields ?? [],
       }),
     ],
   };

@@ -122,3 +122,29 @@ describe('commander errors', () => {
     });
   });
 });
+
+describe('corridor alert codes', () => {
+  it('lists a vocabulary as JSON with --json, and names the vocabularies for an unknown one', async () => {
+    const out: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out.push(String(chunk));
+      return true;
+    });
+    try {
+      await buildProgram().parseAsync(['node', 'corridor', '--json', 'alert', 'codes', 'riskToLife']);
+    } finally {
+      write.mockRestore();
+    }
+    expect(JSON.parse(out.join(''))).toEqual({ riskToLife: expect.arrayContaining(['OVERCROWDED_BOAT']) });
+    let failure: { line?: string; exitCode: number } | undefined;
+    try {
+      await buildProgram().parseAsync(['node', 'corridor', 'alert', 'codes', 'colours']);
+    } catch (err) {
+      failure = describeFailure(err);
+    }
+    expect(failure).toEqual({
+      line: 'unknown vocabulary colours — name one of transportMode, modusOperandi, riskToLife, fraudType, suspectRole, referralNeed',
+      exitCode: 2,
+    });
+  });
+});

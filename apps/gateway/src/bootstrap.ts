@@ -74,7 +74,8 @@ export async function createGateway(
   });
   app.useGlobalPipes(corridorValidationPipe());
   app.enableShutdownHooks();
-  serveDesk(app);
+  serveWebPage(app, 'desk');
+  serveWebPage(app, 'compose');
   const doc = new DocumentBuilder()
     .setTitle(`Corridor gateway ${config.country}`)
     .setDescription(
@@ -144,21 +145,23 @@ const DESK_CSP = [
 ].join('; ');
 
 /**
- * The web desk: the front end built by Vite (apps/web, `npm run build`) into dist/web/desk, with its offline map data,
- * under a strict Content-Security-Policy. The socket.io client comes from the gateway's own /socket.io/socket.io.js.
+ * A page of the web front end (the officers' desk, the agencies' compose page): built by Vite (apps/web,
+ * `npm run build`) into dist/web/<page>, with its offline map data, under a strict Content-Security-Policy. The
+ * socket.io client comes from the gateway's own /socket.io/socket.io.js.
  */
-function serveDesk(app: NestExpressApplication): void {
-  const built = path.join(repoRoot(), 'dist', 'web', 'desk');
-  app.use('/desk', (req: express.Request, res: express.Response, next: express.NextFunction) => {
+function serveWebPage(app: NestExpressApplication, page: 'desk' | 'compose'): void {
+  const built = path.join(repoRoot(), 'dist', 'web', page);
+  const base = `/${page}`;
+  app.use(base, (req: express.Request, res: express.Response, next: express.NextFunction) => {
     res.setHeader('Content-Security-Policy', DESK_CSP);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
   // File names under assets/ carry a content hash: cache them for good; index.html is always revalidated.
-  app.use('/desk/assets', express.static(path.join(built, 'assets'), { immutable: true, maxAge: '365d' }));
-  app.use('/desk', express.static(built, { index: 'index.html', redirect: true, maxAge: 0 }));
-  app.use('/desk', (req: express.Request, res: express.Response, next: express.NextFunction) => {
+  app.use(`${base}/assets`, express.static(path.join(built, 'assets'), { immutable: true, maxAge: '365d' }));
+  app.use(base, express.static(built, { index: 'index.html', redirect: true, maxAge: 0 }));
+  app.use(base, (req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (
       req.method === 'GET' &&
       (req.path === '/' || req.path === '') &&
@@ -167,7 +170,9 @@ function serveDesk(app: NestExpressApplication): void {
       res
         .status(503)
         .type('text/plain')
-        .send('The web desk is not built: run `npm run build` (it builds dist/web/desk), then reload.');
+        .send(
+          `The web ${page} page is not built: run \`npm run build\` (it builds dist/web/${page}), then reload.`,
+        );
     } else {
       next();
     }

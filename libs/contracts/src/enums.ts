@@ -1,5 +1,13 @@
 // Name <-> value maps for the wire enums, for JSON APIs and logs (names without the proto prefix).
 import { Category, Classification, HandlingCode, MessageKind, Priority } from './gen/corridor/v1/common_pb';
+import {
+  FraudType,
+  ModusOperandi,
+  ReferralNeed,
+  RiskToLife,
+  SuspectRole,
+  TransportMode,
+} from './gen/corridor/v1/vocabulary_pb';
 
 type EnumObject = Record<string, string | number>;
 
@@ -22,6 +30,17 @@ export const CLASSIFICATION_NAMES = namesOf(Classification);
 export const HANDLING_NAMES = namesOf(HandlingCode);
 export const PRIORITY_NAMES = namesOf(Priority);
 export const MESSAGE_KIND_NAMES = namesOf(MessageKind);
+
+/** The coded vocabularies of alert fields (proto/corridor/v1/vocabulary.proto), by the name the desk's catalogues use. */
+export const VOCABULARIES = {
+  transportMode: namesOf(TransportMode),
+  modusOperandi: namesOf(ModusOperandi),
+  riskToLife: namesOf(RiskToLife),
+  fraudType: namesOf(FraudType),
+  suspectRole: namesOf(SuspectRole),
+  referralNeed: namesOf(ReferralNeed),
+} as const;
+export type Vocabulary = keyof typeof VOCABULARIES;
 
 /** TLP 2.0 label as written by humans ("AMBER+STRICT") from the enum. */
 export function tlpLabel(c: Classification): string {

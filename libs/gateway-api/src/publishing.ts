@@ -20,6 +20,29 @@ export interface RecipientStatus {
   redactedFields?: string[];
 }
 
+/** What one recipient would receive (POST /v1/alerts/preview): nothing is queued, logged or sent. */
+export type RecipientPreview =
+  | {
+      country: string;
+      status: 'ALLOWED';
+      /** fields the agreement excludes, removed from what this partner receives (proto spelling, e.g. route.note) */
+      redactedFields: string[];
+      /** the alert as this partner would receive it, after its agreement's redaction (API JSON, codes as codes) */
+      alert: Record<string, unknown>;
+    }
+  | {
+      country: string;
+      status: 'REFUSED';
+      /** the policy's reason code (CATEGORY_NOT_ALLOWED, CLASSIFICATION_ABOVE_GRANT...) and the rule it names */
+      reason: string;
+      rule?: string;
+    };
+
+/** The answer to POST /v1/alerts/preview (200): the same policy and redaction as a publish, per recipient. */
+export interface PreviewResult {
+  recipients: RecipientPreview[];
+}
+
 /** The answer to POST /v1/alerts (202), PUT /v1/alerts/:id and POST /v1/alerts/:id/withdraw. */
 export interface PublishResult {
   id: string;

@@ -21,7 +21,13 @@ import {
   ValidateNested,
   ValidationOptions,
 } from 'class-validator';
-import { CATEGORY_NAMES, CLASSIFICATION_NAMES, HANDLING_NAMES, PRIORITY_NAMES } from '@corridor/contracts';
+import {
+  CATEGORY_NAMES,
+  CLASSIFICATION_NAMES,
+  HANDLING_NAMES,
+  PRIORITY_NAMES,
+  VOCABULARIES,
+} from '@corridor/contracts';
 
 /**
  * Characters no text field may hold: NUL and the other C0 controls except tab, line feed and carriage return, DEL
@@ -77,6 +83,27 @@ export class WaypointDto {
   point?: GeoPointDto;
 }
 
+export { VOCABULARIES, type Vocabulary } from '@corridor/contracts';
+
+/** The coded vocabularies (defined once, in proto/corridor/v1/vocabulary.proto): the API takes and returns codes. */
+export const TRANSPORT_MODES = VOCABULARIES.transportMode;
+export const MODI_OPERANDI = VOCABULARIES.modusOperandi;
+export const RISKS_TO_LIFE = VOCABULARIES.riskToLife;
+
+/**
+ * Fields that held free text before they became codes. What a partner sends in them is accepted on receive as
+ * plain text (the desk shows a value it has no label for as written); what an agency publishes must be a code.
+ */
+export const FREE_TEXT_BEFORE_CODES: readonly string[] = [
+  'route.transportMode',
+  'route.modusOperandi',
+  'route.risksToLife',
+];
+
+const codes = (property: string, list: readonly string[], note = 'note'): ValidationOptions => ({
+  message: `${property} must be one of the codes ${list.join(', ')} (free text goes in ${note})`,
+});
+
 export class RouteDto {
   @Matches(COUNTRY, COUNTRY_MSG) originCountry!: string;
   @IsOptional()
@@ -96,8 +123,14 @@ export class RouteDto {
   @IsString()
   @PlainText()
   @MaxLength(200)
+  @IsIn(TRANSPORT_MODES, codes('transportMode', TRANSPORT_MODES))
   transportMode!: string;
-  @IsOptional() @IsString() @PlainText() @MaxLength(2000) modusOperandi?: string;
+  @IsOptional()
+  @IsString()
+  @PlainText()
+  @MaxLength(2000)
+  @IsIn(MODI_OPERANDI, codes('modusOperandi', MODI_OPERANDI))
+  modusOperandi?: string;
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -110,11 +143,14 @@ export class RouteDto {
   @IsString({ each: true })
   @PlainText({ each: true })
   @MaxLength(200, { each: true })
+  @IsIn(RISKS_TO_LIFE, { each: true, ...codes('risksToLife', RISKS_TO_LIFE) })
   risksToLife?: string[];
+  /** Free text beside the codes. */
+  @IsOptional() @IsString() @PlainText() @MaxLength(2000) note?: string;
 }
 
 export const DOCUMENT_TYPES = ['PASSPORT', 'ID_CARD', 'VISA', 'RESIDENCE_PERMIT', 'TRAVEL_DOCUMENT', 'OTHER'];
-export const FRAUD_TYPES = ['COUNTERFEIT', 'FORGED', 'IMPOSTOR', 'FRAUDULENTLY_OBTAINED', 'STOLEN_BLANK'];
+export const FRAUD_TYPES = VOCABULARIES.fraudType;
 
 export class DocumentDto {
   @IsIn(DOCUMENT_TYPES) documentType!: string;
@@ -129,11 +165,11 @@ export class DocumentDto {
   @PlainText({ each: true })
   @MaxLength(44, { each: true })
   mrz?: string[];
-  @IsIn(FRAUD_TYPES) fraudType!: string;
+  @IsIn(FRAUD_TYPES, codes('fraudType', FRAUD_TYPES, 'notes')) fraudType!: string;
   @IsOptional() @IsString() @PlainText() @MaxLength(2000) notes?: string;
 }
 
-export const SUSPECT_ROLES = ['ORGANISER', 'RECRUITER', 'TRANSPORTER', 'FACILITATOR', 'FINANCIER', 'FORGER'];
+export const SUSPECT_ROLES = VOCABULARIES.suspectRole;
 
 export class SuspectDto {
   @IsString() @PlainText() @MinLength(1) @MaxLength(100) familyName!: string;
@@ -159,7 +195,7 @@ export class SuspectDto {
   @ArrayMaxSize(10)
   @Matches(COUNTRY, { each: true, ...COUNTRY_MSG })
   nationalities?: string[];
-  @IsIn(SUSPECT_ROLES) role!: string;
+  @IsIn(SUSPECT_ROLES, codes('role', SUSPECT_ROLES, 'notes')) role!: string;
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
@@ -184,16 +220,10 @@ export class FinancialFlowDto {
   @IsOptional() @IsString() @PlainText() @MaxLength(2000) notes?: string;
 }
 
-export const PROTECTION_NEEDS = [
-  'DISTRESS_AT_SEA',
-  'UNACCOMPANIED_MINOR',
-  'TRAFFICKING_VICTIM',
-  'MEDICAL',
-  'MISSING_PERSON',
-];
+export const PROTECTION_NEEDS = VOCABULARIES.referralNeed;
 
 export class ProtectionReferralDto {
-  @IsIn(PROTECTION_NEEDS) need!: string;
+  @IsIn(PROTECTION_NEEDS, codes('need', PROTECTION_NEEDS, 'notes')) need!: string;
   @IsInt() @Min(1) @Max(100_000) peopleCount!: number;
   @IsOptional()
   @ValidateNested()

@@ -5,11 +5,12 @@ import {
   OUTBOX_STATUSES,
   PAYLOAD_FIELD,
   PublishAlertDto,
+  VOCABULARIES,
   type Delivery,
   type PublishResult,
   type RecipientStatus,
 } from '@corridor/gateway-api';
-import { act, gatewayOptions, parseCountryList, parsePositiveInt } from '../command-kit';
+import { act, actWithArg, gatewayOptions, parseCountryList, parsePositiveInt } from '../command-kit';
 import { operationalError, usageError } from '../errors';
 import { readStructuredFile, requireObject } from '../input-files';
 import { Output, table } from '../output';
@@ -251,6 +252,8 @@ Example file (alert.json):
   { "category": "BULLETIN", "priority": "ROUTINE", "classification": "GREEN", "handling": "H3",
     "title": "New forgery pattern", "recipients": ["IT"],
     "bulletin": { "title": "…", "summary": "…", "body": "…" } }
+Coded fields (route.transportMode, route.modusOperandi, route.risksToLife, document.fraudType, suspect.role,
+protectionReferral.need) take codes: \`corridor alert codes\` lists them; free text goes in route.note or notes.
 Many alerts (alerts.ndjson, one per line, or a JSON/YAML array): sent in batches to POST /v1/alerts/batch with a
 progress bar; each alert is checked on its own, and those not accepted are listed by index (from 0) and field.
 Exit codes: 0 accepted (REFUSED recipients are listed), 1 refused by every agreement, some alerts of a file not
@@ -372,6 +375,25 @@ accepted, or remote failure, 2 invalid alert (nothing sent).`,
       out.result([`withdrawn ${id}`, ...recipientLines(res.recipients)], res);
     }),
   );
+
+  alert
+    .command('codes')
+    .description('the codes alert fields take (transport modes, modus operandi, risks to life, ...): offline')
+    .argument('[vocabulary]', `one of ${Object.keys(VOCABULARIES).join(', ')}; all when omitted`)
+    .action(
+      actWithArg<object>(async (out, name) => {
+        const all = VOCABULARIES as Record<string, readonly string[]>;
+        if (name !== undefined && !(name in all)) {
+          throw usageError(`unknown vocabulary ${name}`, `name one of ${Object.keys(all).join(', ')}`);
+        }
+        const chosen = name === undefined ? all : { [name]: all[name] };
+        out.result(
+          Object.entries(chosen).map(([vocabulary, codes]) => `${vocabulary}: ${codes.join(' ')}`),
+          chosen,
+        );
+        return Promise.resolve();
+      }),
+    );
 
   registerOutbox(alert, 'outbox');
   registerOutbox(program, 'outbox');

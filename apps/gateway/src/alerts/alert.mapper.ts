@@ -19,25 +19,13 @@ import {
 } from '@corridor/contracts';
 import { parseMrz } from '@corridor/policy';
 import { problem } from '@corridor/platform';
-import { PAYLOAD_FIELD, PublishAlertDto } from '@corridor/gateway-api';
+import { payloadViolation, PublishAlertDto } from '@corridor/gateway-api';
 
 /** Checks that exactly the payload of the category is present and that an MRZ has valid check digits. */
 function checkPayload(dto: PublishAlertDto): void {
-  const expected = PAYLOAD_FIELD[dto.category];
-  for (const [category, field] of Object.entries(PAYLOAD_FIELD)) {
-    if (category !== dto.category && dto[field] !== undefined) {
-      throw problem(
-        422,
-        'PAYLOAD_MISMATCH',
-        `${field} is not allowed for category ${dto.category}: send ${expected}`,
-        { field },
-      );
-    }
-  }
-  if (dto[expected] === undefined) {
-    throw problem(422, 'PAYLOAD_MISSING', `category ${dto.category} needs a ${expected} object`, {
-      field: expected,
-    });
+  const wrong = payloadViolation(dto);
+  if (wrong) {
+    throw problem(422, wrong.rule, wrong.message, { field: wrong.field });
   }
   if (dto.document?.mrz?.length) {
     const r = parseMrz(dto.document.mrz);

@@ -60,6 +60,17 @@ describe('the OpenAPI request bodies', () => {
     expect(prop('DocumentDto', 'fraudType').enum).toContain('COUNTERFEIT');
   });
 
+  it('list the codes of the coded vocabularies, free text going in the note', () => {
+    expect(prop('RouteDto', 'transportMode').enum).toEqual(
+      expect.arrayContaining(['PICKUP_TRUCK', 'RUBBER_BOAT']),
+    );
+    expect(prop('RouteDto', 'modusOperandi').enum).toContain('NIGHT_CONVOYS');
+    expect((prop('RouteDto', 'risksToLife').items as SchemaObject).enum).toContain('OVERCROWDED_BOAT');
+    expect(prop('RouteDto', 'note')).toMatchObject({ type: 'string', maxLength: 2000 });
+    expect(prop('SuspectDto', 'role').enum).toContain('ORGANISER');
+    expect(prop('ProtectionReferralDto', 'need').enum).toContain('DISTRESS_AT_SEA');
+  });
+
   it('keep inherited fields and their notes on an update', () => {
     expect(schemas.UpdateAlertDto.required).toEqual(expect.arrayContaining(['reason', 'category', 'title']));
     expect(prop('UpdateAlertDto', 'title')).toMatchObject({ maxLength: 200, example: expect.any(String) });

@@ -21,10 +21,15 @@ export const REQUEST_NOTES: SchemaNotes = {
   RouteDto: {
     originCountry: { example: 'NE' },
     destinationCountry: { example: 'IT' },
-    transportMode: { example: 'sea (rubber boat)' },
+    transportMode: {
+      example: 'RUBBER_BOAT',
+      description: 'a code of TransportMode (proto/corridor/v1/vocabulary.proto)',
+    },
+    modusOperandi: { example: 'STAGGERED_DEPARTURES', description: 'a code of ModusOperandi' },
     pricePerPersonUsd: { example: 2500 },
     estimatedPeople: { example: 40 },
-    risksToLife: { example: ['overcrowded boat'] },
+    risksToLife: { example: ['OVERCROWDED_BOAT', 'NO_LIFE_JACKETS'], description: 'codes of RiskToLife' },
+    note: { example: 'three boats launched a few hours apart', description: 'free text beside the codes' },
   },
   DocumentDto: {
     issuingState: { example: 'UTO' },

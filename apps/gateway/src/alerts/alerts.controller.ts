@@ -35,6 +35,7 @@ import {
   WithdrawDto,
   type BatchPublishResult,
   type Delivery,
+  type PreviewResult,
   type PublishResult,
 } from '@corridor/gateway-api';
 import { GATEWAY_CONFIG, GatewayConfig } from '../config/config';
@@ -89,6 +90,22 @@ export class AlertsController {
   ): Promise<PublishResult> {
     checkIdempotencyKey(key);
     return this.alerts.publish({ dto, principal: req.principal, idempotencyKey: key });
+  }
+
+  @Post('alerts/preview')
+  @HttpCode(200)
+  @Roles('publisher')
+  @ApiOperation({
+    summary: "What each recipient would receive after its agreement's redaction, or why it is refused",
+    description:
+      'The same validation, recipients, policy and redaction as POST /v1/alerts, without publishing: nothing is ' +
+      'queued, logged or sent. ALLOWED recipients carry the alert as they would receive it and the redacted fields; ' +
+      'REFUSED ones the reason and rule.',
+  })
+  @ApiResponse({ status: 200, description: 'one preview per recipient' })
+  @ApiResponse({ status: 422, description: 'invalid request (problem+json names the field)' })
+  preview(@Body() dto: PublishAlertDto, @Req() req: AuthedRequest): PreviewResult {
+    return this.alerts.preview(dto, req.principal);
   }
 
   @Post('alerts/batch')

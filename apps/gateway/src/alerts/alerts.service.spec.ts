@@ -35,8 +35,10 @@ const bulletin = (over: Partial<PublishAlertDto> = {}): PublishAlertDto => ({
 
 const publisher = { sub: 'agency.ly', roles: ['publisher'], agency: 'LY-COASTGUARD' } as unknown as Principal;
 
-function setup(opts: { publishFails?: { code: string; times: number } } = {}) {
-  const agreements: Record<string, ActiveAgreement> = {
+function setup(
+  opts: { publishFails?: { code: string; times: number }; agreements?: Record<string, ActiveAgreement> } = {},
+) {
+  const agreements: Record<string, ActiveAgreement> = opts.agreements ?? {
     IT: agreement('IT', [Category.BULLETIN, Category.ROUTE]),
     NE: agreement('NE', [Category.ROUTE]),
   };
@@ -285,5 +287,62 @@ describe('AlertsService.publishBatch', () => {
     const res = await service.publishBatch({ principal: publisher, items: [item(0, bulletin())] });
     expect(res.accepted).toBe(1);
     expect(published).toHaveLength(1);
+  });
+});
+
+describe('AlertsService.preview', () => {
+  const route = (): PublishAlertDto => ({
+    category: 'ROUTE',
+    priority: 'FLASH',
+    classification: 'AMBER',
+    handling: 'H2',
+    title: 'Convoy leaving Agadez',
+    route: {
+      originCountry: 'NE',
+      transit: [],
+      destinationCountry: 'IT',
+      transportMode: 'PICKUP_TRUCK',
+      risksToLife: ['DESERT_WITHOUT_WATER'],
+      note: 'eight vehicles, satellite phone',
+    },
+  });
+
+  it("shows each recipient the alert after its agreement's redaction, or why it is refused, and writes nothing", () => {
+    const { service, published, queued, refused, recorded } = setup({
+      agreements: {
+        IT: activeAgreement({
+          id: 'AG-LY-IT',
+          from: 'LY',
+          to: 'IT',
+          categories: [Category.ROUTE],
+          excludedFields: ['route.note'],
+          nowMs: NOW,
+        }),
+        NE: agreement('NE', [Category.ROUTE]),
+        TN: agreement('TN', [Category.BULLETIN]),
+      },
+    });
+    const res = service.preview(route(), publisher);
+    const by = Object.fromEntries(res.recipients.map((r) => [r.country, r]));
+    expect(by.IT).toMatchObject({ status: 'ALLOWED', redactedFields: ['route.note'] });
+    expect(by.IT.status === 'ALLOWED' && by.IT.alert.route).toEqual({
+      originCountry: 'NE',
+      destinationCountry: 'IT',
+      transportMode: 'PICKUP_TRUCK',
+      risksToLife: ['DESERT_WITHOUT_WATER'],
+    });
+    expect(by.NE).toMatchObject({ status: 'ALLOWED', redactedFields: [] });
+    expect(by.NE.status === 'ALLOWED' && (by.NE.alert.route as { note?: string }).note).toBe(
+      'eight vehicles, satellite phone',
+    );
+    expect(by.TN).toMatchObject({ status: 'REFUSED', reason: 'CATEGORY_NOT_GRANTED' });
+    expect([published, queued, refused, recorded]).toEqual([[], [], [], []]);
+  });
+
+  it('names the field of an invalid alert as a publish does', async () => {
+    const { service } = setup();
+    await expect(
+      problemOf(Promise.resolve().then(() => service.preview(bulletin({ bulletin: undefined }), publisher))),
+    ).resolves.toMatchObject({ status: 422, code: 'PAYLOAD_MISSING', field: 'bulletin' });
   });
 });

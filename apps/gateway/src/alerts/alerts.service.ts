@@ -29,7 +29,9 @@ import {
   type BatchItemResult,
   type BatchPublishResult,
   type Delivery,
+  type PreviewResult,
   type PublishResult,
+  type RecipientPreview,
   type RecipientStatus,
 } from '@corridor/gateway-api';
 import { alertFromDto, alertMeta, alertToJson } from './alert.mapper';
@@ -117,6 +119,36 @@ export class AlertsService {
     });
   }
 
+  private countRefusals(d: Draft): void {
+    for (const r of d.refusedEntries) {
+      this.metrics.refused.inc({ reason: r.reason });
+    }
+  }
+
+  /**
+   * What each recipient would receive, by the same validation, recipient resolution, policy and redaction as a
+   * publish (draft), or why its agreement refuses it. Nothing is written, queued, logged or sent.
+   */
+  preview(dto: PublishAlertDto, principal: Principal): PreviewResult {
+    const d = this.draft(dto, principal);
+    const allowed = new Map(d.entries.map((e) => [e.recipient, e]));
+    return {
+      recipients: d.statuses.map((s): RecipientPreview => {
+        const entry = allowed.get(s.country);
+        const body = entry?.message.body;
+        if (s.status === 'QUEUED' && body?.case === 'alert') {
+          return {
+            country: s.country,
+            status: 'ALLOWED',
+            redactedFields: s.redactedFields ?? [],
+            alert: { ...alertToJson(body.value), ...alertMeta(body.value) },
+          };
+        }
+        return { country: s.country, status: 'REFUSED', reason: s.reason ?? 'REFUSED', rule: s.rule };
+      }),
+    };
+  }
+
   /**
    * One alert made ready to commit: validated (payload, MRZ, recipients: a ProblemException names the field), decided
    * per recipient, its outbox rows and its log leaves laid out. Nothing is written.
@@ -172,7 +204,6 @@ export class AlertsService {
           agreementId,
         });
       } else {
-        this.metrics.refused.inc({ reason: decision.reason });
         refusedEntries.push({ ...row, reason: decision.reason, rule: decision.rule });
         refusedLeaves.push({
           event: AuditEvent.REFUSED,
@@ -243,6 +274,7 @@ export class AlertsService {
       }
     }
     const d = this.draft(dto, principal);
+    this.countRefusals(d);
     if (d.allRefused) {
       await this.audit.record(d.refusedLeaves);
       this.logger.warn(
@@ -373,6 +405,7 @@ export class AlertsService {
       let d: Draft;
       try {
         d = this.draft(item.dto, principal);
+        this.countRefusals(d);
       } catch (err) {
         if (!(err instanceof ProblemException)) {
           throw err;

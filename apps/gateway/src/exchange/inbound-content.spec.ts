@@ -76,6 +76,35 @@ describe('inbound content: the API rules applied to what a partner sends', () =>
     expect(alertViolation(flow, NOW)?.field).toBe('alert.financialFlow.method');
   });
 
+  it("accepts a partner's earlier free text in the fields that became codes, and refuses it in one always coded", () => {
+    const route = (over: Record<string, unknown>): Alert =>
+      bulletin({
+        category: Category.ROUTE,
+        payload: {
+          case: 'route',
+          value: create(RouteAlertSchema, { originCountry: 'NE', destinationCountry: 'IT', ...over }),
+        },
+      });
+    const earlier = {
+      transportMode: 'land (pick-up trucks across the Sahara)',
+      modusOperandi: 'convoys at night',
+      risksToLife: ['desert crossing without water'],
+    };
+    expect(alertViolation(route(earlier), NOW)).toBeUndefined();
+    expect(
+      alertViolation(route({ transportMode: 'PICKUP_TRUCK', risksToLife: ['OVERCROWDED_BOAT'] }), NOW),
+    ).toBeUndefined();
+    // The other rules of those fields still hold.
+    expect(alertViolation(route({ risksToLife: ['x'.repeat(201)] }), NOW)?.field).toBe(
+      'alert.route.risksToLife',
+    );
+    const suspect = bulletin({
+      category: Category.SUSPECT,
+      payload: { case: 'suspect', value: create(SuspectAlertSchema, { familyName: 'X', role: 'boss' }) },
+    });
+    expect(alertViolation(suspect, NOW)?.field).toBe('alert.suspect.role');
+  });
+
   it('refuses a field the API does not know (a suspect photo)', () => {
     const suspect = bulletin({
       category: Category.SUSPECT,

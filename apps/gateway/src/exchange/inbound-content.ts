@@ -2,13 +2,14 @@
 // classes (@corridor/gateway-api) are the one definition of lengths, enumerations, ranges and the text rule, and this file
 // only lays a received message out in their shape. Pure: no database, no clock but the one passed in.
 import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { validateSync, type ValidationError } from 'class-validator';
 import type { ClassConstructor } from 'class-transformer';
 import { ReceiptStatus, type Alert, type ExchangeMessage } from '@corridor/contracts';
 import { receiptsOf } from '@corridor/envelope';
 import { flattenValidationErrors } from '@corridor/platform';
 import {
   CONTROL_CHARACTER,
+  FREE_TEXT_BEFORE_CODES,
   PublishAlertDto,
   ReplyDto,
   UpdateAlertDto,
@@ -56,17 +57,35 @@ function numbersForInt64(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Drops the code-list rule from fields that held free text before they became codes (FREE_TEXT_BEFORE_CODES): a
+ * partner's earlier free text there is accepted, its other rules (type, length, text rule) still apply.
+ */
+function acceptEarlierFreeText(errors: ValidationError[], parent = ''): ValidationError[] {
+  return errors.flatMap((e) => {
+    const path = /^\d+$/.test(e.property) ? parent : parent ? `${parent}.${e.property}` : e.property;
+    if (FREE_TEXT_BEFORE_CODES.includes(path) && e.constraints?.isIn) {
+      const { isIn: _isIn, ...rest } = e.constraints;
+      e.constraints = Object.keys(rest).length ? rest : undefined;
+    }
+    e.children = acceptEarlierFreeText(e.children ?? [], path);
+    return e.constraints || e.children.length ? [e] : [];
+  });
+}
+
 function check<T extends object>(
   cls: ClassConstructor<T>,
   plain: Record<string, unknown>,
   prefix: string,
 ): ContentViolation | undefined {
   // Missing properties are the protobuf defaults (empty string, zero, empty list): what is present is checked.
-  const errors = validateSync(plainToInstance(cls, plain), {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    skipMissingProperties: true,
-  });
+  const errors = acceptEarlierFreeText(
+    validateSync(plainToInstance(cls, plain), {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      skipMissingProperties: true,
+    }),
+  );
   const first = flattenValidationErrors(errors)[0];
   return first ? { field: `${prefix}.${first.field}`, message: `${prefix}.${first.message}` } : undefined;
 }

@@ -172,6 +172,7 @@ function Route({ route }: { route: Json }) {
             t('alert.estimatedPeople'),
             isBlank(route.estimatedPeople) ? '' : formatNumber(route.estimatedPeople, lang),
           ],
+          [t('alert.note'), route.note],
         ]}
       />
       {risks.length ? (

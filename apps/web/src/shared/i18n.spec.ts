@@ -73,13 +73,22 @@ describe('coded vocabularies', () => {
   it('names every code the API accepts in every language', async () => {
     // Values from the shared library (the API's own lists), loaded in the spec only: the bundle imports types alone.
     const api = await import('@corridor/gateway-api');
-    const vocabularies: Record<string, string[]> = {
+    // The coded vocabularies of proto/corridor/v1/vocabulary.proto, all of them, plus the API's own code lists.
+    const vocabularies: Record<string, readonly string[]> = {
+      ...api.VOCABULARIES,
       documentType: api.DOCUMENT_TYPES,
-      fraudType: api.FRAUD_TYPES,
-      suspectRole: api.SUSPECT_ROLES,
       paymentMethod: api.FLOW_METHODS,
-      referralNeed: api.PROTECTION_NEEDS,
     };
+    expect(Object.keys(vocabularies)).toEqual(
+      expect.arrayContaining([
+        'transportMode',
+        'modusOperandi',
+        'riskToLife',
+        'fraudType',
+        'suspectRole',
+        'referralNeed',
+      ]),
+    );
     for (const lang of LANGUAGES) {
       for (const [vocabulary, codes] of Object.entries(vocabularies)) {
         for (const code of codes) {

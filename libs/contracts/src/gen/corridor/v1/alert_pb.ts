@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file corridor/v1/alert.proto.
  */
 export const file_corridor_v1_alert: GenFile = /*@__PURE__*/
-  fileDesc("Chdjb3JyaWRvci92MS9hbGVydC5wcm90bxILY29ycmlkb3IudjEi8AQKBUFsZXJ0EgoKAmlkGAEgASgJEhEKCXRocmVhZF9pZBgCIAEoCRInCghjYXRlZ29yeRgDIAEoDjIVLmNvcnJpZG9yLnYxLkNhdGVnb3J5EicKCHByaW9yaXR5GAQgASgOMhUuY29ycmlkb3IudjEuUHJpb3JpdHkSMwoOY2xhc3NpZmljYXRpb24YBSABKA4yGy5jb3JyaWRvci52MS5DbGFzc2lmaWNhdGlvbhIrCghoYW5kbGluZxgGIAEoDjIZLmNvcnJpZG9yLnYxLkhhbmRsaW5nQ29kZRIaChJvcmlnaW5hdG9yX2NvdW50cnkYByABKAkSGQoRb3JpZ2luYXRvcl9hZ2VuY3kYCCABKAkSFQoNY3JlYXRlZF9hdF9tcxgJIAEoAxINCgV0aXRsZRgKIAEoCRIoCgVyb3V0ZRgUIAEoCzIXLmNvcnJpZG9yLnYxLlJvdXRlQWxlcnRIABIuCghkb2N1bWVudBgVIAEoCzIaLmNvcnJpZG9yLnYxLkRvY3VtZW50QWxlcnRIABIsCgdzdXNwZWN0GBYgASgLMhkuY29ycmlkb3IudjEuU3VzcGVjdEFsZXJ0SAASOQoOZmluYW5jaWFsX2Zsb3cYFyABKAsyHy5jb3JyaWRvci52MS5GaW5hbmNpYWxGbG93QWxlcnRIABI+ChNwcm90ZWN0aW9uX3JlZmVycmFsGBggASgLMh8uY29ycmlkb3IudjEuUHJvdGVjdGlvblJlZmVycmFsSAASKQoIYnVsbGV0aW4YGSABKAsyFS5jb3JyaWRvci52MS5CdWxsZXRpbkgAQgkKB3BheWxvYWQiUAoIV2F5cG9pbnQSDQoFcGxhY2UYASABKAkSDwoHY291bnRyeRgCIAEoCRIkCgVwb2ludBgDIAEoCzIVLmNvcnJpZG9yLnYxLkdlb1BvaW50IrsCCgpSb3V0ZUFsZXJ0EhYKDm9yaWdpbl9jb3VudHJ5GAEgASgJEiYKB3RyYW5zaXQYAiADKAsyFS5jb3JyaWRvci52MS5XYXlwb2ludBIbChNkZXN0aW5hdGlvbl9jb3VudHJ5GAMgASgJEhYKDnRyYW5zcG9ydF9tb2RlGAQgASgJEhYKDm1vZHVzX29wZXJhbmRpGAUgASgJEhwKFHByaWNlX3Blcl9wZXJzb25fdXNkGAYgASgFEhgKEGVzdGltYXRlZF9wZW9wbGUYByABKAUSFQoNcmlza3NfdG9fbGlmZRgIIAMoCRIlCgZvcmlnaW4YCSABKAsyFS5jb3JyaWRvci52MS5XYXlwb2ludBIqCgtkZXN0aW5hdGlvbhgKIAEoCzIVLmNvcnJpZG9yLnYxLldheXBvaW50In0KDURvY3VtZW50QWxlcnQSFQoNZG9jdW1lbnRfdHlwZRgBIAEoCRIVCg1pc3N1aW5nX3N0YXRlGAIgASgJEg4KBm51bWJlchgDIAEoCRILCgNtcnoYBCADKAkSEgoKZnJhdWRfdHlwZRgFIAEoCRINCgVub3RlcxgGIAEoCSKwAQoMU3VzcGVjdEFsZXJ0EhMKC2ZhbWlseV9uYW1lGAEgASgJEhMKC2dpdmVuX25hbWVzGAIgAygJEg8KB2FsaWFzZXMYAyADKAkSEgoKYmlydGhfZGF0ZRgEIAEoCRIVCg1uYXRpb25hbGl0aWVzGAUgAygJEgwKBHJvbGUYBiABKAkSDgoGcGhvbmVzGAcgAygJEg0KBXBob3RvGAggASgMEg0KBW5vdGVzGAkgASgJIpgBChJGaW5hbmNpYWxGbG93QWxlcnQSDgoGbWV0aG9kGAEgASgJEhQKDGZyb21fY291bnRyeRgCIAEoCRISCgp0b19jb3VudHJ5GAMgASgJEhQKDGFtb3VudF9taW5vchgEIAEoAxIQCghjdXJyZW5jeRgFIAEoCRIRCglyZWZlcmVuY2UYBiABKAkSDQoFbm90ZXMYByABKAkixgEKElByb3RlY3Rpb25SZWZlcnJhbBIMCgRuZWVkGAEgASgJEhQKDHBlb3BsZV9jb3VudBgCIAEoBRIyChNsYXN0X2tub3duX3Bvc2l0aW9uGAMgASgLMhUuY29ycmlkb3IudjEuR2VvUG9pbnQSGAoQbGFzdF9rbm93bl9wbGFjZRgEIAEoCRIWCg5vYnNlcnZlZF9hdF9tcxgFIAEoAxIXCg9jb250YWN0X2NoYW5uZWwYBiABKAkSDQoFbm90ZXMYByABKAkiSAoIQnVsbGV0aW4SDQoFdGl0bGUYASABKAkSDwoHc3VtbWFyeRgCIAEoCRIMCgRib2R5GAMgASgJEg4KBnJlZ2lvbhgEIAEoCWIGcHJvdG8z", [file_corridor_v1_common]);
+  fileDesc("Chdjb3JyaWRvci92MS9hbGVydC5wcm90bxILY29ycmlkb3IudjEi8AQKBUFsZXJ0EgoKAmlkGAEgASgJEhEKCXRocmVhZF9pZBgCIAEoCRInCghjYXRlZ29yeRgDIAEoDjIVLmNvcnJpZG9yLnYxLkNhdGVnb3J5EicKCHByaW9yaXR5GAQgASgOMhUuY29ycmlkb3IudjEuUHJpb3JpdHkSMwoOY2xhc3NpZmljYXRpb24YBSABKA4yGy5jb3JyaWRvci52MS5DbGFzc2lmaWNhdGlvbhIrCghoYW5kbGluZxgGIAEoDjIZLmNvcnJpZG9yLnYxLkhhbmRsaW5nQ29kZRIaChJvcmlnaW5hdG9yX2NvdW50cnkYByABKAkSGQoRb3JpZ2luYXRvcl9hZ2VuY3kYCCABKAkSFQoNY3JlYXRlZF9hdF9tcxgJIAEoAxINCgV0aXRsZRgKIAEoCRIoCgVyb3V0ZRgUIAEoCzIXLmNvcnJpZG9yLnYxLlJvdXRlQWxlcnRIABIuCghkb2N1bWVudBgVIAEoCzIaLmNvcnJpZG9yLnYxLkRvY3VtZW50QWxlcnRIABIsCgdzdXNwZWN0GBYgASgLMhkuY29ycmlkb3IudjEuU3VzcGVjdEFsZXJ0SAASOQoOZmluYW5jaWFsX2Zsb3cYFyABKAsyHy5jb3JyaWRvci52MS5GaW5hbmNpYWxGbG93QWxlcnRIABI+ChNwcm90ZWN0aW9uX3JlZmVycmFsGBggASgLMh8uY29ycmlkb3IudjEuUHJvdGVjdGlvblJlZmVycmFsSAASKQoIYnVsbGV0aW4YGSABKAsyFS5jb3JyaWRvci52MS5CdWxsZXRpbkgAQgkKB3BheWxvYWQiUAoIV2F5cG9pbnQSDQoFcGxhY2UYASABKAkSDwoHY291bnRyeRgCIAEoCRIkCgVwb2ludBgDIAEoCzIVLmNvcnJpZG9yLnYxLkdlb1BvaW50IskCCgpSb3V0ZUFsZXJ0EhYKDm9yaWdpbl9jb3VudHJ5GAEgASgJEiYKB3RyYW5zaXQYAiADKAsyFS5jb3JyaWRvci52MS5XYXlwb2ludBIbChNkZXN0aW5hdGlvbl9jb3VudHJ5GAMgASgJEhYKDnRyYW5zcG9ydF9tb2RlGAQgASgJEhYKDm1vZHVzX29wZXJhbmRpGAUgASgJEhwKFHByaWNlX3Blcl9wZXJzb25fdXNkGAYgASgFEhgKEGVzdGltYXRlZF9wZW9wbGUYByABKAUSFQoNcmlza3NfdG9fbGlmZRgIIAMoCRIlCgZvcmlnaW4YCSABKAsyFS5jb3JyaWRvci52MS5XYXlwb2ludBIqCgtkZXN0aW5hdGlvbhgKIAEoCzIVLmNvcnJpZG9yLnYxLldheXBvaW50EgwKBG5vdGUYCyABKAkifQoNRG9jdW1lbnRBbGVydBIVCg1kb2N1bWVudF90eXBlGAEgASgJEhUKDWlzc3Vpbmdfc3RhdGUYAiABKAkSDgoGbnVtYmVyGAMgASgJEgsKA21yehgEIAMoCRISCgpmcmF1ZF90eXBlGAUgASgJEg0KBW5vdGVzGAYgASgJIrABCgxTdXNwZWN0QWxlcnQSEwoLZmFtaWx5X25hbWUYASABKAkSEwoLZ2l2ZW5fbmFtZXMYAiADKAkSDwoHYWxpYXNlcxgDIAMoCRISCgpiaXJ0aF9kYXRlGAQgASgJEhUKDW5hdGlvbmFsaXRpZXMYBSADKAkSDAoEcm9sZRgGIAEoCRIOCgZwaG9uZXMYByADKAkSDQoFcGhvdG8YCCABKAwSDQoFbm90ZXMYCSABKAkimAEKEkZpbmFuY2lhbEZsb3dBbGVydBIOCgZtZXRob2QYASABKAkSFAoMZnJvbV9jb3VudHJ5GAIgASgJEhIKCnRvX2NvdW50cnkYAyABKAkSFAoMYW1vdW50X21pbm9yGAQgASgDEhAKCGN1cnJlbmN5GAUgASgJEhEKCXJlZmVyZW5jZRgGIAEoCRINCgVub3RlcxgHIAEoCSLGAQoSUHJvdGVjdGlvblJlZmVycmFsEgwKBG5lZWQYASABKAkSFAoMcGVvcGxlX2NvdW50GAIgASgFEjIKE2xhc3Rfa25vd25fcG9zaXRpb24YAyABKAsyFS5jb3JyaWRvci52MS5HZW9Qb2ludBIYChBsYXN0X2tub3duX3BsYWNlGAQgASgJEhYKDm9ic2VydmVkX2F0X21zGAUgASgDEhcKD2NvbnRhY3RfY2hhbm5lbBgGIAEoCRINCgVub3RlcxgHIAEoCSJICghCdWxsZXRpbhINCgV0aXRsZRgBIAEoCRIPCgdzdW1tYXJ5GAIgASgJEgwKBGJvZHkYAyABKAkSDgoGcmVnaW9uGAQgASgJYgZwcm90bzM", [file_corridor_v1_common]);
 
 /**
  * An alert as published by an agency. Personal data is kept to the least that serves the purpose.
@@ -172,11 +172,15 @@ export type RouteAlert = Message<"corridor.v1.RouteAlert"> & {
   destinationCountry: string;
 
   /**
+   * a TransportMode code (vocabulary.proto); free text in alerts from before the codes
+   *
    * @generated from field: string transport_mode = 4;
    */
   transportMode: string;
 
   /**
+   * a ModusOperandi code; free text in alerts from before the codes
+   *
    * @generated from field: string modus_operandi = 5;
    */
   modusOperandi: string;
@@ -192,6 +196,8 @@ export type RouteAlert = Message<"corridor.v1.RouteAlert"> & {
   estimatedPeople: number;
 
   /**
+   * RiskToLife codes; free text in alerts from before the codes
+   *
    * @generated from field: repeated string risks_to_life = 8;
    */
   risksToLife: string[];
@@ -205,6 +211,13 @@ export type RouteAlert = Message<"corridor.v1.RouteAlert"> & {
    * @generated from field: corridor.v1.Waypoint destination = 10;
    */
   destination?: Waypoint | undefined;
+
+  /**
+   * free text beside the codes, optional
+   *
+   * @generated from field: string note = 11;
+   */
+  note: string;
 };
 
 /**
@@ -245,7 +258,7 @@ export type DocumentAlert = Message<"corridor.v1.DocumentAlert"> & {
   mrz: string[];
 
   /**
-   * COUNTERFEIT, FORGED, IMPOSTOR, FRAUDULENTLY_OBTAINED, STOLEN_BLANK
+   * a FraudType code (vocabulary.proto)
    *
    * @generated from field: string fraud_type = 5;
    */
@@ -296,7 +309,7 @@ export type SuspectAlert = Message<"corridor.v1.SuspectAlert"> & {
   nationalities: string[];
 
   /**
-   * ORGANISER, RECRUITER, TRANSPORTER, FACILITATOR, FINANCIER, FORGER
+   * a SuspectRole code (vocabulary.proto)
    *
    * @generated from field: string role = 6;
    */
@@ -383,7 +396,7 @@ export const FinancialFlowAlertSchema: GenMessage<FinancialFlowAlert> = /*@__PUR
  */
 export type ProtectionReferral = Message<"corridor.v1.ProtectionReferral"> & {
   /**
-   * DISTRESS_AT_SEA, UNACCOMPANIED_MINOR, TRAFFICKING_VICTIM, MEDICAL, MISSING_PERSON
+   * a ReferralNeed code (vocabulary.proto)
    *
    * @generated from field: string need = 1;
    */

@@ -1,0 +1,232 @@
+// The compose page against real gateways (NE publishes to LY and IT over Kafka, Chromium drives both sides): an
+// agency at NE composes a ROUTE alert in French, sees per partner what the agreement lets through (NE→LY withholds
+// the free-text note; NE→IT grants no ROUTE, so IT is refused with the reason), publishes, and sees it delivered;
+// LY's officer, working in Arabic, reads the route's codes in Arabic, right to left, and acknowledges; NE's page
+// shows the acknowledgement, by whom. axe-core finds no serious or critical violation on the compose page in any
+// language. Screenshots: test-artifacts/compose-*.png.
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { Network } from '../scripts/lib/network';
+import { launchChromium, screenshot, watchConsole } from './harness/browser';
+import { startTestNetwork } from './harness/network';
+
+const ALL = ['ROUTE', 'DOCUMENT', 'SUSPECT', 'FINANCIAL_FLOW', 'PROTECTION_REFERRAL', 'BULLETIN'];
+const LANGUAGES = ['en', 'fr', 'ar', 'it'] as const;
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+async function useLanguage(page: Page, lang: string): Promise<void> {
+  await page.getByTestId('language-select').selectOption(lang);
+  await page.locator(`html[lang=${lang}]`).waitFor();
+}
+
+describe('compose page: compose in French, preview the redaction, publish, follow to the acknowledgement in Arabic', () => {
+  let net: Network;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    net = await startTestNetwork({
+      label: 'compose',
+      countries: ['NE', 'LY', 'IT'],
+      agreements: [
+        {
+          parties: ['NE', 'LY'],
+          purpose: 'compose',
+          directions: [
+            {
+              from: 'NE',
+              to: 'LY',
+              categories: ALL,
+              maxClassification: 'RED',
+              excludedFields: ['route.note'],
+            },
+            { from: 'LY', to: 'NE', categories: ALL, maxClassification: 'RED' },
+          ],
+        },
+        {
+          parties: ['NE', 'IT'],
+          purpose: 'compose',
+          directions: [
+            { from: 'NE', to: 'IT', categories: ['BULLETIN'], maxClassification: 'RED' },
+            { from: 'IT', to: 'NE', categories: ['BULLETIN'], maxClassification: 'RED' },
+          ],
+        },
+      ],
+    });
+    browser = await launchChromium();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await net?.stop();
+  });
+
+  it("goes from a French form to an Arabic acknowledgement shown on NE's page", async () => {
+    // NE's agency: the development switch's token in the address bar's fragment (the page moves it to sessionStorage).
+    const agency = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const ne = await agency.newPage();
+    const problems = watchConsole(ne);
+    const publisher = net.gateways.NE.token({ sub: 'agency.niamey', roles: ['publisher'] });
+    await ne.goto(`${net.gateways.NE.url}/compose/#token=${encodeURIComponent(publisher)}`);
+    await useLanguage(ne, 'fr');
+    await ne.getByTestId('recipient-LY').waitFor();
+    expect(new URL(ne.url()).hash).toBe('');
+
+    // An empty form: the API's own rules name the missing fields, in French, and nothing is asked of the gateway.
+    await ne.getByTestId('preview-button').click();
+    const summary = ne.getByTestId('error-summary');
+    await summary.waitFor();
+    expect(await summary.innerText()).toContain('Obligatoire.');
+    expect(await summary.innerText()).toContain('route.transportMode');
+    await screenshot(ne, 'compose-errors-fr');
+    expect(await seriousViolations(ne)).toEqual([]);
+
+    // Fill in the route from the keyboard where it matters: codes are chosen from lists labelled in French.
+    await ne.getByTestId('input-title').fill('Convoi quittant Agadez vers Sabha');
+    await ne.getByTestId('input-priority').selectOption('FLASH');
+    await ne.getByTestId('input-route.originCountry').fill('ne');
+    await ne.getByTestId('input-route.origin.place').fill('Agadez');
+    await ne.getByTestId('input-route.origin.country').fill('NE');
+    await ne.getByTestId('add-route.transit').click();
+    await ne.getByTestId('input-route.transit[0].place').fill('Dirkou');
+    await ne.getByTestId('input-route.transit[0].country').fill('NE');
+    await ne.getByTestId('input-route.destinationCountry').fill('LY');
+    await ne.getByTestId('input-route.destination.place').fill('Sabha');
+    await ne.getByTestId('input-route.destination.country').fill('LY');
+    const transport = ne.getByTestId('input-route.transportMode');
+    await transport.selectOption('PICKUP_TRUCK');
+    expect(await transport.locator('option:checked').innerText()).toBe('pick-up');
+    await ne.getByTestId('input-route.modusOperandi').selectOption('NIGHT_CONVOYS');
+    await ne.getByLabel('traversée du désert sans eau suffisante').check();
+    await ne.getByLabel('abandon par les chauffeurs').check();
+    await ne.getByTestId('input-route.estimatedPeople').fill('160');
+    await ne.getByTestId('input-route.note').fill('8 véhicules, téléphone satellite du chauffeur');
+    await ne.getByTestId('recipient-LY').check();
+    await ne.getByTestId('recipient-IT').check();
+    expect(await ne.getByTestId('error-summary').count()).toBe(0);
+    // Publishing is only possible once this exact alert has been previewed.
+    expect(await ne.getByTestId('publish-button').isDisabled()).toBe(true);
+
+    // Preview with the keyboard: per partner, what its agreement lets through, or why it refuses.
+    await ne.getByTestId('preview-button').focus();
+    await ne.keyboard.press('Enter');
+    const ly = ne.locator('[data-testid=preview-recipient][data-country=LY][data-status=ALLOWED]');
+    const it = ne.locator('[data-testid=preview-recipient][data-country=IT][data-status=REFUSED]');
+    await ly.waitFor();
+    await it.waitFor();
+    expect(await ly.locator('[data-field=note][data-withheld=true]').innerText()).toBe('retenu par l’accord');
+    expect(await ly.locator('[data-field=transportMode]').innerText()).toBe('pick-up');
+    expect(await ly.getByTestId('preview-redacted').innerText()).toBe('Champs retenus par l’accord : 1');
+    expect(await it.innerText()).toContain('L’accord n’autorise pas cette catégorie.');
+    await screenshot(ne, 'compose-preview-fr');
+    // The compose page in every language: no serious or critical accessibility violation, codes translated.
+    for (const lang of LANGUAGES) {
+      await useLanguage(ne, lang);
+      expect(await seriousViolations(ne)).toEqual([]);
+      await screenshot(ne, `compose-preview-${lang}`);
+    }
+    expect(await ly.locator('[data-field=transportMode]').innerText()).toBe('pick-up'); // back in Italian: same word
+    await useLanguage(ne, 'ar');
+    expect(await ly.locator('[data-field=transportMode]').innerText()).toBe('شاحنات بيك أب');
+    expect(
+      await ne.evaluate(() => getComputedStyle(document.querySelector('.compose-view')!).direction),
+    ).toBe('rtl');
+    await useLanguage(ne, 'fr');
+
+    // Publish what was previewed, then follow delivery per partner live.
+    await ne.getByTestId('publish-button').click();
+    const published = ne.getByTestId('published');
+    await published.waitFor();
+    const alertId = (await published.getAttribute('data-alert-id'))!;
+    expect(alertId).toMatch(/^[0-9a-f-]{36}$/);
+    const itRow = ne.locator('[data-testid=delivery][data-country=IT][data-state=REFUSED]');
+    await itRow.waitFor();
+    expect(await itRow.innerText()).toContain('L’accord n’autorise pas cette catégorie.');
+    const lyRow = ne.locator('[data-testid=delivery][data-country=LY]');
+    await ne
+      .locator('[data-testid=delivery][data-country=LY][data-state=DELIVERED]')
+      .waitFor({ timeout: 30_000 });
+    expect(await lyRow.innerText()).toContain('remise');
+    await screenshot(ne, 'compose-delivered-fr');
+    expect(await seriousViolations(ne)).toEqual([]);
+
+    // LY's officer, in Arabic: the route's codes in Arabic, right to left; the withheld note never arrived.
+    const officer = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const desk = await officer.newPage();
+    const deskProblems = watchConsole(desk);
+    await desk.goto(`${net.gateways.LY.url}/desk/`);
+    await useLanguage(desk, 'ar');
+    await desk.getByTestId('token-input').fill(
+      net.gateways.LY.token({
+        sub: 'officer.tripoli',
+        roles: ['officer'],
+        clearance: 'RED',
+        categories: ALL,
+      }),
+    );
+    await desk.getByTestId('sign-in').click();
+    await desk.getByTestId('connection').getByText('متصل').waitFor();
+    const row = desk.locator(`[data-testid=feed-item][data-alert-id="NE/${alertId}"]`);
+    await row.waitFor({ timeout: 20_000 });
+    await row.focus();
+    await desk.keyboard.press('Enter');
+    await desk.getByTestId('route-path').waitFor();
+    const detail = await desk.locator('.detail').innerText();
+    expect(detail).toContain('شاحنات بيك أب'); // PICKUP_TRUCK
+    expect(detail).toContain('عبور الصحراء دون ماء كافٍ'); // DESERT_WITHOUT_WATER
+    expect(detail).not.toContain('téléphone satellite');
+    const directions = await desk.evaluate(() => ({
+      page: getComputedStyle(document.documentElement).direction,
+      detail: getComputedStyle(document.querySelector('.detail')!).direction,
+      title: getComputedStyle(document.querySelector('[data-testid=feed-item] .row-title bdi')!).direction,
+    }));
+    expect(directions).toEqual({ page: 'rtl', detail: 'rtl', title: 'ltr' });
+    await desk.getByTestId('ack-button').click();
+    await desk.locator('[data-testid=ack-status][data-state=acknowledged]').waitFor();
+    await screenshot(desk, 'compose-acknowledged-ar');
+
+    // NE's page, still open, shows the acknowledgement: by whom and when.
+    await ne
+      .locator('[data-testid=delivery][data-country=LY][data-state=ACKNOWLEDGED]')
+      .waitFor({ timeout: 30_000 });
+    expect(await lyRow.getByTestId('acknowledged-by').innerText()).toContain('LY/officer.tripoli');
+    await ne.getByTestId('follow-state').getByText('Chaque partenaire a accusé réception').waitFor();
+    await screenshot(ne, 'compose-acknowledged-fr');
+    expect(problems).toEqual([]);
+    expect(deskProblems).toEqual([]);
+    await agency.close();
+    await officer.close();
+  }, 240_000);
+
+  it('answers the preview endpoint with problem+json naming the field, and only to publishers', async () => {
+    const url = `${net.gateways.NE.url}/v1/alerts/preview`;
+    const post = (token: string | null, body: unknown): Promise<Response> =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+    expect((await post(null, {})).status).toBe(401);
+    const officerToken = net.gateways.NE.token({ roles: ['officer'] });
+    expect((await post(officerToken, {})).status).toBe(403);
+    const bad = await post(net.gateways.NE.token({ roles: ['publisher'] }), {
+      category: 'ROUTE',
+      priority: 'FLASH',
+      classification: 'AMBER',
+      handling: 'H2',
+      title: 'free text where a code is due',
+      route: { originCountry: 'NE', transit: [], destinationCountry: 'LY', transportMode: 'pick-up trucks' },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+    expect(await bad.json()).toMatchObject({ field: 'route.transportMode' });
+  });
+});
