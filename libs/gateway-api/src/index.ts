@@ -3,3 +3,4 @@
 export * from './requests';
 export * from './publishing';
 export * from './desk-events';
+export * from './registers';

@@ -1,0 +1,48 @@
+// A chunk of a partner's document register: records added or replaced, records withdrawn, or the whole register
+// withdrawn — only within the registers of that sender. Screening (agreement grants DOCUMENT, every record within
+// the rules) happened before; a chunk that fails fails alone, and its sender learns which from the negative receipt.
+import { AuditEvent, enumName, RegisterOperation, tlpLabel } from '@corridor/contracts';
+import { storedRecord } from '../../../registers/register-chunks';
+import { HandlerContext, leafBase, Received } from './context';
+
+export async function applyRegisterChunk(ctx: HandlerContext, m: Received<'registerChunk'>): Promise<void> {
+  const { header } = m;
+  const chunk = m.message.body.value;
+  const repo = ctx.repos.registerRecords;
+  if (!repo) {
+    throw new Error('document registers are not wired in this gateway');
+  }
+  const source = header.sender;
+  switch (chunk.operation) {
+    case RegisterOperation.UPSERT:
+      await repo.upsert(ctx.em, {
+        source,
+        registerId: chunk.registerId,
+        registerName: chunk.name,
+        classification: tlpLabel(header.classification),
+        records: chunk.records.map(storedRecord),
+      });
+      break;
+    case RegisterOperation.WITHDRAW_RECORDS:
+      await repo.withdrawRecords(ctx.em, {
+        source,
+        registerId: chunk.registerId,
+        recordIds: chunk.withdrawnRecordIds,
+      });
+      break;
+    case RegisterOperation.WITHDRAW_REGISTER:
+      await repo.withdrawRegister(ctx.em, { source, registerId: chunk.registerId });
+      break;
+    case RegisterOperation.UNSPECIFIED:
+    default:
+      // screened before: cannot happen
+      throw new Error(`register chunk with operation ${chunk.operation as number}`);
+  }
+  ctx.writes.leaves.push({
+    event: chunk.operation === RegisterOperation.UPSERT ? AuditEvent.RECEIVED : AuditEvent.WITHDRAWN,
+    ...leafBase(header, m.sha),
+    alertId: chunk.registerId,
+    agreementId: header.agreementId,
+    reasonCode: `REGISTER_${enumName(RegisterOperation, chunk.operation)}`,
+  });
+}
