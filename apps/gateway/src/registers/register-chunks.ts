@@ -13,6 +13,7 @@ import {
   type RegisterChunk,
 } from '@corridor/contracts';
 import {
+  CONTROL_CHARACTER,
   documentRecordViolation,
   normaliseDocumentNumber,
   serialOf,
@@ -113,12 +114,7 @@ export function chunkViolation(
   if (!uuid.test(c.requestId)) {
     return { field: 'registerChunk.requestId', message: 'registerChunk.requestId must be a UUID' };
   }
-  // eslint-disable-next-line no-control-regex
-  if (
-    c.name.length === 0 ||
-    c.name.length > 200 ||
-    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/.test(c.name)
-  ) {
+  if (c.name.length === 0 || c.name.length > 200 || CONTROL_CHARACTER.test(c.name)) {
     return { field: 'registerChunk.name', message: 'registerChunk.name must be 1-200 characters of text' };
   }
   switch (c.operation) {
