@@ -8,6 +8,7 @@ import { v7 as uuidv7 } from 'uuid';
 import {
   AuditEvent,
   Category,
+  Classification,
   enumName,
   ExchangeMessageSchema,
   fromBinary,
@@ -99,7 +100,7 @@ export class RegistersService {
   }
 
   async create(p: Principal, dto: CreateRegisterDto): Promise<RegisterSummary> {
-    const classification = tlpLabel(parseTlp(dto.classification ?? 'AMBER') ?? 0);
+    const classification = enumName(Classification, parseTlp(dto.classification ?? 'AMBER') ?? 0);
     const row = await this.repos.registers.create(this.ds, {
       id: uuidv7(),
       name: dto.name,
@@ -250,7 +251,7 @@ export class RegistersService {
       throw problem(
         403,
         'NO_PARTNER_GRANTS_DOCUMENT',
-        `no partner's agreement grants DOCUMENT at TLP:${row.classification} now: nothing was queued (${recipients
+        `no partner's agreement grants DOCUMENT at TLP:${tlpLabel(parseTlp(row.classification) ?? 0)} now: nothing was queued (${recipients
           .map((x) => `${x.country}: ${x.reason ?? x.status}`)
           .join(', ')})`,
         { field: 'id' },

@@ -1,7 +1,7 @@
 // A chunk of a partner's document register: records added or replaced, records withdrawn, or the whole register
 // withdrawn — only within the registers of that sender. Screening (agreement grants DOCUMENT, every record within
 // the rules) happened before; a chunk that fails fails alone, and its sender learns which from the negative receipt.
-import { AuditEvent, enumName, RegisterOperation, tlpLabel } from '@corridor/contracts';
+import { AuditEvent, Classification, enumName, RegisterOperation } from '@corridor/contracts';
 import { storedRecord } from '../../../registers/register-chunks';
 import { HandlerContext, leafBase, Received } from './context';
 
@@ -19,7 +19,8 @@ export async function applyRegisterChunk(ctx: HandlerContext, m: Received<'regis
         source,
         registerId: chunk.registerId,
         registerName: chunk.name,
-        classification: tlpLabel(header.classification),
+        // as the inbox stores it, so the officer's scope (CLASSIFICATION_NAMES) applies alike
+        classification: enumName(Classification, header.classification),
         records: chunk.records.map(storedRecord),
       });
       break;
