@@ -366,16 +366,24 @@ export class InboxService {
   async purgeExpired(): Promise<number> {
     return this.ds.transaction(async (em) => {
       const rows = await this.repos.inbox.purgeExpired(em);
-      await this.audit.append(
-        em,
-        rows.map((r) => ({
+      // Partners' register records past the retention: one leaf per register.
+      const records = (await this.repos.registerRecords?.purgeExpired(em)) ?? [];
+      await this.audit.append(em, [
+        ...rows.map((r) => ({
           event: AuditEvent.PURGED,
           peer: r.sender,
           alertId: r.alert_id,
           category: enumValue(Category, r.category),
         })),
-      );
-      return rows.length;
+        ...records.map((r) => ({
+          event: AuditEvent.PURGED,
+          peer: r.source,
+          alertId: r.register_id,
+          category: Category.DOCUMENT,
+          reasonCode: `REGISTER_RECORDS:${r.n}`,
+        })),
+      ]);
+      return rows.length + records.reduce((a, r) => a + r.n, 0);
     });
   }
 }

@@ -45,6 +45,8 @@ export class RegisterRecordsRepository {
       registerName: string;
       classification: string;
       records: StoredRecord[];
+      /** the agreement's retention deadline (ms) */
+      retainUntilMs: number;
     },
   ): Promise<number> {
     const col = <K extends keyof StoredRecord>(k: K): StoredRecord[K][] => r.records.map((x) => x[k]);
@@ -57,10 +59,10 @@ export class RegisterRecordsRepository {
        w as (
          insert into register_records as r (source, register_id, record_id, register_name, classification, document_type,
                                              issuing_state, number, series_last, series_prefix, series_width,
-                                             series_start, series_end, mrz, status, updated_at)
+                                             series_start, series_end, mrz, status, updated_at, retain_until)
          select $1, $2, v.record_id, $3, $4, v.document_type, v.issuing_state, v.number, v.series_last, v.series_prefix,
                 v.series_width, v.series_start, v.series_end, string_to_array(nullif(v.mrz, ''), '|'), v.status,
-                to_timestamp(v.updated_ms / 1000.0)
+                to_timestamp(v.updated_ms / 1000.0), to_timestamp($17 / 1000.0)
          from v
          on conflict (source, register_id, record_id) do update set
            register_name = excluded.register_name, classification = excluded.classification,
@@ -68,7 +70,7 @@ export class RegisterRecordsRepository {
            series_last = excluded.series_last, series_prefix = excluded.series_prefix,
            series_width = excluded.series_width, series_start = excluded.series_start,
            series_end = excluded.series_end, mrz = excluded.mrz, status = excluded.status,
-           updated_at = excluded.updated_at, received_at = now()
+           updated_at = excluded.updated_at, received_at = now(), retain_until = excluded.retain_until
          where r.updated_at <= excluded.updated_at
          returning 1)
        select count(*) as n from w`,
@@ -89,6 +91,7 @@ export class RegisterRecordsRepository {
         r.records.map((x) => x.mrz.join('|')),
         col('status'),
         col('updatedAtMs'),
+        r.retainUntilMs,
       ],
     );
     return Number(rows[0]?.n ?? 0);
@@ -147,6 +150,14 @@ export class RegisterRecordsRepository {
        ${series}
        order by updated_at desc limit 100`,
       args,
+    );
+  }
+
+  /** Deletes records past their retention deadline; how many per register. */
+  async purgeExpired(db: Db): Promise<{ source: string; register_id: string; n: number }[]> {
+    return db.query<{ source: string; register_id: string; n: number }[]>(
+      `with d as (delete from register_records where retain_until <= now() returning source, register_id)
+       select source, register_id, count(*)::int as n from d group by source, register_id`,
     );
   }
 

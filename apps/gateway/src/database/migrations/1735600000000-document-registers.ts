@@ -37,11 +37,14 @@ export class DocumentRegisters1735600000000 implements MigrationInterface {
         status text not null,
         updated_at timestamptz not null,
         received_at timestamptz not null default now(),
+        -- the agreement's retention: a document number identifies its holder
+        retain_until timestamptz,
         primary key (source, register_id, record_id)
       )`);
     await q.query(
       `create index register_records_number on register_records (number) where series_end is null`,
     );
+    await q.query(`create index register_records_retention on register_records (retain_until)`);
     await q.query(
       `create index register_records_series on register_records using gist (int8range(series_start, series_end, '[]'))
        where series_end is not null`,

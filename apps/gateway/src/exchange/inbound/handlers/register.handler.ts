@@ -2,7 +2,9 @@
 // withdrawn — only within the registers of that sender. Screening (agreement grants DOCUMENT, every record within
 // the rules) happened before; a chunk that fails fails alone, and its sender learns which from the negative receipt.
 import { AuditEvent, Classification, enumName, RegisterOperation } from '@corridor/contracts';
+import { evaluateMessage, retentionDeadline } from '@corridor/policy';
 import { storedRecord } from '../../../registers/register-chunks';
+import { Rejection } from '../opening';
 import { HandlerContext, leafBase, Received } from './context';
 
 export async function applyRegisterChunk(ctx: HandlerContext, m: Received<'registerChunk'>): Promise<void> {
@@ -14,7 +16,18 @@ export async function applyRegisterChunk(ctx: HandlerContext, m: Received<'regis
   }
   const source = header.sender;
   switch (chunk.operation) {
-    case RegisterOperation.UPSERT:
+    case RegisterOperation.UPSERT: {
+      // Screened already; asked again for the direction's terms (retention).
+      const decision = evaluateMessage({
+        from: source,
+        to: ctx.own,
+        agreement: ctx.agreementWith(source),
+        now: ctx.now(),
+        labels: { category: header.category, classification: header.classification },
+      });
+      if (!decision.allowed) {
+        throw new Rejection(decision.reason, decision.rule, true);
+      }
       await repo.upsert(ctx.em, {
         source,
         registerId: chunk.registerId,
@@ -22,8 +35,10 @@ export async function applyRegisterChunk(ctx: HandlerContext, m: Received<'regis
         // as the inbox stores it, so the officer's scope (CLASSIFICATION_NAMES) applies alike
         classification: enumName(Classification, header.classification),
         records: chunk.records.map(storedRecord),
+        retainUntilMs: retentionDeadline({ receivedAtMs: ctx.now(), terms: decision.terms }),
       });
       break;
+    }
     case RegisterOperation.WITHDRAW_RECORDS:
       await repo.withdrawRecords(ctx.em, {
         source,
