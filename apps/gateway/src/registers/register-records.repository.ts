@@ -61,7 +61,7 @@ export class RegisterRecordsRepository {
                                              issuing_state, number, series_last, series_prefix, series_width,
                                              series_start, series_end, mrz, status, updated_at, retain_until)
          select $1, $2, v.record_id, $3, $4, v.document_type, v.issuing_state, v.number, v.series_last, v.series_prefix,
-                v.series_width, v.series_start, v.series_end, string_to_array(nullif(v.mrz, ''), '|'), v.status,
+                v.series_width, v.series_start, v.series_end, coalesce(string_to_array(nullif(v.mrz, ''), '|'), '{}'), v.status,
                 to_timestamp(v.updated_ms / 1000.0), to_timestamp($17 / 1000.0)
          from v
          on conflict (source, register_id, record_id) do update set
