@@ -114,9 +114,9 @@ const BATCH = 64;
 const MAX_PRODUCE_BYTES = 512 * 1024;
 
 /** Consecutive groups of rows whose envelopes add up to at most `max` bytes (a larger row goes alone). */
-function bySize(rows: Pending[], max: number): Pending[][] {
-  const groups: Pending[][] = [];
-  let group: Pending[] = [];
+export function bySize<R extends { bytes: Uint8Array }>(rows: R[], max: number): R[][] {
+  const groups: R[][] = [];
+  let group: R[] = [];
   let bytes = 0;
   for (const r of rows) {
     if (group.length > 0 && bytes + r.bytes.length > max) {
