@@ -6,7 +6,8 @@
  * - Hit/no-hit p99 through the REST API (POST /v1/documents/check, each check a log leaf) against a register of
  *   1,000,000 records: IT's register_records is SEEDED DIRECTLY in SQL (generate_series) up to 1,000,000 rows, plus
  *   the 100,000 that came through the exchange; checks are half hits, half misses, a tenth inside series. Goal <= 5 ms.
- *   Baseline in the same run: the same look-up as bare SQL from this process, and a bare `select 1` round trip.
+ *   Baselines in the same run: the same look-up as bare SQL from this process, a bare `select 1` round trip, and the
+ *   same route answered 422 before any look-up (HTTP, authentication and validation only).
  */
 import http from 'node:http';
 import { Client } from 'pg';
@@ -211,6 +212,13 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
         hits += 1;
       }
     }
+    // Baseline: the same route refused before any look-up (422: authentication, rate limit, validation, no database).
+    const restLat: number[] = [];
+    for (let k = 0; k < 1000; k++) {
+      const t = nowMs();
+      await request('POST', `${it.url}/v1/documents/check`, officer, JSON.stringify({ number: '?' }));
+      restLat.push(nowMs() - t);
+    }
     const sqlLat: number[] = [];
     const oneLat: number[] = [];
     for (const number of numbers.slice(0, 1000)) {
@@ -231,6 +239,7 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
     const check = summarize(lat);
     const bare = summarize(sqlLat);
     const one = summarize(oneLat);
+    const rest = summarize(restLat);
     console.log('');
     console.log(
       `Document registers LY -> IT (${RECORDS} records via the API), then hit/no-hit against ${total[0].n} rows at IT ` +
@@ -256,6 +265,11 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
           `${fixed(bare.p50, 2)} / ${fixed(bare.p99, 2)}`,
         ],
         ['baseline: select 1 round trip p50 / p99 (ms)', `${fixed(one.p50, 2)} / ${fixed(one.p99, 2)}`],
+        [
+          'baseline: the same route answered 422 before any look-up p50 / p99 (ms)',
+          `${fixed(rest.p50, 2)} / ${fixed(rest.p99, 2)}`,
+        ],
+        ['ratio REST check p99 / REST 422 p99', fixed(check.p99 / rest.p99, 1)],
         ['ratio REST check p99 / bare SQL look-up p99', fixed(check.p99 / bare.p99, 1)],
       ],
     });
