@@ -7,6 +7,7 @@ import { registerAudit } from './commands/audit';
 import { registerDesk } from './commands/desk';
 import { registerLogin } from './commands/login';
 import { registerPki } from './commands/pki';
+import { registerRegister } from './commands/register';
 import { registerStatus } from './commands/status';
 import { registerToken } from './commands/token';
 import { EXIT_OK, oneLine, QuietExit, usageError } from './errors';
@@ -62,6 +63,7 @@ ${ENV.secretariatToken} (secretariat), ${ENV.passphrase} (private keys).`,
   registerPki(program);
   registerAgreement(program);
   registerAlert(program);
+  registerRegister(program);
   registerDesk(program);
   registerAudit(program);
   registerToken(program);

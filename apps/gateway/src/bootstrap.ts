@@ -12,6 +12,7 @@ import { NDJSON } from '@corridor/gateway-api';
 import { REQUEST_BODIES, REQUEST_NOTES } from './alerts/alert.openapi';
 import { Admission } from './alerts/admission';
 import { BATCH_PATH } from './alerts/alerts.controller';
+import { REGISTER_RECORDS_PATH } from './registers/registers.controller';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config/config';
 import { gatewayLogger } from './core.module';
@@ -43,7 +44,8 @@ export async function createGateway(
   const admission = app.get(Admission);
   // Parse errors are answered here, so they never reach Nest's generic 400 mapping.
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
-    const batch = req.path === BATCH_PATH;
+    // Records of a document register are read the same way, record by record.
+    const batch = req.path === BATCH_PATH || (req.method === 'POST' && REGISTER_RECORDS_PATH.test(req.path));
     const refused = batch && req.method === 'POST' ? admission.refusal(1) : undefined;
     if (refused) {
       // Backpressure before the body is read (it may be MAX_BATCH_BYTES); the request is not authenticated yet, so

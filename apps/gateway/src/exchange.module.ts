@@ -33,6 +33,10 @@ import { GatewayMetrics } from './health/metrics';
 import { DocumentCheckController, InboxController } from './inbox/inbox.controller';
 import { InboxService } from './inbox/inbox.service';
 import { ControlConsumer } from './trust/control.consumer';
+import { RegisterRecordsRepository } from './registers/register-records.repository';
+import { RegistersController } from './registers/registers.controller';
+import { RegistersRepository } from './registers/registers.repository';
+import { RegistersService } from './registers/registers.service';
 import { loadOwnIdentity, TrustStore } from './trust/trust.store';
 
 export function consumerGroups(config: GatewayConfig): { exchange: string; control: string } {
@@ -160,9 +164,12 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     DocumentCheckController,
     GatewayAgreementsController,
     AuditController,
+    RegistersController,
   ],
   providers: [
     ExchangeLogRepository,
+    RegistersRepository,
+    RegisterRecordsRepository,
     AlertsRepository,
     TrustRepository,
     InboxRepository,
@@ -239,6 +246,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         OutboxRelay,
         GatewayMetrics,
         ROOT_LOGGER,
+        RegisterRecordsRepository,
       ],
       useFactory: (
         c: GatewayConfig,
@@ -252,10 +260,11 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         r: OutboxRelay,
         m: GatewayMetrics,
         l: Logger,
+        registerRecords: RegisterRecordsRepository,
       ) =>
         new InboundExchange(
           ds,
-          { inbox, exchange, outbox },
+          { inbox, exchange, outbox, registerRecords },
           k,
           t,
           a,
@@ -307,6 +316,30 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       ) => new AlertsService(ds, { alerts, outbox }, t, a, r, m, loggerFor(l, AlertsService), admission),
     },
     {
+      provide: RegistersService,
+      inject: [
+        DataSource,
+        RegistersRepository,
+        OutboxRepository,
+        TrustStore,
+        AuditLog,
+        OutboxRelay,
+        ROOT_LOGGER,
+        Admission,
+      ],
+      useFactory: (
+        ds: DataSource,
+        registers: RegistersRepository,
+        outbox: OutboxRepository,
+        t: TrustStore,
+        a: AuditLog,
+        r: OutboxRelay,
+        l: Logger,
+        admission: Admission,
+      ) =>
+        new RegistersService(ds, { registers, outbox }, t, a, r, loggerFor(l, RegistersService), admission),
+    },
+    {
       provide: Admission,
       inject: [GATEWAY_CONFIG, OutboxRelay],
       useFactory: (c: GatewayConfig, r: OutboxRelay) =>
@@ -323,6 +356,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         OutboxRelay,
         TrustStore,
         ROOT_LOGGER,
+        RegisterRecordsRepository,
       ],
       useFactory: (
         c: GatewayConfig,
@@ -333,10 +367,11 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         r: OutboxRelay,
         t: TrustStore,
         l: Logger,
+        registerRecords: RegisterRecordsRepository,
       ) =>
         new InboxService(
           ds,
-          { inbox, exchange },
+          { inbox, exchange, registerRecords },
           a,
           r,
           c.country,

@@ -17,6 +17,8 @@ export function messageKindOf(message: ExchangeMessage): MessageKind {
     case 'receipt':
     case 'receipts':
       return MessageKind.RECEIPT;
+    case 'registerChunk':
+      return MessageKind.REGISTER;
     case undefined:
       return MessageKind.UNSPECIFIED;
   }

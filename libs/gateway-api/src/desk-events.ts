@@ -46,16 +46,33 @@ export interface DeskHello {
 
 export type Ack<T> = ({ ok: true } & T) | { ok: false; reason: string; code: string };
 
+/** One thing a document check found: a received DOCUMENT alert, or a record of a partner's document register. */
+export interface DocumentCheckMatch {
+  source: 'ALERT' | 'REGISTER';
+  /** the partner that shared it */
+  sender: string;
+  /** an alert's fraud type, or a register record's status (COUNTERFEIT, FORGED, STOLEN_BLANK, LOST, ...) */
+  status: string;
+  /** the same as status (kept for clients written before registers) */
+  fraudType: string;
+  documentType: string;
+  issuingState: string;
+  /** when it was received (alert) or last updated by its originator (register record), ISO 8601 */
+  date: string;
+  /** ALERT: its desk feed sequence and id */
+  seq?: number;
+  alertId?: string;
+  /** REGISTER: the register and record, and the series the number falls in */
+  registerId?: string;
+  registerName?: string;
+  recordId?: string;
+  series?: { first: string; last: string };
+}
+
 /** The answer of a document check: hit or not, and what matched (no personal data but the document's labels). */
 export interface DocumentCheckResult {
   hit: boolean;
-  matches: {
-    seq: number;
-    sender: string;
-    fraudType: string;
-    documentType: string;
-    issuingState: string;
-  }[];
+  matches: DocumentCheckMatch[];
 }
 
 export interface ServerToClientEvents {
@@ -81,7 +98,7 @@ export interface ClientToServerEvents {
   ) => void;
   /** Threaded request for information back to the originator. */
   reply: (req: { seq: number; body: string }, ack: (res: Ack<{ replyId: string }>) => void) => void;
-  /** Hit/no-hit of a document number or an MRZ against received DOCUMENT alerts. */
+  /** Hit/no-hit of a document number or an MRZ against received DOCUMENT alerts and partners' document registers. */
   documentCheck: (
     req: { number?: string; mrz?: string[] },
     ack: (res: Ack<DocumentCheckResult>) => void,

@@ -4,3 +4,4 @@ export * from './requests';
 export * from './publishing';
 export * from './desk-events';
 export * from './validation';
+export * from './registers';

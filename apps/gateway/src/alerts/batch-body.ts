@@ -40,11 +40,28 @@ export function validateItem(index: number, value: unknown): BatchItem {
   return { index, dto };
 }
 
+export interface BatchWords {
+  /** plural noun: "alerts" */
+  items: string;
+  /** the variable that sets the limit */
+  variable: string;
+  /** what to do instead of sending a lone object */
+  single: string;
+}
+
+const ALERT_WORDS: BatchWords = {
+  items: 'alerts',
+  variable: 'MAX_BATCH_ALERTS',
+  single: 'send a single alert to POST /v1/alerts',
+};
+
 /** Splits a batch body into its alerts (parsed, not yet validated). A line or item that is not JSON fails alone. */
 export function splitBatch(
   text: string,
   contentType: string | undefined,
   maxItems: number,
+  // What the items are, for the messages (document registers split their records the same way).
+  what: BatchWords = ALERT_WORDS,
 ): { index: number; value?: unknown; malformed?: string }[] {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   let items: { index: number; value?: unknown; malformed?: string }[];
@@ -75,7 +92,7 @@ export function splitBatch(
       throw problem(
         400,
         'MALFORMED_JSON',
-        `request body is not a JSON array: check quotes, commas and brackets, or send one alert per line as ${NDJSON}`,
+        `request body is not a JSON array: check quotes, commas and brackets, or send one item per line as ${NDJSON}`,
         { field: 'body' },
       );
     }
@@ -83,7 +100,7 @@ export function splitBatch(
       throw problem(
         422,
         'NOT_A_BATCH',
-        `a batch is a JSON array of alerts (or ${NDJSON}); send a single alert to POST /v1/alerts`,
+        `a batch is a JSON array of ${what.items} (or ${NDJSON}); ${what.single}`,
         { field: 'body' },
       );
     }
@@ -93,12 +110,14 @@ export function splitBatch(
     throw problem(
       413,
       'BATCH_TOO_LARGE',
-      `a batch holds at most ${maxItems} alerts (MAX_BATCH_ALERTS): split it into batches of ${maxItems}`,
+      `a batch holds at most ${maxItems} ${what.items} (${what.variable}): split it into batches of ${maxItems}`,
       { field: 'body', limit: maxItems },
     );
   }
   if (items.length === 0) {
-    throw problem(422, 'EMPTY_BATCH', 'the batch holds no alert: send at least one', { field: 'body' });
+    throw problem(422, 'EMPTY_BATCH', `the batch holds no ${what.items}: send at least one`, {
+      field: 'body',
+    });
   }
   return items;
 }

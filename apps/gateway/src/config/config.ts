@@ -65,6 +65,8 @@ const schema = z.object({
     .int()
     .min(1024)
     .default(16 * 1024 * 1024),
+  // POST /v1/registers/:id/records: at most this many document records in one request (413 beyond); bytes as batches.
+  MAX_REGISTER_RECORDS: z.coerce.number().int().min(1).max(100_000).default(10_000),
   // Backpressure (docs/operations.md): publishing answers 429/503 with Retry-After beyond these.
   MAX_PUBLISH_IN_FLIGHT: z.coerce.number().int().min(1).default(2000),
   MAX_RELAY_PENDING: z.coerce.number().int().min(1).default(10_000),
@@ -97,6 +99,7 @@ export interface GatewayConfig {
     maxBodyBytes: number;
     /** POST /v1/alerts/batch: most alerts, most bytes */
     maxBatchAlerts: number;
+    maxRegisterRecords: number;
     maxBatchBytes: number;
     rateLimitPerMinute: number;
     /** backpressure on publishing (alerts/admission.ts) */
@@ -173,6 +176,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       publicUrl: e.PUBLIC_URL,
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxBatchAlerts: e.MAX_BATCH_ALERTS,
+      maxRegisterRecords: e.MAX_REGISTER_RECORDS,
       maxBatchBytes: e.MAX_BATCH_BYTES,
       admission: {
         maxInFlight: e.MAX_PUBLISH_IN_FLIGHT,

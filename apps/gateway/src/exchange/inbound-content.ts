@@ -16,6 +16,7 @@ import {
   WithdrawDto,
 } from '@corridor/gateway-api';
 import { alertToJson } from '../alerts/alert.mapper';
+import { chunkViolation } from '../registers/register-chunks';
 
 export interface ContentViolation {
   /** JSON path of the first bad field, e.g. "alert.title" or "reply.body". */
@@ -241,6 +242,8 @@ export function messageViolation(
       }
       return undefined;
     }
+    case 'registerChunk':
+      return chunkViolation(body.value, UUID);
     case undefined:
       return { field: 'body', message: 'the message has no body' };
   }

@@ -41,6 +41,8 @@ import { Item, Opened, openRecord, Rejection } from './inbound/opening';
 import { ReceiptBatcher } from './inbound/receipt-batcher';
 import { OutboxRelay } from './outbox';
 import { OutboxRepository } from './outbox.repository';
+import { RegisterRecordsRepository } from '../registers/register-records.repository';
+import { applyRegisterChunk } from './inbound/handlers/register.handler';
 
 /** How often receipts owed are looked for without a wake-up (a lost wake-up costs at most this long). */
 const RECEIPT_SWEEP_MS = 5_000;
@@ -65,6 +67,7 @@ export class InboundExchange {
       inbox: InboxRepository;
       exchange: ExchangeRepository;
       outbox: OutboxRepository;
+      registerRecords?: RegisterRecordsRepository;
     },
     private readonly kafka: KafkaClient,
     private readonly trust: TrustStore,
@@ -353,6 +356,9 @@ export class InboundExchange {
       case 'receipt':
       case 'receipts':
         await applyReceipts(ctx, item as Received<'receipt' | 'receipts'>);
+        break;
+      case 'registerChunk':
+        await applyRegisterChunk(ctx, item as Received<'registerChunk'>);
         break;
       case undefined:
         throw new Rejection('MALFORMED', 'empty message', true);

@@ -254,6 +254,14 @@ export class OutboxRepository {
     );
   }
 
+  /** The chunks of a document register queued for partners, oldest first, with their delivery state. */
+  async chunksOf(db: Db, registerId: string): Promise<(DeliveryRow & { message: Buffer })[]> {
+    return db.query<(DeliveryRow & { message: Buffer })[]>(
+      `select * from outbox where alert_id = $1 and kind = 'REGISTER' order by id`,
+      [registerId],
+    );
+  }
+
   /** The partners an alert went to (and may still go to), with the agreement it went under. */
   async activeRecipients(
     db: Db,

@@ -7,7 +7,7 @@ import type { KafkaClient } from '@corridor/platform';
 import type { AuditLog, LeafInput } from '../audit/audit.log';
 import { GatewayMetrics } from '../health/metrics';
 import type { TrustStore } from '../trust/trust.store';
-import { OutboxRelay } from './outbox';
+import { bySize, OutboxRelay } from './outbox';
 import type { ClaimedRow, OutboxRepository } from './outbox.repository';
 
 function claimed(id: string, attempts: number): ClaimedRow {
@@ -118,5 +118,22 @@ describe('OutboxRelay poller', () => {
     const { relay, claims } = setup([]);
     expect(await relay.drainOnce()).toBe(0);
     expect(claims).toHaveLength(1);
+  });
+});
+
+describe('produce sizes', () => {
+  it('keeps each produce under the byte bound (a register chunk is tens of KB; the broker refuses a 1 MiB batch)', () => {
+    const rows = [300, 300, 300, 900, 10, 10].map((n, i) => ({
+      id: String(i),
+      bytes: new Uint8Array(n * 1024),
+    }));
+    expect(bySize(rows, 512 * 1024).map((g) => g.map((r) => r.id))).toEqual([
+      ['0'],
+      ['1'],
+      ['2'],
+      ['3'],
+      ['4', '5'],
+    ]);
+    expect(bySize(rows.slice(4), 512 * 1024)).toHaveLength(1);
   });
 });

@@ -106,6 +106,32 @@ const LEASE_MS = 30_000;
  */
 const FRESH_LEASE_MS = 10_000;
 const BATCH = 64;
+/**
+ * At most this many envelope bytes per produce: rows with one key share a partition and one record batch, and the
+ * broker refuses a batch over message.max.bytes (1 MiB by default) — a register's chunks (tens of KB each, one key)
+ * would otherwise fail together. Alerts (a few KB) still go out in one produce per pass.
+ */
+const MAX_PRODUCE_BYTES = 512 * 1024;
+
+/** Consecutive groups of rows whose envelopes add up to at most `max` bytes (a larger row goes alone). */
+export function bySize<R extends { bytes: Uint8Array }>(rows: R[], max: number): R[][] {
+  const groups: R[][] = [];
+  let group: R[] = [];
+  let bytes = 0;
+  for (const r of rows) {
+    if (group.length > 0 && bytes + r.bytes.length > max) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(r);
+    bytes += r.bytes.length;
+  }
+  if (group.length > 0) {
+    groups.push(group);
+  }
+  return groups;
+}
 
 /**
  * What alerts/ and inbox/ need of the outbox: queue rows inside their own transaction (or lay them out for a
@@ -366,19 +392,21 @@ export class OutboxRelay implements OutboxPort {
       list.push(i);
       byTopic.set(topic, list);
     }
-    for (const [topic, list] of byTopic) {
-      try {
-        await this.kafka.send(
-          topic,
-          list.map((i) => ({ key: i.key, value: i.bytes })),
-        );
-      } catch (err) {
-        for (const i of list) {
-          await this.fail(i, `KAFKA: ${(err as Error).message}`, false);
+    for (const [topic, all] of byTopic) {
+      for (const list of bySize(all, MAX_PRODUCE_BYTES)) {
+        try {
+          await this.kafka.send(
+            topic,
+            list.map((i) => ({ key: i.key, value: i.bytes })),
+          );
+        } catch (err) {
+          for (const i of list) {
+            await this.fail(i, `KAFKA: ${(err as Error).message}`, false);
+          }
+          continue;
         }
-        continue;
+        await this.markSent(list);
       }
-      await this.markSent(list);
     }
   }
 

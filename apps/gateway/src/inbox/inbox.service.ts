@@ -22,7 +22,13 @@ import { ActiveAgreement, evaluateMessage, parseMrz } from '@corridor/policy';
 import { problem } from '@corridor/platform';
 import { alertSummary, alertToJson } from '../alerts/alert.mapper';
 import { AuditLog } from '../audit/audit.log';
-import type { DeskItem } from '@corridor/gateway-api';
+import {
+  serialOf,
+  type DeskItem,
+  type DocumentCheckMatch,
+  type DocumentCheckResult,
+} from '@corridor/gateway-api';
+import type { RegisterRecordsRepository } from '../registers/register-records.repository';
 import { ExchangeRepository } from '../exchange/exchange.repository';
 import { newExchangeMessage, OutboxPort, Pending } from '../exchange/outbox';
 import { assertedOfficerId, normaliseDocNumber } from './identifiers';
@@ -45,7 +51,12 @@ function scopeOf(p: Principal): InboxScope {
 export class InboxService {
   constructor(
     private readonly ds: DataSource,
-    private readonly repos: { inbox: InboxRepository; exchange: ExchangeRepository },
+    private readonly repos: {
+      inbox: InboxRepository;
+      exchange: ExchangeRepository;
+      /** partners' document registers, answered by the document check beside alerts */
+      registerRecords?: RegisterRecordsRepository;
+    },
     private readonly audit: AuditLog,
     private readonly relay: OutboxPort,
     private readonly country: string,
@@ -254,8 +265,11 @@ export class InboxService {
     return { replyId };
   }
 
-  /** Hit/no-hit of a document number (or the number inside an MRZ) against received DOCUMENT alerts. */
-  async documentCheck(p: Principal, q: { number?: string; mrz?: string[] }) {
+  /**
+   * Hit/no-hit of a document number (or the number inside an MRZ) against received DOCUMENT alerts and partners'
+   * document registers (one number, or a series holding it), within the officer's scope. Every check is a leaf.
+   */
+  async documentCheck(p: Principal, q: { number?: string; mrz?: string[] }): Promise<DocumentCheckResult> {
     let number = q.number;
     if (q.mrz?.length) {
       const parsed = parseMrz(q.mrz);
@@ -269,28 +283,59 @@ export class InboxService {
         field: 'number',
       });
     }
-    const rows = await this.repos.inbox.documentMatches(this.ds, scopeOf(p), normaliseDocNumber(number));
+    const normalised = normaliseDocNumber(number);
+    const scope = scopeOf(p);
+    const registersInScope = scope === 'ALL' || scope.categories.includes('DOCUMENT');
+    const [rows, records] = await Promise.all([
+      this.repos.inbox.documentMatches(this.ds, scope, normalised),
+      registersInScope && this.repos.registerRecords
+        ? this.repos.registerRecords.matches(this.ds, {
+            number: normalised,
+            serial: serialOf(normalised),
+            classifications: scope === 'ALL' ? undefined : scope.classifications,
+          })
+        : Promise.resolve([]),
+    ]);
+    const hit = rows.length + records.length > 0;
     await this.audit.record([
       {
         event: AuditEvent.PERSONAL_DATA_VIEWED,
         officerId: p.sub,
-        reasonCode: rows.length ? 'DOCUMENT_CHECK_HIT' : 'DOCUMENT_CHECK_NO_HIT',
+        reasonCode: hit ? 'DOCUMENT_CHECK_HIT' : 'DOCUMENT_CHECK_NO_HIT',
         category: Category.DOCUMENT,
       },
     ]);
-    const matches = rows.map((r) => {
+    const matches: DocumentCheckMatch[] = rows.map((r) => {
       const a = fromBinary(AlertSchema, r.body);
       const d = a.payload.case === 'document' ? a.payload.value : undefined;
       return {
+        source: 'ALERT',
         seq: Number(r.seq),
         sender: r.sender,
         alertId: r.alert_id,
+        status: d?.fraudType ?? '',
         fraudType: d?.fraudType ?? '',
         documentType: d?.documentType ?? '',
         issuingState: d?.issuingState ?? '',
+        date: r.received_at.toISOString(),
       };
     });
-    return { hit: matches.length > 0, matches };
+    for (const r of records) {
+      matches.push({
+        source: 'REGISTER',
+        sender: r.source,
+        registerId: r.register_id,
+        registerName: r.register_name,
+        recordId: r.record_id,
+        status: r.status,
+        fraudType: r.status,
+        documentType: r.document_type,
+        issuingState: r.issuing_state,
+        date: r.updated_at.toISOString(),
+        ...(r.series_last ? { series: { first: r.number, last: r.series_last } } : {}),
+      });
+    }
+    return { hit, matches };
   }
 
   /**
@@ -321,16 +366,24 @@ export class InboxService {
   async purgeExpired(): Promise<number> {
     return this.ds.transaction(async (em) => {
       const rows = await this.repos.inbox.purgeExpired(em);
-      await this.audit.append(
-        em,
-        rows.map((r) => ({
+      // Partners' register records past the retention: one leaf per register.
+      const records = (await this.repos.registerRecords?.purgeExpired(em)) ?? [];
+      await this.audit.append(em, [
+        ...rows.map((r) => ({
           event: AuditEvent.PURGED,
           peer: r.sender,
           alertId: r.alert_id,
           category: enumValue(Category, r.category),
         })),
-      );
-      return rows.length;
+        ...records.map((r) => ({
+          event: AuditEvent.PURGED,
+          peer: r.source,
+          alertId: r.register_id,
+          category: Category.DOCUMENT,
+          reasonCode: `REGISTER_RECORDS:${r.n}`,
+        })),
+      ]);
+      return rows.length + records.reduce((a, r) => a + r.n, 0);
     });
   }
 }

@@ -1,7 +1,8 @@
-// Hit/no-hit of a document number or an MRZ against the DOCUMENT alerts this gateway received.
+// Hit/no-hit of a document number or an MRZ against the DOCUMENT alerts this gateway received and the document
+// registers partners shared with it (source, status and date of each match).
 import type { DocumentCheckResult } from '@corridor/gateway-api';
 import { useState } from 'preact/hooks';
-import { formatNumber } from '../shared/format';
+import { formatDateTime, formatNumber } from '../shared/format';
 import { currentLanguage, t } from '../shared/i18n';
 import { say, type Message } from '../shared/message';
 import { useSession } from './hooks';
@@ -128,21 +129,33 @@ export function DocumentCheck({ onOpen }: { onOpen: (key: string) => void }) {
             <span class="verdict">{t('doc.hit')}</span>
             {t('doc.matches', { n: formatNumber(result.result.matches.length, lang) })}
             <ul>
-              {result.result.matches.map((m) => {
+              {result.result.matches.map((m, i) => {
+                const labels = joinParts(
+                  [
+                    codeGroup('documentType', m.documentType),
+                    partnerGroup(m.issuingState),
+                    codeGroup('fraudType', m.status || m.fraudType),
+                  ],
+                  ' · ',
+                );
+                const date = formatDateTime(m.date, lang);
+                if (m.source === 'REGISTER') {
+                  return (
+                    <li data-source="REGISTER" data-record={m.recordId} key={`r${i}`}>
+                      {labels}
+                      {t('doc.fromRegister', { name: m.registerName ?? '', sender: m.sender, date })}
+                      {m.series ? t('doc.series', { first: m.series.first, last: m.series.last }) : null}
+                    </li>
+                  );
+                }
                 const text = [
-                  ...joinParts(
-                    [
-                      codeGroup('documentType', m.documentType),
-                      partnerGroup(m.issuingState),
-                      codeGroup('fraudType', m.fraudType),
-                    ],
-                    ' · ',
-                  ),
+                  ...labels,
                   t('doc.fromSender', { sender: m.sender }),
+                  t('doc.onDate', { date }),
                 ];
                 const key = session.feed.keyOfSeq(Number(m.seq));
                 return (
-                  <li data-seq={String(m.seq)} key={m.seq}>
+                  <li data-source="ALERT" data-seq={String(m.seq)} key={`a${m.seq ?? i}`}>
                     {key ? (
                       <button type="button" class="link" onClick={() => onOpen(key)}>
                         {text}

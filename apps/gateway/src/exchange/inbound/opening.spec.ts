@@ -4,9 +4,13 @@ import {
   Category,
   Classification,
   create,
+  DocumentRecordSchema,
+  DocumentStatus,
   exchangeTopic,
   ExchangeMessageSchema,
   MessageKind,
+  RegisterChunkSchema,
+  RegisterOperation,
   ReplySchema,
   type Alert,
   type ExchangeMessage,
@@ -196,5 +200,50 @@ describe('opening an inbound record: bytes in, Opened or Refused out', () => {
       await refusal(seal({ kind: MessageKind.REPLY, message: reply, classification: Classification.RED })),
     ).toEqual(['CLASSIFICATION_ABOVE_GRANT', true]);
     expect(await refusal(seal({ kind: MessageKind.REPLY, message: reply }))).toBe('OPENED');
+  });
+
+  it('holds a document register chunk to DOCUMENT: the label, the grant, and every record within the rules', async () => {
+    const record = (number: string) =>
+      create(DocumentRecordSchema, {
+        recordId: number,
+        documentType: 'PASSPORT',
+        issuingState: 'UTO',
+        number,
+        status: DocumentStatus.LOST,
+        updatedAtMs: BigInt(NOW),
+      });
+    const chunk = (numbers: string[]) =>
+      create(ExchangeMessageSchema, {
+        body: {
+          case: 'registerChunk',
+          value: create(RegisterChunkSchema, {
+            registerId: uuidv7(),
+            requestId: uuidv7(),
+            name: 'lost passports',
+            operation: RegisterOperation.UPSERT,
+            chunkCount: 1,
+            records: numbers.map(record),
+            createdAtMs: BigInt(NOW),
+          }),
+        },
+      });
+    // labelled as a bulletin to pass a BULLETIN grant: refused on the label
+    expect(
+      await refusal(
+        seal({ kind: MessageKind.REGISTER, message: chunk(['P1']), category: Category.BULLETIN }),
+      ),
+    ).toEqual(['HEADER_MISMATCH', true]);
+    // this agreement grants no DOCUMENT
+    expect(
+      await refusal(
+        seal({ kind: MessageKind.REGISTER, message: chunk(['P1']), category: Category.DOCUMENT }),
+      ),
+    ).toEqual(['CATEGORY_NOT_GRANTED', true]);
+    // one record outside the rules: the whole chunk is refused, before the grant is even asked
+    expect(
+      await refusal(
+        seal({ kind: MessageKind.REGISTER, message: chunk(['P1', 'p 2']), category: Category.DOCUMENT }),
+      ),
+    ).toEqual(['CONTENT_INVALID', true]);
   });
 });

@@ -3,7 +3,7 @@
 // content within the API's rules, and the agreement's rules for messages about an alert. No writes, no clock but the
 // one passed in; a partner may be hostile (docs/security.md, "A compromised partner gateway").
 import type { KeyObject } from 'node:crypto';
-import { EnvelopeHeader, ExchangeMessage, MessageKind } from '@corridor/contracts';
+import { Category, EnvelopeHeader, ExchangeMessage, MessageKind } from '@corridor/contracts';
 import {
   EnvelopeError,
   EnvelopeErrorCode,
@@ -189,7 +189,11 @@ export function screen(
     return new Rejection('CONTENT_INVALID', `${violation.field}: ${violation.message}`, true);
   }
   const body = message.body.case;
-  if (body === 'reply' || body === 'acknowledgement' || body === 'withdrawal') {
+  if (body === 'registerChunk' && header.category !== Category.DOCUMENT) {
+    // The grant checked below is the header's category: a register travels as DOCUMENT or not at all.
+    return new Rejection('HEADER_MISMATCH', 'a document register chunk must be labelled DOCUMENT', true);
+  }
+  if (body === 'reply' || body === 'acknowledgement' || body === 'withdrawal' || body === 'registerChunk') {
     const decision = evaluateMessage({
       from: sender,
       to: own,

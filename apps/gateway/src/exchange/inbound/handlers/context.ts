@@ -8,6 +8,7 @@ import type { LeafInput } from '../../../audit/audit.log';
 import type { FeedEntry, InboxRepository } from '../../../inbox/inbox.repository';
 import type { ExchangeRepository, ReceiptDue } from '../../exchange.repository';
 import type { OutboxRepository } from '../../outbox.repository';
+import type { RegisterRecordsRepository } from '../../../registers/register-records.repository';
 import type { Rejection } from '../opening';
 
 /** What one batch transaction collects and writes once at its end. */
@@ -22,6 +23,8 @@ export interface InboundRepositories {
   inbox: InboxRepository;
   exchange: ExchangeRepository;
   outbox: OutboxRepository;
+  /** partners' document registers (absent in specs that do not receive any) */
+  registerRecords?: RegisterRecordsRepository;
 }
 
 export interface HandlerContext {
