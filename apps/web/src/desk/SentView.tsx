@@ -93,7 +93,6 @@ export function SentView() {
               data-testid="sent-alert"
               data-alert-id={a.id}
               data-state={a.state}
-              aria-labelledby={titleId}
             >
               <div class="row-top">
                 <span class={`badge priority-${a.priority}`}>{priorityLabel(a.priority)}</span>
