@@ -288,7 +288,7 @@ describe('desk pages: sent alerts, conversations, history, situational picture (
       await page.locator(ready).first().waitFor();
       expect(await page.getByTestId(`nav-${nav}`).getAttribute('aria-current')).toBe('page');
       await screenshot(page, `desk-${nav}-${lang}`);
-      expect(await seriousViolations(page), `${nav} in ${lang}`).toEqual([]);
+      expect({ nav, violations: await seriousViolations(page) }).toEqual({ nav, violations: [] });
     }
     expect(await page.evaluate(() => document.documentElement.dir)).toBe(lang === 'ar' ? 'rtl' : 'ltr');
     expect(problems).toEqual([]);
