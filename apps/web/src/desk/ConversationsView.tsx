@@ -10,7 +10,10 @@ import { AssertedOfficer } from './Detail';
 import { useSession } from './hooks';
 import { conversations, type Conversation } from './threads';
 
-function subjectText(c: Conversation, own: string | undefined) {
+/** Titles of this country's own alerts (a reply about one of them has no alert row in the feed). */
+type OwnTitles = Map<string, string>;
+
+function subjectText(c: Conversation, own: string | undefined, titles: OwnTitles) {
   if (c.subject?.title) {
     return <PartnerText text={c.subject.title} />;
   }
@@ -18,6 +21,10 @@ function subjectText(c: Conversation, own: string | undefined) {
     return t('feed.categoryAlert', { category: categoryLabel(c.subject.category) });
   }
   const [origin, alertId] = c.key.split('/');
+  const title = own && origin === own ? titles.get(alertId) : undefined;
+  if (title) {
+    return tx('conversations.ownAlertTitled', { title: <PartnerText text={title} /> });
+  }
   if (own && origin === own) {
     return t('conversations.ownAlert', { id: alertId });
   }
@@ -32,7 +39,22 @@ export function ConversationsView() {
   const [chosen, setChosen] = useState<string | null>(null);
   const current = list.find((c) => c.key === chosen) ?? list[0];
   const heading = useRef<HTMLHeadingElement>(null);
+  const [titles, setTitles] = useState<OwnTitles>(new Map());
   useEffect(() => heading.current?.focus(), []);
+  const ownThreads = list.filter((c) => !c.subject).length;
+  useEffect(() => {
+    let current = true;
+    if (ownThreads > 0) {
+      void session.request('sent', { limit: 200 }).then((r) => {
+        if (current && r.ok) {
+          setTitles(new Map(r.value.alerts.map((a) => [a.id, a.title])));
+        }
+      });
+    }
+    return () => {
+      current = false;
+    };
+  }, [ownThreads, session.socket]);
 
   return (
     <main id="conversations-view" class="page-view conversations" aria-labelledby="conversations-heading">
@@ -61,7 +83,7 @@ export function ConversationsView() {
                 aria-current={c === current ? 'true' : 'false'}
                 onClick={() => setChosen(c.key)}
               >
-                <span class="conversation-subject">{subjectText(c, session.hello?.country)}</span>
+                <span class="conversation-subject">{subjectText(c, session.hello?.country, titles)}</span>
                 <span class="hint">
                   {t('conversations.summary', {
                     n: formatNumber(c.messages.length, lang),
@@ -73,13 +95,13 @@ export function ConversationsView() {
             </li>
           ))}
         </ul>
-        {current ? <ConversationPane key={current.key} conversation={current} /> : null}
+        {current ? <ConversationPane key={current.key} conversation={current} titles={titles} /> : null}
       </div>
     </main>
   );
 }
 
-function ConversationPane({ conversation: c }: { conversation: Conversation }) {
+function ConversationPane({ conversation: c, titles }: { conversation: Conversation; titles: OwnTitles }) {
   const session = useSession();
   const lang = currentLanguage();
   const [draft, setDraft] = useState(session.feed.replyDrafts.get(c.key) ?? '');
@@ -118,7 +140,7 @@ function ConversationPane({ conversation: c }: { conversation: Conversation }) {
       data-key={c.key}
     >
       <h3 id="conversation-title">
-        {tx('conversations.about', { subject: subjectText(c, session.hello?.country) })}
+        {tx('conversations.about', { subject: subjectText(c, session.hello?.country, titles) })}
       </h3>
       {alertKey ? (
         <button type="button" class="link" onClick={() => session.openInFeed(alertKey)}>

@@ -173,8 +173,10 @@ describe('desk pages', () => {
     expect(host.querySelector('[data-testid=picture-count]')!.textContent).toBe('0 of 3 alert(s) shown');
   });
 
-  it('shows a thread as a conversation, theirs and mine in order', async () => {
-    const session = sessionAnswering({});
+  it('shows a thread as a conversation, theirs and mine in order, named by its alert’s title', async () => {
+    const session = sessionAnswering({
+      sent: { alerts: [{ ...sentAlert, id: 'own1', title: 'Pick-ups near Sabha' }] },
+    });
     const reply: DeskItem = {
       seq: 4,
       event: 'REPLY',
@@ -204,7 +206,10 @@ describe('desk pages', () => {
     const messages = [...host.querySelectorAll<HTMLElement>('[data-testid=chat-message]')];
     expect(messages.map((m) => m.dataset.mine)).toEqual(['false', 'true']);
     expect(messages[0].textContent).toContain('Seen at Agadez');
-    expect(host.querySelector('#conversation-title')!.textContent).toContain('تنبيه بلدك own1');
+    // A reply about one of this country's alerts: the title from the sent alerts, not the alert id.
+    expect(host.querySelector('#conversation-title')!.textContent).toContain(
+      'تنبيه بلدك «Pick-ups near Sabha»',
+    );
     expect(document.documentElement.dir).toBe('rtl');
   });
 });
