@@ -21,6 +21,7 @@ import { runtimeDatabaseUrl } from './database/data-source';
 import { GATEWAY_CONFIG, GatewayConfig } from './config/config';
 import { DeskGateway } from './desk/desk.gateway';
 import { DeskHub } from './desk/desk.hub';
+import { DeskViews } from './desk/desk.views';
 import { InboundExchange } from './exchange/inbound';
 import { ExchangeRepository } from './exchange/exchange.repository';
 import { OutboxRepository } from './exchange/outbox.repository';
@@ -390,6 +391,17 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
           m,
           loggerFor(l, DeskHub),
         ),
+    },
+    {
+      provide: DeskViews,
+      inject: [GATEWAY_CONFIG, DataSource, AlertsRepository, OutboxRepository, InboxRepository],
+      useFactory: (
+        c: GatewayConfig,
+        ds: DataSource,
+        alerts: AlertsRepository,
+        outbox: OutboxRepository,
+        inbox: InboxRepository,
+      ) => new DeskViews(ds, { alerts, outbox, inbox }, c.country),
     },
     DeskGateway,
     ExchangeLifecycle,

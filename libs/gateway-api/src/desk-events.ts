@@ -75,6 +75,79 @@ export interface DocumentCheckResult {
   matches: DocumentCheckMatch[];
 }
 
+/** One outbox row of an alert this country sent: the alert itself, an update or a withdrawal, to one partner. */
+export interface SentDelivery {
+  recipient: string;
+  kind: 'ALERT' | 'UPDATE' | 'WITHDRAWAL';
+  /** one of OUTBOX_STATUSES: QUEUED, SENT, DELIVERED, UNCONFIRMED, REJECTED, FAILED, REFUSED */
+  status: string;
+  reason: string | null;
+  queuedAt: string;
+  sentAt: string | null;
+  deliveredAt: string | null;
+  /** the partner's officer, as the partner's gateway asserts it (acknowledgements answer the ALERT row) */
+  acknowledgedBy: string | null;
+  acknowledgedAt: string | null;
+}
+
+/** An alert this gateway's country published, within the officer's categories and clearance. */
+export interface SentAlert {
+  id: string;
+  threadId: string;
+  category: string;
+  priority: string;
+  classification: string;
+  title: string;
+  state: 'ACTIVE' | 'WITHDRAWN';
+  version: number;
+  publishedAt: string;
+  publishedBy: string;
+  /** every outbox row of the alert, oldest first */
+  deliveries: SentDelivery[];
+}
+
+/** One version of an alert: published, updated, withdrawn or (at a receiving gateway) expired. */
+export interface AlertVersion {
+  version: number;
+  event: 'PUBLISHED' | 'UPDATED' | 'WITHDRAWN' | 'EXPIRED';
+  at: string;
+  /** the publishing user at the originating gateway; for a received alert, the sending country */
+  by: string;
+  reason: string | null;
+}
+
+/** A stop of a route on the situational picture; lat/lon null when the partner gave no coordinates. */
+export interface PictureWaypoint {
+  role: 'origin' | 'transit' | 'destination';
+  place: string;
+  country: string;
+  lat: number | null;
+  lon: number | null;
+}
+
+/**
+ * An alert on the situational picture: a route with its waypoints, a document (placed at its issuing state) or a
+ * protection referral (its last known position). No personal data: no names, document numbers or phones.
+ */
+export interface PictureItem {
+  /** desk feed seq of the alert (received); null for an alert this country sent */
+  seq: number | null;
+  origin: string;
+  sender: string;
+  alertId: string;
+  category: 'ROUTE' | 'DOCUMENT' | 'PROTECTION_REFERRAL';
+  priority: string;
+  classification: string;
+  title: string;
+  /** when it was received (or published, for this country's own) */
+  at: string;
+  waypoints: PictureWaypoint[];
+  /** the feed row's non-personal summary (transport mode, people...), as DeskItem.summary */
+  summary: Record<string, unknown>;
+  document?: { documentType: string; issuingState: string; fraudType: string };
+  referral?: { need: string; peopleCount: number; place: string; lat: number | null; lon: number | null };
+}
+
 export interface ServerToClientEvents {
   hello: (hello: DeskHello) => void;
   feed: (item: DeskItem) => void;
@@ -102,6 +175,18 @@ export interface ClientToServerEvents {
   documentCheck: (
     req: { number?: string; mrz?: string[] },
     ack: (res: Ack<DocumentCheckResult>) => void,
+  ) => void;
+  /** Alerts this country sent, newest first, with every delivery to each partner; `before` pages by publishedAt. */
+  sent: (req: { before?: string; limit?: number }, ack: (res: Ack<{ alerts: SentAlert[] }>) => void) => void;
+  /** The versions of an alert (origin, alertId), oldest first: who published, updated or withdrew it, and when. */
+  history: (
+    req: { origin: string; alertId: string },
+    ack: (res: Ack<{ versions: AlertVersion[] }>) => void,
+  ) => void;
+  /** Route, document and referral alerts within the officer's scope published or received in [from, to). */
+  picture: (
+    req: { from: string; to: string },
+    ack: (res: Ack<{ items: PictureItem[]; truncated: boolean }>) => void,
   ) => void;
 }
 

@@ -54,6 +54,43 @@ export interface AlertRow {
   response: unknown;
 }
 
+/** Which alerts an officer may see: their desk's categories within their clearance; null for every alert. */
+export type AlertScope = { categories: string[]; classifications: string[] } | null;
+
+/** One of this gateway's alerts as the desk's sent view and picture read it (the content only for the picture). */
+export interface SentRow {
+  id: string;
+  thread_id: string;
+  category: string;
+  priority: string;
+  classification: string;
+  title: string;
+  state: 'ACTIVE' | 'WITHDRAWN';
+  version: number;
+  created_at: Date;
+  publisher: string;
+  alert?: Buffer;
+}
+
+export interface HistoryRow {
+  version: number;
+  event: 'UPDATED' | 'WITHDRAWN';
+  changed_by: string;
+  reason: string | null;
+  at: Date;
+}
+
+function alertScopeSql(scope: AlertScope, args: unknown[]): string {
+  if (scope === null) {
+    return 'true';
+  }
+  args.push(scope.categories, scope.classifications);
+  return `a.category = any($${args.length - 1}) and a.classification = any($${args.length})`;
+}
+
+const SENT_COLUMNS =
+  'a.id, a.thread_id, a.category, a.priority, a.classification, a.title, a.state, a.version, a.created_at, a.publisher';
+
 export class AlertsRepository {
   /** The answer given to an earlier request of this publisher with this Idempotency-Key. */
   async priorResponse<T>(
@@ -177,5 +214,72 @@ export class AlertsRepository {
 
   async markWithdrawn(db: Db, id: string): Promise<void> {
     await db.query(`update alerts set state = 'WITHDRAWN' where id = $1`, [id]);
+  }
+
+  // The desk's reads of this gateway's own alerts and their history (#16).
+
+  /** Newest first, published before `before` (when given). */
+  async sentPage(db: Db, scope: AlertScope, before: Date | null, limit: number): Promise<SentRow[]> {
+    const args: unknown[] = [];
+    const where = [alertScopeSql(scope, args)];
+    if (before) {
+      args.push(before);
+      where.push(`a.created_at < $${args.length}`);
+    }
+    args.push(limit);
+    return db.query<SentRow[]>(
+      `select ${SENT_COLUMNS} from alerts a where ${where.join(' and ')} order by a.created_at desc, a.id limit $${args.length}`,
+      args,
+    );
+  }
+
+  /** Active alerts of these categories published in [from, to), newest first, with their content. */
+  async sentInPeriod(
+    db: Db,
+    scope: AlertScope,
+    categories: string[],
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<SentRow[]> {
+    const args: unknown[] = [categories, from, to];
+    const where = alertScopeSql(scope, args);
+    args.push(limit);
+    return db.query<SentRow[]>(
+      `select ${SENT_COLUMNS}, a.alert from alerts a
+       where a.category = any($1) and a.created_at >= $2 and a.created_at < $3 and a.state = 'ACTIVE' and ${where}
+       order by a.created_at desc limit $${args.length}`,
+      args,
+    );
+  }
+
+  async sentOne(db: Db, scope: AlertScope, id: string): Promise<SentRow | undefined> {
+    const args: unknown[] = [id];
+    const where = alertScopeSql(scope, args);
+    const [row] = await db.query<SentRow[]>(
+      `select ${SENT_COLUMNS} from alerts a where a.id = $1 and ${where}`,
+      args,
+    );
+    return row;
+  }
+
+  /** Updates and withdrawal of an alert, oldest first. */
+  async history(db: Db, id: string): Promise<HistoryRow[]> {
+    return db.query<HistoryRow[]>(
+      'select version, event, changed_by, reason, at from alert_history where alert_id = $1 order by id',
+      [id],
+    );
+  }
+
+  /** Records an update (after the alerts row's version was raised) or the withdrawal, in the change's transaction. */
+  async recordHistory(
+    db: Db,
+    h: { alertId: string; event: 'UPDATED' | 'WITHDRAWN'; changedBy: string; reason: string | null },
+  ): Promise<void> {
+    await db.query(
+      `insert into alert_history (alert_id, version, event, changed_by, reason)
+       select id, version, $2, $3, $4 from alerts where id = $1`,
+      [h.alertId, h.event, h.changedBy, h.reason],
+    );
   }
 }

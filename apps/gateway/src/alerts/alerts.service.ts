@@ -552,6 +552,12 @@ export class AlertsService {
         classification: opts.dto.classification,
         handling: opts.dto.handling,
       });
+      await this.repos.alerts.recordHistory(em, {
+        alertId: opts.id,
+        event: 'UPDATED',
+        changedBy: opts.principal.sub,
+        reason: opts.dto.reason,
+      });
       for (const d of decisions) {
         if (d.decision.allowed) {
           const queued = await this.relay.enqueue(em, [
@@ -606,6 +612,12 @@ export class AlertsService {
     const pending: Pending[] = [];
     await this.ds.transaction(async (em) => {
       await this.repos.alerts.markWithdrawn(em, opts.id);
+      await this.repos.alerts.recordHistory(em, {
+        alertId: opts.id,
+        event: 'WITHDRAWN',
+        changedBy: opts.principal.sub,
+        reason: opts.reason,
+      });
       for (const r of recipients) {
         const queued = await this.relay.enqueue(em, [
           {

@@ -26,12 +26,16 @@ import { SessionStore } from '../auth/session.store';
 import { InboxService } from '../inbox/inbox.service';
 import type {
   Ack,
+  AlertVersion,
   ClientToServerEvents,
   DeskItem,
   DocumentCheckResult,
+  PictureItem,
+  SentAlert,
   ServerToClientEvents,
 } from '@corridor/gateway-api';
 import { DeskClient, DeskHub } from './desk.hub';
+import { DeskViews } from './desk.views';
 
 type DeskSocket = Socket<
   ClientToServerEvents,
@@ -66,6 +70,7 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   constructor(
     private readonly hub: DeskHub,
     private readonly inbox: InboxService,
+    private readonly views: DeskViews,
     @Inject(AUTHENTICATOR) private readonly authenticator: BearerAuthenticator,
     private readonly sessions: SessionStore,
     @Inject(ROOT_LOGGER) root: Logger,
@@ -255,6 +260,42 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
           mrz: mrz?.length ? mrz : undefined,
         })),
       };
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  @SubscribeMessage('sent')
+  async sent(
+    @ConnectedSocket() socket: DeskSocket,
+    @MessageBody() req: { before?: unknown; limit?: unknown },
+  ): Promise<Ack<{ alerts: SentAlert[] }>> {
+    try {
+      return { ok: true, alerts: await this.views.sent(socket.data.principal, req ?? {}) };
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  @SubscribeMessage('history')
+  async history(
+    @ConnectedSocket() socket: DeskSocket,
+    @MessageBody() req: { origin?: unknown; alertId?: unknown },
+  ): Promise<Ack<{ versions: AlertVersion[] }>> {
+    try {
+      return { ok: true, versions: await this.views.history(socket.data.principal, req ?? {}) };
+    } catch (err) {
+      return failure(err);
+    }
+  }
+
+  @SubscribeMessage('picture')
+  async picture(
+    @ConnectedSocket() socket: DeskSocket,
+    @MessageBody() req: { from?: unknown; to?: unknown },
+  ): Promise<Ack<{ items: PictureItem[]; truncated: boolean }>> {
+    try {
+      return { ok: true, ...(await this.views.picture(socket.data.principal, req ?? {})) };
     } catch (err) {
       return failure(err);
     }

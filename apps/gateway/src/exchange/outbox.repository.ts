@@ -227,6 +227,19 @@ export class OutboxRepository {
   }
 
   /** The outbox, newest first, one row per recipient and message. */
+  /** Every alert, update and withdrawal row of these alerts, oldest first (the desk's sent view, #16). */
+  async deliveriesOfAlerts(db: Db, alertIds: string[]): Promise<DeliveryRow[]> {
+    if (alertIds.length === 0) {
+      return [];
+    }
+    return db.query<DeliveryRow[]>(
+      `select id, recipient, kind, message_id, status, refusal_reason, last_error, receipt_reason, queued_at, sent_at,
+              delivered_at, acknowledged_by, acknowledged_at, redacted_fields, alert_id
+       from outbox where alert_id = any($1::uuid[]) and kind in ('ALERT', 'UPDATE', 'WITHDRAWAL') order by id`,
+      [alertIds],
+    );
+  }
+
   async deliveries(db: Db, f: DeliveryFilter): Promise<DeliveryRow[]> {
     const where: string[] = [];
     const args: unknown[] = [];

@@ -185,6 +185,52 @@ export class InboxRepository {
     );
   }
 
+  /** Received alerts of these categories still holding content, received in [from, to), newest first (#16). */
+  async alertsInPeriod(
+    db: Db,
+    scope: InboxScope,
+    categories: string[],
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<FeedRow[]> {
+    const args: unknown[] = [categories, from, to];
+    const where = scopeSql(scope, args);
+    args.push(limit);
+    return db.query<FeedRow[]>(
+      `select coalesce((select max(seq) from desk_feed where inbox_seq = i.seq), 0) as feed_seq, 'ALERT' as event, i.*
+       from inbox i
+       where i.kind = 'ALERT' and i.body is not null and i.category = any($1) and i.received_at >= $2
+         and i.received_at < $3 and ${where}
+       order by i.received_at desc limit $${args.length}`,
+      args,
+    );
+  }
+
+  /** The inbox row of a received alert (sender, alertId), within the scope. */
+  async receivedAlert(
+    db: Db,
+    scope: InboxScope,
+    sender: string,
+    alertId: string,
+  ): Promise<InboxRow | undefined> {
+    const args: unknown[] = [sender, alertId];
+    const where = scopeSql(scope, args);
+    const rows = await db.query<InboxRow[]>(
+      `select * from inbox i where i.sender = $1 and i.alert_id = $2 and i.kind = 'ALERT' and ${where}`,
+      args,
+    );
+    return rows[0];
+  }
+
+  /** What the desk feed announced about an inbox row (ALERT, UPDATED, WITHDRAWN), oldest first. */
+  async feedEventsOf(db: Db, inboxSeq: number): Promise<{ seq: string; event: string; at: Date }[]> {
+    return db.query<{ seq: string; event: string; at: Date }[]>(
+      'select seq, event, at from desk_feed where inbox_seq = $1 order by seq',
+      [inboxSeq],
+    );
+  }
+
   async row(db: Db, seq: number): Promise<InboxRow | undefined> {
     const rows = await db.query<InboxRow[]>('select * from inbox where seq = $1', [seq]);
     return rows[0];

@@ -37,7 +37,7 @@ import { FeedRow, InboxListFilter, InboxRepository, InboxRow, InboxScope } from 
 const PERSONAL_CATEGORIES = ['SUSPECT', 'DOCUMENT', 'PROTECTION_REFERRAL'];
 
 /** What an officer may see: every row for an admin, else the desk's categories within the clearance. */
-function scopeOf(p: Principal): InboxScope {
+export function scopeOf(p: Principal): InboxScope {
   if (p.roles.includes('admin')) {
     return 'ALL';
   }

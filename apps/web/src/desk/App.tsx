@@ -2,8 +2,12 @@
 // and the live regions screen readers hear.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { currentLanguage, LANGUAGES, setLanguage, t, type Language } from '../shared/i18n';
+import { ConversationsView } from './ConversationsView';
 import { DeskView } from './DeskView';
 import { useSession } from './hooks';
+import { PictureView } from './PictureView';
+import { SentView } from './SentView';
+import { DESK_PAGES, type DeskPage } from './session';
 import { SignIn } from './SignIn';
 
 const LANGUAGE_NAMES: Record<Language, string> = {
@@ -114,6 +118,54 @@ function NotifyButton() {
   );
 }
 
+const PAGE_HEADINGS: Record<DeskPage, string> = {
+  feed: 'feed-heading',
+  sent: 'sent-heading',
+  conversations: 'conversations-heading',
+  picture: 'picture-heading',
+};
+
+/** The desk's pages: buttons in a navigation landmark, the current one marked for assistive technology. */
+function DeskNav() {
+  const session = useSession();
+  return (
+    <nav class="desk-nav" aria-label={t('nav.label')}>
+      <ul>
+        {DESK_PAGES.map((page) => (
+          <li key={page}>
+            <button
+              type="button"
+              data-testid={`nav-${page}`}
+              aria-current={session.page === page ? 'page' : undefined}
+              onClick={() => session.go(page)}
+            >
+              {t(`nav.${page}`)}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+function DeskPages() {
+  const session = useSession();
+  return (
+    <>
+      <DeskNav />
+      {session.page === 'sent' ? (
+        <SentView />
+      ) : session.page === 'conversations' ? (
+        <ConversationsView />
+      ) : session.page === 'picture' ? (
+        <PictureView />
+      ) : (
+        <DeskView />
+      )}
+    </>
+  );
+}
+
 export function App() {
   const session = useSession();
   const [, setLang] = useState(currentLanguage());
@@ -135,8 +187,8 @@ export function App() {
   });
   return (
     <>
-      <a class="skip-link" href="#feed-heading">
-        {t('desk.skipToFeed')}
+      <a class="skip-link" href={`#${PAGE_HEADINGS[session.page]}`}>
+        {t(session.page === 'feed' ? 'desk.skipToFeed' : 'desk.skipToContent')}
       </a>
       <header class="app-header">
         <div class="brand">
@@ -170,7 +222,7 @@ export function App() {
           ) : null}
         </div>
       </header>
-      {session.view === 'signin' ? <SignIn /> : <DeskView />}
+      {session.view === 'signin' ? <SignIn /> : <DeskPages />}
       <div ref={announcer} id="announcer" class="visually-hidden" role="status" aria-live="polite" />
       <div ref={alerter} id="alerter" class="visually-hidden" role="alert" aria-live="assertive" />
     </>

@@ -10,6 +10,7 @@ import { say, type Message } from '../shared/message';
 import { AlertBody, FactList } from './AlertBody';
 import { ItemBadges } from './DeskView';
 import { alertKeyOf, canAct, isGone, originOf, replyScopeOf } from './feed';
+import { History } from './History';
 import { useSession } from './hooks';
 import { joinParts } from './summary';
 
@@ -204,6 +205,9 @@ export function Detail({ onOpen }: { onOpen: (key: string) => void }) {
       </div>
       {gone ? null : <Actions item={item} itemKey={key} me={me} />}
       {gone ? null : <Thread item={item} />}
+      {item.event !== 'REPLY' && alertKey ? (
+        <History origin={originOf(item) ?? item.sender} alertId={item.alertId} stamp={String(item.seq)} />
+      ) : null}
     </article>
   );
 }

@@ -19,6 +19,9 @@ declare global {
 
 export type DeskSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type Connection = 'connected' | 'reconnecting' | 'disconnected';
+/** The pages of the signed-in desk. */
+export const DESK_PAGES = ['feed', 'sent', 'conversations', 'picture'] as const;
+export type DeskPage = (typeof DESK_PAGES)[number];
 
 type Events = ClientToServerEvents;
 type AckOf<E extends keyof Events> = Parameters<Parameters<Events[E]>[1]>[0];
@@ -40,6 +43,8 @@ export class DeskSession {
   hello: DeskHello | null = null;
   connection: Connection = 'disconnected';
   view: 'signin' | 'desk' = 'signin';
+  /** the page of the signed-in desk the officer chose */
+  page: DeskPage = 'feed';
   signinError: Message | null = null;
   signinProgress: Message | null = null;
   banner: (Message & { reconnect?: boolean }) | null = null;
@@ -206,6 +211,26 @@ export class DeskSession {
       }
     });
     this.changed();
+  }
+
+  /** Shows another page of the desk. */
+  go(page: DeskPage): void {
+    if (this.page !== page) {
+      this.page = page;
+      this.changed();
+    }
+  }
+
+  /** Opens a row of the feed (an alert by its key alert:origin/alertId) from another page; false when absent. */
+  openInFeed(key: string): boolean {
+    if (!this.feed.rows.has(key)) {
+      return false;
+    }
+    this.feed.selectedKey = key;
+    this.feed.version++;
+    this.page = 'feed';
+    this.changed();
+    return true;
   }
 
   reconnect(): void {

@@ -1,0 +1,168 @@
+// The situational picture's map: every route of the period as a line through its stops, referrals at their last
+// known position, documents at their issuing state; country outlines from world-atlas served with the page (no tile
+// server). The map is a picture for the eye; the list beside it carries the same items for the keyboard and screen
+// readers, and the item focused there is drawn highlighted here.
+import type { PictureItem } from '@corridor/gateway-api';
+import { geoArea, geoCentroid, geoGraticule10, geoMercator, geoPath } from 'd3-geo';
+import type { Feature, FeatureCollection, Geometry, MultiPolygon, Polygon } from 'geojson';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { t } from '../shared/i18n';
+import { numericOf } from './countries';
+import { layerOf, pictureKey, placesOf, type Place } from './picture';
+import { loadWorld } from './WorldMap';
+
+const WIDTH = 900;
+const HEIGHT = 460;
+/** Sahel to the Mediterranean: what an empty picture shows. */
+const DEFAULT_VIEW: [number, number][] = [
+  [-18, 0],
+  [40, 48],
+];
+type World = FeatureCollection<Geometry, { name?: string }>;
+
+/** A country's centre: the centroid of its largest polygon (France's is in Europe, not in French Guiana). */
+export function countryCentres(world: World): Map<string, [number, number]> {
+  const centres = new Map<string, [number, number]>();
+  for (const f of world.features) {
+    if (f.id === undefined || !f.geometry) {
+      continue;
+    }
+    let shape: Feature<Polygon | MultiPolygon> = f as Feature<Polygon | MultiPolygon>;
+    if (f.geometry.type === 'MultiPolygon') {
+      let best = -1;
+      for (const coordinates of f.geometry.coordinates) {
+        const polygon: Feature<Polygon> = {
+          type: 'Feature',
+          properties: {},
+          geometry: { type: 'Polygon', coordinates },
+        };
+        const area = geoArea(polygon);
+        if (area > best) {
+          best = area;
+          shape = polygon;
+        }
+      }
+    }
+    centres.set(String(f.id), geoCentroid(shape));
+  }
+  return centres;
+}
+
+export function PictureMap({
+  items,
+  active,
+  onPick,
+  description,
+}: {
+  items: PictureItem[];
+  active: string | null;
+  onPick: (key: string) => void;
+  description: string;
+}) {
+  const [world, setWorld] = useState<World | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  useEffect(() => {
+    let current = true;
+    loadWorld().then(
+      (w) => current && setWorld(w),
+      (e: unknown) => current && setFailure(e instanceof Error ? e.message : String(e)),
+    );
+    return () => {
+      current = false;
+    };
+  }, []);
+  const centres = useMemo(
+    () => (world ? countryCentres(world) : new Map<string, [number, number]>()),
+    [world],
+  );
+  const centreOf = (code: string): [number, number] | null => {
+    const numeric = numericOf(code);
+    return numeric ? (centres.get(numeric) ?? null) : null;
+  };
+  const placed = items.map((item) => ({ item, key: pictureKey(item), places: placesOf(item, centreOf) }));
+  const all = placed.flatMap((p) => p.places.map((q) => [q.lon, q.lat] as [number, number]));
+  const fit: [number, number][] = all.length
+    ? all.flatMap(([lon, lat]) => [
+        [lon - 3, Math.max(-80, lat - 2)],
+        [lon + 3, Math.min(80, lat + 2)],
+      ])
+    : DEFAULT_VIEW;
+  const projection = geoMercator()
+    .fitExtent(
+      [
+        [20, 20],
+        [WIDTH - 20, HEIGHT - 20],
+      ],
+      { type: 'MultiPoint', coordinates: fit },
+    )
+    .clipExtent([
+      [0, 0],
+      [WIDTH, HEIGHT],
+    ]);
+  const path = geoPath(projection);
+  const xy = (q: Place): [number, number] | null => {
+    const p = projection([q.lon, q.lat]);
+    return p && Number.isFinite(p[0]) && Number.isFinite(p[1]) ? p : null;
+  };
+  // The active item is drawn last, on top of the others.
+  const ordered = [...placed].sort((a, b) => Number(a.key === active) - Number(b.key === active));
+  return (
+    <figure class="map-wrap picture-map" data-testid="picture-map">
+      <svg class="map" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={description}>
+        <title>{description}</title>
+        <rect class="sphere" x={0} y={0} width={WIDTH} height={HEIGHT} />
+        <path class="graticule" d={path(geoGraticule10()) ?? ''} />
+        <g class="countries">
+          {(world?.features ?? []).map((f, i) => {
+            const d = path(f);
+            return d ? <path key={i} class="country" d={d} /> : null;
+          })}
+        </g>
+        {ordered.map(({ item, key, places }) => {
+          const layer = layerOf(item);
+          const isActive = key === active;
+          const cls = `pic pic-${layer} priority-${item.priority}${isActive ? ' is-active' : ''}`;
+          const points = places.flatMap((q) => {
+            const p = xy(q);
+            return p ? [{ q, x: p[0], y: p[1] }] : [];
+          });
+          return (
+            <g
+              key={key}
+              class={cls}
+              data-testid="picture-shape"
+              data-key={key}
+              data-layer={layer}
+              onClick={() => onPick(key)}
+            >
+              {layer === 'routes' && places.length > 1 ? (
+                <path
+                  class="pic-line"
+                  d={path({ type: 'LineString', coordinates: places.map((q) => [q.lon, q.lat]) }) ?? ''}
+                />
+              ) : null}
+              {points.map(({ q, x, y }, i) =>
+                layer === 'documents' ? (
+                  <rect key={i} class="pic-mark" x={x - 5} y={y - 5} width={10} height={10} />
+                ) : layer === 'referrals' ? (
+                  <path key={i} class="pic-mark" d={`M${x},${y - 7}L${x + 7},${y + 6}L${x - 7},${y + 6}Z`} />
+                ) : (
+                  <circle
+                    key={i}
+                    class={`pic-mark${q.approximate ? ' is-approximate' : ''}`}
+                    cx={x}
+                    cy={y}
+                    r={q.kind === 'transit' ? 3 : 5}
+                  />
+                ),
+              )}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption class="map-caption">
+        {failure ? t('map.outlinesUnavailable', { reason: failure }) : t('picture.caption')}
+      </figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,215 @@
+// The desk's new pages rendered into happy-dom with the real catalogues and a real DeskSession whose requests are
+// answered here (no socket): sent alerts per partner, the picture's filters and timeline, conversations.
+import type { DeskItem, PictureItem, SentAlert } from '@corridor/gateway-api';
+import { render } from 'preact';
+import { act } from 'preact/test-utils';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { initI18n, setLanguage } from '../shared/i18n';
+import { ConversationsView } from './ConversationsView';
+import { SessionContext } from './hooks';
+import { PictureView } from './PictureView';
+import { SentView } from './SentView';
+import { DeskSession } from './session';
+
+type Answers = Record<string, unknown>;
+
+function sessionAnswering(answers: Answers): DeskSession {
+  const session = new DeskSession();
+  session.hello = {
+    officer: 'LY/officer',
+    country: 'LY',
+    desk: null,
+    clearance: 'RED',
+    categories: ['ROUTE'],
+    latestSeq: 0,
+  };
+  session.request = ((event: string) =>
+    Promise.resolve(
+      event in answers
+        ? { ok: true, value: answers[event] }
+        : { ok: false, error: { key: 'errors.timeout' } },
+    )) as DeskSession['request'];
+  return session;
+}
+
+async function mount(session: DeskSession, node: preact.ComponentChild): Promise<HTMLElement> {
+  const host = document.createElement('div');
+  document.body.appendChild(host);
+  await act(async () => {
+    render(<SessionContext.Provider value={session}>{node}</SessionContext.Provider>, host);
+  });
+  // The effects run once the first act is over; their requests are answered within the second.
+  await act(async () => {
+    await new Promise((r) => setTimeout(r, 30));
+  });
+  return host;
+}
+
+const sentAlert: SentAlert = {
+  id: '0193a5b0-0000-7000-8000-000000000001',
+  threadId: '0193a5b0-0000-7000-8000-000000000001',
+  category: 'ROUTE',
+  priority: 'FLASH',
+  classification: 'AMBER',
+  title: 'Pick-ups near Sabha',
+  state: 'ACTIVE',
+  version: 2,
+  publishedAt: '2026-12-01T10:00:00Z',
+  publishedBy: 'agency.ly',
+  deliveries: [
+    {
+      recipient: 'NE',
+      kind: 'ALERT',
+      status: 'DELIVERED',
+      reason: null,
+      queuedAt: '2026-12-01T10:00:00Z',
+      sentAt: '2026-12-01T10:00:01Z',
+      deliveredAt: '2026-12-01T10:00:02Z',
+      acknowledgedBy: 'NE/officer.niamey',
+      acknowledgedAt: '2026-12-01T10:05:00Z',
+    },
+    {
+      recipient: 'IT',
+      kind: 'ALERT',
+      status: 'REFUSED',
+      reason: 'category not in the agreement',
+      queuedAt: '2026-12-01T10:00:00Z',
+      sentAt: null,
+      deliveredAt: null,
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+    },
+  ],
+};
+
+const pic = (over: Partial<PictureItem>): PictureItem => ({
+  seq: 1,
+  origin: 'NE',
+  sender: 'NE',
+  alertId: 'a1',
+  category: 'ROUTE',
+  priority: 'URGENT',
+  classification: 'AMBER',
+  title: 'Convoy',
+  at: new Date(Date.now() - 3_600_000).toISOString(),
+  waypoints: [],
+  summary: { originCountry: 'NE', destinationCountry: 'LY' },
+  ...over,
+});
+
+describe('desk pages', () => {
+  beforeAll(async () => {
+    await initI18n('en');
+    // No gateway here to serve the country outlines: the map says they are unavailable and draws the rest.
+    globalThis.fetch = () => Promise.reject(new Error('no server in unit tests'));
+  });
+  afterEach(async () => {
+    document.body.replaceChildren();
+    await setLanguage('en');
+  });
+
+  it('shows each partner’s copy of a sent alert, in the reader’s language', async () => {
+    await setLanguage('fr');
+    const host = await mount(sessionAnswering({ sent: { alerts: [sentAlert] } }), <SentView />);
+    const rows = [...host.querySelectorAll<HTMLElement>('[data-testid=sent-partner]')];
+    expect(rows.map((r) => [r.dataset.recipient, r.dataset.status])).toEqual([
+      ['IT', 'REFUSED'],
+      ['NE', 'DELIVERED'],
+    ]);
+    expect(rows[0].textContent).toContain('alerte : refusée par l’accord');
+    expect(rows[0].textContent).toContain('category not in the agreement');
+    expect(rows[1].querySelector('[data-testid=sent-ack]')!.textContent).toContain('NE/officer.niamey');
+    expect(host.querySelector('h2')!.textContent).toBe('Alertes envoyées par votre pays');
+  });
+
+  it('says why sent alerts are unavailable', async () => {
+    const host = await mount(sessionAnswering({}), <SentView />);
+    expect(host.querySelector('[role=alert]')!.textContent).toContain('Sent alerts unavailable');
+  });
+
+  it('narrows the picture by partner and priority, and the timeline window', async () => {
+    const items = [
+      pic({ alertId: 'a1', sender: 'NE', priority: 'FLASH' }),
+      pic({ alertId: 'a2', sender: 'LY', origin: 'LY', seq: null }),
+      pic({
+        alertId: 'a3',
+        sender: 'NE',
+        category: 'PROTECTION_REFERRAL',
+        referral: { need: 'DISTRESS_AT_SEA', peopleCount: 3, place: 'Zuwara', lat: 33, lon: 12 },
+      }),
+    ];
+    const host = await mount(sessionAnswering({ picture: { items, truncated: false } }), <PictureView />);
+    const keys = () =>
+      [...host.querySelectorAll<HTMLElement>('[data-testid=picture-item]')]
+        .map((li) => li.dataset.key)
+        .sort();
+    expect(keys()).toEqual(['LY/a2', 'NE/a1', 'NE/a3']);
+    const choose = async (testid: string, value: string) => {
+      const select = host.querySelector<HTMLSelectElement>(`[data-testid=${testid}]`)!;
+      await act(() => {
+        select.value = value;
+        select.dispatchEvent(new Event('change', { bubbles: true }));
+      });
+    };
+    await choose('picture-partner', 'NE');
+    expect(keys()).toEqual(['NE/a1', 'NE/a3']);
+    await choose('picture-priority', 'FLASH');
+    expect(keys()).toEqual(['NE/a1']);
+    await choose('picture-partner', '');
+    await choose('picture-priority', '');
+    const layer = host.querySelector<HTMLInputElement>('[data-testid=picture-layer-referrals]')!;
+    await act(() => {
+      layer.click();
+    });
+    expect(keys()).toEqual(['LY/a2', 'NE/a1']);
+    // The window's end on the first day of the week: nothing of the last hour remains.
+    const end = host.querySelector<HTMLInputElement>('[data-testid=window-end]')!;
+    expect(end.max).toBe('6');
+    await act(() => {
+      end.value = '0';
+      end.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    expect(keys()).toEqual([]);
+    expect(host.querySelector('[data-testid=picture-count]')!.textContent).toBe('0 of 3 alert(s) shown');
+  });
+
+  it('shows a thread as a conversation, theirs and mine in order, named by its alert’s title', async () => {
+    const session = sessionAnswering({
+      sent: { alerts: [{ ...sentAlert, id: 'own1', title: 'Pick-ups near Sabha' }] },
+    });
+    const reply: DeskItem = {
+      seq: 4,
+      event: 'REPLY',
+      inboxSeq: 4,
+      sender: 'NE',
+      origin: 'LY',
+      alertId: 'own1',
+      threadId: 'own1',
+      category: 'ROUTE',
+      priority: 'URGENT',
+      classification: 'AMBER',
+      title: null,
+      state: 'ACTIVE',
+      receivedAt: '2026-12-01T10:00:00Z',
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      redactedFields: [],
+      summary: {},
+      reply: { body: 'Seen at Agadez', officerId: 'officer.niamey' },
+    };
+    session.feed.receive(reply, false);
+    session.feed.sentReplies.set('LY/own1', [
+      { body: 'How many?', at: '2026-12-01T10:01:00Z', replyId: 'r' },
+    ]);
+    await setLanguage('ar');
+    const host = await mount(session, <ConversationsView />);
+    const messages = [...host.querySelectorAll<HTMLElement>('[data-testid=chat-message]')];
+    expect(messages.map((m) => m.dataset.mine)).toEqual(['false', 'true']);
+    expect(messages[0].textContent).toContain('Seen at Agadez');
+    // A reply about one of this country's alerts: the title from the sent alerts, not the alert id.
+    expect(host.querySelector('#conversation-title')!.textContent).toContain(
+      'تنبيه بلدك «Pick-ups near Sabha»',
+    );
+    expect(document.documentElement.dir).toBe('rtl');
+  });
+});
