@@ -33,6 +33,8 @@ import { GatewayMetrics } from './health/metrics';
 import { DocumentCheckController, InboxController } from './inbox/inbox.controller';
 import { InboxService } from './inbox/inbox.service';
 import { ControlConsumer } from './trust/control.consumer';
+import { EpochKeyManager } from './trust/epoch-key.manager';
+import { EpochKeyRepository } from './trust/epoch-key.repository';
 import { loadOwnIdentity, TrustStore } from './trust/trust.store';
 
 export function consumerGroups(config: GatewayConfig): { exchange: string; control: string } {
@@ -42,6 +44,9 @@ export function consumerGroups(config: GatewayConfig): { exchange: string; contr
     prefix: config.kafka.topicPrefix,
   });
 }
+
+/** The suite-2 epoch key manager; null for a gateway without a P-256 identity (suite 1 only). */
+export const EPOCH_KEY_MANAGER = Symbol('EPOCH_KEY_MANAGER');
 
 /** Kept beyond the replay window and the clock skew before a dedupe row is forgotten. */
 const DEDUPE_MARGIN_MS = 3600_000;
@@ -65,6 +70,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     private readonly admission: Admission,
     private readonly outboxRepo: OutboxRepository,
     private readonly ds: DataSource,
+    @Inject(EPOCH_KEY_MANAGER) private readonly epochKeys: EpochKeyManager | null,
   ) {
     this.logger = loggerFor(root, ExchangeLifecycle);
     this.scheduler = new Scheduler(this.logger);
@@ -92,6 +98,11 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         );
     });
     await this.control.start();
+    if (this.epochKeys) {
+      // Before the consumer starts: the private epoch keys must be held to open suite-2 envelopes.
+      await this.epochKeys.rotate(Date.now(), true);
+      this.trust.epochKeys = this.epochKeys;
+    }
     // An instance may run only some workers (e.g. API-only nodes); the database coordinates the rest.
     if (this.config.exchange.relay) {
       this.relay.start();
@@ -122,6 +133,10 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       'receipt timeout sweep',
     );
     every(60_000, async () => this.trust.checkCrlFreshness(), 'revocation list freshness');
+    const epochKeys = this.epochKeys;
+    if (epochKeys) {
+      every(this.config.exchange.epochKeys.checkMs, () => epochKeys.rotate(Date.now()), 'epoch key rotation');
+    }
     every(
       1_000,
       async () =>
@@ -168,17 +183,62 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     InboxRepository,
     ExchangeRepository,
     OutboxRepository,
+    EpochKeyRepository,
     {
       provide: TrustStore,
-      inject: [GATEWAY_CONFIG, DataSource, TrustRepository, ROOT_LOGGER],
-      useFactory: (c: GatewayConfig, ds: DataSource, repo: TrustRepository, l: Logger) =>
+      inject: [GATEWAY_CONFIG, DataSource, TrustRepository, EpochKeyRepository, ROOT_LOGGER],
+      useFactory: (
+        c: GatewayConfig,
+        ds: DataSource,
+        repo: TrustRepository,
+        epochRepo: EpochKeyRepository,
+        l: Logger,
+      ) =>
         new TrustStore(
-          loadOwnIdentity({ dir: c.trust.dir, passphrase: c.trust.keyPassphrase, country: c.country }),
+          loadOwnIdentity({
+            dir: c.trust.dir,
+            passphrase: c.trust.keyPassphrase,
+            country: c.country,
+            suites: c.exchange.suites,
+          }),
           ds,
           repo,
           c.kafka.topicPrefix,
           loggerFor(l, TrustStore),
+          epochRepo,
         ),
+    },
+    {
+      provide: EPOCH_KEY_MANAGER,
+      inject: [GATEWAY_CONFIG, DataSource, EpochKeyRepository, TrustStore, KafkaClient, ROOT_LOGGER],
+      useFactory: (
+        c: GatewayConfig,
+        ds: DataSource,
+        repo: EpochKeyRepository,
+        t: TrustStore,
+        k: KafkaClient,
+        l: Logger,
+      ) => {
+        const ec = t.own.ec;
+        if (!ec) {
+          return null;
+        }
+        const topic = controlTopic(c.kafka.topicPrefix);
+        return new EpochKeyManager(
+          ds,
+          repo,
+          {
+            country: c.country,
+            identity: ec,
+            passphrase: c.trust.keyPassphrase,
+            suites: t.own.suites,
+            epochMs: c.exchange.epochKeys.epochMs,
+            retainMs: c.exchange.epochKeys.retainMs,
+            publish: (key, value) => k.send(topic, [{ key, value }]),
+          },
+          loggerFor(l, EpochKeyManager),
+        );
+      },
     },
     {
       provide: AuditLog,
