@@ -89,12 +89,19 @@ export function ecIdentityFiles(dir: string): { keyFile: string; certFile: strin
 }
 
 /** The gateway's P-256 key for suite 2 (created once, encrypted; not the RSA key) and a CSR for it. */
-export async function gatewayEcCsr(opts: { dir: string; passphrase: string; country: string }): Promise<string> {
+export async function gatewayEcCsr(opts: {
+  dir: string;
+  passphrase: string;
+  country: string;
+}): Promise<string> {
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const { keyFile } = ecIdentityFiles(opts.dir);
   let privateKeyPem: string;
   if (fs.existsSync(keyFile)) {
-    privateKeyPem = decryptPrivateKey({ encryptedPem: fs.readFileSync(keyFile, 'utf8'), passphrase: opts.passphrase });
+    privateKeyPem = decryptPrivateKey({
+      encryptedPem: fs.readFileSync(keyFile, 'utf8'),
+      passphrase: opts.passphrase,
+    });
   } else {
     privateKeyPem = generateEcKeyPair().privateKeyPem;
     writeSecretFile(keyFile, encryptPrivateKey({ privateKeyPem, passphrase: opts.passphrase }));

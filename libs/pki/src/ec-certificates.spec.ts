@@ -234,7 +234,9 @@ describe('EC (P-256) certificates', () => {
     });
     expect(verified.publicKey.asymmetricKeyType).toBe('ec');
     // a certificate never outlives its issuer
-    expect(verified.notAfter.getTime()).toBeLessThanOrEqual(describeCertificate(rsaRoot.certPem).notAfter.getTime());
+    expect(verified.notAfter.getTime()).toBeLessThanOrEqual(
+      describeCertificate(rsaRoot.certPem).notAfter.getTime(),
+    );
     const dir = mkdtempSync(join(tmpdir(), 'corridor-ec-rsa-'));
     try {
       writeFileSync(join(dir, 'root.pem'), rsaRoot.certPem);

@@ -240,7 +240,11 @@ async function issuerKey(
     return { algorithm, privateKey, publicKey };
   }
   const keys = await ecKeys({ privateKeyPem: caKeyPem });
-  return { algorithm: ECDSA_P256, privateKey: keys.privateKey, publicKey: () => Promise.resolve(keys.publicKey) };
+  return {
+    algorithm: ECDSA_P256,
+    privateKey: keys.privateKey,
+    publicKey: () => Promise.resolve(keys.publicKey),
+  };
 }
 
 function positiveSerial(serial: string): string {

@@ -35,7 +35,8 @@ export function chooseSuite(options: {
   agreementSuites: readonly number[];
   partnerEpochKey: boolean;
 }): number | undefined {
-  const allowed = (id: number) => options.agreementSuites.length === 0 || options.agreementSuites.includes(id);
+  const allowed = (id: number) =>
+    options.agreementSuites.length === 0 || options.agreementSuites.includes(id);
   const ours = options.ours.filter(allowed);
   const theirs = options.theirs.filter((id) => allowed(id) && (id !== 2 || options.partnerEpochKey));
   return bestCommonSuite(ours, theirs);

@@ -53,7 +53,11 @@ export class EpochKeyManager {
     for (const r of await this.repo.held(this.db)) {
       this.published.set(r.keyId, r);
       if (this.ring.get(r.keyId) === undefined && r.sealedPrivate !== null) {
-        const key = decryptEpochKey({ sealed: r.sealedPrivate, keyId: r.keyId, passphrase: this.opts.passphrase });
+        const key = decryptEpochKey({
+          sealed: r.sealedPrivate,
+          keyId: r.keyId,
+          passphrase: this.opts.passphrase,
+        });
         this.ring.add(r.keyId, key, r.notAfterMs);
       }
     }
@@ -141,6 +145,9 @@ export class EpochKeyManager {
       record: { case: 'gateway', value: signed },
     });
     await this.opts.publish(key, toBinary(ControlRecordSchema, record));
-    this.logger.info({ suites, epochKeys: epochKeys.map((k) => k.keyId.slice(0, 16)) }, 'gateway record published');
+    this.logger.info(
+      { suites, epochKeys: epochKeys.map((k) => k.keyId.slice(0, 16)) },
+      'gateway record published',
+    );
   }
 }

@@ -47,15 +47,7 @@ export class EpochKeyRepository {
     const rows = await db.query<{ key_id: string }[]>(
       `insert into epoch_keys (key_id, not_before_ms, not_after_ms, public_key, signature, cert_fingerprint, sealed_private)
        values ($1, $2, $3, $4, $5, $6, $7) on conflict (not_before_ms) do nothing returning key_id`,
-      [
-        k.keyId,
-        k.notBeforeMs,
-        k.notAfterMs,
-        k.publicKey,
-        k.signature,
-        k.certFingerprint,
-        k.sealedPrivate,
-      ],
+      [k.keyId, k.notBeforeMs, k.notAfterMs, k.publicKey, k.signature, k.certFingerprint, k.sealedPrivate],
     );
     return rows.length > 0;
   }
@@ -79,11 +71,16 @@ export class EpochKeyRepository {
   }
 
   async gatewayRecords(db: Db): Promise<{ country: string; signed: Buffer }[]> {
-    return db.query<{ country: string; signed: Buffer }[]>('select country, signed from trust_gateway_records');
+    return db.query<{ country: string; signed: Buffer }[]>(
+      'select country, signed from trust_gateway_records',
+    );
   }
 
   /** Keeps the newest record of a country (an older one arriving late never replaces it). */
-  async saveGatewayRecord(db: Db, r: { country: string; publishedAtMs: number; signed: Buffer }): Promise<void> {
+  async saveGatewayRecord(
+    db: Db,
+    r: { country: string; publishedAtMs: number; signed: Buffer },
+  ): Promise<void> {
     await db.query(
       `insert into trust_gateway_records (country, published_at_ms, signed) values ($1, $2, $3)
        on conflict (country) do update set published_at_ms = $2, signed = $3, updated_at = now()

@@ -154,7 +154,12 @@ function loadEcIdentity(
   const key = loadPrivateKey(
     decryptPrivateKey({ encryptedPem: fs.readFileSync(keyFile, 'utf8'), passphrase: opts.passphrase }),
   );
-  const cert = verifyCertificateChain({ certPem, caCertPem: caPem, revokedSerials: new Set(), at: new Date() });
+  const cert = verifyCertificateChain({
+    certPem,
+    caCertPem: caPem,
+    revokedSerials: new Set(),
+    at: new Date(),
+  });
   if (cert.country !== opts.country || cert.publicKey.asymmetricKeyType !== 'ec') {
     throw new Error(`ec-cert.pem in ${opts.dir} is not a P-256 certificate of ${opts.country}`);
   }
