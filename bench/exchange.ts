@@ -12,16 +12,19 @@
  *   (on the quiet network and before the sustained phase), the higher one used.
  * - CPU per process group when idle and in each phase, and the CPU one alert costs above idle: where the two
  *   shared cores go.
+ * - Suites: the whole measurement once per suite, each on its own testbed whose gateways open that suite only (suite 2
+ *   checked on the wire), against the raw ceiling of that suite's primitives; a table compares them at the end.
  * Goals: p50 <= 3 x bare Kafka p50; p99 <= 50 ms at 50 alerts/s; sustained >= 80 % of the crypto ceiling.
- * Run: npm run bench -- exchange
+ * Run: npm run bench -- exchange [--suites 2,1]   (default both, suite 2 first)
  */
 import { exchangeTopic } from '@corridor/contracts';
+import { peekEnvelopeHeader } from '@corridor/envelope';
 import { nowMs, progressLog, sleep, waitUntil } from './lib/clock';
 import { CpuUsage, startCpuCount } from './lib/cpu';
 import { CommitClock } from './lib/commit-clock';
 import { commitRoundTrips } from './lib/commit-round-trip';
 import { RuntimeUsage, startRuntimeCount } from './lib/runtime';
-import { measureEnvelopeCeiling } from './lib/crypto-ceiling';
+import { measureEnvelopeCeiling, measureSuite2Ceiling } from './lib/crypto-ceiling';
 import { bareKafkaRoundTrips, recordSizes } from './lib/kafka-bare';
 import { fixed, LatencySummary, printTable, summarize, verdict } from './lib/stats';
 import {
@@ -203,13 +206,17 @@ function printCpu({ idle, phases }: { idle: CpuUsage; phases: CpuPhase[] }): voi
   });
 }
 
-/** Raw seal and open of 1 KiB on one core (node:crypto only), ~2 s each. */
+/** Raw seal and open of 1 KiB on one core with the primitives of `suite`, ~2 s each. */
 function ceilingMeasurement(
   log: (line: string) => void,
   when: string,
+  suite: number,
 ): ReturnType<typeof measureEnvelopeCeiling> {
-  log(`envelope crypto ceiling ${when}: raw node:crypto seal and open of 1 KiB, ~2 s each, one core …`);
-  const ceiling = measureEnvelopeCeiling({ payloadBytes: 1024, secondsEach: 2 });
+  log(`suite ${suite} crypto ceiling ${when}: raw seal and open of 1 KiB, ~2 s each, one core …`);
+  const ceiling = (suite === 2 ? measureSuite2Ceiling : measureEnvelopeCeiling)({
+    payloadBytes: 1024,
+    secondsEach: 2,
+  });
   log(
     `  seal ${fixed(ceiling.sealPerSecond, 0)}/s, open ${fixed(ceiling.openPerSecond, 0)}/s -> ` +
       `${fixed(ceiling.perAlertPerSecond, 0)} alerts/s (seal + open)`,
@@ -354,15 +361,77 @@ async function latencyRound({
   };
 }
 
+/** What one suite's run reports for the comparison at the end. */
+interface SuiteFigures {
+  suite: number;
+  bareP50: number;
+  p50: number;
+  p99: number;
+  floorP50: number;
+  sustainedPerSecond: number;
+  ceilingShare: number;
+}
+
+/**
+ * The suites to measure, each on a testbed of its own (both gateways opening only that suite): `--suites 2,1` after
+ * the benchmark name, or CORRIDOR_BENCH_SUITES; default both, suite 2 first.
+ */
+function suitesToMeasure(): number[] {
+  const flag = process.argv.indexOf('--suites');
+  const raw = flag >= 0 ? process.argv[flag + 1] : (process.env.CORRIDOR_BENCH_SUITES ?? '2,1');
+  const suites = (raw ?? '').split(',').map(Number);
+  if (suites.length === 0 || suites.some((s) => s !== 1 && s !== 2)) {
+    throw new Error(`--suites takes a comma list of 1 and 2, not "${raw}"`);
+  }
+  return [...new Set(suites)];
+}
+
 export async function run(): Promise<void> {
   const log = progressLog('exchange');
   log(
     'goal: p50 <= 3 x bare Kafka p50 and p99 <= 50 ms at 50 alerts/s; sustained >= 80 % of the crypto ceiling',
   );
-  await onTestbed('exchange', log, measure);
+  const figures: SuiteFigures[] = [];
+  for (const suite of suitesToMeasure()) {
+    log(`===== suite ${suite}: a testbed whose gateways open suite ${suite} only =====`);
+    await onTestbed(
+      `exchange-suite${suite}`,
+      log,
+      async (bench) => {
+        figures.push(await measure(bench, suite));
+      },
+      { ENVELOPE_SUITES: String(suite) },
+    );
+  }
+  if (figures.length > 1) {
+    console.log('');
+    console.log('Suites compared (each against the bare kafkajs baseline of its own testbed, same run)');
+    printTable({
+      headers: [
+        'suite',
+        'bare p50',
+        'p50 5/s',
+        'p50 50/s',
+        'p99 50/s',
+        'p50 / bare',
+        'sustained/s',
+        '% ceiling',
+      ],
+      rows: figures.map((f) => [
+        String(f.suite),
+        fixed(f.bareP50, 2),
+        fixed(f.floorP50, 2),
+        fixed(f.p50, 2),
+        fixed(f.p99, 2),
+        fixed(f.p50 / f.bareP50, 2),
+        fixed(f.sustainedPerSecond, 1),
+        fixed(f.ceilingShare * 100, 1),
+      ]),
+    });
+  }
 }
 
-async function measure({ bed, clock, log }: BenchRun): Promise<void> {
+async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<SuiteFigures> {
   let counter = 0;
   const publisher: Publisher = {
     bed,
@@ -399,13 +468,18 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
   const idle = idleCpu();
   // The crypto ceiling moves with the machine (other tenants, turbo): measured twice — here on a quiet network and
   // again right before the sustained phase — and the higher one is used, which can only make the ratio harsher.
-  const quietCeiling = ceilingMeasurement(log, 'on the quiet network');
+  const quietCeiling = ceilingMeasurement(log, 'on the quiet network', suite);
 
+  const suitesSeen = new Set<number>();
   const sizes = await recordSizes({
     broker: bed.broker,
     topic: exchangeTopic('LY', 'IT', bed.topicPrefix),
     count: SIZE_SAMPLE,
+    onRecord: (value) => suitesSeen.add(peekEnvelopeHeader(value).suite),
   });
+  if (suitesSeen.size !== 1 || !suitesSeen.has(suite)) {
+    throw new Error(`expected suite ${suite} envelopes on the wire, saw suites ${[...suitesSeen].join(',')}`);
+  }
   const envelopeBytes = Math.round(summarize(sizes).p50);
   log(`a sealed ROUTE alert envelope on the wire: ${envelopeBytes} B (median of ${sizes.length})`);
 
@@ -452,7 +526,7 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
   });
   const corridor = loaded.latency;
 
-  const lateCeiling = ceilingMeasurement(log, 'before the sustained phase');
+  const lateCeiling = ceilingMeasurement(log, 'before the sustained phase', suite);
   const ceiling =
     lateCeiling.perAlertPerSecond >= quietCeiling.perAlertPerSecond ? lateCeiling : quietCeiling;
   // The measurement held the event loop: let pending socket events (keep-alive closes) land before new requests.
@@ -501,7 +575,7 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
   const ceilingShare = deliveredPerSecond / ceiling.perAlertPerSecond;
   console.log('');
   console.log(
-    `Exchange LY -> IT, ${envelopeBytes} B envelopes; both gateways, the secretariat, Kafka, PostgreSQL and the ` +
+    `Exchange LY -> IT under suite ${suite}, ${envelopeBytes} B envelopes; both gateways, the secretariat, Kafka, PostgreSQL and the ` +
       'load generator share this machine',
   );
   printTable({
@@ -645,4 +719,13 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
     'note: 2 shared cores run both gateways, Kafka, PostgreSQL, the secretariat and this load generator; ' +
       'receipts IT -> LY (one sealed message per RECEIPT_BATCH_MS and partner) are not counted in the ceiling.',
   );
+  return {
+    suite,
+    bareP50: bareSummary.p50,
+    p50: corridor.p50,
+    p99: corridor.p99,
+    floorP50: floor.latency.p50,
+    sustainedPerSecond: deliveredPerSecond,
+    ceilingShare,
+  };
 }
