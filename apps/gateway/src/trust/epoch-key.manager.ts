@@ -31,6 +31,8 @@ export interface EpochKeyManagerOptions {
 export class EpochKeyManager {
   readonly ring = new EpochKeyRing();
   private readonly published = new Map<string, EpochKeyRow>();
+  /** a publication failed: the next rotation step publishes again */
+  private unpublished = false;
 
   constructor(
     private readonly db: Db,
@@ -86,7 +88,6 @@ export class EpochKeyManager {
           keyId: announcement.keyId,
           passphrase: this.opts.passphrase,
         });
-        privateKey.destroy();
         const kept = await this.repo.insert(this.db, {
           keyId: announcement.keyId,
           notBeforeMs: start,
@@ -97,7 +98,10 @@ export class EpochKeyManager {
           sealedPrivate,
         });
         if (kept) {
+          this.ring.add(announcement.keyId, privateKey, announcement.notAfterMs);
           created.push(announcement.keyId);
+        } else {
+          privateKey.destroy(); // another instance made this epoch's key first: loadHeld reads that one
         }
       }
     }
@@ -109,8 +113,18 @@ export class EpochKeyManager {
       this.published.delete(id);
     }
     await this.loadHeld();
-    if (created.length || destroyed.length || forcePublish) {
-      await this.publish(nowMs);
+    if (created.length || destroyed.length || forcePublish || this.unpublished) {
+      try {
+        await this.publish(nowMs);
+        this.unpublished = false;
+      } catch (err) {
+        // Partners keep the record they hold; the next rotation step tries again.
+        this.unpublished = true;
+        this.logger.error(
+          { err: (err as Error).message },
+          'gateway record not published: retried on the next step',
+        );
+      }
     }
     if (created.length || destroyed.length) {
       this.logger.info({ created, destroyed, held: this.ring.size }, 'epoch keys rotated');
