@@ -43,7 +43,9 @@ const PASSPHRASE = 'forward-secrecy test passphrase';
 describe('suite 2 forward secrecy at the key store (real PostgreSQL)', () => {
   let url: string;
   let db: DataSource;
-  const root = createRootCa({ commonName: 'Forward Secrecy Test Root', validityDays: 30 });
+  // Valid from a day ago: the test dates envelopes at the start of the current minute.
+  const since = new Date(Date.now() - 86_400_000);
+  const root = createRootCa({ commonName: 'Forward Secrecy Test Root', validityDays: 30, notBefore: since });
   let ly: { key: ReturnType<typeof loadPrivateKey>; certPem: string };
   let italy: { key: ReturnType<typeof loadPrivateKey>; certPem: string; fingerprint: string };
   const published: Uint8Array[] = [];
@@ -55,6 +57,7 @@ describe('suite 2 forward secrecy at the key store (real PostgreSQL)', () => {
       caCertPem: root.certPem,
       caKeyPem: root.keyPem,
       validityDays: 10,
+      notBefore: since,
     });
     return {
       key: loadPrivateKey(keys.privateKeyPem),
