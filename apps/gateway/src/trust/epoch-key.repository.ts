@@ -1,5 +1,6 @@
 // This gateway's epoch KEM keys and its partners' signed gateway records. Every statement on epoch_keys and
 // trust_gateway_records is here.
+import { updatedRows } from '@corridor/platform';
 import type { Db } from '../exchange/exchange.repository';
 
 export interface EpochKeyRow {
@@ -62,10 +63,12 @@ export class EpochKeyRepository {
 
   /** Erases the private half of every key whose validity ended before `cutoffMs`; returns their ids. */
   async destroyEndedBefore(db: Db, cutoffMs: number): Promise<string[]> {
-    const rows = await db.query<{ key_id: string }[]>(
-      `update epoch_keys set sealed_private = null, destroyed_at = now()
-        where sealed_private is not null and not_after_ms < $1 returning key_id`,
-      [cutoffMs],
+    const rows = updatedRows<{ key_id: string }>(
+      await db.query(
+        `update epoch_keys set sealed_private = null, destroyed_at = now()
+          where sealed_private is not null and not_after_ms < $1 returning key_id`,
+        [cutoffMs],
+      ),
     );
     return rows.map((r) => r.key_id);
   }
