@@ -6,25 +6,32 @@
  *   Corridor envelope, 500 at 50/s, over mutual TLS 1.3 (as Corridor) and over the benchmark broker's PLAINTEXT
  *   listener: the cost of TLS as a ratio (p50, p99, CPU per message of the client and the broker).
  * - Corridor: POST /v1/alerts at LY -> row committed in IT's inbox (heard via LISTEN corridor_desk), 50 at 5/s
- *   (the path without queueing) then 500 at 50/s, each with a per-stage breakdown from the gateways' rows.
+ *   (the path without queueing) then 500 at 50/s, each with a per-stage breakdown from the gateways' rows, and
+ *   POST at LY -> the item on one officer's desk at IT (socket.io /desk), goal p99 <= 60 ms at 50/s.
  * - Sustained: 8 concurrent publishers for 15 s (at most 4,000 alerts), alerts/s delivered into IT's inbox,
  *   against the envelope crypto ceiling (seal + open on one core, raw node:crypto) measured twice in the same run
  *   (on the quiet network and before the sustained phase), the higher one used.
  * - CPU per process group when idle and in each phase, and the CPU one alert costs above idle: where the two
  *   shared cores go.
+ * - Suites: the whole measurement once per suite, each on its own testbed whose gateways open that suite only (suite 2
+ *   checked on the wire), against the raw ceiling of that suite's primitives; a table compares them at the end.
  * Goals: p50 <= 3 x bare Kafka p50; p99 <= 50 ms at 50 alerts/s; sustained >= 80 % of the crypto ceiling.
- * Run: npm run bench -- exchange
+ * Run: npm run bench -- exchange [--suites 2,1]   (default both, suite 2 first)
  */
+import { io, type Socket } from 'socket.io-client';
 import { exchangeTopic } from '@corridor/contracts';
+import { peekEnvelopeHeader } from '@corridor/envelope';
 import { nowMs, progressLog, sleep, waitUntil } from './lib/clock';
 import { CpuUsage, startCpuCount } from './lib/cpu';
 import { CommitClock } from './lib/commit-clock';
 import { commitRoundTrips } from './lib/commit-round-trip';
 import { RuntimeUsage, startRuntimeCount } from './lib/runtime';
-import { measureEnvelopeCeiling } from './lib/crypto-ceiling';
+import { measureEnvelopeCeiling, measureSuite2Ceiling } from './lib/crypto-ceiling';
 import { bareKafkaRoundTrips, recordSizes } from './lib/kafka-bare';
 import { fixed, LatencySummary, printTable, summarize, verdict } from './lib/stats';
+import { onCleanup } from './lib/cleanup';
 import {
+  ALL_CATEGORIES,
   alertIdsOfFeed,
   processGroups,
   publishAlert,
@@ -55,6 +62,7 @@ const SUSTAINED_MAX_ALERTS = 8000;
 const DRAIN_TIMEOUT_MS = 90_000;
 const GOAL_P50_RATIO = 3;
 const GOAL_P99_MS = 50;
+const GOAL_DESK_P99_MS = 60;
 const GOAL_CEILING_SHARE = 0.8;
 
 interface Publisher {
@@ -68,6 +76,8 @@ interface Delivered {
   latencies: Map<string, number>;
   /** alert id -> inbox commit heard, nowMs clock */
   committedAt: Map<string, number>;
+  /** alert id -> its desk feed seq at IT */
+  seqOf: Map<string, number>;
   lastCommitMs: number;
 }
 
@@ -109,6 +119,7 @@ async function awaitDelivery({
   });
   const latencies = new Map<string, number>();
   const committedAt = new Map<string, number>();
+  const seqOf = new Map<string, number>();
   let lastCommitMs = Number.NaN;
   for (const [seq, at] of heard) {
     const id = ids.get(seq);
@@ -116,10 +127,11 @@ async function awaitDelivery({
     if (id !== undefined && sent !== undefined) {
       latencies.set(id, at - sent);
       committedAt.set(id, at);
+      seqOf.set(id, seq);
       lastCommitMs = Number.isNaN(lastCommitMs) ? at : Math.max(lastCommitMs, at);
     }
   }
-  return { latencies, committedAt, lastCommitMs };
+  return { latencies, committedAt, seqOf, lastCommitMs };
 }
 
 /** Where the time goes, per stage, from the gateways' own row times (wall clock; PostgreSQL now()). */
@@ -203,13 +215,17 @@ function printCpu({ idle, phases }: { idle: CpuUsage; phases: CpuPhase[] }): voi
   });
 }
 
-/** Raw seal and open of 1 KiB on one core (node:crypto only), ~2 s each. */
+/** Raw seal and open of 1 KiB on one core with the primitives of `suite`, ~2 s each. */
 function ceilingMeasurement(
   log: (line: string) => void,
   when: string,
+  suite: number,
 ): ReturnType<typeof measureEnvelopeCeiling> {
-  log(`envelope crypto ceiling ${when}: raw node:crypto seal and open of 1 KiB, ~2 s each, one core …`);
-  const ceiling = measureEnvelopeCeiling({ payloadBytes: 1024, secondsEach: 2 });
+  log(`suite ${suite} crypto ceiling ${when}: raw seal and open of 1 KiB, ~2 s each, one core …`);
+  const ceiling = (suite === 2 ? measureSuite2Ceiling : measureEnvelopeCeiling)({
+    payloadBytes: 1024,
+    secondsEach: 2,
+  });
   log(
     `  seal ${fixed(ceiling.sealPerSecond, 0)}/s, open ${fixed(ceiling.openPerSecond, 0)}/s -> ` +
       `${fixed(ceiling.perAlertPerSecond, 0)} alerts/s (seal + open)`,
@@ -299,9 +315,48 @@ async function publishAtRate({
   return { sentAt, acceptMs, failures, ratePerSecond: achieved };
 }
 
+/** One officer's desk at IT (socket.io /desk): when each feed item arrived, by seq, nowMs clock. */
+interface Desk {
+  arrivals: Map<number, number>;
+}
+
+/** Connects one desk client to IT, as an officer cleared for everything the benchmark sends. */
+async function connectDesk(bed: Testbed): Promise<Desk> {
+  const token = bed.net.gateways.IT.token({
+    sub: 'officer.bench',
+    roles: ['officer'],
+    desk: 'bench',
+    clearance: 'RED',
+    categories: ALL_CATEGORIES,
+  });
+  const socket: Socket = io(`${bed.net.gateways.IT.url}/desk`, {
+    auth: { token },
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    timeout: 20_000,
+  });
+  onCleanup('desk client', async () => {
+    socket.disconnect();
+  });
+  const desk: Desk = { arrivals: new Map() };
+  socket.on('feed', (item: { seq: number }) => {
+    if (!desk.arrivals.has(item.seq)) {
+      desk.arrivals.set(item.seq, nowMs());
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('hello', () => resolve());
+    socket.once('connect_error', (err) => reject(new Error(`desk client could not connect: ${err.message}`)));
+  });
+  return desk;
+}
+
 interface LatencyRound {
   ratePerSecond: number;
   latency: LatencySummary;
+  /** POST at LY -> the item on a desk at IT */
+  desk: LatencySummary;
   accept: LatencySummary;
   breakdown: (string | number)[][];
   cpu: CpuUsage;
@@ -312,6 +367,7 @@ interface LatencyRound {
 async function latencyRound({
   bed,
   clock,
+  desk,
   publisher,
   count,
   ratePerSecond,
@@ -319,6 +375,7 @@ async function latencyRound({
 }: {
   bed: Testbed;
   clock: CommitClock;
+  desk: Desk;
   publisher: Publisher;
   count: number;
   ratePerSecond: number;
@@ -344,9 +401,27 @@ async function latencyRound({
   const runtimeUsage = await runtime();
   const latency = summarize([...delivered.latencies.values()]);
   log(`  Corridor at ${ratePerSecond}/s: p50 ${fixed(latency.p50, 2)} ms, p99 ${fixed(latency.p99, 2)} ms`);
+  await waitUntil({
+    timeoutMs: 10_000,
+    done: () => [...delivered.seqOf.values()].every((seq) => desk.arrivals.has(seq)),
+  });
+  const toDesk: number[] = [];
+  for (const [id, seq] of delivered.seqOf) {
+    const arrived = desk.arrivals.get(seq);
+    const sent = paced.sentAt.get(id);
+    if (arrived !== undefined && sent !== undefined) {
+      toDesk.push(arrived - sent);
+    }
+  }
+  const deskLatency = summarize(toDesk);
+  log(
+    `  POST -> desk at ${ratePerSecond}/s: p50 ${fixed(deskLatency.p50, 2)} ms, p99 ${fixed(deskLatency.p99, 2)} ms ` +
+      `(${toDesk.length} / ${delivered.seqOf.size} items)`,
+  );
   return {
     ratePerSecond: paced.ratePerSecond,
     latency,
+    desk: deskLatency,
     accept: summarize(paced.acceptMs),
     breakdown: await stageBreakdown({ bed, sentAt: paced.sentAt, delivered }),
     cpu: cpuUsage,
@@ -354,15 +429,83 @@ async function latencyRound({
   };
 }
 
+/** What one suite's run reports for the comparison at the end. */
+interface SuiteFigures {
+  suite: number;
+  bareP50: number;
+  p50: number;
+  p99: number;
+  deskP50: number;
+  deskP99: number;
+  floorP50: number;
+  sustainedPerSecond: number;
+  ceilingShare: number;
+}
+
+/**
+ * The suites to measure, each on a testbed of its own (both gateways opening only that suite): `--suites 2,1` after
+ * the benchmark name, or CORRIDOR_BENCH_SUITES; default both, suite 2 first.
+ */
+function suitesToMeasure(): number[] {
+  const flag = process.argv.indexOf('--suites');
+  const raw = flag >= 0 ? process.argv[flag + 1] : (process.env.CORRIDOR_BENCH_SUITES ?? '2,1');
+  const suites = (raw ?? '').split(',').map(Number);
+  if (suites.length === 0 || suites.some((s) => s !== 1 && s !== 2)) {
+    throw new Error(`--suites takes a comma list of 1 and 2, not "${raw}"`);
+  }
+  return [...new Set(suites)];
+}
+
 export async function run(): Promise<void> {
   const log = progressLog('exchange');
   log(
     'goal: p50 <= 3 x bare Kafka p50 and p99 <= 50 ms at 50 alerts/s; sustained >= 80 % of the crypto ceiling',
   );
-  await onTestbed('exchange', log, measure);
+  const figures: SuiteFigures[] = [];
+  for (const suite of suitesToMeasure()) {
+    log(`===== suite ${suite}: a testbed whose gateways open suite ${suite} only =====`);
+    await onTestbed(
+      `exchange-suite${suite}`,
+      log,
+      async (bench) => {
+        figures.push(await measure(bench, suite));
+      },
+      { ENVELOPE_SUITES: String(suite) },
+    );
+  }
+  if (figures.length > 1) {
+    console.log('');
+    console.log('Suites compared (each against the bare kafkajs baseline of its own testbed, same run)');
+    printTable({
+      headers: [
+        'suite',
+        'bare p50',
+        'p50 5/s',
+        'p50 50/s',
+        'p99 50/s',
+        'p50 / bare',
+        'desk p50 50/s',
+        'desk p99 50/s',
+        'sustained/s',
+        '% ceiling',
+      ],
+      rows: figures.map((f) => [
+        String(f.suite),
+        fixed(f.bareP50, 2),
+        fixed(f.floorP50, 2),
+        fixed(f.p50, 2),
+        fixed(f.p99, 2),
+        fixed(f.p50 / f.bareP50, 2),
+        fixed(f.deskP50, 2),
+        fixed(f.deskP99, 2),
+        fixed(f.sustainedPerSecond, 1),
+        fixed(f.ceilingShare * 100, 1),
+      ]),
+    });
+  }
 }
 
-async function measure({ bed, clock, log }: BenchRun): Promise<void> {
+async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<SuiteFigures> {
   let counter = 0;
   const publisher: Publisher = {
     bed,
@@ -399,13 +542,18 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
   const idle = idleCpu();
   // The crypto ceiling moves with the machine (other tenants, turbo): measured twice — here on a quiet network and
   // again right before the sustained phase — and the higher one is used, which can only make the ratio harsher.
-  const quietCeiling = ceilingMeasurement(log, 'on the quiet network');
+  const quietCeiling = ceilingMeasurement(log, 'on the quiet network', suite);
 
+  const suitesSeen = new Set<number>();
   const sizes = await recordSizes({
     broker: bed.broker,
     topic: exchangeTopic('LY', 'IT', bed.topicPrefix),
     count: SIZE_SAMPLE,
+    onRecord: (value) => suitesSeen.add(peekEnvelopeHeader(value).suite),
   });
+  if (suitesSeen.size !== 1 || !suitesSeen.has(suite)) {
+    throw new Error(`expected suite ${suite} envelopes on the wire, saw suites ${[...suitesSeen].join(',')}`);
+  }
   const envelopeBytes = Math.round(summarize(sizes).p50);
   log(`a sealed ROUTE alert envelope on the wire: ${envelopeBytes} B (median of ${sizes.length})`);
 
@@ -434,9 +582,11 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
   const commit = summarize(await commitRoundTrips({ databaseUrl: bed.net.gateways.IT.databaseUrl }));
   log(`  synchronous commit p50 ${fixed(commit.p50, 2)} ms, p99 ${fixed(commit.p99, 2)} ms`);
 
+  const desk = await connectDesk(bed);
   const floor = await latencyRound({
     bed,
     clock,
+    desk,
     publisher,
     count: FLOOR_ALERTS,
     ratePerSecond: FLOOR_RATE,
@@ -445,6 +595,7 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
   const loaded = await latencyRound({
     bed,
     clock,
+    desk,
     publisher,
     count: LATENCY_ALERTS,
     ratePerSecond: RATE_PER_SECOND,
@@ -452,7 +603,7 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
   });
   const corridor = loaded.latency;
 
-  const lateCeiling = ceilingMeasurement(log, 'before the sustained phase');
+  const lateCeiling = ceilingMeasurement(log, 'before the sustained phase', suite);
   const ceiling =
     lateCeiling.perAlertPerSecond >= quietCeiling.perAlertPerSecond ? lateCeiling : quietCeiling;
   // The measurement held the event loop: let pending socket events (keep-alive closes) land before new requests.
@@ -501,7 +652,7 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
   const ceilingShare = deliveredPerSecond / ceiling.perAlertPerSecond;
   console.log('');
   console.log(
-    `Exchange LY -> IT, ${envelopeBytes} B envelopes; both gateways, the secretariat, Kafka, PostgreSQL and the ` +
+    `Exchange LY -> IT under suite ${suite}, ${envelopeBytes} B envelopes; both gateways, the secretariat, Kafka, PostgreSQL and the ` +
       'load generator share this machine',
   );
   printTable({
@@ -539,6 +690,14 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
           fixed(round.accept.p50, 2),
           fixed(round.accept.p99, 2),
           fixed(round.accept.max, 2),
+        ],
+        [
+          `Corridor POST at LY -> item on a desk at IT, ${fixed(round.ratePerSecond, 0)}/s`,
+          String(round.desk.count),
+          '',
+          fixed(round.desk.p50, 2),
+          fixed(round.desk.p99, 2),
+          fixed(round.desk.max, 2),
         ],
         ...round.breakdown,
       ]),
@@ -637,6 +796,12 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
   );
   console.log(
     verdict({
+      met: loaded.desk.p99 <= GOAL_DESK_P99_MS,
+      text: `POST -> desk p99 ${fixed(loaded.desk.p99, 1)} ms at 50 alerts/s (goal <= ${GOAL_DESK_P99_MS} ms)`,
+    }),
+  );
+  console.log(
+    verdict({
       met: ceilingShare >= GOAL_CEILING_SHARE,
       text: `sustained ${fixed(ceilingShare * 100, 1)} % of the crypto ceiling (goal >= ${GOAL_CEILING_SHARE * 100} %)`,
     }),
@@ -645,4 +810,15 @@ async function measure({ bed, clock, log }: BenchRun): Promise<void> {
     'note: 2 shared cores run both gateways, Kafka, PostgreSQL, the secretariat and this load generator; ' +
       'receipts IT -> LY (one sealed message per RECEIPT_BATCH_MS and partner) are not counted in the ceiling.',
   );
+  return {
+    suite,
+    bareP50: bareSummary.p50,
+    p50: corridor.p50,
+    p99: corridor.p99,
+    deskP50: loaded.desk.p50,
+    deskP99: loaded.desk.p99,
+    floorP50: floor.latency.p50,
+    sustainedPerSecond: deliveredPerSecond,
+    ceilingShare,
+  };
 }

@@ -834,10 +834,15 @@ describe('exchange between two gateways (real processes)', () => {
     const certs = await net.secretariatCall<
       { fingerprint: string; country: string; purpose: string; revokedAt: string | null }[]
     >('GET', '/v1/certificates');
-    const lyCert = certs.find((c) => c.country === 'LY' && c.purpose === 'signing' && !c.revokedAt)!;
-    await net.secretariatCall('POST', `/v1/certificates/${lyCert.fingerprint}/revoke`, {
-      reason: 'key compromise (test)',
-    });
+    // LY signs with its RSA certificate (suite 1) or its P-256 one (suite 2, the default): a compromised gateway
+    // has both revoked.
+    const lyCerts = certs.filter((c) => c.country === 'LY' && c.purpose === 'signing' && !c.revokedAt);
+    expect(lyCerts).toHaveLength(2);
+    for (const lyCert of lyCerts) {
+      await net.secretariatCall('POST', `/v1/certificates/${lyCert.fingerprint}/revoke`, {
+        reason: 'key compromise (test)',
+      });
+    }
     // The CRL reaches IT over the control topic; the next envelope from LY is refused.
     const id = await eventually(
       'an alert from LY quarantined as CERT_REVOKED at IT',

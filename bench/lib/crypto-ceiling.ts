@@ -3,6 +3,7 @@
 // bench/envelope.ts measures the same thing beside sealEnvelope/openEnvelope but does not export it.
 import {
   constants,
+  hkdfSync,
   createCipheriv,
   createDecipheriv,
   generateKeyPairSync,
@@ -13,6 +14,7 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto';
+import { XWingPrivateKey } from '@corridor/envelope';
 
 const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
 const OAEP = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' };
@@ -132,6 +134,73 @@ export function measureEnvelopeCeiling({
       recipientKey: recipient.privateKey,
     });
     if (out.length !== payloadBytes) {
+      throw new Error('ceiling: wrong plaintext length');
+    }
+  };
+  const [sealPerSecond, openPerSecond] = ratesInterleaved({
+    a: sealOnce,
+    b: openOnce,
+    totalMsEach: secondsEach * 1000,
+  });
+  return {
+    payloadBytes,
+    sealPerSecond,
+    openPerSecond,
+    perAlertPerSecond: 1 / (1 / sealPerSecond + 1 / openPerSecond),
+  };
+}
+
+const SUITE2_INFO = Buffer.from('corridor-envelope-v1 suite 2 content key', 'latin1');
+const P1363 = { dsaEncoding: 'ieee-p1363' } as const;
+
+/**
+ * The same for suite 2: X-Wing encapsulation to an epoch key (the KEM of libs/envelope: @noble/post-quantum ML-KEM-768
+ * and node:crypto X25519), HKDF-SHA256, AES-256-GCM, ECDSA P-256 sign; open: verify, decapsulate, HKDF, decrypt.
+ */
+export function measureSuite2Ceiling({
+  payloadBytes = 1024,
+  secondsEach = 2,
+}: { payloadBytes?: number; secondsEach?: number } = {}): EnvelopeCeiling {
+  const sender = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const kem = XWingPrivateKey.generate();
+  const plaintext = randomBytes(payloadBytes);
+  const aad = randomBytes(AAD_BYTES);
+  const sealOnce = (): Sealed => {
+    const { sharedSecret, ciphertext } = kem.publicKey.encapsulate();
+    const contentKey = Buffer.from(hkdfSync('sha256', sharedSecret, Buffer.alloc(0), SUITE2_INFO, 32));
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', contentKey, nonce);
+    cipher.setAAD(aad);
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    const tag = cipher.getAuthTag();
+    const wrappedKey = Buffer.from(ciphertext);
+    const signature = sign('sha256', Buffer.concat([aad, wrappedKey, nonce, body, tag]), {
+      key: sender.privateKey,
+      ...P1363,
+    });
+    return { aad, wrappedKey, nonce, body, tag, signature };
+  };
+  const pool = Array.from({ length: 16 }, sealOnce);
+  let next = 0;
+  const openOnce = (): void => {
+    const { wrappedKey, nonce, body, tag, signature } = pool[next++ % pool.length];
+    if (
+      !verify(
+        'sha256',
+        Buffer.concat([aad, wrappedKey, nonce, body, tag]),
+        { key: sender.publicKey, ...P1363 },
+        signature,
+      )
+    ) {
+      throw new Error('ceiling: signature did not verify');
+    }
+    const contentKey = Buffer.from(
+      hkdfSync('sha256', kem.decapsulate(wrappedKey), Buffer.alloc(0), SUITE2_INFO, 32),
+    );
+    const decipher = createDecipheriv('aes-256-gcm', contentKey, nonce);
+    decipher.setAAD(aad);
+    decipher.setAuthTag(tag);
+    if (Buffer.concat([decipher.update(body), decipher.final()]).length !== payloadBytes) {
       throw new Error('ceiling: wrong plaintext length');
     }
   };

@@ -31,11 +31,14 @@ export async function recordSizes({
   topic,
   count,
   timeoutMs = 20_000,
+  onRecord,
 }: {
   broker: BrokerInfo;
   topic: string;
   count: number;
   timeoutMs?: number;
+  /** sees each record's value (e.g. to read the envelope suite) */
+  onRecord?: (value: Buffer) => void;
 }): Promise<number[]> {
   const kafka = adminKafka(broker, 'bench-sizes');
   const consumer = kafka.consumer({ groupId: `bench-sizes-${randomBytes(4).toString('hex')}` });
@@ -47,6 +50,9 @@ export async function recordSizes({
     await consumer.run({
       eachMessage: async ({ message }) => {
         sizes.push(message.value?.length ?? 0);
+        if (message.value) {
+          onRecord?.(message.value);
+        }
       },
     });
     await waitUntil({ done: () => sizes.length >= count, timeoutMs });

@@ -342,8 +342,9 @@ export async function onTestbed(
   name: string,
   log: (line: string) => void,
   measure: (run: BenchRun) => Promise<void>,
+  gatewayEnv: Record<string, string> = {},
 ): Promise<void> {
-  const bed = await startTestbed({ name, log });
+  const bed = await startTestbed({ name, log, gatewayEnv });
   try {
     const clock = await CommitClock.start({
       databaseUrl: bed.net.gateways.IT.databaseUrl,

@@ -9,9 +9,11 @@ import { gatewayAudience, issueToken, Principal, SECRETARIAT_AUDIENCE } from '@c
 import { transportIdentityProblem } from '@corridor/platform';
 import {
   gatewayCsr,
+  gatewayEcCsr,
   hasCertificate,
   initCa,
   installCertificate,
+  installEcCertificate,
   installKafkaCertificate,
   issueKafkaIdentity,
   kafkaClientCsr,
@@ -37,6 +39,8 @@ export interface AgreementSpec {
   parties: [string, string];
   purpose: string;
   directions: DirectionSpec[];
+  /** crypto suites allowed on the pair; omitted: any both gateways open */
+  suites?: number[];
 }
 
 export interface NetworkOptions {
@@ -326,12 +330,15 @@ export class Network {
         passphrase: sec.keyPassphrase,
         principal: `gw-${cc}`,
       });
-      const res = await this.secretariatCall<{ certPem: string; caPem: string; kafkaCertPem: string }>(
-        'POST',
-        '/v1/gateways',
-        { country, csrPem, kafkaCsrPem },
-      );
+      const ecCsrPem = await gatewayEcCsr({ dir: trustDir, passphrase: sec.keyPassphrase, country });
+      const res = await this.secretariatCall<{
+        certPem: string;
+        caPem: string;
+        kafkaCertPem: string;
+        ecCertPem: string;
+      }>('POST', '/v1/gateways', { country, csrPem, kafkaCsrPem, ecCsrPem });
       installCertificate({ dir: trustDir, certPem: res.certPem, caPem: res.caPem });
+      installEcCertificate({ dir: trustDir, certPem: res.ecCertPem });
       installKafkaCertificate({ dir: trustDir, certPem: res.kafkaCertPem, caPem: res.caPem });
     }
     const port = this.opts.ports?.gateways[country] ?? (await freePort());
@@ -449,6 +456,7 @@ export class Network {
         validFrom: new Date(now - 86400_000).toISOString(),
         validUntil: new Date(now + 2 * 365 * 86400_000).toISOString(),
         purpose: a.purpose,
+        ...(a.suites ? { suites: a.suites } : {}),
         directions: a.directions.map((d) => ({
           maxHandling: 'H3',
           excludedFields: [],

@@ -29,6 +29,7 @@ export function activeAgreement(opts: {
     validFromMs: now - 86_400_000,
     validUntilMs: now + 86_400_000,
     parties: [opts.from, opts.to].sort(),
+    suites: [],
     directions: [
       create(DirectionTermsSchema, {
         from: opts.from,

@@ -6,11 +6,13 @@ import path from 'node:path';
 import forge from 'node-forge';
 import {
   createCsr,
+  createEcCsr,
   createKafkaCsr,
   createRootCa,
   decryptPrivateKey,
   describeCertificate,
   encryptPrivateKey,
+  generateEcKeyPair,
   generateKeyPairAsync,
   issueKafkaCertificate,
   type KafkaCertificateRole,
@@ -79,6 +81,39 @@ export async function gatewayCsr(opts: {
   const csrPem = createCsr({ country: opts.country, privateKeyPem, publicKeyPem });
   fs.writeFileSync(path.join(opts.dir, 'csr.pem'), csrPem);
   return csrPem;
+}
+
+/** File names of a gateway's suite-2 identity: its P-256 key (encrypted) and certificate, beside key.pem/cert.pem. */
+export function ecIdentityFiles(dir: string): { keyFile: string; certFile: string } {
+  return { keyFile: path.join(dir, 'ec-key.pem'), certFile: path.join(dir, 'ec-cert.pem') };
+}
+
+/** The gateway's P-256 key for suite 2 (created once, encrypted; not the RSA key) and a CSR for it. */
+export async function gatewayEcCsr(opts: {
+  dir: string;
+  passphrase: string;
+  country: string;
+}): Promise<string> {
+  fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+  const { keyFile } = ecIdentityFiles(opts.dir);
+  let privateKeyPem: string;
+  if (fs.existsSync(keyFile)) {
+    privateKeyPem = decryptPrivateKey({
+      encryptedPem: fs.readFileSync(keyFile, 'utf8'),
+      passphrase: opts.passphrase,
+    });
+  } else {
+    privateKeyPem = generateEcKeyPair().privateKeyPem;
+    writeSecretFile(keyFile, encryptPrivateKey({ privateKeyPem, passphrase: opts.passphrase }));
+  }
+  const publicKeyPem = createPublicKey(createPrivateKey(privateKeyPem))
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
+  return createEcCsr({ country: opts.country, privateKeyPem, publicKeyPem });
+}
+
+export function installEcCertificate(opts: { dir: string; certPem: string }): void {
+  fs.writeFileSync(ecIdentityFiles(opts.dir).certFile, opts.certPem);
 }
 
 export function installCertificate(opts: { dir: string; certPem: string; caPem: string }): void {

@@ -38,6 +38,8 @@ import { RegisterRecordsRepository } from './registers/register-records.reposito
 import { RegistersController } from './registers/registers.controller';
 import { RegistersRepository } from './registers/registers.repository';
 import { RegistersService } from './registers/registers.service';
+import { EpochKeyManager } from './trust/epoch-key.manager';
+import { EpochKeyRepository } from './trust/epoch-key.repository';
 import { loadOwnIdentity, TrustStore } from './trust/trust.store';
 
 export function consumerGroups(config: GatewayConfig): { exchange: string; control: string } {
@@ -47,6 +49,9 @@ export function consumerGroups(config: GatewayConfig): { exchange: string; contr
     prefix: config.kafka.topicPrefix,
   });
 }
+
+/** The suite-2 epoch key manager; null for a gateway without a P-256 identity (suite 1 only). */
+export const EPOCH_KEY_MANAGER = Symbol('EPOCH_KEY_MANAGER');
 
 /** Kept beyond the replay window and the clock skew before a dedupe row is forgotten. */
 const DEDUPE_MARGIN_MS = 3600_000;
@@ -70,6 +75,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     private readonly admission: Admission,
     private readonly outboxRepo: OutboxRepository,
     private readonly ds: DataSource,
+    @Inject(EPOCH_KEY_MANAGER) private readonly epochKeys: EpochKeyManager | null,
   ) {
     this.logger = loggerFor(root, ExchangeLifecycle);
     this.scheduler = new Scheduler(this.logger);
@@ -97,6 +103,11 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         );
     });
     await this.control.start();
+    if (this.epochKeys) {
+      // Before the consumer starts: the private epoch keys must be held to open suite-2 envelopes.
+      await this.epochKeys.rotate(Date.now(), true);
+      this.trust.epochKeys = this.epochKeys;
+    }
     // An instance may run only some workers (e.g. API-only nodes); the database coordinates the rest.
     if (this.config.exchange.relay) {
       this.relay.start();
@@ -127,6 +138,10 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       'receipt timeout sweep',
     );
     every(60_000, async () => this.trust.checkCrlFreshness(), 'revocation list freshness');
+    const epochKeys = this.epochKeys;
+    if (epochKeys) {
+      every(this.config.exchange.epochKeys.checkMs, () => epochKeys.rotate(Date.now()), 'epoch key rotation');
+    }
     every(
       1_000,
       async () =>
@@ -176,17 +191,62 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     InboxRepository,
     ExchangeRepository,
     OutboxRepository,
+    EpochKeyRepository,
     {
       provide: TrustStore,
-      inject: [GATEWAY_CONFIG, DataSource, TrustRepository, ROOT_LOGGER],
-      useFactory: (c: GatewayConfig, ds: DataSource, repo: TrustRepository, l: Logger) =>
+      inject: [GATEWAY_CONFIG, DataSource, TrustRepository, EpochKeyRepository, ROOT_LOGGER],
+      useFactory: (
+        c: GatewayConfig,
+        ds: DataSource,
+        repo: TrustRepository,
+        epochRepo: EpochKeyRepository,
+        l: Logger,
+      ) =>
         new TrustStore(
-          loadOwnIdentity({ dir: c.trust.dir, passphrase: c.trust.keyPassphrase, country: c.country }),
+          loadOwnIdentity({
+            dir: c.trust.dir,
+            passphrase: c.trust.keyPassphrase,
+            country: c.country,
+            suites: c.exchange.suites,
+          }),
           ds,
           repo,
           c.kafka.topicPrefix,
           loggerFor(l, TrustStore),
+          epochRepo,
         ),
+    },
+    {
+      provide: EPOCH_KEY_MANAGER,
+      inject: [GATEWAY_CONFIG, DataSource, EpochKeyRepository, TrustStore, KafkaClient, ROOT_LOGGER],
+      useFactory: (
+        c: GatewayConfig,
+        ds: DataSource,
+        repo: EpochKeyRepository,
+        t: TrustStore,
+        k: KafkaClient,
+        l: Logger,
+      ) => {
+        const ec = t.own.ec;
+        if (!ec) {
+          return null;
+        }
+        const topic = controlTopic(c.kafka.topicPrefix);
+        return new EpochKeyManager(
+          ds,
+          repo,
+          {
+            country: c.country,
+            identity: ec,
+            passphrase: c.trust.keyPassphrase,
+            suites: t.own.suites,
+            epochMs: c.exchange.epochKeys.epochMs,
+            retainMs: c.exchange.epochKeys.retainMs,
+            publish: (key, value) => k.send(topic, [{ key, value }]),
+          },
+          loggerFor(l, EpochKeyManager),
+        );
+      },
     },
     {
       provide: AuditLog,

@@ -24,6 +24,13 @@ export {
   type VerifiedEpochKey,
 } from './epoch-keys';
 export { XWingPrivateKey, XWingPublicKey } from './xwing';
+export {
+  GATEWAY_RECORD_SIGNING_DOMAIN,
+  peekGatewayRecord,
+  signGatewayRecord,
+  verifyGatewayRecord,
+  type GatewayRecordContent,
+} from './gateway-record';
 export { SIGNING_DOMAIN, envelopeSigningInput } from './signing-input';
 export { InMemoryReplayGuard, type ReplayGuard } from './replay-guard';
 export { messageKindOf } from './kinds';

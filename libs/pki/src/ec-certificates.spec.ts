@@ -9,6 +9,7 @@ import {
   createEcCsr,
   createEcRevocationList,
   createEcRootCa,
+  createRootCa,
   describeCertificate,
   generateEcKeyPair,
   generateKeyPair,
@@ -211,6 +212,40 @@ describe('EC (P-256) certificates', () => {
       ]);
       expect(revoked.status).not.toBe(0);
       expect(revoked.output).toContain('certificate revoked');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the RSA regional root of a suite-1 network issues a P-256 gateway certificate that both verifiers accept', async () => {
+    const rsaRoot = createRootCa({ commonName: 'Corridor Regional Root', validityDays: 30 });
+    const keys = generateEcKeyPair();
+    const ecCert = await issueEcGatewayCertificate({
+      csrPem: await createEcCsr({ country: 'LY', ...keys }),
+      caCertPem: rsaRoot.certPem,
+      caKeyPem: rsaRoot.keyPem,
+      validityDays: 365,
+    });
+    const verified = verifyCertificateChain({
+      certPem: ecCert,
+      caCertPem: rsaRoot.certPem,
+      revokedSerials: new Set(),
+      at: new Date(),
+    });
+    expect(verified.publicKey.asymmetricKeyType).toBe('ec');
+    // a certificate never outlives its issuer
+    expect(verified.notAfter.getTime()).toBeLessThanOrEqual(
+      describeCertificate(rsaRoot.certPem).notAfter.getTime(),
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'corridor-ec-rsa-'));
+    try {
+      writeFileSync(join(dir, 'root.pem'), rsaRoot.certPem);
+      writeFileSync(join(dir, 'gw.pem'), ecCert);
+      const result = openssl(dir, ['verify', '-CAfile', 'root.pem', 'gw.pem']);
+      expect(result.output).toContain('gw.pem: OK');
+      expect(openssl(dir, ['x509', '-in', 'gw.pem', '-noout', '-text']).output).toContain(
+        'sha256WithRSAEncryption',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

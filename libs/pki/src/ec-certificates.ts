@@ -127,7 +127,7 @@ export async function createEcCsr(options: {
 }
 
 /**
- * Issues a P-256 gateway certificate from a CSR with an EC regional root: checks the CSR signature, subject and key,
+ * Issues a P-256 gateway certificate from a CSR with the regional root (EC, or the RSA root of a suite-1 network): checks the CSR signature, subject and key,
  * copies the subject only (never requested extensions), usages digitalSignature (envelopes, epoch keys, TLS).
  */
 export async function issueEcGatewayCertificate(options: {
@@ -175,7 +175,6 @@ export async function issueEcGatewayCertificate(options: {
   if (!ca.isCa || (caKeyUsage & x509.KeyUsageFlags.keyCertSign) === 0) {
     throw new PkiError('CERT_WRONG_USAGE', 'issuer certificate is not a CA');
   }
-  const caKeys = await ecKeys({ privateKeyPem: options.caKeyPem });
   if (
     !createPublicKey(options.caKeyPem)
       .export({ type: 'spki', format: 'der' })
@@ -183,6 +182,8 @@ export async function issueEcGatewayCertificate(options: {
   ) {
     throw new PkiError('KEY_MISMATCH', 'CA key does not belong to the CA certificate');
   }
+  const issuer = await issuerKey(options.caKeyPem);
+  const caKeyId = caCert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
   const validity = window(options.notBefore, options.validityDays);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: options.serial === undefined ? randomSerialHex() : positiveSerial(options.serial),
@@ -191,9 +192,9 @@ export async function issueEcGatewayCertificate(options: {
     notBefore: validity.notBefore,
     // A certificate never outlives its issuer.
     notAfter: validity.notAfter > ca.notAfter ? ca.notAfter : validity.notAfter,
-    signingAlgorithm: ECDSA_P256,
+    signingAlgorithm: issuer.algorithm,
     publicKey: csr.publicKey,
-    signingKey: caKeys.privateKey,
+    signingKey: issuer.privateKey,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
@@ -203,10 +204,47 @@ export async function issueEcGatewayCertificate(options: {
       ]),
       new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: commonName }]),
       await x509.SubjectKeyIdentifierExtension.create(csr.publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
+      caKeyId === undefined
+        ? await x509.AuthorityKeyIdentifierExtension.create(await issuer.publicKey())
+        : new x509.AuthorityKeyIdentifierExtension(caKeyId),
     ],
   });
   return cert.toString('pem');
+}
+
+/**
+ * The issuing key: an EC root signs with ECDSA P-256; the RSA regional root of a suite-1 network signs with
+ * RSASSA-PKCS1-v1_5 SHA-256 (as node-forge does), so one root and one CRL serve both suites.
+ */
+async function issuerKey(
+  caKeyPem: string,
+): Promise<{ algorithm: Algorithm; privateKey: CryptoKey; publicKey: () => Promise<CryptoKey> }> {
+  const key = loadPrivateKey(caKeyPem);
+  if (key.asymmetricKeyType === 'rsa') {
+    const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+    const privateKey = await crypto.subtle.importKey(
+      'pkcs8',
+      key.export({ type: 'pkcs8', format: 'der' }),
+      algorithm,
+      false,
+      ['sign'],
+    );
+    const publicKey = () =>
+      crypto.subtle.importKey(
+        'spki',
+        createPublicKey(key).export({ type: 'spki', format: 'der' }),
+        algorithm,
+        true,
+        ['verify'],
+      );
+    return { algorithm, privateKey, publicKey };
+  }
+  const keys = await ecKeys({ privateKeyPem: caKeyPem });
+  return {
+    algorithm: ECDSA_P256,
+    privateKey: keys.privateKey,
+    publicKey: () => Promise.resolve(keys.publicKey),
+  };
 }
 
 function positiveSerial(serial: string): string {

@@ -12,6 +12,8 @@ export interface ActiveAgreement {
   validUntilMs: number;
   parties: string[];
   directions: DirectionTerms[];
+  /** Crypto suites allowed on the pair; empty: any suite both gateways open. */
+  suites: number[];
 }
 
 /** The policy view of signed terms in a given lifecycle state. */
@@ -24,6 +26,7 @@ export function agreementFromTerms(terms: AgreementTerms, state: AgreementState)
     validUntilMs: Number(terms.validUntilMs),
     parties: [...terms.parties],
     directions: [...terms.directions],
+    suites: [...terms.suites],
   };
 }
 

@@ -57,6 +57,12 @@ export class ProposeAgreementDto {
   @ValidateNested({ each: true })
   @Type(() => DirectionTermsDto)
   directions!: DirectionTermsDto[];
+  /** Crypto suites allowed on this pair; omitted or empty: any suite both gateways open. [2] requires suite 2. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(2)
+  @IsIn([1, 2], { each: true, message: 'suites must name known suites (1, 2)' })
+  suites?: number[];
 }
 
 export class PartySignatureDto {

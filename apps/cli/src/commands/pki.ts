@@ -7,10 +7,13 @@ import { decryptPrivateKey, isPkiError, parseRevocationList, verifyCertificateCh
 import { act, parseCountry, parsePositiveInt, passphraseOptions, secretariatOptions } from '../command-kit';
 import { operationalError, usageError } from '../errors';
 import {
+  ecIdentityFiles,
   gatewayCsr,
+  gatewayEcCsr,
   rotateGatewayKey,
   initCa,
   installCertificate,
+  installEcCertificate,
   installKafkaCertificate,
   issueKafkaIdentity,
   kafkaClientCsr,
@@ -172,21 +175,27 @@ export function registerPki(program: Command): void {
         passphrase: secret,
         principal: `gw-${opts.country.toLowerCase()}`,
       });
+      // The P-256 identity of suite 2 (envelope signatures, epoch keys): a third key.
+      const ecCsrPem = await gatewayEcCsr({ dir: opts.dir, passphrase: secret, country: opts.country });
       const issued = await secretariat.post<{
         certPem: string;
         caPem: string;
         fingerprint: string;
         kafkaCertPem: string;
         kafkaFingerprint: string;
-      }>('/v1/gateways', { country: opts.country, csrPem, kafkaCsrPem });
+        ecCertPem: string;
+        ecFingerprint: string;
+      }>('/v1/gateways', { country: opts.country, csrPem, kafkaCsrPem, ecCsrPem });
       installCertificate({ dir: opts.dir, certPem: issued.certPem, caPem: issued.caPem });
       installKafkaCertificate({ dir: opts.dir, certPem: issued.kafkaCertPem, caPem: issued.caPem });
+      installEcCertificate({ dir: opts.dir, certPem: issued.ecCertPem });
       const kafkaFiles = kafkaIdentityFiles(opts.dir);
       out.result(
         [
           `enrolled ${opts.country}: signing certificate ${issued.fingerprint}`,
           `  installed ${path.join(opts.dir, 'cert.pem')} and the root in ${path.join(opts.dir, 'ca.pem')}`,
           `  Kafka TLS client certificate ${issued.kafkaFingerprint} (principal gw-${opts.country.toLowerCase()}) in ${kafkaFiles.certFile}`,
+          `  suite-2 P-256 certificate ${issued.ecFingerprint} in ${ecIdentityFiles(opts.dir).certFile}`,
         ],
         {
           country: opts.country,
@@ -196,6 +205,8 @@ export function registerPki(program: Command): void {
           kafkaFingerprint: issued.kafkaFingerprint,
           kafkaCertPath: kafkaFiles.certFile,
           kafkaKeyPath: kafkaFiles.keyFile,
+          ecFingerprint: issued.ecFingerprint,
+          ecCertPath: ecIdentityFiles(opts.dir).certFile,
         },
       );
     }),

@@ -1,7 +1,7 @@
 // Configuration validated once at boot into a typed, nested, cached object; a bad variable fails start-up naming it.
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_MAX_AGE_MS } from '@corridor/envelope';
+import { DEFAULT_EPOCH_MS, DEFAULT_MAX_AGE_MS, DEFAULT_MAX_SKEW_MS } from '@corridor/envelope';
 import { ConfigError, parseEnvironment, requireIdentityProvider } from '@corridor/platform';
 
 export { ConfigError };
@@ -50,6 +50,15 @@ const schema = z.object({
   // As documented (docs/operations.md) and as the envelope library assumes: records may wait in Kafka for the topic
   // retention (7 days) while a gateway is down, and must still be received, not quarantined as STALE.
   REPLAY_WINDOW_MS: z.coerce.number().int().min(1000).default(DEFAULT_MAX_AGE_MS),
+  // Crypto suites this gateway opens, strongest first (docs/security.md). Unset: 2,1 when TRUST_DIR holds the P-256
+  // identity (ec-key.pem, ec-cert.pem), else 1.
+  ENVELOPE_SUITES: z
+    .string()
+    .regex(/^[12](,[12])?$/, 'a comma list of suite ids, e.g. 2,1')
+    .optional(),
+  // Suite 2: length of an epoch (a KEM key's validity) and how often the rotation timer checks.
+  EPOCH_KEY_MS: z.coerce.number().int().min(60_000).default(DEFAULT_EPOCH_MS),
+  EPOCH_KEY_CHECK_MS: z.coerce.number().int().min(100).default(60_000),
   TREE_HEAD_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
   RETENTION_SWEEP_MS: z.coerce.number().int().min(100).default(60_000),
   QUARANTINE_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
@@ -140,6 +149,14 @@ export interface GatewayConfig {
     maxEnvelopeBytes: number;
     relay: boolean;
     consumer: boolean;
+    /** suites this gateway opens (ENVELOPE_SUITES); undefined: decided by the identity files present */
+    suites?: number[];
+    epochKeys: {
+      epochMs: number;
+      checkMs: number;
+      /** how long a private epoch key outlives its validity: the replay window plus the clock skew */
+      retainMs: number;
+    };
   };
   audit: {
     treeHeadIntervalMs: number;
@@ -224,6 +241,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxEnvelopeBytes: e.MAX_ENVELOPE_BYTES,
       relay: e.GATEWAY_WORKERS.split(',').includes('relay'),
       consumer: e.GATEWAY_WORKERS.split(',').includes('consumer'),
+      suites: e.ENVELOPE_SUITES ? [...new Set(e.ENVELOPE_SUITES.split(',').map(Number))] : undefined,
+      epochKeys: {
+        epochMs: e.EPOCH_KEY_MS,
+        checkMs: e.EPOCH_KEY_CHECK_MS,
+        retainMs: e.REPLAY_WINDOW_MS + DEFAULT_MAX_SKEW_MS,
+      },
     },
     audit: {
       treeHeadIntervalMs: e.TREE_HEAD_INTERVAL_MS,

@@ -11,6 +11,7 @@ import { QuarantineRetention1732800000000 } from './migrations/1732800000000-qua
 import { OutboxSentIndexWithoutReceipts1732900000000 } from './migrations/1732900000000-outbox-sent-index-without-receipts';
 import { HostilePartner1733000000000 } from './migrations/1733000000000-hostile-partner';
 import { OutboxThreadOrder1735100000000 } from './migrations/1735100000000-outbox-thread-order';
+import { EpochKeys1735200000000 } from './migrations/1735200000000-epoch-keys';
 import { AlertHistory1735400000000 } from './migrations/1735400000000-alert-history';
 import { DocumentRegisters1735600000000 } from './migrations/1735600000000-document-registers';
 
@@ -25,6 +26,7 @@ export const GATEWAY_MIGRATIONS = [
   OutboxSentIndexWithoutReceipts1732900000000,
   HostilePartner1733000000000,
   OutboxThreadOrder1735100000000,
+  EpochKeys1735200000000,
   AlertHistory1735400000000,
   DocumentRegisters1735600000000,
 ];

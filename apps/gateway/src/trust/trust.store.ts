@@ -7,6 +7,7 @@ import { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { TrustRepository } from './trust.repository';
+import { EpochKeyRepository } from './epoch-key.repository';
 import {
   AgreementState,
   AgreementTermsSchema,
@@ -15,10 +16,21 @@ import {
   exchangeTopic,
   fromBinary,
   SignedAgreement,
+  SignedGatewayRecord,
+  SignedGatewayRecordSchema,
   SignedAgreementSchema,
   toBinary,
 } from '@corridor/contracts';
-import { EnvelopeTrust } from '@corridor/envelope';
+import {
+  chooseEpochKey,
+  SUITE_PREFERENCE,
+  EnvelopeTrust,
+  peekGatewayRecord,
+  verifyGatewayRecord,
+  type GatewayRecordContent,
+  type VerifiedEpochKey,
+  type XWingPrivateKey,
+} from '@corridor/envelope';
 import {
   certificateFingerprint,
   certificateFromDer,
@@ -45,12 +57,24 @@ export interface KeyAndCertificate {
 export interface OwnIdentity extends KeyAndCertificate {
   country: string;
   caPem: string;
+  /** The P-256 identity of suite 2 (ec-key.pem, ec-cert.pem), when enrolled for it. */
+  ec?: KeyAndCertificate;
+  /** Suites this gateway opens, strongest first. */
+  suites: number[];
   /** Keys replaced by a rotation, kept so envelopes sealed for them while the new certificate spreads still open. */
   previous: KeyAndCertificate[];
 }
 
-/** Reads key.pem (encrypted PKCS#8), cert.pem and ca.pem; checks the certificate names this country. */
-export function loadOwnIdentity(opts: { dir: string; passphrase: string; country: string }): OwnIdentity {
+/**
+ * Reads key.pem (encrypted PKCS#8), cert.pem and ca.pem, and the suite-2 pair ec-key.pem/ec-cert.pem when present;
+ * checks the certificates name this country. `suites` unset: 2 and 1 with the P-256 pair, else 1.
+ */
+export function loadOwnIdentity(opts: {
+  dir: string;
+  passphrase: string;
+  country: string;
+  suites?: number[];
+}): OwnIdentity {
   const read = (name: string): string => {
     const p = path.join(opts.dir, name);
     if (!fs.existsSync(p)) {
@@ -97,19 +121,55 @@ export function loadOwnIdentity(opts: { dir: string; passphrase: string; country
       }
     }
   }
+  const ec = loadEcIdentity(opts, caPem);
+  const suites = opts.suites ?? (ec ? [2, 1] : [1]);
+  if (suites.includes(2) && !ec) {
+    throw new Error(
+      `ENVELOPE_SUITES includes 2 but ${opts.dir} holds no ec-key.pem and ec-cert.pem: enrol the gateway's P-256 identity`,
+    );
+  }
   return {
     country: opts.country,
     key,
     certPem,
     caPem,
+    ec,
+    suites: SUITE_PREFERENCE.filter((id) => suites.includes(id)),
     fingerprint: cert.fingerprint,
     serial: cert.serialHex,
     previous,
   };
 }
 
+function loadEcIdentity(
+  opts: { dir: string; passphrase: string; country: string },
+  caPem: string,
+): KeyAndCertificate | undefined {
+  const keyFile = path.join(opts.dir, 'ec-key.pem');
+  const certFile = path.join(opts.dir, 'ec-cert.pem');
+  if (!fs.existsSync(keyFile) || !fs.existsSync(certFile)) {
+    return undefined;
+  }
+  const certPem = fs.readFileSync(certFile, 'utf8');
+  const key = loadPrivateKey(
+    decryptPrivateKey({ encryptedPem: fs.readFileSync(keyFile, 'utf8'), passphrase: opts.passphrase }),
+  );
+  const cert = verifyCertificateChain({
+    certPem,
+    caCertPem: caPem,
+    revokedSerials: new Set(),
+    at: new Date(),
+  });
+  if (cert.country !== opts.country || cert.publicKey.asymmetricKeyType !== 'ec') {
+    throw new Error(`ec-cert.pem in ${opts.dir} is not a P-256 certificate of ${opts.country}`);
+  }
+  return { key, certPem, fingerprint: cert.fingerprint, serial: cert.serialHex };
+}
+
 interface KnownCert {
   country: string;
+  /** 'rsa' (suite 1) or 'ec' (suite 2) */
+  keyType: string;
   pem: string;
   serial: string;
   notBefore: number;
@@ -136,6 +196,10 @@ export class TrustStore extends EventEmitter<TrustEvents> {
   private crlNextUpdate?: Date;
   private readonly rawAgreements = new Map<string, SignedAgreement>();
   private agreements = new Map<string, VerifiedAgreement>();
+  /** Partners' verified gateway records (suites, epoch keys), by country. */
+  private readonly gatewayRecords = new Map<string, GatewayRecordContent>();
+  /** Records whose certificate has not arrived yet: tried again when a certificate does. */
+  private readonly pendingRecords = new Map<string, SignedGatewayRecord>();
 
   constructor(
     readonly own: OwnIdentity,
@@ -143,9 +207,13 @@ export class TrustStore extends EventEmitter<TrustEvents> {
     private readonly repo: TrustRepository,
     private readonly topicPrefix: string,
     private readonly logger: Logger,
+    private readonly epochRepo: EpochKeyRepository = new EpochKeyRepository(),
   ) {
     super();
     this.addCert(own.certPem);
+    if (own.ec) {
+      this.addCert(own.ec.certPem);
+    }
   }
 
   /** Loads what earlier runs learned from the control topic. */
@@ -163,12 +231,62 @@ export class TrustStore extends EventEmitter<TrustEvents> {
     for (const r of await this.repo.signedAgreements(this.ds)) {
       this.rawAgreements.set(r.id, fromBinary(SignedAgreementSchema, r.signed));
     }
+    for (const r of await this.epochRepo.gatewayRecords(this.ds)) {
+      this.acceptGatewayRecord(fromBinary(SignedGatewayRecordSchema, r.signed), `gateway/${r.country}`);
+    }
     this.reverify();
+  }
+
+  /**
+   * Checks a partner's gateway record: it names a known, valid, unrevoked P-256 certificate of the country its
+   * control key says, the signature verifies, and it is newer than the one held. Returns it when accepted.
+   */
+  private acceptGatewayRecord(signed: SignedGatewayRecord, key: string): GatewayRecordContent | undefined {
+    try {
+      const named = peekGatewayRecord(signed);
+      if (key !== `gateway/${named.country}`) {
+        throw new Error(`record of ${named.country} under control key ${key}`);
+      }
+      if (named.country === this.own.country) {
+        return undefined; // our own, as published
+      }
+      const cert = this.certs.get(named.certFingerprint);
+      if (!cert) {
+        this.pendingRecords.set(key, signed);
+        return undefined;
+      }
+      this.pendingRecords.delete(key);
+      if (cert.country !== named.country || cert.keyType !== 'ec') {
+        throw new Error('names no P-256 certificate of its country');
+      }
+      verifyCertificateChain({
+        certPem: cert.pem,
+        caCertPem: this.own.caPem,
+        revokedSerials: this.revoked,
+        at: new Date(),
+      });
+      const content = verifyGatewayRecord({ signed, certPem: cert.pem });
+      const held = this.gatewayRecords.get(content.country);
+      if (held && held.publishedAtMs >= content.publishedAtMs) {
+        return undefined;
+      }
+      this.gatewayRecords.set(content.country, content);
+      return content;
+    } catch (err) {
+      this.logger.warn({ key, reason: (err as Error).message }, 'gateway record rejected');
+      return undefined;
+    }
   }
 
   private addCert(pem: string): KnownCert {
     const info = describeCertificate(pem);
-    const known = { country: info.country, pem, serial: info.serialHex, notBefore: info.notBefore.getTime() };
+    const known = {
+      country: info.country,
+      keyType: info.publicKey.asymmetricKeyType ?? '',
+      pem,
+      serial: info.serialHex,
+      notBefore: info.notBefore.getTime(),
+    };
     this.certs.set(info.fingerprint, known);
     return known;
   }
@@ -210,6 +328,9 @@ export class TrustStore extends EventEmitter<TrustEvents> {
           pem,
           notAfter: describeCertificate(pem).notAfter,
         });
+        for (const [key, signed] of [...this.pendingRecords]) {
+          await this.storeGatewayRecord(signed, key);
+        }
         this.reverify();
         return;
       }
@@ -260,8 +381,27 @@ export class TrustStore extends EventEmitter<TrustEvents> {
         this.reverify();
         return;
       }
+      case 'gateway':
+        await this.storeGatewayRecord(r.value, record.key);
+        return;
       case undefined:
         return;
+    }
+  }
+
+  private async storeGatewayRecord(signed: SignedGatewayRecord, key: string): Promise<void> {
+    const content = this.acceptGatewayRecord(signed, key);
+    if (content) {
+      await this.epochRepo.saveGatewayRecord(this.ds, {
+        country: content.country,
+        publishedAtMs: content.publishedAtMs,
+        signed: Buffer.from(toBinary(SignedGatewayRecordSchema, signed)),
+      });
+      this.logger.info(
+        { country: content.country, suites: content.suites, epochKeys: content.epochKeys.length },
+        'gateway record applied',
+      );
+      this.emit('changed');
     }
   }
 
@@ -358,11 +498,11 @@ export class TrustStore extends EventEmitter<TrustEvents> {
     return exchangeTopic(this.own.country, partner, this.topicPrefix);
   }
 
-  /** The newest valid, unrevoked certificate of a country, or undefined. */
-  certificateOf(country: string): string | undefined {
+  /** The newest valid, unrevoked certificate of a country with an RSA (suite 1) or P-256 (suite 2) key. */
+  certificateOf(country: string, keyType: 'rsa' | 'ec' = 'rsa'): string | undefined {
     const now = new Date();
     const candidates = [...this.certs.values()]
-      .filter((c) => c.country === country)
+      .filter((c) => c.country === country && c.keyType === keyType)
       .sort((a, b) => b.notBefore - a.notBefore);
     for (const c of candidates) {
       try {
@@ -407,13 +547,55 @@ export class TrustStore extends EventEmitter<TrustEvents> {
     return true;
   }
 
+  /** This gateway's private epoch keys (suite 2), attached by the EpochKeyManager; none until then. */
+  epochKeys: { get(keyId: string): XWingPrivateKey | undefined } = { get: () => undefined };
+
+  /** Suites accepted from a partner: those this gateway opens, within the pair's agreement when it names some. */
+  suitesFrom(partner: string): number[] {
+    const allowed = this.agreementWith(partner)?.suites ?? [];
+    return this.own.suites.filter((id) => allowed.length === 0 || allowed.includes(id));
+  }
+
+  /** The suites a partner opens: its verified record's, else suite 1 only (a gateway that publishes none). */
+  suitesOf(country: string): number[] {
+    return this.gatewayRecords.get(country)?.suites ?? [1];
+  }
+
   /**
-   * The key an envelope was sealed for, by the recipient certificate fingerprint in its header: the current key,
-   * or a previous one still valid and not revoked (key rotation). Undefined: open with the current key and let it fail.
+   * The partner's epoch key a sender may use at `atMs`, with the P-256 certificate it belongs to: signed by that
+   * certificate (valid, unrevoked), valid at atMs. Undefined: no suite 2 to this partner now.
+   */
+  epochKeyOf(country: string, atMs: number): { epochKey: VerifiedEpochKey; certPem: string } | undefined {
+    const record = this.gatewayRecords.get(country);
+    const cert = record ? this.certs.get(record.certFingerprint) : undefined;
+    if (!record || !cert || cert.country !== country) {
+      return undefined;
+    }
+    try {
+      verifyCertificateChain({
+        certPem: cert.pem,
+        caCertPem: this.own.caPem,
+        revokedSerials: this.revoked,
+        at: new Date(atMs),
+      });
+    } catch {
+      return undefined;
+    }
+    const epochKey = chooseEpochKey({ announcements: record.epochKeys, recipientCertPem: cert.pem, atMs });
+    return epochKey ? { epochKey, certPem: cert.pem } : undefined;
+  }
+
+  /**
+   * The key an envelope was sealed for, by the recipient certificate fingerprint in its header: the current key (RSA
+   * or P-256), or a previous one still valid and not revoked (key rotation). Undefined: open with the current key
+   * and let it fail.
    */
   keyFor(recipientCertFingerprint: string): KeyAndCertificate | undefined {
     if (recipientCertFingerprint === this.own.fingerprint) {
       return this.own;
+    }
+    if (this.own.ec && recipientCertFingerprint === this.own.ec.fingerprint) {
+      return this.own.ec;
     }
     return this.own.previous.find(
       (p) => p.fingerprint === recipientCertFingerprint && !this.revoked.has(p.serial),

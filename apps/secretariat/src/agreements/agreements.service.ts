@@ -46,6 +46,8 @@ export interface AgreementView {
   validFrom: string;
   validUntil: string;
   purpose: string;
+  /** suites allowed on the pair; empty: any both gateways open */
+  suites: number[];
   directions: Record<string, unknown>[];
   signedBy: string[];
   countersigned: boolean;
@@ -111,6 +113,7 @@ export class AgreementsService {
       validUntilMs: BigInt(validUntil),
       directions,
       purpose: dto.purpose,
+      suites: [...new Set(dto.suites ?? [])],
     });
     const signed = create(SignedAgreementSchema, {
       terms: toBinary(AgreementTermsSchema, terms),
@@ -361,6 +364,7 @@ export class AgreementsService {
       validFrom: new Date(Number(t.validFromMs)).toISOString(),
       validUntil: new Date(Number(t.validUntilMs)).toISOString(),
       purpose: t.purpose,
+      suites: t.suites,
       directions: t.directions.map((d) => ({
         from: d.from,
         to: d.to,

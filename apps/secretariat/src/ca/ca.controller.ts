@@ -20,6 +20,14 @@ export class EnrolDto {
   @IsString()
   @MaxLength(20000)
   kafkaCsrPem?: string;
+  @ApiPropertyOptional({
+    description:
+      'PKCS#10 request for the P-256 certificate of suite 2 (envelope signatures, epoch keys; another key than the RSA one)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20000)
+  ecCsrPem?: string;
 }
 
 export class RevokeDto {

@@ -11,6 +11,7 @@ import {
   decryptPrivateKey,
   describeCertificate,
   gatewayKafkaPrincipal,
+  issueEcGatewayCertificate,
   issueGatewayCertificate,
   issueKafkaCertificate,
   kafkaCsrPublicKey,
@@ -45,6 +46,9 @@ export interface EnrolResult {
   /** the TLS client certificate for Kafka, when a kafkaCsrPem was sent */
   kafkaCertPem?: string;
   kafkaFingerprint?: string;
+  /** the P-256 signing certificate of suite 2, when an ecCsrPem was sent */
+  ecCertPem?: string;
+  ecFingerprint?: string;
 }
 
 export class CaService {
@@ -83,7 +87,12 @@ export class CaService {
    * a separate key), grants its membership ACLs and the ACLs of its active agreements, publishes the signing
    * certificate. The TLS certificate is never published: only the broker sees it.
    */
-  async enrol(opts: { country: string; csrPem: string; kafkaCsrPem?: string }): Promise<EnrolResult> {
+  async enrol(opts: {
+    country: string;
+    csrPem: string;
+    kafkaCsrPem?: string;
+    ecCsrPem?: string;
+  }): Promise<EnrolResult> {
     let certPem: string;
     try {
       certPem = issueGatewayCertificate({
@@ -105,10 +114,17 @@ export class CaService {
       });
     }
     const kafka = opts.kafkaCsrPem ? this.issueKafkaClient(opts.country, opts.kafkaCsrPem) : undefined;
+    const ec = opts.ecCsrPem ? await this.issueEcSigning(opts.country, opts.ecCsrPem) : undefined;
     await this.ds.query(
       'insert into certificates (fingerprint, country, serial, cert_pem, not_after) values ($1, $2, $3, $4, $5)',
       [info.fingerprint, info.country, info.serialHex, certPem, info.notAfter],
     );
+    if (ec) {
+      await this.ds.query(
+        'insert into certificates (fingerprint, country, serial, cert_pem, not_after) values ($1, $2, $3, $4, $5)',
+        [ec.info.fingerprint, info.country, ec.info.serialHex, ec.certPem, ec.info.notAfter],
+      );
+    }
     if (kafka) {
       await this.ds.query(
         "insert into certificates (fingerprint, country, serial, cert_pem, not_after, purpose) values ($1, $2, $3, $4, $5, 'kafka-client')",
@@ -125,8 +141,16 @@ export class CaService {
       await this.governance.openAgreement(a.parties as [string, string]);
     }
     await this.publishCertificate(certPem);
+    if (ec) {
+      await this.publishCertificate(ec.certPem);
+    }
     this.logger.info(
-      { country: info.country, fingerprint: info.fingerprint, kafkaFingerprint: kafka?.info.fingerprint },
+      {
+        country: info.country,
+        fingerprint: info.fingerprint,
+        kafkaFingerprint: kafka?.info.fingerprint,
+        ecFingerprint: ec?.info.fingerprint,
+      },
       'gateway enrolled',
     );
     return {
@@ -135,7 +159,34 @@ export class CaService {
       fingerprint: info.fingerprint,
       kafkaCertPem: kafka?.certPem,
       kafkaFingerprint: kafka?.info.fingerprint,
+      ecCertPem: ec?.certPem,
+      ecFingerprint: ec?.info.fingerprint,
     };
+  }
+
+  /** The suite-2 signing certificate (P-256) from its CSR, issued by the same regional root. */
+  private async issueEcSigning(country: string, csrPem: string) {
+    let certPem: string;
+    try {
+      certPem = await issueEcGatewayCertificate({
+        csrPem,
+        caCertPem: this.ca.certPem,
+        caKeyPem: this.ca.keyPem,
+        validityDays: this.validityDays,
+      });
+    } catch (err) {
+      if (err instanceof PkiError) {
+        throw problem(422, err.code, err.message, { field: 'ecCsrPem' });
+      }
+      throw err;
+    }
+    const info = describeCertificate(certPem);
+    if (info.country !== country) {
+      throw problem(422, 'CSR_COUNTRY_MISMATCH', `the CSR names ${info.country}, not ${country}`, {
+        field: 'ecCsrPem',
+      });
+    }
+    return { certPem, info };
   }
 
   private issueKafkaClient(country: string, csrPem: string) {

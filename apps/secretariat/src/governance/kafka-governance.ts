@@ -71,11 +71,15 @@ export class KafkaGovernance {
     ]);
   }
 
-  /** What every enrolled gateway may do regardless of agreements: read the control topic, publish its heads. */
+  /**
+   * What every enrolled gateway may do regardless of agreements: read the control topic and write its own signed
+   * gateway record there (suites, epoch keys; receivers verify it), publish its heads.
+   */
   async grantMembership(country: string): Promise<void> {
     const p = this.principalOf(country);
     await this.admin.allow([
       allow('TOPIC', this.controlTopic, p, 'READ'),
+      allow('TOPIC', this.controlTopic, p, 'WRITE'),
       allow('TOPIC', this.headsTopic, p, 'WRITE'),
       allow('GROUP', gatewayGroupPrefix(country, this.prefix), p, 'READ', true),
     ]);

@@ -70,12 +70,15 @@ const agreement = (): ActiveAgreement =>
     nowMs: NOW,
   });
 
+/** The suites the receiver's agreement with LY allows (suite 1 envelopes here; [2] means the pair requires suite 2). */
+let agreementSuites: number[] = [];
+
 function trust(): OpeningTrust {
   const certs = new Map(
     [ly.certPem, italy.certPem].map((pem) => [describeCertificate(pem).fingerprint, pem]),
   );
   return {
-    own: { country: 'IT', key: italy.key, certPem: italy.certPem },
+    own: { country: 'IT', key: italy.key, certPem: italy.certPem, suites: [2, 1] },
     keyFor: () => undefined,
     envelopeTrust: () => ({
       caCertPem,
@@ -85,6 +88,8 @@ function trust(): OpeningTrust {
     incomingTopic: (partner) => exchangeTopic(partner, 'IT'),
     agreementWith: (partner) => (partner === 'LY' ? agreement() : undefined),
     agreementParties: (id) => (id === AGREEMENT ? ['IT', 'LY'] : []),
+    suitesFrom: () => [2, 1].filter((id) => agreementSuites.length === 0 || agreementSuites.includes(id)),
+    epochKeys: { get: () => undefined },
   };
 }
 
@@ -140,6 +145,17 @@ describe('opening an inbound record: bytes in, Opened or Refused out', () => {
       seal({ kind: MessageKind.ALERT, message: alertMessage(bulletinProto({ nowMs: NOW })) }),
     );
     expect('message' in item && item.header.sender).toBe('LY');
+  });
+
+  it('refuses a suite-1 envelope with SUITE_NOT_ALLOWED when the agreement requires suite 2', async () => {
+    const bytes = seal({ kind: MessageKind.ALERT, message: alertMessage(bulletinProto({ nowMs: NOW })) });
+    agreementSuites = [2];
+    try {
+      expect(await refusal(bytes)).toEqual(['SUITE_NOT_ALLOWED', false]);
+    } finally {
+      agreementSuites = [];
+    }
+    expect('message' in (await open(bytes))).toBe(true);
   });
 
   it('refuses an oversized record before any crypto, unauthenticated', async () => {

@@ -9,6 +9,7 @@ import {
   EnvelopeErrorCode,
   EnvelopeTrust,
   openEnvelopeAsync,
+  type XWingPrivateKey,
   peekEnvelopeHeader,
   ReplayGuard,
 } from '@corridor/envelope';
@@ -63,13 +64,17 @@ export type Item = Opened | Refused;
 
 /** What opening needs to know of this gateway and its partners (the trust store). */
 export interface OpeningTrust {
-  own: { country: string; key: KeyObject; certPem: string };
+  own: { country: string; key: KeyObject; certPem: string; suites: number[] };
   keyFor(recipientCertFingerprint: string): { key: KeyObject; certPem: string } | undefined;
   envelopeTrust(): EnvelopeTrust;
   incomingTopic(partner: string): string;
   agreementWith(partner: string): ActiveAgreement | undefined;
   /** the parties of a known agreement by id, whatever its state */
   agreementParties(id: string): readonly string[];
+  /** suites accepted from this partner: those this gateway opens, within the pair's agreement when it names some */
+  suitesFrom(partner: string): number[];
+  /** this gateway's private epoch keys (suite 2) while held */
+  epochKeys: { get(keyId: string): XWingPrivateKey | undefined };
 }
 
 export interface OpeningOptions {
@@ -98,12 +103,16 @@ export async function openRecord(record: BusRecord, opts: OpeningOptions): Promi
   }
   const { trust } = opts;
   try {
-    const mine = recipientKeyFor(trust, record.value) ?? trust.own;
+    const peeked = peek(record.value);
+    const mine = (peeked && trust.keyFor(peeked.recipientCertFingerprint)) ?? trust.own;
     const opened = await openEnvelopeAsync({
       bytes: record.value,
       recipientCountry: trust.own.country,
       recipientKey: mine.key,
       recipientCertPem: mine.certPem,
+      recipientEpochKeys: trust.epochKeys,
+      // By the claimed sender: a forged sender fails the signature check that follows anyway.
+      allowedSuites: peeked ? trust.suitesFrom(peeked.sender) : trust.own.suites,
       trust: trust.envelopeTrust(),
       replay: NO_MEMORY_REPLAY_GUARD,
       now: opts.now(),
@@ -123,13 +132,10 @@ export async function openRecord(record: BusRecord, opts: OpeningOptions): Promi
   }
 }
 
-/** Chooses the key by the (still unverified) recipient fingerprint; the open then verifies everything. */
-function recipientKeyFor(
-  trust: OpeningTrust,
-  bytes: Uint8Array,
-): { key: KeyObject; certPem: string } | undefined {
+/** The (still unverified) header: to choose the key and the suites; the open then verifies everything. */
+function peek(bytes: Uint8Array): EnvelopeHeader | undefined {
   try {
-    return trust.keyFor(peekEnvelopeHeader(bytes).recipientCertFingerprint);
+    return peekEnvelopeHeader(bytes);
   } catch {
     return undefined;
   }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file corridor/v1/control.proto.
  */
 export const file_corridor_v1_control: GenFile = /*@__PURE__*/
-  fileDesc("Chljb3JyaWRvci92MS9jb250cm9sLnByb3RvEgtjb3JyaWRvci52MSLMAQoNQ29udHJvbFJlY29yZBILCgNrZXkYASABKAkSFwoPcHVibGlzaGVkX2F0X21zGAIgASgDEjEKCWFncmVlbWVudBgKIAEoCzIcLmNvcnJpZG9yLnYxLlNpZ25lZEFncmVlbWVudEgAEhkKD2NlcnRpZmljYXRlX2RlchgLIAEoDEgAEh0KE3Jldm9jYXRpb25fbGlzdF9kZXIYDCABKAxIABIeChRyb290X2NlcnRpZmljYXRlX2RlchgNIAEoDEgAQggKBnJlY29yZGIGcHJvdG8z", [file_corridor_v1_agreement]);
+  fileDesc("Chljb3JyaWRvci92MS9jb250cm9sLnByb3RvEgtjb3JyaWRvci52MSKBAgoNQ29udHJvbFJlY29yZBILCgNrZXkYASABKAkSFwoPcHVibGlzaGVkX2F0X21zGAIgASgDEjEKCWFncmVlbWVudBgKIAEoCzIcLmNvcnJpZG9yLnYxLlNpZ25lZEFncmVlbWVudEgAEhkKD2NlcnRpZmljYXRlX2RlchgLIAEoDEgAEh0KE3Jldm9jYXRpb25fbGlzdF9kZXIYDCABKAxIABIeChRyb290X2NlcnRpZmljYXRlX2RlchgNIAEoDEgAEjMKB2dhdGV3YXkYDiABKAsyIC5jb3JyaWRvci52MS5TaWduZWRHYXRld2F5UmVjb3JkSABCCAoGcmVjb3JkIm4KCEVwb2NoS2V5Eg4KBmtleV9pZBgBIAEoCRISCgpwdWJsaWNfa2V5GAIgASgMEhUKDW5vdF9iZWZvcmVfbXMYAyABKAMSFAoMbm90X2FmdGVyX21zGAQgASgDEhEKCXNpZ25hdHVyZRgFIAEoDCKOAQoNR2F0ZXdheVJlY29yZBIPCgdjb3VudHJ5GAEgASgJEg4KBnN1aXRlcxgCIAMoDRIXCg9wdWJsaXNoZWRfYXRfbXMYAyABKAMSGAoQY2VydF9maW5nZXJwcmludBgEIAEoCRIpCgplcG9jaF9rZXlzGAUgAygLMhUuY29ycmlkb3IudjEuRXBvY2hLZXkiOAoTU2lnbmVkR2F0ZXdheVJlY29yZBIOCgZyZWNvcmQYASABKAwSEQoJc2lnbmF0dXJlGAIgASgMYgZwcm90bzM", [file_corridor_v1_agreement]);
 
 /**
  * A record on the compacted corridor.control topic, keyed by ControlRecord.key.
@@ -21,7 +21,7 @@ export const file_corridor_v1_control: GenFile = /*@__PURE__*/
  */
 export type ControlRecord = Message<"corridor.v1.ControlRecord"> & {
   /**
-   * agreement/<id>, cert/<fingerprint>, crl/<issuer>, root
+   * agreement/<id>, cert/<fingerprint>, crl/<issuer>, root, gateway/<country>
    *
    * @generated from field: string key = 1;
    */
@@ -59,6 +59,12 @@ export type ControlRecord = Message<"corridor.v1.ControlRecord"> & {
      */
     value: Uint8Array;
     case: "rootCertificateDer";
+  } | {
+    /**
+     * @generated from field: corridor.v1.SignedGatewayRecord gateway = 14;
+     */
+    value: SignedGatewayRecord;
+    case: "gateway";
   } | { case: undefined; value?: undefined };
 };
 
@@ -68,4 +74,120 @@ export type ControlRecord = Message<"corridor.v1.ControlRecord"> & {
  */
 export const ControlRecordSchema: GenMessage<ControlRecord> = /*@__PURE__*/
   messageDesc(file_corridor_v1_control, 0);
+
+/**
+ * One epoch KEM key of a gateway (suite 2), signed by its P-256 certificate key (libs/envelope epoch-keys.ts).
+ *
+ * @generated from message corridor.v1.EpochKey
+ */
+export type EpochKey = Message<"corridor.v1.EpochKey"> & {
+  /**
+   * hex SHA-256 of public_key
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * X-Wing encapsulation key, 1216 bytes
+   *
+   * @generated from field: bytes public_key = 2;
+   */
+  publicKey: Uint8Array;
+
+  /**
+   * @generated from field: int64 not_before_ms = 3;
+   */
+  notBeforeMs: bigint;
+
+  /**
+   * @generated from field: int64 not_after_ms = 4;
+   */
+  notAfterMs: bigint;
+
+  /**
+   * ECDSA P-256 SHA-256 (IEEE P1363) over the epoch key signing input
+   *
+   * @generated from field: bytes signature = 5;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message corridor.v1.EpochKey.
+ * Use `create(EpochKeySchema)` to create a new message.
+ */
+export const EpochKeySchema: GenMessage<EpochKey> = /*@__PURE__*/
+  messageDesc(file_corridor_v1_control, 1);
+
+/**
+ * What a gateway says of itself: the suites it opens and its current and next epoch keys.
+ *
+ * @generated from message corridor.v1.GatewayRecord
+ */
+export type GatewayRecord = Message<"corridor.v1.GatewayRecord"> & {
+  /**
+   * @generated from field: string country = 1;
+   */
+  country: string;
+
+  /**
+   * suites it opens, strongest first
+   *
+   * @generated from field: repeated uint32 suites = 2;
+   */
+  suites: number[];
+
+  /**
+   * @generated from field: int64 published_at_ms = 3;
+   */
+  publishedAtMs: bigint;
+
+  /**
+   * its P-256 certificate: the key that signs this record and the epoch keys
+   *
+   * @generated from field: string cert_fingerprint = 4;
+   */
+  certFingerprint: string;
+
+  /**
+   * @generated from field: repeated corridor.v1.EpochKey epoch_keys = 5;
+   */
+  epochKeys: EpochKey[];
+};
+
+/**
+ * Describes the message corridor.v1.GatewayRecord.
+ * Use `create(GatewayRecordSchema)` to create a new message.
+ */
+export const GatewayRecordSchema: GenMessage<GatewayRecord> = /*@__PURE__*/
+  messageDesc(file_corridor_v1_control, 2);
+
+/**
+ * Published by the gateway itself under gateway/<country>; receivers check the signature against the certificate.
+ *
+ * @generated from message corridor.v1.SignedGatewayRecord
+ */
+export type SignedGatewayRecord = Message<"corridor.v1.SignedGatewayRecord"> & {
+  /**
+   * serialized GatewayRecord, the exact bytes signed
+   *
+   * @generated from field: bytes record = 1;
+   */
+  record: Uint8Array;
+
+  /**
+   * ECDSA P-256 SHA-256 (IEEE P1363) over "corridor-gateway-record-v1\0" || record
+   *
+   * @generated from field: bytes signature = 2;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message corridor.v1.SignedGatewayRecord.
+ * Use `create(SignedGatewayRecordSchema)` to create a new message.
+ */
+export const SignedGatewayRecordSchema: GenMessage<SignedGatewayRecord> = /*@__PURE__*/
+  messageDesc(file_corridor_v1_control, 3);
 
