@@ -14,3 +14,4 @@ export * from './scheduler';
 export * from './kafka-tls';
 export * from './kafka-admin';
 export * from './oidc';
+export * from './browser-auth';
