@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { IdentityError, type Principal } from '@corridor/identity';
 import { AUTHENTICATOR, BearerAuthenticator } from '../auth.guard';
 import { loggerFor, ROOT_LOGGER } from '../logging';
-import { OidcRelyingParty, type OidcSettings } from '../oidc';
+import { OidcRelyingParty } from '../oidc';
 import { problem } from '../problem';
 import type { SessionPrincipals } from '../auth.guard';
 import { AuthController } from './auth.controller';
