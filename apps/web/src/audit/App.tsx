@@ -2,7 +2,7 @@
 // audit (gateways and their signed tree heads, exchanges per corridor, findings, agreements, certificates), and
 // the live region screen readers hear. Metadata only: no alert content ever reaches this page.
 import { createContext } from 'preact';
-import { useContext, useEffect, useRef, useState } from 'preact/hooks';
+import { useContext, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { formatDate, formatDateTime, formatNumber, tlpLabel, toDate, words } from '../shared/format';
 import { currentLanguage, t } from '../shared/i18n';
 import { LanguagePicker } from '../shared/LanguagePicker';
@@ -27,7 +27,12 @@ export function useStore(): AuditStore {
     throw new Error('useStore outside <StoreContext.Provider>');
   }
   const [, setVersion] = useState(0);
-  useEffect(() => store.subscribe(() => setVersion((n) => n + 1)), [store]);
+  // Subscribed as soon as the view is in the page, and caught up with any change made before that.
+  useLayoutEffect(() => {
+    const unsubscribe = store.subscribe(() => setVersion((n) => n + 1));
+    setVersion((n) => n + 1);
+    return unsubscribe;
+  }, [store]);
   return store;
 }
 

@@ -207,6 +207,7 @@ export class AuditStore {
   private begin(token: string | null, fromUser: boolean): void {
     this.stopTimer();
     this.generation++;
+    this.active = true;
     this.token = token;
     this.focusOnShow = fromUser;
     this.clearData();
@@ -219,6 +220,7 @@ export class AuditStore {
   signOut(): void {
     this.stopTimer();
     this.generation++;
+    this.active = false;
     if (!this.token && this.auth.signedIn) {
       // Ends the secretariat's session and the provider's (RP-initiated logout), then back to this page.
       this.navigate(PROVIDER_LOGOUT);
@@ -237,6 +239,7 @@ export class AuditStore {
   private onRefused(error: ApiError): void {
     this.stopTimer();
     this.generation++;
+    this.active = false;
     if (this.token) {
       this.token = null;
       storage.remove(TOKEN_KEY);
@@ -263,9 +266,8 @@ export class AuditStore {
     this.banner = null;
   }
 
-  private get signedIn(): boolean {
-    return this.token !== null || this.auth.signedIn;
-  }
+  /** whether the page reads the audit now: from a sign-in until sign-out or a refusal */
+  private active = false;
 
   private call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
     return callApi({ method, path, body, token: this.token, fetch: this.fetchImpl });
@@ -293,7 +295,7 @@ export class AuditStore {
 
   /** Reads everything the page shows; one pass at a time, a request during a pass runs right after it. */
   refresh(): void {
-    if (!this.signedIn) {
+    if (!this.active) {
       return;
     }
     if (this.inFlight) {
@@ -314,14 +316,14 @@ export class AuditStore {
       .finally(() => {
         this.inFlight = false;
         if (generation !== this.generation) {
-          if (this.signedIn) {
+          if (this.active) {
             this.refresh();
           }
           return;
         }
         if (this.again) {
           this.refresh();
-        } else if (this.signedIn) {
+        } else if (this.active) {
           this.timer = window.setTimeout(() => this.refresh(), REFRESH_EVERY_MS);
         }
       });
