@@ -53,7 +53,7 @@ function Time({ value, dateOnly }: { value: unknown; dateOnly?: boolean }) {
   const lang = currentLanguage();
   return (
     <time dateTime={d?.toISOString()} title={d?.toISOString()}>
-      {d ? (dateOnly ? formatDate(d, lang) : formatDateTime(d, lang)) : '—'}
+      {d ? (dateOnly ? formatDate(d.getTime(), lang) : formatDateTime(d.getTime(), lang)) : '—'}
     </time>
   );
 }

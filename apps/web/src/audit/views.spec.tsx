@@ -145,6 +145,14 @@ describe('audit page views', () => {
     const size = page.querySelector('[data-testid="head-row"] td.num')!.textContent;
     expect(size).toBe(new Intl.NumberFormat(lang).format(1234));
     expect(page.querySelector('[data-testid="stat-bar"]')!.getAttribute('data-total')).toBe('2');
+    // Times in the reader's language, the exact instant kept for the tooltip.
+    const signed = page.querySelector<HTMLTimeElement>('[data-testid="head-row"] time')!;
+    expect(signed.dateTime).toBe('2025-12-01T10:00:00.000Z');
+    expect(signed.textContent).toBe(
+      new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }).format(
+        new Date(1764583200000),
+      ),
+    );
     expect(page.querySelector('[data-testid="direction-categories"]')!.getAttribute('data-categories')).toBe(
       'ROUTE,BULLETIN',
     );
