@@ -213,20 +213,23 @@ describe('forum audit page: sign-in at the forum provider (real Keycloak, real n
   });
 
   it('has no serious or critical axe-core violation in English, French, Arabic (right to left) and Italian', async () => {
-    for (const lang of LANGUAGES) {
-      await page.getByTestId('language-select').selectOption(lang);
-      await page.locator('#heads-heading').filter({ hasText: HEADS_TITLE[lang] }).waitFor();
-      expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
-      const directions = await page.evaluate(() => ({
-        page: getComputedStyle(document.body).direction,
-        hash: getComputedStyle(document.querySelector('[data-testid="head-row"] code')!).direction,
-      }));
-      expect(directions).toEqual({ page: lang === 'ar' ? 'rtl' : 'ltr', hash: 'ltr' });
-      expect(await seriousViolations(page)).toEqual([]);
-      await screenshot(page, `audit-page-${lang}`);
+    try {
+      for (const lang of LANGUAGES) {
+        await page.getByTestId('language-select').selectOption(lang);
+        await page.locator('#heads-heading').filter({ hasText: HEADS_TITLE[lang] }).waitFor();
+        expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
+        const directions = await page.evaluate(() => ({
+          page: getComputedStyle(document.body).direction,
+          hash: getComputedStyle(document.querySelector('[data-testid="head-row"] code')!).direction,
+        }));
+        expect(directions).toEqual({ page: lang === 'ar' ? 'rtl' : 'ltr', hash: 'ltr' });
+        expect(await seriousViolations(page)).toEqual([]);
+        await screenshot(page, `audit-page-${lang}`);
+      }
+    } finally {
+      await page.getByTestId('language-select').selectOption('en');
+      await page.locator('#heads-heading').filter({ hasText: HEADS_TITLE.en }).waitFor();
     }
-    await page.getByTestId('language-select').selectOption('en');
-    await page.locator('#heads-heading').filter({ hasText: HEADS_TITLE.en }).waitFor();
   });
 
   it('shows an exchange that never arrived as a finding, and records the explanation typed in the form', async () => {
@@ -339,8 +342,24 @@ describe('forum audit page: sign-in at the forum provider (real Keycloak, real n
     expect(body.detail).toContain('corridor-it');
   });
 
-  it('names the missing role to a forum person who is not an auditor', async () => {
+  it('refuses a forum person with no Corridor role at the callback, with the reason', async () => {
     const person = await kc.createForumPerson([]);
+    const other = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    try {
+      const p = await other.newPage();
+      await signInOnKeycloak(p, person.username, person.password);
+      await p.waitForURL((u) => u.pathname === '/auth/callback');
+      expect(await p.getByTestId('auth-message').textContent()).toMatch(
+        /^Sign-in refused: token roles must be among/,
+      );
+      expect((await other.cookies(url())).find((c) => c.name === 'corridor_audit_session')).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('names the missing role on the page to a forum person who is not an auditor', async () => {
+    const person = await kc.createForumPerson([], ['publisher']);
     const other = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     try {
       const p = await other.newPage();

@@ -48,8 +48,8 @@ export interface TestKeycloak {
   secretariatEnv(): Record<string, string>;
   /** the forum operator's token (roles admin and auditor) for the network's own calls at the secretariat */
   forumOperatorToken(): Promise<string>;
-  /** a person of the test's own in the forum realm, in the given groups (e.g. auditors) */
-  createForumPerson(groups: string[]): Promise<{ username: string; password: string }>;
+  /** a person of the test's own in the forum realm, in the given groups (e.g. auditors) and realm roles */
+  createForumPerson(groups: string[], roles?: string[]): Promise<{ username: string; password: string }>;
   stop(): Promise<void>;
 }
 
@@ -109,7 +109,17 @@ export async function startTestKeycloak(): Promise<TestKeycloak> {
       OIDC_SESSION_CHECK_MS: '2000',
     }),
     forumOperatorToken: () => tokenOf(FORUM_REALM, FORUM_OPERATOR_CLIENT),
-    createForumPerson: (groups) => createPerson(FORUM_REALM, 'auditor', groups),
+    createForumPerson: async (groups, roles = []) => {
+      const person = await createPerson(FORUM_REALM, 'auditor', groups);
+      if (roles.length) {
+        const id = await admin.userId(FORUM_REALM, person.username);
+        const reps = await Promise.all(
+          roles.map((r) => admin.call<unknown>('GET', `/${FORUM_REALM}/roles/${r}`)),
+        );
+        await admin.call('POST', `/${FORUM_REALM}/users/${id}/role-mappings/realm`, reps);
+      }
+      return person;
+    },
     stop: async () => {
       if (!wasRunning) {
         await stopKeycloak(DIR);

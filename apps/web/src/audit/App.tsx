@@ -269,7 +269,7 @@ export function HeadsPanel() {
         </h2>
         <span class="hint">{t('audit.heads.hint')}</span>
       </div>
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="heads-heading">
         <table class="grid" data-testid="heads">
           <thead>
             <tr>
@@ -400,7 +400,7 @@ export function StatsPanel() {
           </li>
         ) : null}
       </ul>
-      <div class="table-wrap table-wrap-short">
+      <div class="table-wrap table-wrap-short" tabIndex={0} role="region" aria-labelledby="stats-heading">
         <table class="grid" data-testid="statistics">
           <thead>
             <tr>
@@ -573,7 +573,12 @@ export function FindingsPanel() {
           </span>
         </div>
       </div>
-      <div class="table-wrap table-wrap-findings">
+      <div
+        class="table-wrap table-wrap-findings"
+        tabIndex={0}
+        role="region"
+        aria-labelledby="findings-heading"
+      >
         <table class="grid findings" data-testid="findings">
           <thead>
             <tr>
@@ -739,7 +744,7 @@ export function AgreementsPanel() {
       <div class="panel-head">
         <h2 id="agreements-heading">{t('audit.agreements.title')}</h2>
       </div>
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="agreements-heading">
         <table class="grid" data-testid="agreements">
           <thead>
             <tr>
@@ -800,7 +805,7 @@ export function CertificatesPanel() {
       <div class="panel-head">
         <h2 id="certificates-heading">{t('audit.certificates.title')}</h2>
       </div>
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="certificates-heading">
         <table class="grid" data-testid="certificates">
           <thead>
             <tr>
