@@ -7,7 +7,6 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { issueToken, SECRETARIAT_AUDIENCE } from '@corridor/identity';
 import { DEMO_AGREEMENTS, DEMO_COUNTRIES, DEMO_DESKS } from './lib/demo-network';
 import { clientCredentialsTokens, KeycloakAdmin, provisionRealms } from './lib/keycloak-admin';
 import {
@@ -17,7 +16,14 @@ import {
   startKeycloak,
   stopKeycloak,
 } from './lib/keycloak';
-import { countryRealm, GATEWAY_CLIENT, machineClientOf } from './lib/keycloak-realms';
+import {
+  countryRealm,
+  FORUM_OPERATOR_CLIENT,
+  FORUM_REALM,
+  GATEWAY_CLIENT,
+  machineClientOf,
+  SECRETARIAT_CLIENT,
+} from './lib/keycloak-realms';
 import { fetchKafka, isAlive, readBrokerInfo, startBroker, stopBroker } from './lib/kafka-broker';
 import { Network, regionalCa } from './lib/network';
 import {
@@ -155,7 +161,14 @@ async function main(): Promise<void> {
       OIDC_CLIENT_SECRET: creds.clients[countryRealm(c)][GATEWAY_CLIENT],
     }),
     machineToken: (c, kind) => machineToken(countryRealm(c), machineClientOf(c, kind)),
-    secretariatEnv: { RECONCILE_BOUND_MS: '30000' },
+    // Auditors sign in to the audit page at the forum realm; no development token is accepted by the secretariat.
+    secretariatEnv: {
+      RECONCILE_BOUND_MS: '30000',
+      OIDC_ISSUER_URL: idp.issuer(FORUM_REALM),
+      OIDC_CLIENT_ID: SECRETARIAT_CLIENT,
+      OIDC_CLIENT_SECRET: creds.clients[FORUM_REALM][SECRETARIAT_CLIENT],
+    },
+    secretariatToken: () => machineToken(FORUM_REALM, FORUM_OPERATOR_CLIENT),
     progress: info,
   });
   let stopping = false;
@@ -177,6 +190,14 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
   try {
     await net.start();
+    await idp.registerRelyingParty({
+      realm: FORUM_REALM,
+      clientId: SECRETARIAT_CLIENT,
+      baseUrl: net.secretariat.url,
+      callbackPath: '/auth/callback',
+      backchannelLogoutPath: '/auth/backchannel-logout',
+      postLogoutPath: '/audit/',
+    });
     for (const c of DEMO_COUNTRIES) {
       await idp.registerRelyingParty({
         realm: countryRealm(c),
@@ -199,23 +220,14 @@ async function main(): Promise<void> {
   }
 
   step('ready: sign in to a desk at Keycloak, the API docs and the audit page');
-  const secrets = JSON.parse(fs.readFileSync(path.join(HOME, 'network', 'secrets.json'), 'utf8')) as {
-    secretariatTokenSecret: string;
-  };
-  // The secretariat's audit page does not sign in through the forum realm yet: its token stays in demo.json.
-  const auditor = issueToken({
-    principal: { sub: 'forum-auditor', country: 'ZZ', roles: ['auditor'] },
-    secret: secrets.secretariatTokenSecret,
-    ttlSeconds: 12 * 3600,
-    audience: SECRETARIAT_AUDIENCE,
-  });
   const credentialsFile = path.join(keycloakDir, 'credentials.json');
   const summary: Record<string, unknown> = {
     identityProvider: { url: keycloak.url, admin: `${keycloak.url}/admin`, credentialsFile },
     secretariat: {
       url: net.secretariat.url,
       auditPage: `${net.secretariat.url}/audit/`,
-      auditorToken: auditor,
+      issuer: idp.issuer(FORUM_REALM),
+      username: 'auditor.forum',
       docs: `${net.secretariat.url}/docs`,
     },
     gateways: {},
@@ -237,7 +249,7 @@ async function main(): Promise<void> {
   }
   console.log(`\n  Passwords and client secrets: ${credentialsFile} (mode 600, generated at first start)`);
   console.log(
-    `  Secretariat audit page  ${net.secretariat.url}/audit/   (auditor token in ${path.join(HOME, 'demo.json')})`,
+    `  Secretariat audit page  ${net.secretariat.url}/audit/   sign in as auditor.forum (forum realm)`,
   );
   console.log(`  Secretariat API docs    ${net.secretariat.url}/docs\n`);
   fs.writeFileSync(path.join(HOME, 'demo.json'), JSON.stringify(summary, null, 2), { mode: 0o600 });

@@ -1,5 +1,5 @@
 // The web front end: Preact + TypeScript, built by Vite into static files under dist/web/<page>/ that the gateway
-// (desk) and the secretariat serve under their strict Content-Security-Policy: no inline script or style, no CDN.
+// (desk) and the secretariat (audit) serve under their strict Content-Security-Policy: no inline script or style, no CDN.
 // One build per page: `vite build --config apps/web/vite.config.ts --mode desk`. Vitest runs with mode "test".
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
 
 const webRoot = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(webRoot, '../..');
-const PAGES = ['desk', 'compose'];
+const PAGES = ['desk', 'compose', 'audit'];
 const alias = {
   '@corridor/gateway-api': path.join(repo, 'libs/gateway-api/src/index.ts'),
   '@corridor/contracts': path.join(repo, 'libs/contracts/src/index.ts'),

@@ -232,7 +232,7 @@ export async function provisionRealms(opts: {
     .sort()) {
     const rep = JSON.parse(fs.readFileSync(path.join(realmsDir, file), 'utf8')) as {
       realm: string;
-      users?: Array<{ username: string; serviceAccountClientId?: string }>;
+      users?: Array<{ username: string; serviceAccountClientId?: string; realmRoles?: string[] }>;
       clients?: Array<{ clientId: string; publicClient?: boolean }>;
     };
     const realm = rep.realm;
@@ -241,6 +241,8 @@ export async function provisionRealms(opts: {
       await opts.admin.call('POST', '', rep);
       delete creds.users[realm];
       delete creds.clients[realm];
+    } else {
+      await addMissingClients({ admin: opts.admin, realm, rep, progress });
     }
     await opts.admin.offerSecondFactors(realm);
     creds.users[realm] ??= {};
@@ -262,6 +264,40 @@ export async function provisionRealms(opts: {
   }
   save();
   return creds;
+}
+
+/**
+ * A realm imported before its file gained a client (a kept Keycloak, an upgrade) gets the client as the file
+ * describes it, with its service account's realm roles. Nothing else of an existing realm is changed.
+ */
+async function addMissingClients(opts: {
+  admin: KeycloakAdmin;
+  realm: string;
+  rep: {
+    users?: Array<{ serviceAccountClientId?: string; realmRoles?: string[] }>;
+    clients?: Array<{ clientId: string }>;
+  };
+  progress: Progress;
+}): Promise<void> {
+  const { admin, realm } = opts;
+  for (const client of opts.rep.clients ?? []) {
+    const found = await admin.call<unknown[]>(
+      'GET',
+      `/${realm}/clients?clientId=${encodeURIComponent(client.clientId)}`,
+    );
+    if (found.length > 0) {
+      continue;
+    }
+    opts.progress(`adding client ${client.clientId} to realm ${realm}`);
+    await admin.call('POST', `/${realm}/clients`, client);
+    const roles = opts.rep.users?.find((u) => u.serviceAccountClientId === client.clientId)?.realmRoles ?? [];
+    if (roles.length) {
+      const id = await admin.clientUuid(realm, client.clientId);
+      const user = await admin.call<{ id: string }>('GET', `/${realm}/clients/${id}/service-account-user`);
+      const reps = await Promise.all(roles.map((r) => admin.call<unknown>('GET', `/${realm}/roles/${r}`)));
+      await admin.call('POST', `/${realm}/users/${user.id}/role-mappings/realm`, reps);
+    }
+  }
 }
 
 /** Client-credentials tokens of a realm's confidential clients, cached until shortly before they expire. */

@@ -8,6 +8,8 @@ export const FORUM_REALM = 'corridor-forum';
 export const GATEWAY_CLIENT = 'corridor-gateway';
 export const SECRETARIAT_CLIENT = 'corridor-secretariat';
 export const CLI_CLIENT = 'corridor-cli';
+/** The forum operator's scripts at the secretariat (enrolment, agreements): roles admin and auditor. */
+export const FORUM_OPERATOR_CLIENT = 'corridor-forum-operator';
 
 export function countryRealm(country: string): string {
   return `corridor-${country.toLowerCase()}`;
@@ -268,6 +270,12 @@ export function forumRealmRepresentation(): Json {
         emailVerified: true,
         groups: ['/auditors'],
       },
+      {
+        username: `service-account-${FORUM_OPERATOR_CLIENT}`,
+        enabled: true,
+        serviceAccountClientId: FORUM_OPERATOR_CLIENT,
+        realmRoles: ['admin', 'auditor'],
+      },
     ],
     clients: [
       {
@@ -296,6 +304,12 @@ export function forumRealmRepresentation(): Json {
         attributes: { 'oauth2.device.authorization.grant.enabled': 'true' },
         protocolMappers: corridorMappers({ country: 'ZZ', audience: 'secretariat' }),
       },
+      machineClient({
+        clientId: FORUM_OPERATOR_CLIENT,
+        name: 'Forum operator scripts',
+        country: 'ZZ',
+        audience: 'secretariat',
+      }),
     ],
   };
 }

@@ -68,6 +68,12 @@ export interface NetworkOptions {
   /** with devTokens false: tokens from the identity provider for the network's own operator and auditor calls */
   machineToken?: (country: string, kind: MachineKind) => Promise<string>;
   secretariatEnv?: Record<string, string>;
+  /**
+   * With it, the secretariat takes no development token (its switch is off) and the network's own calls there use
+   * this token from the forum's identity provider (a client with roles admin and auditor); secretariatEnv then
+   * names the provider (OIDC_ISSUER_URL, OIDC_CLIENT_SECRET).
+   */
+  secretariatToken?: () => Promise<string>;
   progress?: (line: string) => void;
 }
 
@@ -275,7 +281,7 @@ export class Network {
         KAFKA_TOPIC_PREFIX: this.opts.topicPrefix,
         CA_DIR: caDir,
         CA_PASSPHRASE: this.secrets.caPassphrase,
-        AUTH_DEV_TOKEN_SECRET: this.secrets.secretariatTokenSecret,
+        ...(this.opts.secretariatToken ? {} : { AUTH_DEV_TOKEN_SECRET: this.secrets.secretariatTokenSecret }),
         RECONCILE_BOUND_MS: '20000',
         RECONCILE_INTERVAL_MS: '2000',
         LOG_LEVEL: 'info',
@@ -403,7 +409,10 @@ export class Network {
   }
 
   async secretariatCall<T>(method: string, route: string, body?: unknown): Promise<T> {
-    return call<T>(`${this.secretariat.url}${route}`, method, this.secretariatAdminToken, body);
+    const token = this.opts.secretariatToken
+      ? await this.opts.secretariatToken()
+      : this.secretariatAdminToken;
+    return call<T>(`${this.secretariat.url}${route}`, method, token, body);
   }
 
   /** A bearer token for the network's own calls at a country's gateway: the provider's, or a development token. */

@@ -17,7 +17,15 @@ import {
   startKeycloak,
   stopKeycloak,
 } from '../../scripts/lib/keycloak';
-import { CLI_CLIENT, countryRealm, GATEWAY_CLIENT, machineClientOf } from '../../scripts/lib/keycloak-realms';
+import {
+  CLI_CLIENT,
+  countryRealm,
+  FORUM_OPERATOR_CLIENT,
+  FORUM_REALM,
+  GATEWAY_CLIENT,
+  machineClientOf,
+  SECRETARIAT_CLIENT,
+} from '../../scripts/lib/keycloak-realms';
 import type { MachineKind } from '../../scripts/lib/network';
 import { ADMIN_DATABASE_URL } from './constants';
 
@@ -36,6 +44,12 @@ export interface TestKeycloak {
   machineToken(country: string, kind: MachineKind): Promise<string>;
   /** a person of the test's own in a country realm, in a desk group; returns username and password */
   createOfficer(country: string, group: string): Promise<{ username: string; password: string }>;
+  /** OIDC_* variables of the secretariat at the forum realm */
+  secretariatEnv(): Record<string, string>;
+  /** the forum operator's token (roles admin and auditor) for the network's own calls at the secretariat */
+  forumOperatorToken(): Promise<string>;
+  /** a person of the test's own in the forum realm, in the given groups (e.g. auditors) and realm roles */
+  createForumPerson(groups: string[], roles?: string[]): Promise<{ username: string; password: string }>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +69,25 @@ export async function startTestKeycloak(): Promise<TestKeycloak> {
   const creds = await provisionRealms({ admin, dir: DIR });
   const issuer = (country: string): string => admin.issuer(countryRealm(country));
   const tokenOf = clientCredentialsTokens({ admin, creds });
+  const createPerson = async (
+    realm: string,
+    prefix: string,
+    groups: string[],
+  ): Promise<{ username: string; password: string }> => {
+    const username = `${prefix}.t${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(12).toString('base64url');
+    await admin.call('POST', `/${realm}/users`, {
+      username,
+      enabled: true,
+      firstName: 'Test',
+      lastName: 'Person',
+      email: `${username}@test.corridor.example`,
+      emailVerified: true,
+      groups: groups.map((g) => `/${g}`),
+    });
+    await admin.setPassword(realm, username, password);
+    return { username, password };
+  };
   const clientCredentialsToken = (country: string, clientId: string): Promise<string> =>
     tokenOf(countryRealm(country), clientId);
   return {
@@ -70,21 +103,24 @@ export async function startTestKeycloak(): Promise<TestKeycloak> {
     }),
     clientCredentialsToken,
     machineToken: (country, kind) => clientCredentialsToken(country, machineClientOf(country, kind)),
-    createOfficer: async (country, group) => {
-      const realm = countryRealm(country);
-      const username = `officer.t${randomBytes(4).toString('hex')}`;
-      const password = randomBytes(12).toString('base64url');
-      await admin.call('POST', `/${realm}/users`, {
-        username,
-        enabled: true,
-        firstName: 'Test',
-        lastName: 'Officer',
-        email: `${username}@test.corridor.example`,
-        emailVerified: true,
-        groups: [`/${group}`],
-      });
-      await admin.setPassword(realm, username, password);
-      return { username, password };
+    createOfficer: (country, group) => createPerson(countryRealm(country), 'officer', [group]),
+    secretariatEnv: () => ({
+      OIDC_ISSUER_URL: admin.issuer(FORUM_REALM),
+      OIDC_CLIENT_ID: SECRETARIAT_CLIENT,
+      OIDC_CLIENT_SECRET: creds.clients[FORUM_REALM][SECRETARIAT_CLIENT],
+      OIDC_SESSION_CHECK_MS: '2000',
+    }),
+    forumOperatorToken: () => tokenOf(FORUM_REALM, FORUM_OPERATOR_CLIENT),
+    createForumPerson: async (groups, roles = []) => {
+      const person = await createPerson(FORUM_REALM, 'auditor', groups);
+      if (roles.length) {
+        const id = await admin.userId(FORUM_REALM, person.username);
+        const reps = await Promise.all(
+          roles.map((r) => admin.call<unknown>('GET', `/${FORUM_REALM}/roles/${r}`)),
+        );
+        await admin.call('POST', `/${FORUM_REALM}/users/${id}/role-mappings/realm`, reps);
+      }
+      return person;
     },
     stop: async () => {
       if (!wasRunning) {

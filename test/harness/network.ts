@@ -19,6 +19,7 @@ export async function startTestNetwork(opts: {
   devTokens?: boolean;
   machineToken?: (country: string, kind: MachineKind) => Promise<string>;
   secretariatEnv?: Record<string, string>;
+  secretariatToken?: () => Promise<string>;
   /** a cluster of the test file's own (harness/cluster.ts); default: the run's broker */
   broker?: BrokerInfo;
 }): Promise<Network> {
@@ -47,6 +48,7 @@ export async function startTestNetwork(opts: {
     devTokens: opts.devTokens,
     machineToken: opts.machineToken,
     secretariatEnv: opts.secretariatEnv,
+    secretariatToken: opts.secretariatToken,
   });
   try {
     await net.start();

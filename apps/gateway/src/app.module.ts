@@ -2,13 +2,19 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { Logger } from 'pino';
-import { AuthedRequest, AuthGuard, ProblemFilter, SlidingWindowRateLimit } from '@corridor/platform';
+import { gatewayAudience } from '@corridor/identity';
+import {
+  authCookieNames,
+  AuthedRequest,
+  AuthGuard,
+  BrowserAuthModule,
+  ProblemFilter,
+  SlidingWindowRateLimit,
+} from '@corridor/platform';
 import { GatewayConfig } from './config/config';
 import { CoreModule } from './core.module';
 import { ExchangeModule } from './exchange.module';
 import { HealthController } from './health/health.controller';
-import { AuthController } from './auth/auth.controller';
-import { SessionMonitor } from './auth/session.monitor';
 
 @Module({})
 export class AppModule {
@@ -17,6 +23,23 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forConfig(config, logger),
+        // Officers sign in to the desk at the country's provider (authorization code with PKCE, httpOnly cookie).
+        BrowserAuthModule.forRoot({
+          oidc: config.auth.oidc,
+          devTokenSecret: config.auth.devTokenSecret,
+          country: config.country,
+          audience: gatewayAudience(config.country),
+          browser: {
+            baseUrl: config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`,
+            page: '/desk/',
+            pageName: 'the desk',
+            cookies: authCookieNames('corridor'),
+            sessionCheckMs: config.auth.oidc?.sessionCheckMs ?? 5000,
+            // The desk talks over socket.io with the session; the REST API stays for bearer tokens.
+            restFromSession: false,
+          },
+          logger,
+        }),
         ThrottlerModule.forRoot({
           throttlers: [{ ttl: 60_000, limit: config.http.rateLimitPerMinute }],
           storage: new SlidingWindowRateLimit(),
@@ -27,9 +50,8 @@ export class AppModule {
         }),
         ExchangeModule,
       ],
-      controllers: [HealthController, AuthController],
+      controllers: [HealthController],
       providers: [
-        SessionMonitor,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -12,10 +12,9 @@ import { DataSource } from 'typeorm';
 import { secretariatHeadsGroup } from '@corridor/contracts';
 import { SECRETARIAT_AUDIENCE } from '@corridor/identity';
 import {
-  AUTHENTICATOR,
+  authCookieNames,
   AuthGuard,
-  BearerAuthenticator,
-  OidcRelyingParty,
+  BrowserAuthModule,
   KafkaClient,
   connectKafkaOverTls,
   loggerFor,
@@ -41,6 +40,26 @@ export class SecretariatModule
   static forConfig(config: SecretariatConfig, logger: Logger): DynamicModule {
     return {
       module: SecretariatModule,
+      imports: [
+        // Auditors sign in to the audit page at the forum's provider (authorization code with PKCE, httpOnly
+        // cookie); the page reads /v1 with that session. Scripts and the CLI send bearer tokens.
+        BrowserAuthModule.forRoot({
+          oidc: config.auth.oidc,
+          devTokenSecret: config.auth.devTokenSecret,
+          country: 'ZZ',
+          audience: SECRETARIAT_AUDIENCE,
+          browser: {
+            baseUrl: config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`,
+            page: '/audit/',
+            pageName: 'the audit page',
+            // Not the gateway's names: a gateway on the same host (another port) shares the browser's cookies.
+            cookies: authCookieNames('corridor_audit'),
+            sessionCheckMs: config.auth.oidc?.sessionCheckMs ?? 5000,
+            restFromSession: true,
+          },
+          logger,
+        }),
+      ],
       controllers: [AgreementsController, CaController, AuditController, HealthController],
       providers: [
         { provide: SECRETARIAT_CONFIG, useValue: config },
@@ -109,24 +128,6 @@ export class SecretariatModule
               },
               loggerFor(logger, AuditMonitor),
             ),
-        },
-        {
-          provide: AUTHENTICATOR,
-          useFactory: () => {
-            const rp = config.auth.oidc
-              ? new OidcRelyingParty(
-                  { ...config.auth.oidc, audience: SECRETARIAT_AUDIENCE, country: 'ZZ' },
-                  loggerFor(logger, OidcRelyingParty),
-                )
-              : undefined;
-            rp?.start();
-            return new BearerAuthenticator({
-              oidc: rp,
-              devTokenSecret: config.auth.devTokenSecret,
-              country: 'ZZ',
-              audience: SECRETARIAT_AUDIENCE,
-            });
-          },
         },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

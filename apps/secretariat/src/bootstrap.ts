@@ -1,4 +1,5 @@
 import { INestApplication } from '@nestjs/common';
+import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import { NestFactory } from '@nestjs/core';
@@ -65,19 +66,33 @@ const AUDIT_PAGE_CSP = [
   "form-action 'none'",
 ].join('; ');
 
-/** The forum auditor's web page: static files under a strict Content-Security-Policy; data comes from /v1. */
+/**
+ * The forum auditor's web page: the front end built by Vite (apps/web, `npm run build`) into dist/web/audit, under a
+ * strict Content-Security-Policy; data comes from /v1 with the auditor's session (signed in at /auth/login).
+ */
 function serveAuditPage(app: NestExpressApplication): void {
+  const built = path.join(repoRoot(), 'dist', 'web', 'audit');
   app.use('/audit', (_req: express.Request, res: express.Response, next: express.NextFunction) => {
     res.setHeader('Content-Security-Policy', AUDIT_PAGE_CSP);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
-  app.use(
-    '/audit',
-    express.static(path.join(repoRoot(), 'apps', 'secretariat', 'web'), {
-      index: 'index.html',
-      redirect: true,
-    }),
-  );
+  // File names under assets/ carry a content hash: cache them for good; index.html is always revalidated.
+  app.use('/audit/assets', express.static(path.join(built, 'assets'), { immutable: true, maxAge: '365d' }));
+  app.use('/audit', express.static(built, { index: 'index.html', redirect: true, maxAge: 0 }));
+  app.use('/audit', (req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (
+      req.method === 'GET' &&
+      (req.path === '/' || req.path === '') &&
+      !fs.existsSync(path.join(built, 'index.html'))
+    ) {
+      res
+        .status(503)
+        .type('text/plain')
+        .send('The audit page is not built: run `npm run build` (it builds dist/web/audit), then reload.');
+    } else {
+      next();
+    }
+  });
 }

@@ -12,6 +12,8 @@ const schema = z.object({
     .default('REGIONAL-FORUM'),
   BIND_HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8070),
+  // Where browsers reach the secretariat (the provider redirects back to PUBLIC_URL/auth/callback); default the bind.
+  PUBLIC_URL: z.string().url().optional(),
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/corridor_secretariat'),
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:19092'),
   KAFKA_USERNAME: z.string().default('secretariat'),
@@ -33,6 +35,8 @@ const schema = z.object({
   OIDC_ISSUER_URL: z.string().url().optional(),
   OIDC_CLIENT_ID: z.string().min(1).default('corridor-secretariat'),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  // How often each audit-page session is checked at the provider (a disabled auditor is signed out by the next one).
+  OIDC_SESSION_CHECK_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
   // Development switch: HS256 tokens made with this secret are accepted too (e2e tests not about sign-in only).
   AUTH_DEV_TOKEN_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -43,7 +47,7 @@ const schema = z.object({
 
 export interface SecretariatConfig {
   id: string;
-  http: { host: string; port: number };
+  http: { host: string; port: number; publicUrl?: string };
   database: { url: string };
   kafka: {
     brokers: string[];
@@ -57,7 +61,7 @@ export interface SecretariatConfig {
   };
   ca: { dir: string; passphrase: string; certValidityDays: number };
   auth: {
-    oidc?: { issuer: string; clientId: string; clientSecret: string };
+    oidc?: { issuer: string; clientId: string; clientSecret: string; sessionCheckMs: number };
     /** development switch: HS256 tokens with this secret are accepted beside the provider's */
     devTokenSecret?: string;
   };
@@ -84,7 +88,7 @@ export function loadSecretariatConfig(env: NodeJS.ProcessEnv = process.env): Sec
   });
   return {
     id: e.SECRETARIAT_ID,
-    http: { host: e.BIND_HOST, port: e.PORT },
+    http: { host: e.BIND_HOST, port: e.PORT, publicUrl: e.PUBLIC_URL?.replace(/\/$/, '') },
     database: { url: e.DATABASE_URL },
     kafka: {
       brokers: e.KAFKA_BROKERS.split(',').map((b) => b.trim()),
@@ -105,6 +109,7 @@ export function loadSecretariatConfig(env: NodeJS.ProcessEnv = process.env): Sec
             issuer: e.OIDC_ISSUER_URL.replace(/\/$/, ''),
             clientId: e.OIDC_CLIENT_ID,
             clientSecret: e.OIDC_CLIENT_SECRET!,
+            sessionCheckMs: e.OIDC_SESSION_CHECK_MS,
           }
         : undefined,
       devTokenSecret: e.AUTH_DEV_TOKEN_SECRET,

@@ -1,5 +1,6 @@
-// Every route needs a bearer token unless marked @Public(); roles are checked per route with @Roles().
-import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+// Every route needs a bearer token (or, where the service allows it, a browser session) unless marked @Public();
+// roles are checked per route with @Roles().
+import { CanActivate, ExecutionContext, Inject, Injectable, Optional, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import {
@@ -10,6 +11,7 @@ import {
   verifyToken,
   type VerifiedAccessToken,
 } from '@corridor/identity';
+import { SESSION_CREDENTIALS } from './browser-auth/options';
 import type { OidcRelyingParty } from './oidc';
 import { problem } from './problem';
 import type { TokenLiveness } from './token-liveness';
@@ -98,11 +100,17 @@ export function bearer(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
+/** The signed-in person of a request's session cookie, where the service's REST API takes it. */
+export interface SessionPrincipals {
+  principalOf(req: Pick<Request, 'headers'>): Principal | undefined;
+}
+
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(AUTHENTICATOR) private readonly authenticator: BearerAuthenticator,
+    @Optional() @Inject(SESSION_CREDENTIALS) private readonly sessions?: SessionPrincipals,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -111,7 +119,10 @@ export class AuthGuard implements CanActivate {
       return true;
     }
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-    const principal = await this.authenticator.authenticate(bearer(req.headers.authorization));
+    const token = bearer(req.headers.authorization);
+    // A bearer token wins; without one, the page's session cookie where the service allows it.
+    const principal =
+      (token ? undefined : this.sessions?.principalOf(req)) ?? (await this.authenticator.authenticate(token));
     req.principal = principal;
     // A route with no @Roles() is for operators only: least privilege by default.
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets) ?? ['admin'];

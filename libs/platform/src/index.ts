@@ -15,3 +15,4 @@ export * from './kafka-tls';
 export * from './kafka-admin';
 export * from './oidc';
 export * from './token-liveness';
+export * from './browser-auth';

@@ -16,13 +16,15 @@ import type { Namespace, Socket } from 'socket.io';
 import { hasRole, IdentityError, Principal } from '@corridor/identity';
 import {
   AUTHENTICATOR,
+  BROWSER_AUTH,
+  BrowserAuthOptions,
+  SessionStore,
+  sessionIdOf,
   BearerAuthenticator,
   loggerFor,
   ProblemException,
   ROOT_LOGGER,
 } from '@corridor/platform';
-import { sessionIdOf } from '../auth/cookies';
-import { SessionStore } from '../auth/session.store';
 import { InboxService } from '../inbox/inbox.service';
 import type {
   Ack,
@@ -73,6 +75,7 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly views: DeskViews,
     @Inject(AUTHENTICATOR) private readonly authenticator: BearerAuthenticator,
     private readonly sessions: SessionStore,
+    @Inject(BROWSER_AUTH) private readonly browserAuth: BrowserAuthOptions,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = loggerFor(root, DeskGateway);
@@ -105,7 +108,7 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   /** The session cookie of a browser signed in at the provider; or a bearer token in auth.token. */
   private async authenticate(socket: DeskSocket): Promise<void> {
-    const sessionId = sessionIdOf(socket.handshake);
+    const sessionId = sessionIdOf(socket.handshake, this.browserAuth.cookies);
     const session = this.sessions.get(sessionId);
     let principal: Principal;
     if (session) {

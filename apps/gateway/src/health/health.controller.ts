@@ -2,8 +2,15 @@ import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { checkHealth, Health, KafkaClient, OidcRelyingParty, Public, Roles } from '@corridor/platform';
-import { OIDC_RP } from '../core.module';
+import {
+  checkHealth,
+  Health,
+  KafkaClient,
+  OIDC_RP,
+  OidcRelyingParty,
+  Public,
+  Roles,
+} from '@corridor/platform';
 import { GatewayMetrics } from './metrics';
 
 @ApiTags('operations')

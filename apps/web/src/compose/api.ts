@@ -2,7 +2,7 @@
 // bearer tokens only (no cookie, so no cross-site request can publish): the token comes from the development switch's
 // address-bar fragment (#token=...) or is pasted, and stays in this tab's sessionStorage.
 import type { Delivery, PreviewResult, PublishResult } from '@corridor/gateway-api';
-import { storage } from '../desk/storage';
+import { storage } from '../shared/storage';
 
 const TOKEN_KEY = 'corridor.compose.token';
 

@@ -1,7 +1,8 @@
 // The desk page: header (officer, language, connection, notifications, sign out), the sign-in screen or the desk,
 // and the live regions screen readers hear.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { currentLanguage, LANGUAGES, setLanguage, t, type Language } from '../shared/i18n';
+import { currentLanguage, t } from '../shared/i18n';
+import { LanguagePicker } from '../shared/LanguagePicker';
 import { ConversationsView } from './ConversationsView';
 import { DeskView } from './DeskView';
 import { useSession } from './hooks';
@@ -9,36 +10,6 @@ import { PictureView } from './PictureView';
 import { SentView } from './SentView';
 import { DESK_PAGES, type DeskPage } from './session';
 import { SignIn } from './SignIn';
-
-const LANGUAGE_NAMES: Record<Language, string> = {
-  en: 'English',
-  fr: 'Français',
-  ar: 'العربية',
-  it: 'Italiano',
-};
-
-export function LanguagePicker({ onChange }: { onChange: (lang: Language) => void }) {
-  return (
-    <div class="language">
-      <label for="language-select">{t('header.language')}</label>
-      <select
-        id="language-select"
-        data-testid="language-select"
-        value={currentLanguage()}
-        onChange={(e) => {
-          const lang = e.currentTarget.value as Language;
-          void setLanguage(lang).then(() => onChange(lang));
-        }}
-      >
-        {LANGUAGES.map((l) => (
-          <option value={l} lang={l} key={l}>
-            {LANGUAGE_NAMES[l]}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
 
 function Officer() {
   const session = useSession();

@@ -3,7 +3,7 @@
 // the gateway's development switch allows tokens: an officer token pasted on the sign-in screen or handed in the
 // address bar's fragment (#token=...), kept in this tab's sessionStorage and sent in the socket.io handshake.
 import type { DeskHandshakeAuth } from '@corridor/gateway-api';
-import { storage } from './storage';
+import { storage } from '../shared/storage';
 
 const TOKEN_KEY = 'corridor.desk.token';
 
@@ -54,30 +54,4 @@ export const credentials = {
   },
 };
 
-/** What the gateway says before the desk connects (GET /auth/session). */
-export interface AuthState {
-  signedIn: boolean;
-  /** the identity provider: reachable, not, or none configured (development tokens only) */
-  provider: 'up' | 'down' | 'not-configured';
-  /** whether pasted tokens are accepted (the development switch) */
-  devTokens: boolean;
-}
-
-/** Asks the gateway how this desk signs in; a gateway that does not answer leaves only the token form. */
-export async function fetchAuthState(): Promise<AuthState> {
-  try {
-    const r = await window.fetch('/auth/session', { credentials: 'same-origin', cache: 'no-store' });
-    const s = (await r.json()) as Partial<AuthState>;
-    return {
-      signedIn: s.signedIn === true,
-      provider: s.provider === 'up' || s.provider === 'down' ? s.provider : 'not-configured',
-      devTokens: s.devTokens === true,
-    };
-  } catch {
-    return { signedIn: false, provider: 'not-configured', devTokens: true };
-  }
-}
-
-/** Where the browser goes to sign in at the provider, and to end both sessions. */
-export const PROVIDER_LOGIN = '/auth/login';
-export const PROVIDER_LOGOUT = '/auth/logout';
+export { type AuthState, fetchAuthState, PROVIDER_LOGIN, PROVIDER_LOGOUT } from '../shared/signin';

@@ -8,7 +8,7 @@ import { t } from '../shared/i18n';
 import type { Message } from '../shared/message';
 import { type AuthState, credentials, fetchAuthState, PROVIDER_LOGOUT } from './auth';
 import { Feed, isGone, alertKeyOf } from './feed';
-import { storage } from './storage';
+import { storage } from '../shared/storage';
 
 declare global {
   interface Window {

@@ -17,6 +17,11 @@ export function formatDateTime(value: unknown, lang: string): string {
   return d ? new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }).format(d) : '';
 }
 
+export function formatDate(value: unknown, lang: string): string {
+  const d = toDate(value);
+  return d ? new Intl.DateTimeFormat(lang, { dateStyle: 'medium' }).format(d) : '';
+}
+
 /** Time only when today, date and time otherwise. */
 export function formatShortTime(value: unknown, lang: string, now: Date = new Date()): string {
   const d = toDate(value);

@@ -5,40 +5,24 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { IdentityError } from '@corridor/identity';
-import {
-  AUTHENTICATOR,
-  BearerAuthenticator,
-  loggerFor,
-  OidcRelyingParty,
-  Public,
-  ROOT_LOGGER,
-} from '@corridor/platform';
-import { GATEWAY_CONFIG, GatewayConfig } from '../config/config';
-import { OIDC_RP } from '../core.module';
-import { clearCookie, LOGIN_COOKIE, readCookie, SESSION_COOKIE, sessionIdOf, setCookie } from './cookies';
+import { AUTHENTICATOR, BearerAuthenticator, Public } from '../auth.guard';
+import { loggerFor, ROOT_LOGGER } from '../logging';
+import { OidcRelyingParty } from '../oidc';
+import { clearCookie, readCookie, sessionIdOf, setCookie } from './cookies';
+import { AUTH_PATHS, BROWSER_AUTH, BrowserAuthOptions, OIDC_RP } from './options';
 import { SessionStore } from './session.store';
 
-const CALLBACK_PATH = '/auth/callback';
-export const AUTH_PATHS = {
-  callback: CALLBACK_PATH,
-  backchannelLogout: '/auth/backchannel-logout',
-  postLogout: '/desk/',
-};
+const CALLBACK_PATH = AUTH_PATHS.callback;
 
-/** Where a person may be sent back after sign-in: the desk's own pages only (no open redirect). */
-function safeReturnTo(v: unknown): string {
-  return typeof v === 'string' && /^\/desk\/[A-Za-z0-9/_.-]*$/.test(v) ? v : '/desk/';
+/** Where a person may be sent back after sign-in: the service's own page only (no open redirect). */
+export function safeReturnTo(v: unknown, page: string): string {
+  return typeof v === 'string' && v.startsWith(page) && /^\/[A-Za-z0-9/_.-]*$/.test(v) && !v.includes('..')
+    ? v
+    : page;
 }
 
-function onePage(res: Response, status: number, line: string): void {
-  res
-    .status(status)
-    .type('text/html')
-    .send(
-      `<!doctype html><meta charset="utf-8"><title>Corridor sign-in</title><p data-testid="auth-message">${line
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')}</p><p><a href="/desk/">Back to the desk</a></p>`,
-    );
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
 }
 
 @ApiExcludeController()
@@ -50,33 +34,42 @@ export class AuthController {
   private readonly secure: boolean;
 
   constructor(
-    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    @Inject(BROWSER_AUTH) private readonly opts: BrowserAuthOptions,
     @Inject(OIDC_RP) private readonly rp: OidcRelyingParty | null,
     @Inject(AUTHENTICATOR) private readonly authenticator: BearerAuthenticator,
     private readonly sessions: SessionStore,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = loggerFor(root, AuthController);
-    this.baseUrl = (config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`).replace(
-      /\/$/,
-      '',
-    );
+    this.baseUrl = opts.baseUrl.replace(/\/$/, '');
     this.secure = this.baseUrl.startsWith('https:');
   }
 
-  /** What the desk needs to know before it connects: signed in or not, and whether sign-in is possible now. */
+  private onePage(res: Response, status: number, line: string): void {
+    res
+      .status(status)
+      .type('text/html')
+      .send(
+        `<!doctype html><meta charset="utf-8"><title>Corridor sign-in</title><p data-testid="auth-message">${escapeHtml(
+          line,
+        )}</p><p><a href="${escapeHtml(this.opts.page)}">Back to ${escapeHtml(this.opts.pageName)}</a></p>`,
+      );
+  }
+
+  /** What the page needs to know before it loads data: signed in or not, and whether sign-in is possible now. */
   @Get('session')
   async session(
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Record<string, unknown>> {
     res.setHeader('Cache-Control', 'no-store');
-    const s = this.sessions.get(sessionIdOf(req));
+    const s = this.sessions.get(sessionIdOf(req, this.opts.cookies));
     const provider = this.rp ? (this.rp.ready ? 'up' : (await this.rp.probe()).status) : 'not-configured';
     return {
       signedIn: Boolean(s),
       officer: s?.principal.sub,
       country: s?.principal.country,
+      roles: s?.principal.roles,
       provider,
       devTokens: this.authenticator.devTokens,
       ...(provider === 'down'
@@ -88,14 +81,18 @@ export class AuthController {
   @Get('login')
   async login(@Query('returnTo') returnTo: unknown, @Res() res: Response): Promise<void> {
     if (!this.rp) {
-      onePage(res, 404, 'This gateway has no identity provider configured (development tokens only).');
+      this.onePage(res, 404, 'This service has no identity provider configured (development tokens only).');
       return;
     }
     try {
       const start = await this.rp.beginLogin(`${this.baseUrl}${CALLBACK_PATH}`);
-      this.sessions.addPending({ ...start, returnTo: safeReturnTo(returnTo), createdAtMs: Date.now() });
+      this.sessions.addPending({
+        ...start,
+        returnTo: safeReturnTo(returnTo, this.opts.page),
+        createdAtMs: Date.now(),
+      });
       setCookie(res, {
-        name: LOGIN_COOKIE,
+        name: this.opts.cookies.login,
         value: start.state,
         secure: this.secure,
         path: CALLBACK_PATH,
@@ -105,46 +102,54 @@ export class AuthController {
       res.redirect(302, start.url);
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'sign-in could not start');
-      onePage(res, 503, 'The sign-in service (identity provider) cannot be reached; try again in a minute.');
+      this.onePage(
+        res,
+        503,
+        'The sign-in service (identity provider) cannot be reached; try again in a minute.',
+      );
     }
   }
 
   @Get('callback')
   async callback(@Req() req: Request, @Res() res: Response): Promise<void> {
-    clearCookie(res, { name: LOGIN_COOKIE, secure: this.secure, path: CALLBACK_PATH });
+    clearCookie(res, { name: this.opts.cookies.login, secure: this.secure, path: CALLBACK_PATH });
     const url = new URL(req.originalUrl, this.baseUrl);
     const state = url.searchParams.get('state') ?? undefined;
     // The state must be the one this browser started with (its cookie) and one this gateway issued.
     const pending =
-      state && readCookie(req.headers.cookie, LOGIN_COOKIE) === state
+      state && readCookie(req.headers.cookie, this.opts.cookies.login) === state
         ? this.sessions.takePending(state)
         : undefined;
     if (!this.rp || !pending) {
-      onePage(res, 400, 'This sign-in link is unknown or has expired: start again from the desk.');
+      this.onePage(
+        res,
+        400,
+        `This sign-in link is unknown or has expired: start again from ${this.opts.pageName}.`,
+      );
       return;
     }
     if (url.searchParams.get('error')) {
-      onePage(
+      this.onePage(
         res,
         401,
-        `Sign-in was not completed (${url.searchParams.get('error')}): start again from the desk.`,
+        `Sign-in was not completed (${url.searchParams.get('error')}): start again from ${this.opts.pageName}.`,
       );
       return;
     }
     try {
       const signedIn = await this.rp.finishLogin(url, pending);
       const session = this.sessions.create(signedIn);
-      setCookie(res, { name: SESSION_COOKIE, value: session.id, secure: this.secure, path: '/' });
-      this.logger.info({ officer: signedIn.principal.sub, roles: signedIn.principal.roles }, 'signed in');
+      setCookie(res, { name: this.opts.cookies.session, value: session.id, secure: this.secure, path: '/' });
+      this.logger.info({ person: signedIn.principal.sub, roles: signedIn.principal.roles }, 'signed in');
       res.redirect(303, pending.returnTo);
     } catch (err) {
       const reason = err instanceof IdentityError ? err.message : 'the provider did not confirm the sign-in';
       this.logger.warn({ err: (err as Error).message }, 'sign-in refused');
-      onePage(res, 401, `Sign-in refused: ${reason}.`);
+      this.onePage(res, 401, `Sign-in refused: ${reason}.`);
     }
   }
 
-  /** Ends the session here and at the provider (RP-initiated logout), then back to the desk. */
+  /** Ends the session here and at the provider (RP-initiated logout), then back to the page. */
   @Get('logout')
   logoutGet(@Req() req: Request, @Res() res: Response): void {
     this.logout(req, res);
@@ -156,13 +161,13 @@ export class AuthController {
   }
 
   private logout(req: Request, res: Response): void {
-    const s = this.sessions.end(sessionIdOf(req) ?? '', 'logout');
-    clearCookie(res, { name: SESSION_COOKIE, secure: this.secure, path: '/' });
+    const s = this.sessions.end(sessionIdOf(req, this.opts.cookies) ?? '', 'logout');
+    clearCookie(res, { name: this.opts.cookies.session, secure: this.secure, path: '/' });
     const endSession = this.rp?.endSessionUrl({
       idTokenHint: s?.idToken,
-      postLogoutRedirectUri: `${this.baseUrl}${AUTH_PATHS.postLogout}`,
+      postLogoutRedirectUri: `${this.baseUrl}${this.opts.page}`,
     });
-    res.redirect(303, endSession ?? AUTH_PATHS.postLogout);
+    res.redirect(303, endSession ?? this.opts.page);
   }
 
   /** OpenID Connect Back-Channel Logout: the provider says a session (or every session of a user) ended. */

@@ -1,10 +1,10 @@
 // Server-side sessions of people signed in through the identity provider. The browser holds only an opaque,
-// random session id in an httpOnly cookie; tokens stay here. In memory, per gateway instance (see
-// docs/security.md: a second instance sends its officers through sign-in again).
+// random session id in an httpOnly cookie; tokens stay here. In memory, per service instance (see
+// docs/security.md: a second instance sends its people through sign-in again).
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Principal } from '@corridor/identity';
-import type { SignedIn } from '@corridor/platform';
+import type { SignedIn } from '../oidc';
 
 export interface Session extends SignedIn {
   id: string;

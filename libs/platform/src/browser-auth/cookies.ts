@@ -1,14 +1,26 @@
-// The two cookies of browser sign-in: the session id, and the pending login's state during the round trip.
+// The two cookies of browser sign-in: the session id, and the pending login's state during the round trip. Their
+// names are per service: browsers share cookies between ports of one host, so a gateway and a secretariat on the
+// same machine must not overwrite each other's session.
 import type { Request, Response } from 'express';
 
-export const SESSION_COOKIE = 'corridor_session';
-export const LOGIN_COOKIE = 'corridor_login';
+export interface AuthCookieNames {
+  session: string;
+  login: string;
+}
+
+export function authCookieNames(prefix: string): AuthCookieNames {
+  return { session: `${prefix}_session`, login: `${prefix}_login` };
+}
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) {
-      return decodeURIComponent(part.slice(eq + 1).trim());
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
     }
   }
   return undefined;
@@ -34,6 +46,6 @@ export function clearCookie(res: Response, opts: { name: string; secure: boolean
   setCookie(res, { ...opts, value: '', maxAgeSeconds: 0 });
 }
 
-export function sessionIdOf(req: Pick<Request, 'headers'>): string | undefined {
-  return readCookie(req.headers.cookie, SESSION_COOKIE);
+export function sessionIdOf(req: Pick<Request, 'headers'>, cookies: AuthCookieNames): string | undefined {
+  return readCookie(req.headers.cookie, cookies.session);
 }

@@ -3,9 +3,9 @@
 // inactive session ends here, which closes its desk sockets. A provider that cannot be reached ends nothing.
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { loggerFor, OidcRelyingParty, ROOT_LOGGER } from '@corridor/platform';
-import { GATEWAY_CONFIG, GatewayConfig } from '../config/config';
-import { OIDC_RP } from '../core.module';
+import { loggerFor, ROOT_LOGGER } from '../logging';
+import { OidcRelyingParty } from '../oidc';
+import { BROWSER_AUTH, BrowserAuthOptions, OIDC_RP } from './options';
 import { Session, SessionStore } from './session.store';
 
 const REFRESH_BEFORE_MS = 60_000;
@@ -17,7 +17,7 @@ export class SessionMonitor implements OnModuleInit, OnApplicationShutdown {
   private readonly logger: Logger;
 
   constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(BROWSER_AUTH) private readonly opts: BrowserAuthOptions,
     @Inject(OIDC_RP) private readonly rp: OidcRelyingParty | null,
     private readonly sessions: SessionStore,
     @Inject(ROOT_LOGGER) root: Logger,
@@ -26,10 +26,10 @@ export class SessionMonitor implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    if (!this.rp || !this.config.auth.oidc) {
+    if (!this.rp) {
       return;
     }
-    this.timer = setInterval(() => void this.pass(), this.config.auth.oidc.sessionCheckMs);
+    this.timer = setInterval(() => void this.pass(), this.opts.sessionCheckMs);
     this.timer.unref();
   }
 
@@ -62,13 +62,13 @@ export class SessionMonitor implements OnModuleInit, OnApplicationShutdown {
         return;
       }
       if (!(await rp.isActive(s.accessToken))) {
-        this.logger.info({ officer: s.principal.sub }, 'provider ended the session (disabled or logged out)');
+        this.logger.info({ person: s.principal.sub }, 'provider ended the session (disabled or logged out)');
         this.sessions.end(s.id, 'provider-revoked');
       }
     } catch (err) {
       const e = err as Error & { error?: string };
       if (e.error === 'invalid_grant') {
-        this.logger.info({ officer: s.principal.sub }, 'provider refused the refresh: session ended');
+        this.logger.info({ person: s.principal.sub }, 'provider refused the refresh: session ended');
         this.sessions.end(s.id, 'provider-revoked');
       } else {
         this.logger.warn({ err: e.message }, 'session check failed; kept until the provider answers');
