@@ -7,7 +7,6 @@ import {
   connectKafkaOverTls,
   loggerFor,
   ROOT_LOGGER,
-  TokenLiveness,
 } from '@corridor/platform';
 import { DataSource } from 'typeorm';
 import { GATEWAY_CONFIG, GatewayConfig } from './config/config';
