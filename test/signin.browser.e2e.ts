@@ -42,9 +42,13 @@ describe('sign-in through the identity provider (real Keycloak, real gateways, C
           ],
         },
       ],
+      // No development token anywhere: not at the gateways, not at the secretariat (whose calls by the network
+      // itself use the forum operator's client credentials).
       devTokens: false,
       machineToken: (c, kind) => kc.machineToken(c, kind),
       gatewayEnvFor: (c) => kc.gatewayEnv(c),
+      secretariatEnv: kc.secretariatEnv(),
+      secretariatToken: () => kc.forumOperatorToken(),
     });
     for (const c of ['LY', 'IT']) {
       await kc.admin.registerRelyingParty({
@@ -84,6 +88,15 @@ describe('sign-in through the identity provider (real Keycloak, real gateways, C
     const r = await fetch(`${it_().url}${path}`, { headers: { authorization: `Bearer ${token}` } });
     return { status: r.status, body: (await r.json().catch(() => ({}))) as Record<string, unknown> };
   };
+
+  it('runs with the development switch off in every service: a development token is refused everywhere', async () => {
+    const forged = net.gateways.IT.token({ roles: ['admin'] });
+    expect((await get('/v1/agreements', forged)).status).toBe(401);
+    const r = await fetch(`${net.secretariat.url}/v1/agreements`, {
+      headers: { authorization: `Bearer ${forged}` },
+    });
+    expect(r.status).toBe(401);
+  });
 
   it("signs an officer in on Keycloak's page onto the desk with the provider's scope; no token in the page", async () => {
     const officer = await kc.createOfficer('IT', 'desk-maritime');
