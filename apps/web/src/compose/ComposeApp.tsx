@@ -1,15 +1,9 @@
 // The compose page: header (language, sign out), the sign-in form or the compose view.
 import { useEffect, useState } from 'preact/hooks';
-import { currentLanguage, LANGUAGES, setLanguage, t, type Language } from '../shared/i18n';
+import { currentLanguage, t, type Language } from '../shared/i18n';
+import { LanguagePicker } from '../shared/LanguagePicker';
 import type { ComposeApi } from './api';
 import { ComposeView } from './ComposeView';
-
-const LANGUAGE_NAMES: Record<Language, string> = {
-  en: 'English',
-  fr: 'Français',
-  ar: 'العربية',
-  it: 'Italiano',
-};
 
 function SignIn({ onSignIn }: { onSignIn: (token: string) => void }) {
   const [token, setToken] = useState('');
@@ -71,24 +65,7 @@ export function ComposeApp({ api }: { api: ComposeApi }) {
           <span class="brand-sub">{t('compose.brand')}</span>
         </div>
         <div class="header-actions">
-          <div class="language">
-            <label for="language-select">{t('header.language')}</label>
-            <select
-              id="language-select"
-              data-testid="language-select"
-              value={currentLanguage()}
-              onChange={(e) => {
-                const lang = e.currentTarget.value as Language;
-                void setLanguage(lang).then(() => setLang(lang));
-              }}
-            >
-              {LANGUAGES.map((l) => (
-                <option value={l} lang={l} key={l}>
-                  {LANGUAGE_NAMES[l]}
-                </option>
-              ))}
-            </select>
-          </div>
+          <LanguagePicker onChange={setLang} />
           <a class="button secondary" href="/desk/">
             {t('compose.toDesk')}
           </a>
