@@ -64,19 +64,20 @@ function progress(
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** One batch, tried again (same Idempotency-Key: nothing is queued twice) while the gateway asks to wait. */
-async function postBatch(gw: Remote, values: unknown[], key: string): Promise<BatchPublishResult> {
-  const body = JSON.stringify(values);
+/**
+ * One request, tried again while the gateway asks to wait (429 or 503, honouring Retry-After) or cannot be reached;
+ * the caller makes it safe to repeat. Resolves to the parsed answer; after MAX_TRIES, `giveUp(why)` is thrown.
+ */
+export async function sendPatiently<T>(
+  gw: Remote,
+  req: Parameters<Remote['send']>[0],
+  giveUp: (why: string) => CliError,
+): Promise<T> {
   let lastWhy = '';
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
     let res: Response;
     try {
-      res = await gw.send({
-        method: 'POST',
-        path: '/v1/alerts/batch',
-        body,
-        headers: { 'idempotency-key': key },
-      });
+      res = await gw.send(req);
     } catch (err) {
       lastWhy = err instanceof Error ? err.message : String(err);
       await sleep(Math.min(1000 * attempt, MAX_WAIT_S * 1000));
@@ -84,7 +85,7 @@ async function postBatch(gw: Remote, values: unknown[], key: string): Promise<Ba
     }
     const text = await res.text();
     if (res.ok) {
-      return JSON.parse(text) as BatchPublishResult;
+      return JSON.parse(text) as T;
     }
     if (res.status === 429 || res.status === 503) {
       const after = Number(res.headers.get('retry-after'));
@@ -94,9 +95,24 @@ async function postBatch(gw: Remote, values: unknown[], key: string): Promise<Ba
     }
     throw gw.failure(res.status, text);
   }
-  throw new CliError(
-    `a batch was not accepted after ${MAX_TRIES} tries (${oneLine(lastWhy)}) — run the same command again with the same --idempotency-key: alerts already accepted are not queued twice`,
-    EXIT_FAILURE,
+  throw giveUp(`${MAX_TRIES} tries (${oneLine(lastWhy)})`);
+}
+
+/** One batch, tried again (same Idempotency-Key: nothing is queued twice) while the gateway asks to wait. */
+function postBatch(gw: Remote, values: unknown[], key: string): Promise<BatchPublishResult> {
+  return sendPatiently<BatchPublishResult>(
+    gw,
+    {
+      method: 'POST',
+      path: '/v1/alerts/batch',
+      body: JSON.stringify(values),
+      headers: { 'idempotency-key': key },
+    },
+    (why) =>
+      new CliError(
+        `a batch was not accepted after ${why} — run the same command again with the same --idempotency-key: alerts already accepted are not queued twice`,
+        EXIT_FAILURE,
+      ),
   );
 }
 

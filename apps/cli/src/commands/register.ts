@@ -12,17 +12,15 @@ import {
   type RegisterSummary,
 } from '@corridor/gateway-api';
 import { act, gatewayOptions, parseList, parsePositiveInt, type Action } from '../command-kit';
-import { CliError, EXIT_FAILURE, oneLine, QuietExit, usageError } from '../errors';
+import { CliError, EXIT_FAILURE, QuietExit, usageError } from '../errors';
 import { Output, table } from '../output';
 import { Remote } from '../remote';
 import { gatewayToken, gatewayUrl } from '../settings';
-import { readAlerts, type FileAlert } from './alert-batch';
+import { readAlerts, sendPatiently, type FileAlert } from './alert-batch';
 
 type GatewayOptions = { gateway?: string; token?: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_TRIES = 12;
-const MAX_WAIT_S = 30;
 
 function gateway(opts: GatewayOptions): Remote {
   return new Remote('gateway', gatewayUrl(opts), gatewayToken(opts));
@@ -37,8 +35,6 @@ function checkRegisterId(id: string): string {
   }
   return id.toLowerCase();
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function progress(done: number, total: number, counts: { accepted: number; invalid: number }): void {
   if (!process.stderr.isTTY) {
@@ -56,33 +52,15 @@ function progress(done: number, total: number, counts: { accepted: number; inval
  * One request of records, tried again while the gateway asks to wait or cannot be reached. Safe to repeat: every
  * record carries its id (given here when the file has none), and a record sent again replaces itself.
  */
-async function postRecords(gw: Remote, id: string, values: unknown[]): Promise<RegisterPublishResult> {
-  const body = JSON.stringify(values);
-  let lastWhy = '';
-  for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
-    let res: Response;
-    try {
-      res = await gw.send({ method: 'POST', path: `/v1/registers/${id}/records`, body });
-    } catch (err) {
-      lastWhy = err instanceof Error ? err.message : String(err);
-      await sleep(Math.min(1000 * attempt, MAX_WAIT_S * 1000));
-      continue;
-    }
-    const text = await res.text();
-    if (res.ok) {
-      return JSON.parse(text) as RegisterPublishResult;
-    }
-    if (res.status === 429 || res.status === 503) {
-      const after = Number(res.headers.get('retry-after'));
-      lastWhy = `the gateway answered ${res.status}`;
-      await sleep(Math.min(Number.isFinite(after) && after > 0 ? after : attempt, MAX_WAIT_S) * 1000);
-      continue;
-    }
-    throw gw.failure(res.status, text);
-  }
-  throw new CliError(
-    `records were not accepted after ${MAX_TRIES} tries (${oneLine(lastWhy)}) — run the same command again with --id: records sent again replace themselves`,
-    EXIT_FAILURE,
+function postRecords(gw: Remote, id: string, values: unknown[]): Promise<RegisterPublishResult> {
+  return sendPatiently<RegisterPublishResult>(
+    gw,
+    { method: 'POST', path: `/v1/registers/${id}/records`, body: JSON.stringify(values) },
+    (why) =>
+      new CliError(
+        `records were not accepted after ${why} — run the same command again with --id: records sent again replace themselves`,
+        EXIT_FAILURE,
+      ),
   );
 }
 
