@@ -175,8 +175,8 @@ describe('forum audit page: sign-in at the forum provider (real Keycloak, real n
     expect(
       await page.locator('[data-testid="stat-bar"][data-corridor="LY-IT"]').getAttribute('data-total'),
     ).toBe('2');
-    // two gateways: a signing and a Kafka TLS client certificate each
-    expect(await page.getByTestId('certificates').locator('[data-testid="certificate-row"]').count()).toBe(4);
+    // two gateways: a signing certificate per envelope suite (RSA, P-256) and a Kafka TLS client certificate each
+    expect(await page.getByTestId('certificates').locator('[data-testid="certificate-row"]').count()).toBe(6);
     expect(await page.getByTestId('last-refresh').getAttribute('data-state')).toBe('ok');
     expect(await page.getByTestId('last-refresh').textContent()).toMatch(/^Last refresh /);
 

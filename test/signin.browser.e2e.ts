@@ -106,6 +106,8 @@ describe('sign-in through the identity provider (real Keycloak, real gateways, C
     await signInOnKeycloak(page, officer.username, officer.password);
     await page.waitForURL(`${it_().url}/desk/`);
     await page.locator('[data-testid=connection][data-state=connected]').waitFor();
+    // The officer's scope arrives with the gateway's hello, just after the socket connects.
+    await page.getByTestId('officer').getByText(officer.username).waitFor();
     const connectedMs = Date.now() - started;
     console.log(`sign-in to desk connected: ${connectedMs} ms`);
     const scope = await page.getByTestId('officer').textContent();
