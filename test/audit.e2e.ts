@@ -175,11 +175,15 @@ describe('verifiable exchange log and the secretariat audit (real processes)', (
         return r.rows[0]?.message_id as string | undefined;
       }),
     );
+    // One reconcile pass records both findings, one after the other: wait for both.
     const open = await eventually(
-      'UNMATCHED_SENT finding',
+      'UNMATCHED_SENT and MISSING_RECEIPT findings',
       async () => {
         const f = await findings();
-        return f.some((x) => x.kind === 'UNMATCHED_SENT' && x.messageId === sentMessage) ? f : undefined;
+        return f.some((x) => x.kind === 'UNMATCHED_SENT' && x.messageId === sentMessage) &&
+          f.some((x) => x.kind === 'MISSING_RECEIPT' && x.messageId === sentMessage)
+          ? f
+          : undefined;
       },
       30_000,
       500,
