@@ -3,13 +3,13 @@
 // server). The map is a picture for the eye; the list beside it carries the same items for the keyboard and screen
 // readers, and the item focused there is drawn highlighted here.
 import type { PictureItem } from '@corridor/gateway-api';
-import { geoArea, geoCentroid, geoGraticule10, geoMercator, geoPath } from 'd3-geo';
-import type { Feature, FeatureCollection, Geometry, MultiPolygon, Polygon } from 'geojson';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { geoArea, geoCentroid, geoMercator, geoPath } from 'd3-geo';
+import type { Feature, MultiPolygon, Polygon } from 'geojson';
+import { useMemo } from 'preact/hooks';
 import { t } from '../shared/i18n';
 import { numericOf } from './countries';
 import { layerOf, pictureKey, placesOf, type Place } from './picture';
-import { loadWorld } from './WorldMap';
+import { MapBackdrop, useWorld, type World } from './WorldMap';
 
 const WIDTH = 900;
 const HEIGHT = 460;
@@ -18,7 +18,6 @@ const DEFAULT_VIEW: [number, number][] = [
   [-18, 0],
   [40, 48],
 ];
-type World = FeatureCollection<Geometry, { name?: string }>;
 
 /** A country's centre: the centroid of its largest polygon (France's is in Europe, not in French Guiana). */
 export function countryCentres(world: World): Map<string, [number, number]> {
@@ -59,18 +58,7 @@ export function PictureMap({
   onPick: (key: string) => void;
   description: string;
 }) {
-  const [world, setWorld] = useState<World | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
-  useEffect(() => {
-    let current = true;
-    loadWorld().then(
-      (w) => current && setWorld(w),
-      (e: unknown) => current && setFailure(e instanceof Error ? e.message : String(e)),
-    );
-    return () => {
-      current = false;
-    };
-  }, []);
+  const { world, failure } = useWorld();
   const centres = useMemo(
     () => (world ? countryCentres(world) : new Map<string, [number, number]>()),
     [world],
@@ -110,14 +98,7 @@ export function PictureMap({
     <figure class="map-wrap picture-map" data-testid="picture-map">
       <svg class="map" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={description}>
         <title>{description}</title>
-        <rect class="sphere" x={0} y={0} width={WIDTH} height={HEIGHT} />
-        <path class="graticule" d={path(geoGraticule10()) ?? ''} />
-        <g class="countries">
-          {(world?.features ?? []).map((f, i) => {
-            const d = path(f);
-            return d ? <path key={i} class="country" d={d} /> : null;
-          })}
-        </g>
+        <MapBackdrop path={path} world={world} width={WIDTH} height={HEIGHT} named={false} />
         {ordered.map(({ item, key, places }) => {
           const layer = layerOf(item);
           const isActive = key === active;

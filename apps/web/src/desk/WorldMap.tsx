@@ -1,6 +1,6 @@
 // An offline SVG map fitted to some points: country outlines from world-atlas (Natural Earth 1:110m, served with the
 // page, no tile server), drawn with d3-geo; the route as a line; place labels isolated (FSI ... PDI).
-import { geoCentroid, geoGraticule10, geoMercator, geoPath } from 'd3-geo';
+import { geoCentroid, geoGraticule10, geoMercator, geoPath, type GeoPath } from 'd3-geo';
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import { useEffect, useState } from 'preact/hooks';
 import { feature } from 'topojson-client';
@@ -18,7 +18,7 @@ export interface MapPoint {
 
 const WIDTH = 760;
 const HEIGHT = 340;
-type World = FeatureCollection<Geometry, { name?: string }>;
+export type World = FeatureCollection<Geometry, { name?: string }>;
 let worldPromise: Promise<World> | null = null;
 
 export function loadWorld(): Promise<World> {
@@ -35,6 +35,55 @@ export function loadWorld(): Promise<World> {
       throw error;
     });
   return worldPromise;
+}
+
+/** The country outlines for a map component: loaded once per page, with the reason when they could not be. */
+export function useWorld(): { world: World | null; failure: string | null } {
+  const [world, setWorld] = useState<World | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  useEffect(() => {
+    let current = true;
+    loadWorld().then(
+      (w) => current && setWorld(w),
+      (e: unknown) => current && setFailure(e instanceof Error ? e.message : String(e)),
+    );
+    return () => {
+      current = false;
+    };
+  }, []);
+  return { world, failure };
+}
+
+/** What every map draws first: the sphere, the graticule and the country outlines (named on hover when asked). */
+export function MapBackdrop({
+  path,
+  world,
+  width,
+  height,
+  named,
+}: {
+  path: GeoPath;
+  world: World | null;
+  width: number;
+  height: number;
+  named: boolean;
+}) {
+  return (
+    <>
+      <rect class="sphere" x={0} y={0} width={width} height={height} />
+      <path class="graticule" d={path(geoGraticule10()) ?? ''} />
+      <g class="countries">
+        {(world?.features ?? []).map((f: Feature<Geometry, { name?: string }>, i) => {
+          const d = path(f);
+          return d ? (
+            <path key={i} class="country" d={d}>
+              {named && f.properties?.name ? <title>{f.properties.name}</title> : null}
+            </path>
+          ) : null;
+        })}
+      </g>
+    </>
+  );
 }
 
 interface Box {
@@ -101,18 +150,7 @@ export function WorldMap({
   line: boolean;
   description: string;
 }) {
-  const [world, setWorld] = useState<World | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
-  useEffect(() => {
-    let current = true;
-    loadWorld().then(
-      (w) => current && setWorld(w),
-      (e: unknown) => current && setFailure(e instanceof Error ? e.message : String(e)),
-    );
-    return () => {
-      current = false;
-    };
-  }, []);
+  const { world, failure } = useWorld();
   const coordinates = points.map((p) => [p.lon, p.lat] as [number, number]);
   // Margin around every point, so a single point or a short hop still shows its region.
   const fit = coordinates.flatMap(([lon, lat]) =>
@@ -155,18 +193,7 @@ export function WorldMap({
         preserveAspectRatio="xMidYMid meet"
       >
         <title>{description}</title>
-        <rect class="sphere" x={0} y={0} width={WIDTH} height={HEIGHT} />
-        <path class="graticule" d={path(geoGraticule10()) ?? ''} />
-        <g class="countries">
-          {(world?.features ?? []).map((f: Feature<Geometry, { name?: string }>, i) => {
-            const d = path(f);
-            return d ? (
-              <path key={i} class="country" d={d}>
-                {f.properties?.name ? <title>{f.properties.name}</title> : null}
-              </path>
-            ) : null;
-          })}
-        </g>
+        <MapBackdrop path={path} world={world} width={WIDTH} height={HEIGHT} named />
         {routeLine ? <path class="route-line" d={routeLine} data-testid="route-line" /> : null}
         <g class="markers">
           {placed.map((q, i) => (
