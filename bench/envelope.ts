@@ -37,6 +37,7 @@ import {
 } from '@corridor/contracts';
 import {
   createEpochKey,
+  loadMlKemAccelerator,
   EpochKeyRing,
   InMemoryReplayGuard,
   openEnvelope,
@@ -141,21 +142,69 @@ const SPKI_X25519 = Buffer.from('302a300506032b656e032100', 'hex');
 const XWING_LABEL = Buffer.from('5c2e2f2f5e5c', 'hex');
 const HKDF_INFO = Buffer.from('corridor-envelope-v1 suite 2 content key', 'latin1');
 
+/** ML-KEM-768 as a library gives it, through its own public API: the ceiling's KEM. */
+interface RawMlKem {
+  name: string;
+  encapsulate(publicKey: Uint8Array): { cipherText: Uint8Array; sharedSecret: Uint8Array };
+  decapsulate(cipherText: Uint8Array, secretKey: Uint8Array): Uint8Array;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a constant string: the only way to keep import()
+const importEsm = new Function('specifier', 'return import(specifier)') as (
+  specifier: string,
+) => Promise<unknown>;
+
+/** The library suite 2 uses in this process: liboqs's WebAssembly build when Corridor loaded it, else noble. */
+async function rawMlKem(engine: string): Promise<RawMlKem> {
+  if (engine === 'liboqs-wasm') {
+    const oqs = (await importEsm('@oqs/liboqs-js')) as {
+      createMLKEM768(): Promise<{
+        encapsulate(pk: Uint8Array): { ciphertext: Uint8Array; sharedSecret: Uint8Array };
+        decapsulate(ct: Uint8Array, sk: Uint8Array): Uint8Array;
+      }>;
+    };
+    const kem = await oqs.createMLKEM768();
+    // The wrapper accepts plain Uint8Arrays only (not Buffers): a view over the same bytes, no copy.
+    const view = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.length);
+    return {
+      name: 'liboqs 0.15 WebAssembly (@oqs/liboqs-js wrapper)',
+      encapsulate: (pk) => {
+        const { ciphertext, sharedSecret } = kem.encapsulate(view(pk));
+        return { cipherText: ciphertext, sharedSecret };
+      },
+      decapsulate: (ct, sk) => kem.decapsulate(view(ct), view(sk)),
+    };
+  }
+  let prepared: { key: Uint8Array; kem: ReturnType<typeof ml_kem768.prepare> } | undefined;
+  const preparedFor = (pk: Uint8Array) => {
+    if (prepared?.key !== pk) {
+      prepared = { key: pk, kem: ml_kem768.prepare(pk) };
+    }
+    return prepared.kem;
+  };
+  return {
+    name: '@noble/post-quantum (prepared public key)',
+    encapsulate: (pk) => preparedFor(pk).encapsulate(),
+    decapsulate: (ct, sk) => ml_kem768.decapsulate(ct, sk),
+  };
+}
+
 /** The raw primitives of a suite-2 seal, with the same libraries, without any Corridor code. */
 function ceilingSeal2(
   plaintext: Uint8Array,
   aad: Uint8Array,
   sender: Gateway,
   kemPublicKey: Uint8Array,
+  mlKem: RawMlKem,
 ): () => void {
-  const pkM = ml_kem768.prepare(kemPublicKey.subarray(0, 1184));
+  const pkM = kemPublicKey.subarray(0, 1184);
   const pkXRaw = kemPublicKey.subarray(1184);
   const pkX = createPublicKey({ key: Buffer.concat([SPKI_X25519, pkXRaw]), format: 'der', type: 'spki' });
   return () => {
     const ephemeral = generateKeyPairSync('x25519');
-    const ctX = ephemeral.publicKey.export({ format: 'der', type: 'spki' }).subarray(12);
+    const ctX = Buffer.from(ephemeral.publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
     const ssX = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: pkX });
-    const { cipherText, sharedSecret } = pkM.encapsulate(randomBytes(32));
+    const { cipherText, sharedSecret } = mlKem.encapsulate(pkM);
     const ss = createHash('sha3-256')
       .update(sharedSecret)
       .update(ssX)
@@ -176,10 +225,15 @@ function ceilingSeal2(
 }
 
 /** The raw primitives of a suite-2 open. */
-function ceilingOpen2(plaintext: Uint8Array, aad: Uint8Array, sender: Gateway, kemSeed: Buffer): () => void {
+function ceilingOpen2(
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+  sender: Gateway,
+  kemSeed: Buffer,
+  mlKem: RawMlKem,
+): () => void {
   const expanded = createHash('shake256', { outputLength: 96 }).update(kemSeed).digest();
   const { publicKey: pkMRaw, secretKey: skM } = ml_kem768.keygen(expanded.subarray(0, 64));
-  const preparedM = ml_kem768.prepare(pkMRaw);
   const skX = createPrivateKey({
     key: Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), expanded.subarray(64)]),
     format: 'der',
@@ -201,8 +255,12 @@ function ceilingOpen2(plaintext: Uint8Array, aad: Uint8Array, sender: Gateway, k
     if (!verify('sha256', signed, { key: sender.publicKey, dsaEncoding: 'ieee-p1363' }, signature)) {
       throw new Error('ceiling verify failed');
     }
-    const ssM = preparedM.decapsulate(ctM, skM);
-    const ctX = createPublicKey({ key: Buffer.concat([SPKI_X25519, ctXRaw]), format: 'der', type: 'spki' });
+    const ssM = mlKem.decapsulate(ctM, skM);
+    // Raw X25519 keys in and out of node as JWK: the fastest way node has (OpenSSL 3's DER decoders are ten times slower).
+    const ctX = createPublicKey({
+      key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(ctXRaw).toString('base64url') },
+      format: 'jwk',
+    });
     const ssX = diffieHellman({ privateKey: skX, publicKey: ctX });
     const ss = createHash('sha3-256')
       .update(ssM)
@@ -416,6 +474,9 @@ export async function run(): Promise<void> {
   console.log(
     'envelope bench: making an RSA root with two RSA-3072 gateways and a P-256 root with two P-256 gateways ...',
   );
+  const engine = await loadMlKemAccelerator();
+  const mlKem = await rawMlKem(engine);
+  console.log(`ML-KEM-768: Corridor runs ${engine}; the ceiling calls ${mlKem.name}`);
   const rsa = await makeGateways();
   const ec = await makeEcGateways();
   const rows: Row[] = [];
@@ -442,8 +503,8 @@ export async function run(): Promise<void> {
       sealExtras: { suite: 2, recipientEpochKey: ec.recipient.epochKey },
       openExtras: { allowedSuites: [2], recipientEpochKeys: ec.recipient.ring },
       ceilingSeal: (plaintext, aad) =>
-        ceilingSeal2(plaintext, aad, ec.sender, ec.recipient.epochKey.publicKey.bytes),
-      ceilingOpen: (plaintext, aad) => ceilingOpen2(plaintext, aad, ec.sender, kemSeed),
+        ceilingSeal2(plaintext, aad, ec.sender, ec.recipient.epochKey.publicKey.bytes, mlKem),
+      ceilingOpen: (plaintext, aad) => ceilingOpen2(plaintext, aad, ec.sender, kemSeed, mlKem),
     },
     rows,
   );

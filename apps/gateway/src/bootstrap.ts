@@ -9,6 +9,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { NDJSON } from '@corridor/gateway-api';
+import { loadMlKemAccelerator } from '@corridor/envelope';
 import { REQUEST_BODIES, REQUEST_NOTES } from './alerts/alert.openapi';
 import { Admission } from './alerts/admission';
 import { BATCH_PATH } from './alerts/alerts.controller';
@@ -21,6 +22,13 @@ export async function createGateway(
   config: GatewayConfig,
   logger: Logger = gatewayLogger(config),
 ): Promise<INestApplication> {
+  // Suite 2's ML-KEM-768 in WebAssembly (about 4x the pure-TypeScript speed); without it suite 2 still works, slower.
+  const mlKem = await loadMlKemAccelerator();
+  if (mlKem === 'noble') {
+    logger.warn({ mlKem }, 'ML-KEM-768 runs in pure TypeScript: the liboqs WebAssembly module did not load');
+  } else {
+    logger.info({ mlKem }, 'ML-KEM-768 runs in liboqs WebAssembly');
+  }
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, logger), {
     logger: nestLogger(logger),
     bodyParser: false,

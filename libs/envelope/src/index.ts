@@ -24,6 +24,7 @@ export {
   type VerifiedEpochKey,
 } from './epoch-keys';
 export { XWingPrivateKey, XWingPublicKey } from './xwing';
+export { loadMlKemAccelerator, mlKemEngine, type MlKemEngineName } from './ml-kem';
 export {
   GATEWAY_RECORD_SIGNING_DOMAIN,
   peekGatewayRecord,
