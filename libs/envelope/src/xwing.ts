@@ -11,15 +11,18 @@ import {
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
-import { MlKemPublicKey, mlKemKeygenFromSeed } from './ml-kem';
+import {
+  ML_KEM_768_CIPHERTEXT_BYTES as ML_KEM_CT_BYTES,
+  ML_KEM_768_PUBLIC_KEY_BYTES as ML_KEM_PK_BYTES,
+  MlKemPublicKey,
+  mlKemKeygenFromSeed,
+} from './ml-kem';
 
 export const XWING_LABEL = Buffer.from('5c2e2f2f5e5c', 'hex');
 export const XWING_SEED_BYTES = 32;
 export const XWING_PUBLIC_KEY_BYTES = 1216; // pk_M (1184) || pk_X (32)
 export const XWING_CIPHERTEXT_BYTES = 1120; // ct_M (1088) || ct_X (32)
 export const XWING_SHARED_SECRET_BYTES = 32;
-const ML_KEM_PK_BYTES = 1184;
-const ML_KEM_CT_BYTES = 1088;
 const X25519_BYTES = 32;
 
 // X25519 public keys cross into and out of OpenSSL as JWK (RFC 8037), not DER: node does that about ten times faster
@@ -55,7 +58,7 @@ export class XWingPublicKey {
   readonly bytes: Buffer;
   readonly pkX: Buffer;
   private readonly x: KeyObject;
-  /** ML-KEM public key with its matrix expanded once; decapsulation's re-encryption reuses it too. */
+  /** The ML-KEM half, parsed and checked once (ml-kem.ts chooses the implementation per call). */
   readonly mlKem: MlKemPublicKey;
 
   constructor(bytes: Uint8Array) {
@@ -65,7 +68,7 @@ export class XWingPublicKey {
     this.bytes = Buffer.from(bytes);
     this.pkX = this.bytes.subarray(ML_KEM_PK_BYTES);
     this.x = x25519PublicKey(this.pkX);
-    // prepare() checks the ML-KEM encapsulation key (FIPS 203 section 7.2 modulus check) and throws if it fails.
+    // MlKemPublicKey checks the ML-KEM encapsulation key (FIPS 203 section 7.2 modulus check) and throws if it fails.
     this.mlKem = new MlKemPublicKey(this.bytes.subarray(0, ML_KEM_PK_BYTES));
   }
 
