@@ -20,6 +20,7 @@ export {
   epochKeyId,
   epochKeySigningInput,
   verifyEpochKey,
+  VerifiedEpochKeys,
   type EpochKeyAnnouncement,
   type VerifiedEpochKey,
 } from './epoch-keys';
