@@ -224,16 +224,20 @@ const P256_HALF_N = P256_N >> 1n;
 const P1363_BYTES = 64;
 const CONTENT_KEY_INFO = Buffer.from('corridor-envelope-v1 suite 2 content key', 'latin1');
 
+/** n / 2 of P-256 as 32 big-endian bytes: s above it is the high twin of a signature. */
+const P256_HALF_N_BYTES = Buffer.from(P256_HALF_N.toString(16).padStart(64, '0'), 'hex');
+
 function lowS(signature: Buffer): Buffer {
-  const s = BigInt(`0x${signature.subarray(32).toString('hex')}`);
-  if (s > P256_HALF_N) {
+  // Compared as bytes (big-endian, fixed width): the number is made only for the rare high s.
+  if (Buffer.compare(signature.subarray(32), P256_HALF_N_BYTES) > 0) {
+    const s = BigInt(`0x${signature.subarray(32).toString('hex')}`);
     Buffer.from((P256_N - s).toString(16).padStart(64, '0'), 'hex').copy(signature, 32);
   }
   return signature;
 }
 
 function isLowS(signature: Uint8Array): boolean {
-  return BigInt(`0x${Buffer.from(signature.subarray(32)).toString('hex')}`) <= P256_HALF_N;
+  return Buffer.compare(signature.subarray(32), P256_HALF_N_BYTES) <= 0;
 }
 
 function contentKeyFrom(sharedSecret: Buffer): Buffer {
