@@ -23,7 +23,8 @@ import { fixed, printTable, summarize, verdict } from './lib/stats';
 const ROOT = path.join(__dirname, '..');
 const DESK = path.join(ROOT, 'dist', 'web', 'desk');
 const SOCKET_IO = path.join(ROOT, 'node_modules', 'socket.io', 'client-dist', 'socket.io.js');
-const LOADS = 15;
+// WEBAPP_PROFILE=1: a CPU profile of the scroll, after a couple of loads only.
+const LOADS = process.env.WEBAPP_PROFILE === '1' ? 2 : 15;
 const FEED_ITEMS = 10_000;
 const SCROLL_STEPS = 200;
 const BUDGET_GZIP_KB = 300;
@@ -171,8 +172,9 @@ function observeLongTasks(): void {
         const where = top
           ? `${top.invoker} ${top.sourceFunctionName || '(anonymous)'} ${top.sourceURL.replace(/^.*\//, '')}:${top.sourceCharPosition} ${Math.round(top.duration)} ms`
           : 'no script (style, layout, paint)';
-        if (e.duration > 50) {
-          w.frames.push({ duration: e.duration, script: where });
+        const blocking = (e as unknown as { blockingDuration?: number }).blockingDuration ?? e.duration;
+        if (e.duration > 50 && blocking > 0) {
+          w.frames.push({ duration: e.duration, script: `${where}; blocking ${Math.round(blocking)} ms` });
         }
       }
     }).observe({ type: 'long-animation-frame', buffered: true });
@@ -186,11 +188,19 @@ async function scrollList(opts: {
   browser: import('playwright-core').Browser;
   url: string;
   ready: (page: import('playwright-core').Page) => Promise<void>;
+  /** records a CPU profile of the scroll and prints where the time went (WEBAPP_PROFILE=1) */
+  profile?: boolean;
 }): Promise<{ tasks: number[]; rendered: number; frames: FrameBlame[] }> {
   const context = await opts.browser.newContext({ viewport: { width: 1366, height: 900 } });
   const page = await context.newPage();
   await page.goto(opts.url);
   await opts.ready(page);
+  const cdp = opts.profile ? await context.newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
   const r = await page.evaluate(async (steps) => {
     const tasks: number[] = [];
     const frames: { duration: number; script: string }[] = [];
@@ -235,8 +245,33 @@ async function scrollList(opts: {
     frameObserver?.disconnect();
     return { tasks, rendered, frames };
   }, SCROLL_STEPS);
+  if (cdp) {
+    const { profile } = await cdp.send('Profiler.stop');
+    printProfile(profile);
+  }
   await context.close();
   return r;
+}
+
+/** The functions that took the most time themselves in a CPU profile, with their file and line. */
+function printProfile(profile: {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples?: number[];
+  timeDeltas?: number[];
+}): void {
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  (profile.samples ?? []).forEach((id, i) => {
+    const f = byNode.get(id)?.callFrame;
+    const name = f
+      ? `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\//, '')}:${f.lineNumber + 1}`
+      : '?';
+    self.set(name, (self.get(name) ?? 0) + (profile.timeDeltas?.[i] ?? 0) / 1000);
+  });
+  console.log('CPU profile of the desk scroll, self time:');
+  for (const [name, ms] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    console.log(`  ${fixed(ms)} ms  ${name}`);
+  }
 }
 
 /** The desk signed in, once the whole feed has arrived. */
