@@ -16,7 +16,8 @@ import { scrollToShow, windowOf } from './virtual';
 
 /** Every feed row has this height in CSS pixels (desk.css: .feed-item and its margin). */
 export const ROW_HEIGHT = 104;
-const OVERSCAN = 8;
+/** Rows drawn beyond the view on each side: enough for the keyboard and small scrolls, few to build on a jump. */
+const OVERSCAN = 4;
 
 export function DeskView() {
   const session = useSession();

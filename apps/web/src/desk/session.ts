@@ -13,7 +13,7 @@ import { readCache, removeCache, saveCacheInSteps, saveCacheNow } from './saved'
 
 declare global {
   interface Window {
-    /** The socket.io client the gateway serves (/socket.io/socket.io.js), the same version as its server. */
+    /** The socket.io client the gateway serves (/socket.io/socket.io.min.js), the same version as its server. */
     io?: typeof ioFunction;
   }
 }

@@ -21,6 +21,7 @@ export function loadCatalogue(lang: Language): Promise<Catalogue> {
 async function ensureCatalogue(lang: Language): Promise<void> {
   if (!i18next.hasResourceBundle(lang, 'translation')) {
     i18next.addResourceBundle(lang, 'translation', await loadCatalogue(lang));
+    plainTexts.clear();
   }
 }
 const RTL: ReadonlySet<Language> = new Set<Language>(['ar']);
@@ -59,6 +60,7 @@ function savedLanguage(): string | null {
 export async function initI18n(lang?: Language): Promise<Language> {
   const chosen = lang ?? initialLanguage(savedLanguage(), navigator.languages ?? [navigator.language]);
   const catalogue = await loadCatalogue(chosen);
+  plainTexts.clear();
   await i18next.init({
     lng: chosen,
     fallbackLng: false,
@@ -95,7 +97,22 @@ export function currentLanguage(): Language {
   return isLanguage(lang) ? lang : 'en';
 }
 
+// Labels without values (categories, priorities, separators...) are asked for many times a render: kept per
+// language, forgotten when the language or its catalogue changes.
+const plainTexts = new Map<string, string>();
+
 export function t(key: string, options?: TOptions): string {
+  const keys = options ? Object.keys(options) : [];
+  const fallback = options?.defaultValue;
+  if (keys.length === 0 || (keys.length === 1 && typeof fallback === 'string')) {
+    const id = `${i18next.language}|${key}|${typeof fallback === 'string' ? fallback : ''}`;
+    let text = plainTexts.get(id);
+    if (text === undefined) {
+      text = i18next.t(key, options);
+      plainTexts.set(id, text);
+    }
+    return text;
+  }
   return i18next.t(key, options);
 }
 
