@@ -372,6 +372,7 @@ export async function run(): Promise<void> {
     browser,
     url: `http://127.0.0.1:${port}/desk/#token=bench`,
     ready: feedLoaded,
+    profile: process.env.WEBAPP_PROFILE === '1',
   });
   await closeBrowser();
   await closeServer();
