@@ -147,7 +147,8 @@ export function PictureMap({
               data-key={key}
               data-layer={layerOf(item)}
               role="button"
-              tabIndex={0}
+              // lower case: on SVG elements Preact sets attributes, and only `tabindex' makes them focusable
+              tabindex={0}
               aria-pressed={isActive ? 'true' : 'false'}
               aria-label={shapeLabel(item)}
               onClick={() => onPick(key)}

@@ -209,7 +209,8 @@ export function WorldMap({
               r={q.kind === 'transit' ? 4 : 6}
               data-testid="map-point"
               role="button"
-              tabIndex={0}
+              // lower case: on SVG elements Preact sets attributes, and only `tabindex' makes them focusable
+              tabindex={0}
               aria-pressed={i === selected ? 'true' : 'false'}
               aria-label={t('map.point', {
                 n: i + 1,
