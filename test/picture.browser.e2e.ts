@@ -7,7 +7,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { Network } from '../scripts/lib/network';
-import { launchChromium, screenshot, watchConsole } from './harness/browser';
+import { languageSelectFit, launchChromium, screenshot, watchConsole } from './harness/browser';
 import { eventually, publishAlert, startTestNetwork } from './harness/network';
 import { documentAlert, routeAlert } from './factories/alerts';
 
@@ -137,12 +137,39 @@ describe('desk pages: sent alerts, conversations, history, situational picture (
     );
     // The route is drawn through its waypoints, the referral at its position.
     const routeShape = page.locator(`[data-testid=picture-shape][data-key="NE/${ids.flash}"]`);
+    // The map's code comes after the page's first load: wait for it to draw.
+    await routeShape.locator('.pic-line').waitFor();
     expect(await routeShape.locator('.pic-line').count()).toBe(1);
     expect(await routeShape.locator('.pic-mark').count()).toBe(5);
     expect(
       await page.locator(`[data-testid=picture-shape][data-key="NE/${ids.referral}"] .pic-mark`).count(),
     ).toBe(1);
     await screenshot(page, 'desk-picture-en');
+    // The map's shapes from the keyboard: focusable, named, Enter selects (the list's item lights up), Space too.
+    const referralShape = page.locator(`[data-testid=picture-shape][data-key="NE/${ids.referral}"]`);
+    await referralShape.focus();
+    expect(await referralShape.getAttribute('aria-label')).toContain('NE');
+    await page.keyboard.press('Enter');
+    await page
+      .locator(`[data-testid=picture-shape][data-key="NE/${ids.referral}"][aria-pressed=true]`)
+      .waitFor();
+    expect(
+      await page.locator(`[data-testid=picture-item][data-key="NE/${ids.referral}"]`).getAttribute('class'),
+    ).toContain('is-active');
+    // Reached with the keyboard, the focused shape is outlined.
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Tab');
+    expect(
+      await page.evaluate(() => ({
+        key: (document.activeElement as HTMLElement | null)?.dataset.key,
+        outline: getComputedStyle(document.activeElement!).outlineStyle,
+      })),
+    ).toEqual({ key: `NE/${ids.referral}`, outline: 'solid' });
+    await routeShape.focus();
+    await page.keyboard.press(' ');
+    await page
+      .locator(`[data-testid=picture-shape][data-key="NE/${ids.flash}"][aria-pressed=true]`)
+      .waitFor();
 
     await page.getByTestId('picture-partner').selectOption('NE');
     expect(await attributes(pictureItems(page), 'data-sender')).toEqual(['NE', 'NE', 'NE']);
@@ -291,6 +318,14 @@ describe('desk pages: sent alerts, conversations, history, situational picture (
     ] as const) {
       await page.getByTestId(`nav-${nav}`).click();
       await page.locator(ready).first().waitFor();
+      if (nav === 'picture') {
+        // axe checks the map's shapes too (buttons inside the map's group).
+        await page.getByTestId('picture-shape').first().waitFor();
+      }
+      // The language select is never squeezed by the header ("Fra" for Français).
+      const fit = await languageSelectFit(page);
+      expect(fit.scrollWidth).toBeLessThanOrEqual(fit.clientWidth);
+      expect(fit.textWidth).toBeLessThanOrEqual(fit.room);
       expect(await page.getByTestId(`nav-${nav}`).getAttribute('aria-current')).toBe('page');
       await screenshot(page, `desk-${nav}-${lang}`);
       expect({ nav, violations: await seriousViolations(page) }).toEqual({ nav, violations: [] });

@@ -5,7 +5,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Network } from '../scripts/lib/network';
-import { launchChromium, screenshot, watchConsole } from './harness/browser';
+import { languageSelectFit, launchChromium, screenshot, watchConsole } from './harness/browser';
 import { eventually, publishAlert, startTestNetwork } from './harness/network';
 import { routeAlert } from './factories/alerts';
 
@@ -81,11 +81,22 @@ describe('web desk in four languages (real gateways, Chromium, axe-core)', () =>
       await row.waitFor({ timeout: 15_000 });
       await screenshot(page, `webapp-feed-${lang}`);
       expect(await seriousViolations(page)).toEqual([]);
+      // The language select is never squeezed by the header.
+      const fit = await languageSelectFit(page);
+      expect(fit.scrollWidth).toBeLessThanOrEqual(fit.clientWidth);
+      expect(fit.textWidth).toBeLessThanOrEqual(fit.room);
       // Keyboard: focus the row and open it with Enter.
       await row.focus();
       await page.keyboard.press('Enter');
       await page.getByTestId('route-line').waitFor();
       await page.getByTestId('route-path').waitFor();
+      // The route's places from the keyboard: focusable, named, Enter selects one and the caption says which.
+      const place = page.getByTestId('map-point').first();
+      await place.focus();
+      expect(await place.getAttribute('aria-label')).toBeTruthy();
+      await page.keyboard.press('Enter');
+      await page.locator('[data-testid=map-point][aria-pressed=true]').waitFor();
+      expect((await page.getByTestId('map-selected').innerText()).length).toBeGreaterThan(0);
       await screenshot(page, `webapp-detail-${lang}`);
       expect(await seriousViolations(page)).toEqual([]);
       expect(await page.evaluate(() => document.documentElement.dir)).toBe(lang === 'ar' ? 'rtl' : 'ltr');

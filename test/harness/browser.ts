@@ -39,3 +39,31 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * How the header's language select is drawn: its content against its box (scrollWidth <= clientWidth), and the
+ * chosen language's name measured in the select's own font against the room inside its padding.
+ */
+export async function languageSelectFit(
+  page: Page,
+): Promise<{ scrollWidth: number; clientWidth: number; textWidth: number; room: number }> {
+  return page.getByTestId('language-select').evaluate((el) => {
+    const select = el as HTMLSelectElement;
+    const style = getComputedStyle(select);
+    const probe = document.createElement('span');
+    probe.style.font = style.font;
+    probe.style.whiteSpace = 'pre';
+    probe.style.position = 'absolute';
+    probe.style.visibility = 'hidden';
+    probe.textContent = select.selectedOptions[0]?.textContent ?? '';
+    document.body.append(probe);
+    const textWidth = probe.getBoundingClientRect().width;
+    probe.remove();
+    return {
+      scrollWidth: select.scrollWidth,
+      clientWidth: select.clientWidth,
+      textWidth,
+      room: select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+    };
+  });
+}

@@ -157,7 +157,7 @@ const DESK_CSP = [
 /**
  * A page of the web front end (the officers' desk, the agencies' compose page): built by Vite (apps/web,
  * `npm run build`) into dist/web/<page>, with its offline map data, under a strict Content-Security-Policy. The
- * socket.io client comes from the gateway's own /socket.io/socket.io.js.
+ * socket.io client comes from the gateway's own /socket.io/socket.io.min.js.
  */
 function serveWebPage(app: NestExpressApplication, page: 'desk' | 'compose'): void {
   const built = path.join(repoRoot(), 'dist', 'web', page);

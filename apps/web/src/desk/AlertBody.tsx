@@ -14,7 +14,8 @@ import {
 import { currentLanguage, t } from '../shared/i18n';
 import { categoryLabel, codeLabel } from '../shared/labels';
 import { joinParts, partnerGroup } from './summary';
-import { WorldMap, type MapPoint } from './WorldMap';
+import { WorldMap } from './LazyMaps';
+import type { MapPoint } from './WorldMap';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | undefined => (v && typeof v === 'object' ? (v as Json) : undefined);

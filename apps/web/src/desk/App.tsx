@@ -3,13 +3,16 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { currentLanguage, t } from '../shared/i18n';
 import { LanguagePicker } from '../shared/LanguagePicker';
-import { ConversationsView } from './ConversationsView';
-import { DeskView } from './DeskView';
 import { useSession } from './hooks';
-import { PictureView } from './PictureView';
-import { SentView } from './SentView';
-import { DESK_PAGES, type DeskPage } from './session';
+import { lazyComponent } from './lazy';
+import type { DeskPage } from './session';
 import { SignIn } from './SignIn';
+
+// The signed-in desk's pages are not in the first load: the sign-in view comes up without them.
+const DeskPages = lazyComponent(
+  () => import('./DeskPages').then((m) => m.DeskPages),
+  () => <main class="desk-view" aria-busy="true" />,
+);
 
 function Officer() {
   const session = useSession();
@@ -95,47 +98,6 @@ const PAGE_HEADINGS: Record<DeskPage, string> = {
   conversations: 'conversations-heading',
   picture: 'picture-heading',
 };
-
-/** The desk's pages: buttons in a navigation landmark, the current one marked for assistive technology. */
-function DeskNav() {
-  const session = useSession();
-  return (
-    <nav class="desk-nav" aria-label={t('nav.label')}>
-      <ul>
-        {DESK_PAGES.map((page) => (
-          <li key={page}>
-            <button
-              type="button"
-              data-testid={`nav-${page}`}
-              aria-current={session.page === page ? 'page' : undefined}
-              onClick={() => session.go(page)}
-            >
-              {t(`nav.${page}`)}
-            </button>
-          </li>
-        ))}
-      </ul>
-    </nav>
-  );
-}
-
-function DeskPages() {
-  const session = useSession();
-  return (
-    <>
-      <DeskNav />
-      {session.page === 'sent' ? (
-        <SentView />
-      ) : session.page === 'conversations' ? (
-        <ConversationsView />
-      ) : session.page === 'picture' ? (
-        <PictureView />
-      ) : (
-        <DeskView />
-      )}
-    </>
-  );
-}
 
 export function App() {
   const session = useSession();

@@ -1,5 +1,6 @@
 // The signed-in desk: the live feed with its filters, the detail of the selected item, the document check.
 import type { DeskItem } from '@corridor/gateway-api';
+import { Component } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { PartnerText, tx } from '../shared/bidi';
 import { formatDateTime, formatNumber, formatShortTime, tlpLabel } from '../shared/format';
@@ -15,7 +16,8 @@ import { scrollToShow, windowOf } from './virtual';
 
 /** Every feed row has this height in CSS pixels (desk.css: .feed-item and its margin). */
 export const ROW_HEIGHT = 104;
-const OVERSCAN = 8;
+/** Rows drawn beyond the view on each side: enough for the keyboard and small scrolls, few to build on a jump. */
+const OVERSCAN = 4;
 
 export function DeskView() {
   const session = useSession();
@@ -24,6 +26,17 @@ export function DeskView() {
   const heading = useRef<HTMLHeadingElement>(null);
   const list = useRef<HTMLUListElement>(null);
   const [scroll, setScroll] = useState({ top: 0, viewport: 800 });
+  const scrolled = useRef(scroll);
+  scrolled.current = scroll;
+  const scrollFrame = useRef<number | null>(null);
+  useEffect(
+    () => () => {
+      if (scrollFrame.current !== null) {
+        window.cancelAnimationFrame(scrollFrame.current);
+      }
+    },
+    [],
+  );
   const pendingFocus = useRef<string | null>(null);
   useLayoutEffect(() => {
     const ul = list.current;
@@ -116,11 +129,18 @@ export function DeskView() {
     count: rows.length,
     overscan: OVERSCAN,
   });
+  // At most one read of the scroll position a frame, however many scroll events come; the render follows it.
   const onScroll = (): void => {
-    const ul = list.current;
-    if (ul && Math.abs(ul.scrollTop - scroll.top) >= ROW_HEIGHT / 2) {
-      setScroll({ top: ul.scrollTop, viewport: ul.clientHeight || scroll.viewport });
+    if (scrollFrame.current !== null) {
+      return;
     }
+    scrollFrame.current = window.requestAnimationFrame(() => {
+      scrollFrame.current = null;
+      const ul = list.current;
+      if (ul && Math.abs(ul.scrollTop - scrolled.current.top) >= ROW_HEIGHT / 2) {
+        setScroll({ top: ul.scrollTop, viewport: ul.clientHeight || scrolled.current.viewport });
+      }
+    });
   };
 
   return (
@@ -242,8 +262,9 @@ export function DeskView() {
             <li class="feed-spacer" aria-hidden="true" style={{ height: `${shown.before}px` }} />
           ) : null}
           {rows.slice(shown.first, shown.last).map(([key, item], i) => (
-            <FeedRow
+            <KeptRow
               key={key}
+              lang={lang}
               rowKey={key}
               position={shown.first + i + 1}
               setSize={rows.length}
@@ -268,6 +289,20 @@ export function DeskView() {
       </section>
     </main>
   );
+}
+
+type FeedRowProps = Parameters<typeof FeedRow>[0];
+
+/** A row re-renders only when what it shows changed: scrolling adds and removes rows, the others stay as they are. */
+class KeptRow extends Component<FeedRowProps & { lang: string }> {
+  override shouldComponentUpdate(next: FeedRowProps & { lang: string }): boolean {
+    const props = this.props as Record<string, unknown>;
+    return Object.entries(next).some(([name, value]) => props[name] !== value);
+  }
+
+  override render() {
+    return <FeedRow {...this.props} />;
+  }
 }
 
 export function ItemBadges({ item }: { item: DeskItem }) {

@@ -1,12 +1,14 @@
 // The situational picture's map: every route of the period as a line through its stops, referrals at their last
 // known position, documents at their issuing state; country outlines from world-atlas served with the page (no tile
-// server). The map is a picture for the eye; the list beside it carries the same items for the keyboard and screen
-// readers, and the item focused there is drawn highlighted here.
+// server). The list beside it carries the same items; the item focused there is drawn highlighted here. Each shape is
+// a button too: focusable, named, Enter or Space selects it as a click does.
 import type { PictureItem } from '@corridor/gateway-api';
 import { geoArea, geoCentroid, geoMercator, geoPath } from 'd3-geo';
 import type { Feature, MultiPolygon, Polygon } from 'geojson';
 import { useMemo } from 'preact/hooks';
+import { isolatedPlain } from '../shared/bidi';
 import { t } from '../shared/i18n';
+import { categoryLabel, priorityLabel } from '../shared/labels';
 import { numericOf } from './countries';
 import { layerOf, pictureKey, placesOf, type Place } from './picture';
 import { MapBackdrop, useWorld, type World } from './WorldMap';
@@ -92,58 +94,94 @@ export function PictureMap({
     const p = projection([q.lon, q.lat]);
     return p && Number.isFinite(p[0]) && Number.isFinite(p[1]) ? p : null;
   };
-  // The active item is drawn last, on top of the others.
-  const ordered = [...placed].sort((a, b) => Number(a.key === active) - Number(b.key === active));
+  const shapes = (entry: (typeof placed)[number]) => {
+    const layer = layerOf(entry.item);
+    const places = entry.places;
+    const points = places.flatMap((q) => {
+      const p = xy(q);
+      return p ? [{ q, x: p[0], y: p[1] }] : [];
+    });
+    return (
+      <>
+        {layer === 'routes' && places.length > 1 ? (
+          <path
+            class="pic-line"
+            d={path({ type: 'LineString', coordinates: places.map((q) => [q.lon, q.lat]) }) ?? ''}
+          />
+        ) : null}
+        {points.map(({ q, x, y }, i) =>
+          layer === 'documents' ? (
+            <rect key={i} class="pic-mark" x={x - 5} y={y - 5} width={10} height={10} />
+          ) : layer === 'referrals' ? (
+            <path key={i} class="pic-mark" d={`M${x},${y - 7}L${x + 7},${y + 6}L${x - 7},${y + 6}Z`} />
+          ) : (
+            <circle
+              key={i}
+              class={`pic-mark${q.approximate ? ' is-approximate' : ''}`}
+              cx={x}
+              cy={y}
+              r={q.kind === 'transit' ? 3 : 5}
+            />
+          ),
+        )}
+      </>
+    );
+  };
+  const classOf = (item: PictureItem, isActive: boolean): string =>
+    `pic pic-${layerOf(item)} priority-${item.priority}${isActive ? ' is-active' : ''}`;
+  // The shapes keep their order (a focused shape must not move); the active one is drawn again on top of them all.
+  const activeEntry = placed.find((p) => p.key === active);
   return (
     <figure class="map-wrap picture-map" data-testid="picture-map">
-      <svg class="map" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={description}>
+      <svg class="map" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="group" aria-label={description}>
         <title>{description}</title>
         <MapBackdrop path={path} world={world} width={WIDTH} height={HEIGHT} named={false} />
-        {ordered.map(({ item, key, places }) => {
-          const layer = layerOf(item);
+        {placed.map((entry) => {
+          const { item, key } = entry;
           const isActive = key === active;
-          const cls = `pic pic-${layer} priority-${item.priority}${isActive ? ' is-active' : ''}`;
-          const points = places.flatMap((q) => {
-            const p = xy(q);
-            return p ? [{ q, x: p[0], y: p[1] }] : [];
-          });
           return (
             <g
               key={key}
-              class={cls}
+              class={classOf(item, isActive)}
               data-testid="picture-shape"
               data-key={key}
-              data-layer={layer}
+              data-layer={layerOf(item)}
+              role="button"
+              // lower case: on SVG elements Preact sets attributes, and only `tabindex' makes them focusable
+              tabindex={0}
+              aria-pressed={isActive ? 'true' : 'false'}
+              aria-label={shapeLabel(item)}
               onClick={() => onPick(key)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' || e.key === ' ') {
+                  e.preventDefault();
+                  onPick(key);
+                }
+              }}
             >
-              {layer === 'routes' && places.length > 1 ? (
-                <path
-                  class="pic-line"
-                  d={path({ type: 'LineString', coordinates: places.map((q) => [q.lon, q.lat]) }) ?? ''}
-                />
-              ) : null}
-              {points.map(({ q, x, y }, i) =>
-                layer === 'documents' ? (
-                  <rect key={i} class="pic-mark" x={x - 5} y={y - 5} width={10} height={10} />
-                ) : layer === 'referrals' ? (
-                  <path key={i} class="pic-mark" d={`M${x},${y - 7}L${x + 7},${y + 6}L${x - 7},${y + 6}Z`} />
-                ) : (
-                  <circle
-                    key={i}
-                    class={`pic-mark${q.approximate ? ' is-approximate' : ''}`}
-                    cx={x}
-                    cy={y}
-                    r={q.kind === 'transit' ? 3 : 5}
-                  />
-                ),
-              )}
+              {shapes(entry)}
             </g>
           );
         })}
+        {activeEntry ? (
+          <g class={`${classOf(activeEntry.item, true)} pic-overlay`} aria-hidden="true">
+            {shapes(activeEntry)}
+          </g>
+        ) : null}
       </svg>
       <figcaption class="map-caption">
         {failure ? t('map.outlinesUnavailable', { reason: failure }) : t('picture.caption')}
       </figcaption>
     </figure>
   );
+}
+
+/** A shape's name for assistive technology: priority, category, sender and title, as the list beside it says. */
+export function shapeLabel(item: PictureItem): string {
+  return [
+    priorityLabel(item.priority),
+    categoryLabel(item.category),
+    t('feed.from', { sender: item.sender }),
+    item.title ? isolatedPlain(item.title) : t('feed.untitled'),
+  ].join(t('sep.list'));
 }

@@ -22,7 +22,7 @@ import {
   type PeriodDays,
   type PictureFilters,
 } from './picture';
-import { PictureMap } from './PictureMap';
+import { PictureMap } from './LazyMaps';
 import { summaryParts } from './summary';
 
 const PICTURE_CATEGORIES = ['ROUTE', 'DOCUMENT', 'PROTECTION_REFERRAL'];

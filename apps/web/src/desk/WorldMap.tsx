@@ -1,5 +1,6 @@
 // An offline SVG map fitted to some points: country outlines from world-atlas (Natural Earth 1:110m, served with the
-// page, no tile server), drawn with d3-geo; the route as a line; place labels isolated (FSI ... PDI).
+// page, no tile server), drawn with d3-geo; the route as a line; place labels isolated (FSI ... PDI). Each place is a
+// button: focusable, named, Enter or Space (or a click) selects it, and the caption says which is selected.
 import { geoCentroid, geoGraticule10, geoMercator, geoPath, type GeoPath } from 'd3-geo';
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import { useEffect, useState } from 'preact/hooks';
@@ -151,6 +152,7 @@ export function WorldMap({
   description: string;
 }) {
   const { world, failure } = useWorld();
+  const [selected, setSelected] = useState<number | null>(null);
   const coordinates = points.map((p) => [p.lon, p.lat] as [number, number]);
   // Margin around every point, so a single point or a short hop still shows its region.
   const fit = coordinates.flatMap(([lon, lat]) =>
@@ -182,13 +184,15 @@ export function WorldMap({
       ? [{ x: xy[0], y: xy[1], label: p.label, kind: p.kind }]
       : [];
   });
+  const chosen = selected !== null && selected < placed.length ? placed[selected] : null;
+  const select = (i: number): void => setSelected(selected === i ? null : i);
   const routeLine = line && coordinates.length > 1 ? path({ type: 'LineString', coordinates }) : null;
   return (
     <figure class="map-wrap" data-testid="map">
       <svg
         class="map"
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        role="img"
+        role="group"
         aria-label={description}
         preserveAspectRatio="xMidYMid meet"
       >
@@ -199,10 +203,27 @@ export function WorldMap({
           {placed.map((q, i) => (
             <circle
               key={i}
-              class={`point point-${q.kind}`}
+              class={`point point-${q.kind}${i === selected ? ' is-selected' : ''}`}
               cx={q.x.toFixed(1)}
               cy={q.y.toFixed(1)}
               r={q.kind === 'transit' ? 4 : 6}
+              data-testid="map-point"
+              role="button"
+              // lower case: on SVG elements Preact sets attributes, and only `tabindex' makes them focusable
+              tabindex={0}
+              aria-pressed={i === selected ? 'true' : 'false'}
+              aria-label={t('map.point', {
+                n: i + 1,
+                count: placed.length,
+                place: q.label ? isolatedPlain(q.label) : '?',
+              })}
+              onClick={() => select(i)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' || e.key === ' ') {
+                  e.preventDefault();
+                  select(i);
+                }
+              }}
             />
           ))}
           <g class="labels">
@@ -222,7 +243,10 @@ export function WorldMap({
         </g>
       </svg>
       <figcaption class="map-caption">
-        {failure ? t('map.outlinesUnavailable', { reason: failure }) : t('map.caption')}
+        {failure ? t('map.outlinesUnavailable', { reason: failure }) : t('map.caption')}{' '}
+        <span data-testid="map-selected" aria-live="polite">
+          {chosen ? t('map.selectedPoint', { place: isolatedPlain(chosen.label || '?') }) : ''}
+        </span>
       </figcaption>
     </figure>
   );

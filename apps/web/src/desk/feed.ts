@@ -103,6 +103,12 @@ export function matchesFilters(item: DeskItem, f: FeedFilters): boolean {
   );
 }
 
+function sameFilters(a: FeedFilters, b: FeedFilters): boolean {
+  return (
+    a.category === b.category && a.priority === b.priority && a.partner === b.partner && a.text === b.text
+  );
+}
+
 export class Feed {
   lastSeq = 0;
   /** the officer whose rows are in memory */
@@ -182,13 +188,31 @@ export class Feed {
     }
   }
 
-  /** Rows newest first. */
+  // Sorting and filtering 10,000 rows takes milliseconds: done again only when the rows or the filters change, not
+  // on every render (a scroll re-renders the list many times a second).
+  private orderedCache: { version: number; rows: [string, DeskItem][] } | null = null;
+  private visibleCache: { version: number; filters: FeedFilters; rows: [string, DeskItem][] } | null = null;
+
+  /** Rows newest first (the same array until the feed changes: do not modify it). */
   ordered(): [string, DeskItem][] {
-    return [...this.rows.entries()].sort((a, b) => b[1].seq - a[1].seq);
+    if (this.orderedCache?.version !== this.version) {
+      const rows = [...this.rows.entries()].sort((a, b) => b[1].seq - a[1].seq);
+      this.orderedCache = { version: this.version, rows };
+    }
+    return this.orderedCache.rows;
   }
 
   visible(filters: FeedFilters): [string, DeskItem][] {
-    return this.ordered().filter(([, item]) => matchesFilters(item, filters));
+    const cached = this.visibleCache;
+    if (cached && cached.version === this.version && sameFilters(cached.filters, filters)) {
+      return cached.rows;
+    }
+    const all = this.ordered();
+    const rows = sameFilters(filters, NO_FILTERS)
+      ? all
+      : all.filter(([, item]) => matchesFilters(item, filters));
+    this.visibleCache = { version: this.version, filters: { ...filters }, rows };
+    return rows;
   }
 
   partners(): string[] {

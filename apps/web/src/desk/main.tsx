@@ -9,6 +9,8 @@ import './desk.css';
 
 async function main(): Promise<void> {
   await initI18n();
+  // The catalogue's set-up and the first render in separate tasks: neither blocks input for long.
+  await new Promise((resolve) => window.setTimeout(resolve, 0));
   const session = new DeskSession();
   const root = document.getElementById('app');
   if (!root) {

@@ -7,12 +7,13 @@ import { isolatedPlain } from '../shared/bidi';
 import { t } from '../shared/i18n';
 import type { Message } from '../shared/message';
 import { type AuthState, credentials, fetchAuthState, PROVIDER_LOGOUT } from './auth';
-import { Feed, isGone, alertKeyOf } from './feed';
+import { Feed, isGone, alertKeyOf, type FeedCache } from './feed';
 import { storage } from '../shared/storage';
+import { readCache, removeCache, saveCacheInSteps, saveCacheNow } from './saved';
 
 declare global {
   interface Window {
-    /** The socket.io client the gateway serves (/socket.io/socket.io.js), the same version as its server. */
+    /** The socket.io client the gateway serves (/socket.io/socket.io.min.js), the same version as its server. */
     io?: typeof ioFunction;
   }
 }
@@ -56,6 +57,8 @@ export class DeskSession {
   private helloOnThisConnection = false;
   private helloTimer: number | undefined;
   private persistTimer: number | undefined;
+  /** bumps when a save starts, so a save in steps that a newer one overtook stops */
+  private persistGeneration = 0;
   private focusAfterHello = false;
   private readonly listeners = new Set<() => void>();
   private renderPending = false;
@@ -253,14 +256,14 @@ export class DeskSession {
     if (this.auth.signedIn) {
       // Ends the gateway's session and the provider's (RP-initiated logout), then comes back to the desk.
       storage.remove(STORAGE.lastSeq);
-      storage.remove(STORAGE.feed);
+      removeCache(storage, STORAGE.feed);
       window.location.assign(PROVIDER_LOGOUT);
       return;
     }
     this.closeSocket();
     credentials.forget();
     storage.remove(STORAGE.lastSeq);
-    storage.remove(STORAGE.feed);
+    removeCache(storage, STORAGE.feed);
     this.feed.reset();
     this.feed.owner = null;
     this.hello = null;
@@ -283,7 +286,7 @@ export class DeskSession {
   private resetFeed(): void {
     this.feed.reset();
     storage.remove(STORAGE.lastSeq);
-    storage.remove(STORAGE.feed);
+    removeCache(storage, STORAGE.feed);
   }
 
   onHello(hello: DeskHello): void {
@@ -390,33 +393,49 @@ export class DeskSession {
 
   schedulePersist(): void {
     window.clearTimeout(this.persistTimer);
-    this.persistTimer = window.setTimeout(() => this.persist(), 300);
+    this.persistTimer = window.setTimeout(() => void this.persistInSteps(), 300);
   }
 
   // Survives a reload of this tab only (sessionStorage), so a reload resumes instead of replaying everything.
+  // At once when the page goes away; otherwise a chunk of rows per task, so saving never blocks the page.
   persist(): void {
+    const cache = this.cacheToSave();
+    if (cache && saveCacheNow(storage, STORAGE.feed, cache)) {
+      storage.set(STORAGE.lastSeq, String(cache.lastSeq));
+    }
+  }
+
+  private async persistInSteps(): Promise<void> {
+    const cache = this.cacheToSave();
+    const generation = this.persistGeneration;
+    if (
+      cache &&
+      (await saveCacheInSteps({
+        store: storage,
+        key: STORAGE.feed,
+        cache,
+        pause: () => new Promise((resolve) => window.setTimeout(resolve, 0)),
+        current: () => generation === this.persistGeneration,
+      }))
+    ) {
+      storage.set(STORAGE.lastSeq, String(cache.lastSeq));
+    }
+  }
+
+  private cacheToSave(): FeedCache | null {
     window.clearTimeout(this.persistTimer);
     this.persistTimer = undefined;
-    if (!this.hello) {
-      return;
-    }
-    storage.set(STORAGE.lastSeq, String(this.feed.lastSeq));
-    storage.set(STORAGE.feed, JSON.stringify(this.feed.toCache(this.hello.officer)));
+    this.persistGeneration++;
+    return this.hello ? this.feed.toCache(this.hello.officer) : null;
   }
 
   private restore(): void {
-    const raw = storage.get(STORAGE.feed);
-    if (!raw) {
+    if (storage.get(STORAGE.feed) === null) {
       return;
     }
-    let restored = false;
-    try {
-      restored = this.feed.restore(JSON.parse(raw));
-    } catch {
-      restored = false;
-    }
-    if (!restored) {
-      storage.remove(STORAGE.feed);
+    const cache = readCache(storage, STORAGE.feed);
+    if (!cache || !this.feed.restore(cache)) {
+      removeCache(storage, STORAGE.feed);
       storage.remove(STORAGE.lastSeq);
     }
   }

@@ -1,4 +1,29 @@
 // Dates, numbers and amounts in the reader's language (Intl), and the small text helpers of the views.
+// Intl formatters are costly to build (tens of microseconds each, a long task for a feed of thousands): one per
+// language and options, kept.
+
+const DATE_FORMATS = new Map<string, Intl.DateTimeFormat>();
+const NUMBER_FORMATS = new Map<string, Intl.NumberFormat>();
+
+function dateFormat(lang: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${lang}|${JSON.stringify(options)}`;
+  let format = DATE_FORMATS.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(lang, options);
+    DATE_FORMATS.set(key, format);
+  }
+  return format;
+}
+
+function numberFormat(lang: string, options?: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${lang}|${JSON.stringify(options ?? {})}`;
+  let format = NUMBER_FORMATS.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(lang, options);
+    NUMBER_FORMATS.set(key, format);
+  }
+  return format;
+}
 
 /** ISO string, epoch ms number or epoch ms string (protobuf int64) to a Date; null when blank or invalid. */
 export function toDate(value: unknown): Date | null {
@@ -14,12 +39,12 @@ export function toDate(value: unknown): Date | null {
 
 export function formatDateTime(value: unknown, lang: string): string {
   const d = toDate(value);
-  return d ? new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }).format(d) : '';
+  return d ? dateFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }).format(d) : '';
 }
 
 export function formatDate(value: unknown, lang: string): string {
   const d = toDate(value);
-  return d ? new Intl.DateTimeFormat(lang, { dateStyle: 'medium' }).format(d) : '';
+  return d ? dateFormat(lang, { dateStyle: 'medium' }).format(d) : '';
 }
 
 /** Time only when today, date and time otherwise. */
@@ -30,7 +55,7 @@ export function formatShortTime(value: unknown, lang: string, now: Date = new Da
   }
   const sameDay =
     d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
-  return new Intl.DateTimeFormat(
+  return dateFormat(
     lang,
     sameDay ? { timeStyle: 'short' } : { dateStyle: 'short', timeStyle: 'short' },
   ).format(d);
@@ -38,7 +63,7 @@ export function formatShortTime(value: unknown, lang: string, now: Date = new Da
 
 export function formatNumber(value: unknown, lang: string): string {
   const n = Number(value);
-  return Number.isFinite(n) ? new Intl.NumberFormat(lang).format(n) : String(value);
+  return Number.isFinite(n) ? numberFormat(lang).format(n) : String(value);
 }
 
 /** An amount in minor units of its currency; null when the currency code is not one Intl knows. */
@@ -47,7 +72,7 @@ export function formatAmount(minor: unknown, currency: unknown, lang: string): s
     return '';
   }
   try {
-    const format = new Intl.NumberFormat(lang, { style: 'currency', currency: String(currency) });
+    const format = numberFormat(lang, { style: 'currency', currency: String(currency) });
     const digits = format.resolvedOptions().maximumFractionDigits ?? 0;
     return format.format(Number(minor) / Math.pow(10, digits));
   } catch {
@@ -58,7 +83,7 @@ export function formatAmount(minor: unknown, currency: unknown, lang: string): s
 export function formatPosition(lat: unknown, lon: unknown, lang: string): string {
   const la = Number(lat ?? 0);
   const lo = Number(lon ?? 0);
-  const n = new Intl.NumberFormat(lang, { minimumFractionDigits: 4, maximumFractionDigits: 4 });
+  const n = numberFormat(lang, { minimumFractionDigits: 4, maximumFractionDigits: 4 });
   return `${n.format(Math.abs(la))}° ${la >= 0 ? 'N' : 'S'}, ${n.format(Math.abs(lo))}° ${lo >= 0 ? 'E' : 'W'}`;
 }
 

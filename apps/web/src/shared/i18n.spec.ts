@@ -3,7 +3,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CATALOGUES, catalogueKeys, directionOf, initialLanguage, LANGUAGES } from './i18n';
+import ar from '../locales/ar.json';
+import en from '../locales/en.json';
+import fr from '../locales/fr.json';
+import it_ from '../locales/it.json';
+import { catalogueKeys, directionOf, initialLanguage, LANGUAGES, loadCatalogue } from './i18n';
+
+const CATALOGUES: Record<string, Record<string, unknown>> = { en, fr, ar, it: it_ };
 
 const flat = (catalogue: Record<string, unknown>, key: string): unknown =>
   key
@@ -34,6 +40,10 @@ describe('message catalogues', () => {
         placeholders(flat(CATALOGUES.en, key) as string),
       );
     }
+  });
+
+  it.each(LANGUAGES)('%s loads on demand as the same catalogue', async (lang) => {
+    expect(await loadCatalogue(lang)).toEqual(CATALOGUES[lang]);
   });
 
   it('defines every literal key the code asks for', () => {

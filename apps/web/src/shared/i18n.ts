@@ -1,15 +1,29 @@
 // The four languages of the front end: one i18next catalogue per language (src/locales/<lang>.json), the
 // officer's choice kept in this browser, Arabic laid out right to left. Dates and numbers go through Intl in the
-// reader's language (format.ts).
+// reader's language (format.ts). Only the chosen language's catalogue is in the first load: each is a chunk of its
+// own, fetched when the officer picks it.
 import i18next, { type TOptions } from 'i18next';
-import ar from '../locales/ar.json';
-import en from '../locales/en.json';
-import fr from '../locales/fr.json';
-import it from '../locales/it.json';
 
 export const LANGUAGES = ['en', 'fr', 'ar', 'it'] as const;
 export type Language = (typeof LANGUAGES)[number];
-export const CATALOGUES: Record<Language, Record<string, unknown>> = { en, fr, ar, it };
+type Catalogue = Record<string, unknown>;
+const CATALOGUE_FILES = import.meta.glob<Catalogue>('../locales/*.json', { import: 'default' });
+
+/** One language's catalogue, loaded once (a separate chunk per language). */
+export function loadCatalogue(lang: Language): Promise<Catalogue> {
+  const load = CATALOGUE_FILES[`../locales/${lang}.json`];
+  if (!load) {
+    return Promise.reject(new Error(`no catalogue for ${lang}`));
+  }
+  return load();
+}
+
+async function ensureCatalogue(lang: Language): Promise<void> {
+  if (!i18next.hasResourceBundle(lang, 'translation')) {
+    i18next.addResourceBundle(lang, 'translation', await loadCatalogue(lang));
+    plainTexts.clear();
+  }
+}
 const RTL: ReadonlySet<Language> = new Set<Language>(['ar']);
 const STORAGE_KEY = 'corridor.lang';
 
@@ -45,11 +59,15 @@ function savedLanguage(): string | null {
 
 export async function initI18n(lang?: Language): Promise<Language> {
   const chosen = lang ?? initialLanguage(savedLanguage(), navigator.languages ?? [navigator.language]);
+  const catalogue = await loadCatalogue(chosen);
+  plainTexts.clear();
   await i18next.init({
     lng: chosen,
     fallbackLng: false,
     supportedLngs: [...LANGUAGES],
-    resources: Object.fromEntries(LANGUAGES.map((l) => [l, { translation: CATALOGUES[l] }])),
+    resources: { [chosen]: { translation: catalogue } },
+    // Resources are given: init completes synchronously, with nothing to fetch.
+    initAsync: false,
     // Values are inserted by Preact as text, never as HTML.
     interpolation: { escapeValue: false },
     returnNull: false,
@@ -64,6 +82,7 @@ export function applyDocumentLanguage(lang: Language): void {
 }
 
 export async function setLanguage(lang: Language): Promise<void> {
+  await ensureCatalogue(lang);
   await i18next.changeLanguage(lang);
   try {
     window.localStorage.setItem(STORAGE_KEY, lang);
@@ -78,7 +97,22 @@ export function currentLanguage(): Language {
   return isLanguage(lang) ? lang : 'en';
 }
 
+// Labels without values (categories, priorities, separators...) are asked for many times a render: kept per
+// language, forgotten when the language or its catalogue changes.
+const plainTexts = new Map<string, string>();
+
 export function t(key: string, options?: TOptions): string {
+  const keys = options ? Object.keys(options) : [];
+  const fallback = options?.defaultValue;
+  if (keys.length === 0 || (keys.length === 1 && typeof fallback === 'string')) {
+    const id = `${i18next.language}|${key}|${typeof fallback === 'string' ? fallback : ''}`;
+    let text = plainTexts.get(id);
+    if (text === undefined) {
+      text = i18next.t(key, options);
+      plainTexts.set(id, text);
+    }
+    return text;
+  }
   return i18next.t(key, options);
 }
 

@@ -7,11 +7,13 @@ export const storage = {
       return null;
     }
   },
-  set(key: string, value: string): void {
+  /** false when the value was not kept (storage full or disabled) */
+  set(key: string, value: string): boolean {
     try {
       window.sessionStorage.setItem(key, value);
+      return true;
     } catch {
-      // storage full or disabled
+      return false;
     }
   },
   remove(key: string): void {
