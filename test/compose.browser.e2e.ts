@@ -1,13 +1,17 @@
-// The compose page against real gateways (NE publishes to LY and IT over Kafka, Chromium drives both sides): an
-// agency at NE composes a ROUTE alert in French, sees per partner what the agreement lets through (NE→LY withholds
+// The compose page against real gateways (NE publishes to LY and IT over Kafka, Chromium drives both sides) and the
+// project's Keycloak: NE's agency person signs in on Keycloak's page (no token in the page), composes a ROUTE alert in
+// French, sees per partner what the agreement lets through (NE→LY withholds
 // the free-text note; NE→IT grants no ROUTE, so IT is refused with the reason), publishes, and sees it delivered;
 // LY's officer, working in Arabic, reads the route's codes in Arabic, right to left, and acknowledges; NE's page
 // shows the acknowledgement, by whom. axe-core finds no serious or critical violation on the compose page in any
-// language. Screenshots: test-artifacts/compose-*.png.
+// language. The session cookie publishes only with the page's x-corridor-session header: a request without it, or
+// from a page of another origin, is refused (CSRF). Screenshots: test-artifacts/compose-*.png.
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
+import { countryRealm, GATEWAY_CLIENT } from '../scripts/lib/keycloak-realms';
 import { Network } from '../scripts/lib/network';
 import { launchChromium, screenshot, watchConsole } from './harness/browser';
+import { startTestKeycloak, TestKeycloak } from './harness/keycloak';
 import { startTestNetwork } from './harness/network';
 
 const ALL = ['ROUTE', 'DOCUMENT', 'SUSPECT', 'FINANCIAL_FLOW', 'PROTECTION_REFERRAL', 'BULLETIN'];
@@ -26,10 +30,12 @@ async function useLanguage(page: Page, lang: string): Promise<void> {
 }
 
 describe('compose page: compose in French, preview the redaction, publish, follow to the acknowledgement in Arabic', () => {
+  let kc: TestKeycloak;
   let net: Network;
   let browser: Browser;
 
   beforeAll(async () => {
+    kc = await startTestKeycloak();
     net = await startTestNetwork({
       label: 'compose',
       countries: ['NE', 'LY', 'IT'],
@@ -57,25 +63,53 @@ describe('compose page: compose in French, preview the redaction, publish, follo
           ],
         },
       ],
+      // NE's people sign in at NE's realm; development tokens stay for LY's officer and the API checks.
+      gatewayEnvFor: (c) => (c === 'NE' ? kc.gatewayEnv(c) : {}),
+    });
+    await kc.admin.registerRelyingParty({
+      realm: countryRealm('NE'),
+      clientId: GATEWAY_CLIENT,
+      baseUrl: net.gateways.NE.url,
+      callbackPath: '/auth/callback',
+      backchannelLogoutPath: '/auth/backchannel-logout',
+      postLogoutPath: ['/desk/', '/compose/'],
     });
     browser = await launchChromium();
-  }, 240_000);
+  }, 400_000);
 
   afterAll(async () => {
     await browser?.close();
     await net?.stop();
+    await kc?.stop();
   });
 
+  /** An agency person of NE signs in on Keycloak's page from the compose page and lands back on it. */
+  async function signInAtProvider(page: Page): Promise<string> {
+    const person = await kc.createPublisher('NE');
+    await page.goto(`${net.gateways.NE.url}/compose/`);
+    await page.getByTestId('provider-sign-in').click();
+    await page.waitForURL((u) => u.href.startsWith(kc.issuer('NE')));
+    await page.locator('#username').fill(person.username);
+    await page.locator('#password').fill(person.password);
+    await page.locator('#kc-login').click();
+    await page.waitForURL(`${net.gateways.NE.url}/compose/`);
+    await page.getByTestId('principal').getByText(person.username).waitFor();
+    return person.username;
+  }
+
   it("goes from a French form to an Arabic acknowledgement shown on NE's page", async () => {
-    // NE's agency: the development switch's token in the address bar's fragment (the page moves it to sessionStorage).
+    // NE's agency person signs in on Keycloak's page; the page holds no token, only an httpOnly session cookie.
     const agency = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     const ne = await agency.newPage();
     const problems = watchConsole(ne);
-    const publisher = net.gateways.NE.token({ sub: 'agency.niamey', roles: ['publisher'] });
-    await ne.goto(`${net.gateways.NE.url}/compose/#token=${encodeURIComponent(publisher)}`);
+    await signInAtProvider(ne);
     await useLanguage(ne, 'fr');
     await ne.getByTestId('recipient-LY').waitFor();
-    expect(new URL(ne.url()).hash).toBe('');
+    expect(await ne.getByTestId('token-input').isVisible()).toBe(false);
+    const stored = await ne.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+    expect(stored).not.toMatch(/eyJ/);
+    const cookie = (await agency.cookies(net.gateways.NE.url)).find((c) => c.name === 'corridor_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
 
     // An empty form: the API's own rules name the missing fields, in French, and nothing is asked of the gateway.
     await ne.getByTestId('preview-button').click();
@@ -202,6 +236,52 @@ describe('compose page: compose in French, preview the redaction, publish, follo
     await agency.close();
     await officer.close();
   }, 240_000);
+
+  it('takes the session cookie only with the page header: a request without it, or from another origin, is refused', async () => {
+    const ctx = await browser.newContext();
+    const ne = await ctx.newPage();
+    await signInAtProvider(ne);
+    const url = net.gateways.NE.url;
+    // The same cookie, with and without the header (Playwright's request context shares the browser's cookies).
+    expect(
+      (await ctx.request.get(`${url}/v1/agreements`, { headers: { 'x-corridor-session': '1' } })).status(),
+    ).toBe(200);
+    const bare = await ctx.request.post(`${url}/v1/alerts`, { data: { category: 'BULLETIN' } });
+    expect(bare.status()).toBe(403);
+    expect(await bare.json()).toMatchObject({ code: 'SESSION_HEADER_MISSING' });
+
+    // A page of another origin on the same host (the browser sends the Lax cookie to it: same site).
+    const other = await ctx.newPage();
+    await other.goto(`${net.secretariat.url}/audit/`);
+    // With the header, the browser asks first (CORS preflight) and the gateway grants nothing: no request is made.
+    const withHeader = await other.evaluate(async (target) => {
+      try {
+        await fetch(`${target}/v1/alerts`, {
+          method: 'POST',
+          credentials: 'include',
+          headers: { 'content-type': 'application/json', 'x-corridor-session': '1' },
+          body: '{}',
+        });
+        return 'sent';
+      } catch {
+        return 'blocked';
+      }
+    }, url);
+    expect(withHeader).toBe('blocked');
+    // Without it (a "simple" request a form could make), the cookie arrives and the gateway refuses it.
+    const refused = other.waitForResponse((r) => r.url() === `${url}/v1/alerts`);
+    await other.evaluate(async (target) => {
+      await fetch(`${target}/v1/alerts`, {
+        method: 'POST',
+        mode: 'no-cors',
+        credentials: 'include',
+        headers: { 'content-type': 'text/plain' },
+        body: '{"category":"BULLETIN"}',
+      }).catch(() => undefined);
+    }, url);
+    expect((await refused).status()).toBe(403);
+    await ctx.close();
+  }, 120_000);
 
   it('answers the preview endpoint with problem+json naming the field, and only to publishers', async () => {
     const url = `${net.gateways.NE.url}/v1/alerts/preview`;
