@@ -668,6 +668,19 @@ export class AlertsService {
     };
   }
 
+  /**
+   * Refuses (404, as for an alert that does not exist) an alert this gateway published for another agency: a
+   * publisher follows the delivery of its own agency's alerts only.
+   */
+  async requireOwnAgency(opts: { alertId: string; principal: Principal }): Promise<void> {
+    const own = await this.loadOwn(opts.alertId);
+    if (own.alert.originatorAgency !== (opts.principal.agency ?? opts.principal.sub)) {
+      throw problem(404, 'ALERT_NOT_FOUND', `no alert ${opts.alertId} published by your agency`, {
+        field: 'alertId',
+      });
+    }
+  }
+
   /** The outbox: one row per recipient and message, with delivery, receipt and acknowledgement. */
   async deliveries(f: DeliveryFilter): Promise<Delivery[]> {
     const rows = await this.repos.outbox.deliveries(this.ds, f);
