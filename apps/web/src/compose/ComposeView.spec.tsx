@@ -6,7 +6,7 @@ import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initI18n, setLanguage } from '../shared/i18n';
-import type { ComposeApi } from './api';
+import type { ComposeApi, DeliveryListener } from './api';
 import { ComposeView } from './ComposeView';
 
 const flush = async (): Promise<void> => {
@@ -50,6 +50,8 @@ function fakeApi(deliveries: Delivery[][]) {
       return Promise.resolve({ id: 'a1', threadId: 'a1', recipients: [] });
     },
     deliveries: () => Promise.resolve(deliveries[Math.min(polls++, deliveries.length - 1)]),
+    // No socket.io client in this page: delivery is polled.
+    followDeliveries: () => null,
   } as unknown as ComposeApi;
   return { api, calls };
 }
@@ -160,5 +162,48 @@ describe('compose view', () => {
     expect(row.getAttribute('data-state')).toBe('ACKNOWLEDGED');
     expect(row.querySelector('[data-testid=acknowledged-by]')!.textContent).toContain('LY/officer.tripoli');
     expect(host.querySelector('[data-testid=follow-state]')!.textContent).toContain('accusé réception');
+  });
+
+  it('takes delivery pushed over the socket and polls no more while it is live', async () => {
+    const { api } = fakeApi([[delivery({ status: 'QUEUED' })]]);
+    let listener: DeliveryListener | undefined;
+    const closed = vi.fn();
+    const polls = vi.spyOn(api, 'deliveries');
+    api.followDeliveries = (alertId: string, l: DeliveryListener) => {
+      expect(alertId).toBe('a1');
+      listener = l;
+      return closed;
+    };
+    const host = document.body.appendChild(document.createElement('div'));
+    render(<ComposeView api={api} />, host);
+    await flush();
+    input(host, 'input-title', 'Convoi');
+    input(host, 'input-route.originCountry', 'ne');
+    input(host, 'input-route.destinationCountry', 'LY');
+    input(host, 'input-route.transportMode', 'PICKUP_TRUCK');
+    await flush();
+    click(host, '[data-testid=preview-button]');
+    await flush();
+    click(host, '[data-testid=publish-button]');
+    await flush();
+    await act(() => {
+      listener!.onLive(true);
+      listener!.onDeliveries([delivery({ status: 'DELIVERED', deliveredAt: '2026-12-01T10:00:02Z' })]);
+    });
+    const state = (): string | null =>
+      host.querySelector('[data-testid=delivery][data-country=LY]')!.getAttribute('data-state');
+    expect(state()).toBe('DELIVERED');
+    expect(host.querySelector('[data-testid=follow-state]')!.getAttribute('data-live')).toBe('true');
+    const before = polls.mock.calls.length;
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 1100));
+    });
+    expect(polls.mock.calls.length).toBe(before);
+    await act(() => {
+      listener!.onDeliveries([delivery({ status: 'DELIVERED', acknowledgedAt: '2026-12-01T10:05:00Z' })]);
+    });
+    expect(state()).toBe('ACKNOWLEDGED');
+    // Settled: the socket is closed.
+    expect(closed).toHaveBeenCalled();
   });
 });

@@ -2,7 +2,14 @@
 // country's identity provider (an httpOnly cookie plus the x-corridor-session header, which no other site can send
 // without a CORS preflight the gateway never grants), or, where the development switch allows it, a bearer token
 // from the address-bar fragment (#token=...) or pasted, kept in this tab's sessionStorage.
-import type { Delivery, PreviewResult, PublishResult } from '@corridor/gateway-api';
+import type {
+  DeliveriesClientToServerEvents,
+  DeliveriesServerToClientEvents,
+  Delivery,
+  PreviewResult,
+  PublishResult,
+} from '@corridor/gateway-api';
+import type { Socket } from 'socket.io-client';
 import { storage } from '../shared/storage';
 
 const TOKEN_KEY = 'corridor.compose.token';
@@ -36,6 +43,12 @@ export function takeTokenFromLocation(): string | null {
     storage.set(TOKEN_KEY, token);
   }
   return token || null;
+}
+
+/** What a live follow of one alert's deliveries reports: each state of them, and whether pushes arrive. */
+export interface DeliveryListener {
+  onDeliveries(deliveries: Delivery[]): void;
+  onLive(live: boolean): void;
 }
 
 export interface Partner {
@@ -140,5 +153,44 @@ export class ComposeApi {
   async deliveries(alertId: string): Promise<Delivery[]> {
     const r = await this.call<{ deliveries: Delivery[] }>('GET', `/v1/alerts/${encodeURIComponent(alertId)}`);
     return r.deliveries;
+  }
+
+  /**
+   * Follows an alert's deliveries over socket.io (/deliveries), pushed as they change; returns how to stop, or null
+   * when the page has no socket.io client (the gateway serves it). The page polls while this is not live.
+   */
+  followDeliveries(alertId: string, listener: DeliveryListener): (() => void) | null {
+    const io = window.io;
+    if (typeof io !== 'function') {
+      return null;
+    }
+    const socket: Socket<DeliveriesServerToClientEvents, DeliveriesClientToServerEvents> = io('/deliveries', {
+      // The session cookie counts only with this page's Origin, which a WebSocket handshake always carries.
+      transports: ['websocket'],
+      auth: this.withSession ? {} : { token: this.token ?? '' },
+      forceNew: true,
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 5000,
+    });
+    socket.on('connect', () => {
+      socket.emit('follow', { alertId }, (res) => {
+        if (res.ok) {
+          listener.onDeliveries(res.deliveries);
+          listener.onLive(true);
+        } else {
+          listener.onLive(false);
+        }
+      });
+    });
+    socket.on('deliveries', (update) => {
+      if (update.alertId === alertId) {
+        listener.onDeliveries(update.deliveries);
+      }
+    });
+    socket.on('disconnect', () => listener.onLive(false));
+    socket.on('connect_error', () => listener.onLive(false));
+    return () => {
+      socket.close();
+    };
   }
 }
