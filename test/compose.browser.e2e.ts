@@ -178,6 +178,14 @@ describe('compose page: compose in French, preview the redaction, publish, follo
     await published.waitFor();
     const alertId = (await published.getAttribute('data-alert-id'))!;
     expect(alertId).toMatch(/^[0-9a-f-]{36}$/);
+    // Delivery is pushed over the /deliveries socket: once it is live, the page stops asking GET /v1/alerts/:id.
+    await ne.locator('[data-testid=follow-state][data-live=true]').waitFor();
+    const polls: string[] = [];
+    ne.on('request', (r) => {
+      if (r.url().includes(`/v1/alerts/${alertId}`)) {
+        polls.push(r.url());
+      }
+    });
     const itRow = ne.locator('[data-testid=delivery][data-country=IT][data-state=REFUSED]');
     await itRow.waitFor();
     expect(await itRow.innerText()).toContain('L’accord n’autorise pas cette catégorie.');
@@ -230,6 +238,7 @@ describe('compose page: compose in French, preview the redaction, publish, follo
       .waitFor({ timeout: 30_000 });
     expect(await lyRow.getByTestId('acknowledged-by').innerText()).toContain('LY/officer.tripoli');
     await ne.getByTestId('follow-state').getByText('Chaque partenaire a accusé réception').waitFor();
+    expect(polls).toEqual([]);
     await screenshot(ne, 'compose-acknowledged-fr');
     expect(problems).toEqual([]);
     expect(deskProblems).toEqual([]);
