@@ -2,8 +2,8 @@
 // project's Keycloak: NE's agency person signs in on Keycloak's page (no token in the page), composes a ROUTE alert in
 // French, sees per partner what the agreement lets through (NE→LY withholds
 // the free-text note; NE→IT grants no ROUTE, so IT is refused with the reason), publishes, and sees it delivered;
-// LY's officer, working in Arabic, reads the route's codes in Arabic, right to left, and acknowledges; NE's page
-// shows the acknowledgement, by whom. axe-core finds no serious or critical violation on the compose page in any
+// LY's officer, working in Arabic, reads the route's codes in Arabic, right to left, and acknowledges from the
+// situational picture with the keyboard; NE's page shows the acknowledgement live (pushed over /deliveries), by whom. axe-core finds no serious or critical violation on the compose page in any
 // language. The session cookie publishes only with the page's x-corridor-session header: a request without it, or
 // from a page of another origin, is refused (CSRF). Screenshots: test-artifacts/compose-*.png.
 import AxeBuilder from '@axe-core/playwright';
@@ -228,8 +228,19 @@ describe('compose page: compose in French, preview the redaction, publish, follo
       title: getComputedStyle(document.querySelector('[data-testid=feed-item] .row-title bdi')!).direction,
     }));
     expect(directions).toEqual({ page: 'rtl', detail: 'rtl', title: 'ltr' });
-    await desk.getByTestId('ack-button').click();
-    await desk.locator('[data-testid=ack-status][data-state=acknowledged]').waitFor();
+    // The officer acknowledges from the situational picture, from the keyboard: the alert chosen in the picture's
+    // list offers Acknowledge in place.
+    expect(await desk.getByTestId('ack-status').getAttribute('data-state')).toBe('open');
+    await desk.getByTestId('nav-picture').click();
+    const onPicture = desk.locator(`[data-testid=picture-item][data-key="NE/${alertId}"]`);
+    await onPicture.waitFor({ timeout: 20_000 });
+    await onPicture.locator('.picture-open').focus();
+    await desk.keyboard.press('Tab');
+    expect(await desk.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+      'picture-ack-button',
+    );
+    await desk.keyboard.press('Enter');
+    await onPicture.locator('[data-testid=picture-ack-status][data-state=acknowledged]').waitFor();
     await screenshot(desk, 'compose-acknowledged-ar');
 
     // NE's page, still open, shows the acknowledgement: by whom and when.
