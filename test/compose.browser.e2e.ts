@@ -9,6 +9,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { countryRealm, GATEWAY_CLIENT } from '../scripts/lib/keycloak-realms';
+import { freePort } from '../scripts/lib/prereqs';
 import { Network } from '../scripts/lib/network';
 import { launchChromium, screenshot, watchConsole } from './harness/browser';
 import { startTestKeycloak, TestKeycloak } from './harness/keycloak';
@@ -270,9 +271,14 @@ describe('compose page: compose in French, preview the redaction, publish, follo
     expect(bare.status()).toBe(403);
     expect(await bare.json()).toMatchObject({ code: 'SESSION_HEADER_MISSING' });
 
-    // A page of another origin on the same host (the browser sends the Lax cookie to it: same site).
+    // A page of another origin on the same host (the browser sends the Lax cookie to it: same site), with no
+    // content security policy of its own in the way: served by the browser's request interception.
+    const foreign = `http://127.0.0.1:${await freePort()}`;
+    await ctx.route(`${foreign}/**`, (route) =>
+      route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>another site</title>' }),
+    );
     const other = await ctx.newPage();
-    await other.goto(`${net.secretariat.url}/audit/`);
+    await other.goto(`${foreign}/`);
     // With the header, the browser asks first (CORS preflight) and the gateway grants nothing: no request is made.
     const withHeader = await other.evaluate(async (target) => {
       try {
