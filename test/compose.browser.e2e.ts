@@ -158,6 +158,10 @@ describe('compose page: compose in French, preview the redaction, publish, follo
     expect(await ly.locator('[data-field=transportMode]').innerText()).toBe('pick-up');
     expect(await ly.getByTestId('preview-redacted').innerText()).toBe('Champs retenus par l’accord : 1');
     expect(await it.innerText()).toContain('L’accord n’autorise pas cette catégorie.');
+    // The rule line in French as well, from the policy's rule key (not the server's English text).
+    const ruleLine = await it.getByTestId('preview-rule').innerText();
+    expect(ruleLine).toMatch(/^Règle : l’accord \S+ NE→IT n’autorise pas la catégorie /);
+    expect(ruleLine).not.toContain('does not grant');
     await screenshot(ne, 'compose-preview-fr');
     // The compose page in every language: no serious or critical accessibility violation, codes translated.
     for (const lang of LANGUAGES) {

@@ -144,7 +144,14 @@ export class AlertsService {
             alert: { ...alertToJson(body.value), ...alertMeta(body.value) },
           };
         }
-        return { country: s.country, status: 'REFUSED', reason: s.reason ?? 'REFUSED', rule: s.rule };
+        return {
+          country: s.country,
+          status: 'REFUSED',
+          reason: s.reason ?? 'REFUSED',
+          rule: s.rule,
+          ruleKey: s.ruleKey,
+          ruleValues: s.ruleValues,
+        };
       }),
     };
   }
@@ -169,7 +176,14 @@ export class AlertsService {
     const statuses: RecipientStatus[] = decisions.map(({ country, decision }) =>
       decision.allowed
         ? { country, status: 'QUEUED', redactedFields: decision.redactedFields }
-        : { country, status: 'REFUSED', reason: decision.reason, rule: decision.rule },
+        : {
+            country,
+            status: 'REFUSED',
+            reason: decision.reason,
+            rule: decision.rule,
+            ruleKey: decision.ruleKey,
+            ruleValues: decision.ruleValues,
+          },
     );
     const refusedLeaves: LeafInput[] = [];
     const queuedLeaves: LeafInput[] = [];
@@ -540,7 +554,14 @@ export class AlertsService {
     const statuses: RecipientStatus[] = decisions.map(({ country, decision }) =>
       decision.allowed
         ? { country, status: 'QUEUED', redactedFields: decision.redactedFields }
-        : { country, status: 'REFUSED', reason: decision.reason, rule: decision.rule },
+        : {
+            country,
+            status: 'REFUSED',
+            reason: decision.reason,
+            rule: decision.rule,
+            ruleKey: decision.ruleKey,
+            ruleValues: decision.ruleValues,
+          },
     );
     const pending: Pending[] = [];
     await this.ds.transaction(async (em) => {

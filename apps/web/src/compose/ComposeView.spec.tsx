@@ -31,7 +31,14 @@ function fakeApi(deliveries: Delivery[][]) {
           route: { originCountry: 'NE', destinationCountry: 'LY', transportMode: 'PICKUP_TRUCK' },
         },
       },
-      { country: 'IT', status: 'REFUSED', reason: 'CATEGORY_NOT_GRANTED', rule: 'NE→IT grants BULLETIN' },
+      {
+        country: 'IT',
+        status: 'REFUSED',
+        reason: 'CATEGORY_NOT_GRANTED',
+        rule: 'agreement AG-1 NE→IT does not grant category ROUTE',
+        ruleKey: 'categoryNotGranted',
+        ruleValues: { agreement: 'AG-1', from: 'NE', to: 'IT', category: 'ROUTE' },
+      },
     ],
   };
   let polls = 0;
@@ -142,6 +149,11 @@ describe('compose view', () => {
     expect(host.querySelector('[data-country=IT][data-status=REFUSED]')!.textContent).toContain(
       'L’accord n’autorise pas cette catégorie.',
     );
+    // The rule line in French too, from the rule key and its values (not the server's English).
+    const rule = host.querySelector('[data-country=IT] [data-testid=preview-rule]')!.textContent!;
+    expect(rule).toMatch(/^Règle : l’accord AG-1 NE→IT n’autorise pas la catégorie /);
+    expect(rule).not.toContain('ROUTE');
+    expect(rule).not.toContain('does not grant');
     // A change after the preview: publishing waits for a new preview.
     input(host, 'input-title', 'Convoi modifié');
     await flush();

@@ -8,6 +8,7 @@ import { formatDateTime, formatNumber, formatPosition, isBlank } from '../shared
 import { currentLanguage, t } from '../shared/i18n';
 import { categoryLabel, codeLabel, priorityLabel } from '../shared/labels';
 import { ApiProblem, type ComposeApi, type Partner } from './api';
+import { ruleText } from './rule';
 import { recipientDeliveries, settled, type RecipientDelivery } from './deliveries';
 import { Field, fieldId, violationText } from './Fields';
 import {
@@ -95,7 +96,13 @@ function PreviewCard({ category, preview }: { category: Category; preview: Recip
             defaultValue: t('compose.refusal.other', { reason: preview.reason }),
           })}
         </p>
-        {preview.rule ? <p class="hint">{t('compose.ruleNamed', { rule: preview.rule })}</p> : null}
+        {preview.ruleKey || preview.rule ? (
+          <p class="hint" data-testid="preview-rule">
+            {t('compose.ruleNamed', {
+              rule: preview.ruleKey ? ruleText(preview.ruleKey, preview.ruleValues ?? {}) : preview.rule,
+            })}
+          </p>
+        ) : null}
       </li>
     );
   }
