@@ -6,7 +6,7 @@ import { act } from 'preact/test-utils';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initI18n } from '../shared/i18n';
 import type { AuthState } from '../shared/signin';
-import { COMPOSE_LOGIN, ComposeApi, SESSION_HEADER } from './api';
+import { COMPOSE_LOGIN, COMPOSE_LOGOUT, ComposeApi, SESSION_HEADER } from './api';
 import { ComposeApp } from './ComposeApp';
 
 const flush = async (): Promise<void> => {
@@ -72,6 +72,9 @@ describe('compose page sign-in', () => {
   it('tells a person signed in without the publisher role that they may not publish', async () => {
     const { host } = await mount(auth({ signedIn: true, person: 'officer.agadez', roles: ['officer'] }));
     expect(host.querySelector('[data-testid=not-publisher]')?.textContent).toContain('officer.agadez');
+    // The way out: sign out (here and at the provider), back to this page.
+    expect(host.querySelector('[data-testid=sign-out]')?.getAttribute('href')).toBe(COMPOSE_LOGOUT);
+    expect(host.querySelector('[data-testid=provider-sign-in]')).toBeNull();
     expect(host.querySelector('[data-testid=recipient-LY]')).toBeNull();
   });
 });

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { currentLanguage, t, type Language } from '../shared/i18n';
 import { LanguagePicker } from '../shared/LanguagePicker';
 import type { AuthState } from '../shared/signin';
-import { COMPOSE_LOGIN, type ComposeApi } from './api';
+import { COMPOSE_LOGIN, COMPOSE_LOGOUT, type ComposeApi } from './api';
 import { ComposeView } from './ComposeView';
 
 function SignIn({ auth, onSignIn }: { auth: AuthState; onSignIn: (token: string) => void }) {
@@ -14,19 +14,28 @@ function SignIn({ auth, onSignIn }: { auth: AuthState; onSignIn: (token: string)
     <main id="main" class="signin-view" tabIndex={-1}>
       <div class="signin-card" data-testid="provider-signin" hidden={auth.provider === 'not-configured'}>
         <h1>{t('compose.signinTitle')}</h1>
-        <p>
-          <a class="button" data-testid="provider-sign-in" href={COMPOSE_LOGIN}>
-            {t('signin.provider')}
-          </a>
-        </p>
+        {auth.signedIn ? (
+          <>
+            <p class="field-error" role="alert" data-testid="not-publisher">
+              {t('compose.notPublisher', { person: auth.person ?? '' })}
+            </p>
+            <p>
+              {/* Signing in again would only return the same person: the provider's session ends first. */}
+              <a class="button secondary" data-testid="sign-out" href={COMPOSE_LOGOUT}>
+                {t('header.signOut')}
+              </a>
+            </p>
+          </>
+        ) : (
+          <p>
+            <a class="button" data-testid="provider-sign-in" href={COMPOSE_LOGIN}>
+              {t('signin.provider')}
+            </a>
+          </p>
+        )}
         <p class="hint" data-testid="provider-status" role="status">
           {auth.provider === 'down' ? t('signin.providerDown') : ''}
         </p>
-        {auth.signedIn ? (
-          <p class="field-error" role="alert" data-testid="not-publisher">
-            {t('compose.notPublisher', { person: auth.person ?? '' })}
-          </p>
-        ) : null}
       </div>
       <form
         hidden={!auth.devTokens}
