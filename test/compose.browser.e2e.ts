@@ -6,10 +6,11 @@
 // situational picture with the keyboard; NE's page shows the acknowledgement live (pushed over /deliveries), by whom. axe-core finds no serious or critical violation on the compose page in any
 // language. The session cookie publishes only with the page's x-corridor-session header: a request without it, or
 // from a page of another origin, is refused (CSRF). Screenshots: test-artifacts/compose-*.png.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { countryRealm, GATEWAY_CLIENT } from '../scripts/lib/keycloak-realms';
-import { freePort } from '../scripts/lib/prereqs';
 import { Network } from '../scripts/lib/network';
 import { launchChromium, screenshot, watchConsole } from './harness/browser';
 import { startTestKeycloak, TestKeycloak } from './harness/keycloak';
@@ -275,12 +276,22 @@ describe('compose page: compose in French, preview the redaction, publish, follo
     expect(bare.status()).toBe(403);
     expect(await bare.json()).toMatchObject({ code: 'SESSION_HEADER_MISSING' });
 
-    // A page of another origin on the same host (the browser sends the Lax cookie to it: same site), with no
-    // content security policy of its own in the way: served by the browser's request interception.
-    const foreign = `http://127.0.0.1:${await freePort()}`;
-    await ctx.route(`${foreign}/**`, (route) =>
-      route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>another site</title>' }),
-    );
+    // The page's own way works: same origin, the cookie and the header.
+    const own = await ne.evaluate(async () => {
+      const r = await fetch('/v1/agreements', {
+        credentials: 'same-origin',
+        headers: { 'x-corridor-session': '1' },
+      });
+      return r.status;
+    });
+    expect(own).toBe(200);
+    // A page of another origin on the same host (another port: same site, so the Lax cookie travels to the gateway),
+    // served by a server of the test's own on 127.0.0.1 with no content security policy in the way.
+    const site = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>another site</title>');
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const foreign = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
     const other = await ctx.newPage();
     await other.goto(`${foreign}/`);
     // With the header, the browser asks first (CORS preflight) and the gateway grants nothing: no request is made.
@@ -311,6 +322,8 @@ describe('compose page: compose in French, preview the redaction, publish, follo
     }, url);
     expect((await refused).status()).toBe(403);
     await ctx.close();
+    site.closeAllConnections();
+    await new Promise((resolve) => site.close(resolve));
   }, 120_000);
 
   it('answers the preview endpoint with problem+json naming the field, and only to publishers', async () => {
