@@ -205,7 +205,7 @@ async function main(): Promise<void> {
         baseUrl: net.gateways[c].url,
         callbackPath: '/auth/callback',
         backchannelLogoutPath: '/auth/backchannel-logout',
-        postLogoutPath: '/desk/',
+        postLogoutPath: ['/desk/', '/compose/'],
       });
     }
     for (const a of DEMO_AGREEMENTS) {

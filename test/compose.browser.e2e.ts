@@ -1,13 +1,19 @@
-// The compose page against real gateways (NE publishes to LY and IT over Kafka, Chromium drives both sides): an
-// agency at NE composes a ROUTE alert in French, sees per partner what the agreement lets through (NE→LY withholds
+// The compose page against real gateways (NE publishes to LY and IT over Kafka, Chromium drives both sides) and the
+// project's Keycloak: NE's agency person signs in on Keycloak's page (no token in the page), composes a ROUTE alert in
+// French, sees per partner what the agreement lets through (NE→LY withholds
 // the free-text note; NE→IT grants no ROUTE, so IT is refused with the reason), publishes, and sees it delivered;
-// LY's officer, working in Arabic, reads the route's codes in Arabic, right to left, and acknowledges; NE's page
-// shows the acknowledgement, by whom. axe-core finds no serious or critical violation on the compose page in any
-// language. Screenshots: test-artifacts/compose-*.png.
+// LY's officer, working in Arabic, reads the route's codes in Arabic, right to left, and acknowledges from the
+// situational picture with the keyboard; NE's page shows the acknowledgement live (pushed over /deliveries), by whom. axe-core finds no serious or critical violation on the compose page in any
+// language. The session cookie publishes only with the page's x-corridor-session header: a request without it, or
+// from a page of another origin, is refused (CSRF). Screenshots: test-artifacts/compose-*.png.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
+import { countryRealm, GATEWAY_CLIENT } from '../scripts/lib/keycloak-realms';
 import { Network } from '../scripts/lib/network';
 import { launchChromium, screenshot, watchConsole } from './harness/browser';
+import { startTestKeycloak, TestKeycloak } from './harness/keycloak';
 import { startTestNetwork } from './harness/network';
 
 const ALL = ['ROUTE', 'DOCUMENT', 'SUSPECT', 'FINANCIAL_FLOW', 'PROTECTION_REFERRAL', 'BULLETIN'];
@@ -26,10 +32,12 @@ async function useLanguage(page: Page, lang: string): Promise<void> {
 }
 
 describe('compose page: compose in French, preview the redaction, publish, follow to the acknowledgement in Arabic', () => {
+  let kc: TestKeycloak;
   let net: Network;
   let browser: Browser;
 
   beforeAll(async () => {
+    kc = await startTestKeycloak();
     net = await startTestNetwork({
       label: 'compose',
       countries: ['NE', 'LY', 'IT'],
@@ -57,25 +65,53 @@ describe('compose page: compose in French, preview the redaction, publish, follo
           ],
         },
       ],
+      // NE's people sign in at NE's realm; development tokens stay for LY's officer and the API checks.
+      gatewayEnvFor: (c) => (c === 'NE' ? kc.gatewayEnv(c) : {}),
+    });
+    await kc.admin.registerRelyingParty({
+      realm: countryRealm('NE'),
+      clientId: GATEWAY_CLIENT,
+      baseUrl: net.gateways.NE.url,
+      callbackPath: '/auth/callback',
+      backchannelLogoutPath: '/auth/backchannel-logout',
+      postLogoutPath: ['/desk/', '/compose/'],
     });
     browser = await launchChromium();
-  }, 240_000);
+  }, 400_000);
 
   afterAll(async () => {
     await browser?.close();
     await net?.stop();
+    await kc?.stop();
   });
 
+  /** An agency person of NE signs in on Keycloak's page from the compose page and lands back on it. */
+  async function signInAtProvider(page: Page): Promise<string> {
+    const person = await kc.createPublisher('NE');
+    await page.goto(`${net.gateways.NE.url}/compose/`);
+    await page.getByTestId('provider-sign-in').click();
+    await page.waitForURL((u) => u.href.startsWith(kc.issuer('NE')));
+    await page.locator('#username').fill(person.username);
+    await page.locator('#password').fill(person.password);
+    await page.locator('#kc-login').click();
+    await page.waitForURL(`${net.gateways.NE.url}/compose/`);
+    await page.getByTestId('principal').getByText(person.username).waitFor();
+    return person.username;
+  }
+
   it("goes from a French form to an Arabic acknowledgement shown on NE's page", async () => {
-    // NE's agency: the development switch's token in the address bar's fragment (the page moves it to sessionStorage).
+    // NE's agency person signs in on Keycloak's page; the page holds no token, only an httpOnly session cookie.
     const agency = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     const ne = await agency.newPage();
     const problems = watchConsole(ne);
-    const publisher = net.gateways.NE.token({ sub: 'agency.niamey', roles: ['publisher'] });
-    await ne.goto(`${net.gateways.NE.url}/compose/#token=${encodeURIComponent(publisher)}`);
+    await signInAtProvider(ne);
     await useLanguage(ne, 'fr');
     await ne.getByTestId('recipient-LY').waitFor();
-    expect(new URL(ne.url()).hash).toBe('');
+    expect(await ne.getByTestId('token-input').isVisible()).toBe(false);
+    const stored = await ne.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+    expect(stored).not.toMatch(/eyJ/);
+    const cookie = (await agency.cookies(net.gateways.NE.url)).find((c) => c.name === 'corridor_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
 
     // An empty form: the API's own rules name the missing fields, in French, and nothing is asked of the gateway.
     await ne.getByTestId('preview-button').click();
@@ -123,6 +159,10 @@ describe('compose page: compose in French, preview the redaction, publish, follo
     expect(await ly.locator('[data-field=transportMode]').innerText()).toBe('pick-up');
     expect(await ly.getByTestId('preview-redacted').innerText()).toBe('Champs retenus par l’accord : 1');
     expect(await it.innerText()).toContain('L’accord n’autorise pas cette catégorie.');
+    // The rule line in French as well, from the policy's rule key (not the server's English text).
+    const ruleLine = await it.getByTestId('preview-rule').innerText();
+    expect(ruleLine).toMatch(/^Règle : l’accord \S+ NE→IT n’autorise pas la catégorie /);
+    expect(ruleLine).not.toContain('does not grant');
     await screenshot(ne, 'compose-preview-fr');
     // The compose page in every language: no serious or critical accessibility violation, codes translated.
     for (const lang of LANGUAGES) {
@@ -144,6 +184,14 @@ describe('compose page: compose in French, preview the redaction, publish, follo
     await published.waitFor();
     const alertId = (await published.getAttribute('data-alert-id'))!;
     expect(alertId).toMatch(/^[0-9a-f-]{36}$/);
+    // Delivery is pushed over the /deliveries socket: once it is live, the page stops asking GET /v1/alerts/:id.
+    await ne.locator('[data-testid=follow-state][data-live=true]').waitFor();
+    const polls: string[] = [];
+    ne.on('request', (r) => {
+      if (r.url().includes(`/v1/alerts/${alertId}`)) {
+        polls.push(r.url());
+      }
+    });
     const itRow = ne.locator('[data-testid=delivery][data-country=IT][data-state=REFUSED]');
     await itRow.waitFor();
     expect(await itRow.innerText()).toContain('L’accord n’autorise pas cette catégorie.');
@@ -186,8 +234,19 @@ describe('compose page: compose in French, preview the redaction, publish, follo
       title: getComputedStyle(document.querySelector('[data-testid=feed-item] .row-title bdi')!).direction,
     }));
     expect(directions).toEqual({ page: 'rtl', detail: 'rtl', title: 'ltr' });
-    await desk.getByTestId('ack-button').click();
-    await desk.locator('[data-testid=ack-status][data-state=acknowledged]').waitFor();
+    // The officer acknowledges from the situational picture, from the keyboard: the alert chosen in the picture's
+    // list offers Acknowledge in place.
+    expect(await desk.getByTestId('ack-status').getAttribute('data-state')).toBe('open');
+    await desk.getByTestId('nav-picture').click();
+    const onPicture = desk.locator(`[data-testid=picture-item][data-key="NE/${alertId}"]`);
+    await onPicture.waitFor({ timeout: 20_000 });
+    await onPicture.locator('.picture-open').focus();
+    await desk.keyboard.press('Tab');
+    expect(await desk.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+      'picture-ack-button',
+    );
+    await desk.keyboard.press('Enter');
+    await onPicture.locator('[data-testid=picture-ack-status][data-state=acknowledged]').waitFor();
     await screenshot(desk, 'compose-acknowledged-ar');
 
     // NE's page, still open, shows the acknowledgement: by whom and when.
@@ -196,12 +255,76 @@ describe('compose page: compose in French, preview the redaction, publish, follo
       .waitFor({ timeout: 30_000 });
     expect(await lyRow.getByTestId('acknowledged-by').innerText()).toContain('LY/officer.tripoli');
     await ne.getByTestId('follow-state').getByText('Chaque partenaire a accusé réception').waitFor();
+    expect(polls).toEqual([]);
     await screenshot(ne, 'compose-acknowledged-fr');
     expect(problems).toEqual([]);
     expect(deskProblems).toEqual([]);
     await agency.close();
     await officer.close();
   }, 240_000);
+
+  it('takes the session cookie only with the page header: a request without it, or from another origin, is refused', async () => {
+    const ctx = await browser.newContext();
+    const ne = await ctx.newPage();
+    await signInAtProvider(ne);
+    const url = net.gateways.NE.url;
+    // The same cookie, with and without the header (Playwright's request context shares the browser's cookies).
+    expect(
+      (await ctx.request.get(`${url}/v1/agreements`, { headers: { 'x-corridor-session': '1' } })).status(),
+    ).toBe(200);
+    const bare = await ctx.request.post(`${url}/v1/alerts`, { data: { category: 'BULLETIN' } });
+    expect(bare.status()).toBe(403);
+    expect(await bare.json()).toMatchObject({ code: 'SESSION_HEADER_MISSING' });
+
+    // The page's own way works: same origin, the cookie and the header.
+    const own = await ne.evaluate(async () => {
+      const r = await fetch('/v1/agreements', {
+        credentials: 'same-origin',
+        headers: { 'x-corridor-session': '1' },
+      });
+      return r.status;
+    });
+    expect(own).toBe(200);
+    // A page of another origin on the same host (another port: same site, so the Lax cookie travels to the gateway),
+    // served by a server of the test's own on 127.0.0.1 with no content security policy in the way.
+    const site = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>another site</title>');
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const foreign = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    const other = await ctx.newPage();
+    await other.goto(`${foreign}/`);
+    // With the header, the browser asks first (CORS preflight) and the gateway grants nothing: no request is made.
+    const withHeader = await other.evaluate(async (target) => {
+      try {
+        await fetch(`${target}/v1/alerts`, {
+          method: 'POST',
+          credentials: 'include',
+          headers: { 'content-type': 'application/json', 'x-corridor-session': '1' },
+          body: '{}',
+        });
+        return 'sent';
+      } catch {
+        return 'blocked';
+      }
+    }, url);
+    expect(withHeader).toBe('blocked');
+    // Without it (a "simple" request a form could make), the cookie arrives and the gateway refuses it.
+    const refused = other.waitForResponse((r) => r.url() === `${url}/v1/alerts`);
+    await other.evaluate(async (target) => {
+      await fetch(`${target}/v1/alerts`, {
+        method: 'POST',
+        mode: 'no-cors',
+        credentials: 'include',
+        headers: { 'content-type': 'text/plain' },
+        body: '{"category":"BULLETIN"}',
+      }).catch(() => undefined);
+    }, url);
+    expect((await refused).status()).toBe(403);
+    await ctx.close();
+    site.closeAllConnections();
+    await new Promise((resolve) => site.close(resolve));
+  }, 120_000);
 
   it('answers the preview endpoint with problem+json naming the field, and only to publishers', async () => {
     const url = `${net.gateways.NE.url}/v1/alerts/preview`;

@@ -131,7 +131,8 @@ export class KeycloakAdmin {
     baseUrl: string;
     callbackPath: string;
     backchannelLogoutPath: string;
-    postLogoutPath: string;
+    /** one page, or several (the gateway's desk and compose page) */
+    postLogoutPath: string | string[];
   }): Promise<void> {
     const id = await this.clientUuid(opts.realm, opts.clientId);
     const client = await this.call<Json & { redirectUris?: string[]; attributes?: Record<string, string> }>(
@@ -139,7 +140,7 @@ export class KeycloakAdmin {
       `/${opts.realm}/clients/${id}`,
     );
     const redirect = `${opts.baseUrl}${opts.callbackPath}`;
-    const postLogout = `${opts.baseUrl}${opts.postLogoutPath}`;
+    const postLogout = [opts.postLogoutPath].flat().map((p) => `${opts.baseUrl}${p}`);
     const existingPostLogout = (client.attributes?.['post.logout.redirect.uris'] ?? '')
       .split('##')
       .filter(Boolean);
@@ -148,7 +149,7 @@ export class KeycloakAdmin {
       redirectUris: [...new Set([...(client.redirectUris ?? []), redirect])],
       attributes: {
         ...client.attributes,
-        'post.logout.redirect.uris': [...new Set([...existingPostLogout, postLogout])].join('##'),
+        'post.logout.redirect.uris': [...new Set([...existingPostLogout, ...postLogout])].join('##'),
         'backchannel.logout.url': `${opts.baseUrl}${opts.backchannelLogoutPath}`,
         'backchannel.logout.session.required': 'true',
       },
@@ -230,9 +231,9 @@ export async function provisionRealms(opts: {
     .readdirSync(realmsDir)
     .filter((f) => f.endsWith('.json'))
     .sort()) {
-    const rep = JSON.parse(fs.readFileSync(path.join(realmsDir, file), 'utf8')) as {
+    const rep = JSON.parse(fs.readFileSync(path.join(realmsDir, file), 'utf8')) as RealmFileParts & {
       realm: string;
-      users?: Array<{ username: string; serviceAccountClientId?: string; realmRoles?: string[] }>;
+      users?: Array<{ username: string; serviceAccountClientId?: string }>;
       clients?: Array<{ clientId: string; publicClient?: boolean }>;
     };
     const realm = rep.realm;
@@ -242,7 +243,7 @@ export async function provisionRealms(opts: {
       delete creds.users[realm];
       delete creds.clients[realm];
     } else {
-      await addMissingClients({ admin: opts.admin, realm, rep, progress });
+      await addMissingParts({ admin: opts.admin, realm, rep, progress });
     }
     await opts.admin.offerSecondFactors(realm);
     creds.users[realm] ??= {};
@@ -266,26 +267,46 @@ export async function provisionRealms(opts: {
   return creds;
 }
 
+interface RealmFileParts {
+  groups?: Array<{ name: string; attributes?: Record<string, string[]>; realmRoles?: string[] }>;
+  users?: Array<{
+    username: string;
+    serviceAccountClientId?: string;
+    realmRoles?: string[];
+    groups?: string[];
+  }>;
+  clients?: Array<{ clientId: string; protocolMappers?: Array<{ name: string }> }>;
+}
+
+async function realmRoles(admin: KeycloakAdmin, realm: string, roles: string[]): Promise<unknown[]> {
+  return await Promise.all(roles.map((r) => admin.call<unknown>('GET', `/${realm}/roles/${r}`)));
+}
+
 /**
- * A realm imported before its file gained a client (a kept Keycloak, an upgrade) gets the client as the file
- * describes it, with its service account's realm roles. Nothing else of an existing realm is changed.
+ * A realm imported before its file gained a client, a claim mapper, a group or a person (a kept Keycloak, an
+ * upgrade) gets them as the file describes them, with their realm roles. Nothing already there is changed.
  */
-async function addMissingClients(opts: {
+async function addMissingParts(opts: {
   admin: KeycloakAdmin;
   realm: string;
-  rep: {
-    users?: Array<{ serviceAccountClientId?: string; realmRoles?: string[] }>;
-    clients?: Array<{ clientId: string }>;
-  };
+  rep: RealmFileParts;
   progress: Progress;
 }): Promise<void> {
   const { admin, realm } = opts;
   for (const client of opts.rep.clients ?? []) {
-    const found = await admin.call<unknown[]>(
+    const found = await admin.call<Array<{ id: string }>>(
       'GET',
       `/${realm}/clients?clientId=${encodeURIComponent(client.clientId)}`,
     );
     if (found.length > 0) {
+      const models = `/${realm}/clients/${found[0].id}/protocol-mappers/models`;
+      const have = new Set((await admin.call<Array<{ name: string }>>('GET', models)).map((m) => m.name));
+      for (const m of client.protocolMappers ?? []) {
+        if (!have.has(m.name)) {
+          opts.progress(`adding claim ${m.name} to client ${client.clientId} of realm ${realm}`);
+          await admin.call('POST', models, m);
+        }
+      }
       continue;
     }
     opts.progress(`adding client ${client.clientId} to realm ${realm}`);
@@ -294,8 +315,47 @@ async function addMissingClients(opts: {
     if (roles.length) {
       const id = await admin.clientUuid(realm, client.clientId);
       const user = await admin.call<{ id: string }>('GET', `/${realm}/clients/${id}/service-account-user`);
-      const reps = await Promise.all(roles.map((r) => admin.call<unknown>('GET', `/${realm}/roles/${r}`)));
-      await admin.call('POST', `/${realm}/users/${user.id}/role-mappings/realm`, reps);
+      await admin.call(
+        'POST',
+        `/${realm}/users/${user.id}/role-mappings/realm`,
+        await realmRoles(admin, realm, roles),
+      );
+    }
+  }
+  const groups = await admin.call<Array<{ name: string }>>(
+    'GET',
+    `/${realm}/groups?briefRepresentation=true`,
+  );
+  for (const group of opts.rep.groups ?? []) {
+    if (groups.some((g) => g.name === group.name)) {
+      continue;
+    }
+    opts.progress(`adding group ${group.name} to realm ${realm}`);
+    await admin.call('POST', `/${realm}/groups`, { name: group.name, attributes: group.attributes ?? {} });
+    const made = await admin.call<Array<{ id: string; name: string }>>(
+      'GET',
+      `/${realm}/groups?search=${encodeURIComponent(group.name)}&exact=true`,
+    );
+    const id = made.find((g) => g.name === group.name)?.id;
+    if (id && group.realmRoles?.length) {
+      await admin.call(
+        'POST',
+        `/${realm}/groups/${id}/role-mappings/realm`,
+        await realmRoles(admin, realm, group.realmRoles),
+      );
+    }
+  }
+  for (const user of opts.rep.users ?? []) {
+    if (user.serviceAccountClientId) {
+      continue;
+    }
+    const found = await admin.call<unknown[]>(
+      'GET',
+      `/${realm}/users?exact=true&username=${encodeURIComponent(user.username)}`,
+    );
+    if (found.length === 0) {
+      opts.progress(`adding person ${user.username} to realm ${realm}`);
+      await admin.call('POST', `/${realm}/users`, user);
     }
   }
 }

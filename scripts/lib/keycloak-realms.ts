@@ -23,6 +23,14 @@ export const OPERATOR_CLIENT = 'corridor-operator';
  */
 export const AUDITOR_CLIENT = 'corridor-secretariat-auditor';
 
+/** The group of the agency's people who publish from the compose page (role publisher, claim agency). */
+export const AGENCY_PUBLISHER_GROUP = 'agency-police-publishers';
+
+/** The demo's agency person of a country, a member of AGENCY_PUBLISHER_GROUP. */
+export function agencyPublisher(country: string): string {
+  return `publisher.${country.toLowerCase()}`;
+}
+
 export function agencyClient(country: string): string {
   return `agency-${country.toLowerCase()}-police`;
 }
@@ -66,7 +74,7 @@ function corridorMappers(opts: { country: string; audience: string; agency?: str
       'claim.name': claim,
       'jsonType.label': 'String',
       multivalued: String(multivalued),
-      // Officers get desk, clearance and categories from their desk's group.
+      // Officers get desk, clearance and categories from their desk's group; agency people their agency.
       'aggregate.attrs': 'true',
     });
   return [
@@ -93,15 +101,13 @@ function corridorMappers(opts: { country: string; audience: string; agency?: str
         'introspection.token.claim': 'true',
       },
     },
-    ...(opts.agency
-      ? [
-          mapper('agency', 'oidc-hardcoded-claim-mapper', {
-            'claim.name': 'agency',
-            'claim.value': opts.agency,
-            'jsonType.label': 'String',
-          }),
-        ]
-      : []),
+    opts.agency
+      ? mapper('agency', 'oidc-hardcoded-claim-mapper', {
+          'claim.name': 'agency',
+          'claim.value': opts.agency,
+          'jsonType.label': 'String',
+        })
+      : attribute('agency', false),
   ];
 }
 
@@ -157,6 +163,11 @@ export function countryRealmRepresentation(country: string): Json {
         attributes: { desk: [desk.desk], clearance: [desk.clearance], categories: desk.categories },
         realmRoles: ['officer'],
       },
+      {
+        name: AGENCY_PUBLISHER_GROUP,
+        attributes: { agency: ['police'] },
+        realmRoles: ['publisher'],
+      },
     ],
     users: [
       {
@@ -167,6 +178,15 @@ export function countryRealmRepresentation(country: string): Json {
         email: `${desk.sub}@${country.toLowerCase()}.corridor.example`,
         emailVerified: true,
         groups: [`/desk-${desk.desk}`],
+      },
+      {
+        username: agencyPublisher(country),
+        enabled: true,
+        firstName: 'Agency',
+        lastName: 'Publisher',
+        email: `${agencyPublisher(country)}@${country.toLowerCase()}.corridor.example`,
+        emailVerified: true,
+        groups: [`/${AGENCY_PUBLISHER_GROUP}`],
       },
       {
         username: `service-account-${agencyClient(country)}`,

@@ -18,6 +18,7 @@ import {
   stopKeycloak,
 } from '../../scripts/lib/keycloak';
 import {
+  AGENCY_PUBLISHER_GROUP,
   CLI_CLIENT,
   countryRealm,
   FORUM_OPERATOR_CLIENT,
@@ -44,6 +45,8 @@ export interface TestKeycloak {
   machineToken(country: string, kind: MachineKind): Promise<string>;
   /** a person of the test's own in a country realm, in a desk group; returns username and password */
   createOfficer(country: string, group: string): Promise<{ username: string; password: string }>;
+  /** an agency person of the test's own in a country realm (the agency publisher group: role publisher) */
+  createPublisher(country: string): Promise<{ username: string; password: string }>;
   /** OIDC_* variables of the secretariat at the forum realm */
   secretariatEnv(): Record<string, string>;
   /** the forum operator's token (roles admin and auditor) for the network's own calls at the secretariat */
@@ -104,6 +107,7 @@ export async function startTestKeycloak(): Promise<TestKeycloak> {
     clientCredentialsToken,
     machineToken: (country, kind) => clientCredentialsToken(country, machineClientOf(country, kind)),
     createOfficer: (country, group) => createPerson(countryRealm(country), 'officer', [group]),
+    createPublisher: (country) => createPerson(countryRealm(country), 'publisher', [AGENCY_PUBLISHER_GROUP]),
     secretariatEnv: () => ({
       OIDC_ISSUER_URL: admin.issuer(FORUM_REALM),
       OIDC_CLIENT_ID: SECRETARIAT_CLIENT,

@@ -32,11 +32,14 @@ export class AppModule {
           browser: {
             baseUrl: config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`,
             page: '/desk/',
+            otherPages: ['/compose/'],
             pageName: 'the desk',
             cookies: authCookieNames('corridor'),
             sessionCheckMs: config.auth.oidc?.sessionCheckMs ?? 5000,
-            // The desk talks over socket.io with the session; the REST API stays for bearer tokens.
-            restFromSession: false,
+            // The desk talks over socket.io with the session. The REST API takes bearer tokens, and the session of a
+            // publisher signed in on the compose page (with the x-corridor-session header: CSRF).
+            restFromSession: true,
+            sessionRoles: ['publisher'],
           },
           logger,
         }),

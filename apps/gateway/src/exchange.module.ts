@@ -19,6 +19,8 @@ import { AuditController } from './audit/audit.controller';
 import { AuditLog } from './audit/audit.log';
 import { runtimeDatabaseUrl } from './database/data-source';
 import { GATEWAY_CONFIG, GatewayConfig } from './config/config';
+import { DeliveriesGateway } from './deliveries/deliveries.gateway';
+import { DeliveriesHub } from './deliveries/deliveries.hub';
 import { DeskGateway } from './desk/desk.gateway';
 import { DeskHub } from './desk/desk.hub';
 import { DeskViews } from './desk/desk.views';
@@ -452,6 +454,17 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
           loggerFor(l, DeskHub),
         ),
     },
+    {
+      provide: DeliveriesHub,
+      inject: [GATEWAY_CONFIG, OutboxRepository, ROOT_LOGGER],
+      useFactory: (c: GatewayConfig, outbox: OutboxRepository, l: Logger) =>
+        new DeliveriesHub(
+          outbox,
+          runtimeDatabaseUrl(c.database.url, c.database.appRole),
+          loggerFor(l, DeliveriesHub),
+        ),
+    },
+    DeliveriesGateway,
     {
       provide: DeskViews,
       inject: [GATEWAY_CONFIG, DataSource, AlertsRepository, OutboxRepository, InboxRepository],

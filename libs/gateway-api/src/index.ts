@@ -3,5 +3,6 @@
 export * from './requests';
 export * from './publishing';
 export * from './desk-events';
+export * from './delivery-events';
 export * from './validation';
 export * from './registers';

@@ -11,12 +11,33 @@ export const OUTBOX_STATUSES = [
   'REFUSED',
 ];
 
+/** The rule that refused a recipient, as a key the web app's catalogues render (policyRule.<key>), as libs/policy names it. */
+export type PolicyRuleKey =
+  | 'noAgreement'
+  | 'agreementNotActive'
+  | 'agreementNotInForce'
+  | 'noDirection'
+  | 'conflictingDirections'
+  | 'categoryNotGranted'
+  | 'classificationAboveGrant'
+  | 'handlingAboveGrant'
+  | 'unknownCategory'
+  | 'unknownClassification'
+  | 'unknownHandling'
+  | 'payloadMismatch'
+  | 'protectionPayloadMismatch'
+  | 'excludedFieldPresent';
+
 /** The decision for one recipient of a publish, update or withdrawal. */
 export interface RecipientStatus {
   country: string;
   status: 'QUEUED' | 'REFUSED';
   reason?: string;
+  /** the rule in English, as logs and the CLI show it */
   rule?: string;
+  /** the same rule as a key and the codes, ids and dates it names */
+  ruleKey?: PolicyRuleKey;
+  ruleValues?: Record<string, string | number>;
   redactedFields?: string[];
 }
 
@@ -36,6 +57,9 @@ export type RecipientPreview =
       /** the policy's reason code (CATEGORY_NOT_ALLOWED, CLASSIFICATION_ABOVE_GRANT...) and the rule it names */
       reason: string;
       rule?: string;
+      /** the rule as a key and its values, rendered in the reader's language */
+      ruleKey?: PolicyRuleKey;
+      ruleValues?: Record<string, string | number>;
     };
 
 /** The answer to POST /v1/alerts/preview (200): the same policy and redaction as a publish, per recipient. */

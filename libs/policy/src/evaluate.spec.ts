@@ -231,6 +231,9 @@ describe('evaluateSend', () => {
       allowed: false,
       reason: 'CATEGORY_NOT_GRANTED',
       rule: 'agreement AG-1 LY→IT does not grant category SUSPECT',
+      // The same rule as a key and its values, for a reader in another language.
+      ruleKey: 'categoryNotGranted',
+      ruleValues: { agreement: 'AG-1', from: 'LY', to: 'IT', category: 'SUSPECT' },
     });
     const above = evaluateSend(
       sendCheck({ alert: alertWith({ classification: Classification.AMBER_STRICT }) }),
@@ -238,6 +241,10 @@ describe('evaluateSend', () => {
     expect(above.allowed ? '' : above.rule).toBe(
       'agreement AG-1 LY→IT grants classification up to TLP:AMBER, alert is TLP:AMBER+STRICT',
     );
+    expect(above.allowed ? {} : { key: above.ruleKey, values: above.ruleValues }).toEqual({
+      key: 'classificationAboveGrant',
+      values: { agreement: 'AG-1', from: 'LY', to: 'IT', max: 'AMBER', classification: 'AMBER+STRICT' },
+    });
     const mismatch = evaluateSend(
       sendCheck({ alert: alertWith({ category: Category.ROUTE }, 'protectionReferral') }),
     );

@@ -23,11 +23,34 @@ export interface PolicyAllowed {
   terms: DirectionTerms;
 }
 
+/** The rule that refused, as a key a reader's language renders (the web app's catalogues: policyRule.<key>). */
+export type PolicyRuleKey =
+  | 'noAgreement'
+  | 'agreementNotActive'
+  | 'agreementNotInForce'
+  | 'noDirection'
+  | 'conflictingDirections'
+  | 'categoryNotGranted'
+  | 'classificationAboveGrant'
+  | 'handlingAboveGrant'
+  | 'unknownCategory'
+  | 'unknownClassification'
+  | 'unknownHandling'
+  | 'payloadMismatch'
+  | 'protectionPayloadMismatch'
+  | 'excludedFieldPresent';
+
+/** The values the rule names: codes, ids, dates and counts only, never content. */
+export type PolicyRuleValues = Record<string, string | number>;
+
 export interface PolicyDenied {
   allowed: false;
   reason: PolicyReason;
   /** Human text naming the rule, e.g. "agreement AG-1 LY→IT does not grant category SUSPECT". No content. */
   rule: string;
+  /** The same rule as a key and its values, for a reader in another language. */
+  ruleKey: PolicyRuleKey;
+  ruleValues: PolicyRuleValues;
 }
 
 export type PolicyDecision = PolicyAllowed | PolicyDenied;
@@ -64,8 +87,13 @@ function isKnown(values: Record<number, string>, value: number): boolean {
   return value !== 0 && typeof values[value] === 'string';
 }
 
-function deny(reason: PolicyReason, rule: string): PolicyDenied {
-  return { allowed: false, reason, rule };
+function deny(
+  reason: PolicyReason,
+  rule: string,
+  ruleKey: PolicyRuleKey,
+  ruleValues: PolicyRuleValues,
+): PolicyDenied {
+  return { allowed: false, reason, rule, ruleKey, ruleValues };
 }
 
 function isoOrMs(ms: number): string {
@@ -78,16 +106,19 @@ function checkDirection(input: {
   to: string;
   agreement: ActiveAgreement | undefined;
   now: number;
-}): { allowed: true; terms: DirectionTerms; name: string } | PolicyDenied {
+}): { allowed: true; terms: DirectionTerms; name: string; named: PolicyRuleValues } | PolicyDenied {
   const { from, to, agreement, now } = input;
   if (agreement === undefined) {
-    return deny('NO_AGREEMENT', `no agreement covers ${from}→${to}`);
+    return deny('NO_AGREEMENT', `no agreement covers ${from}→${to}`, 'noAgreement', { from, to });
   }
   const name = `agreement ${agreement.id} ${from}→${to}`;
+  const named = { agreement: agreement.id, from, to };
   if (agreement.state !== AgreementState.ACTIVE) {
     return deny(
       'AGREEMENT_NOT_ACTIVE',
       `${name} is ${enumName(AgreementState, agreement.state)}, not ACTIVE`,
+      'agreementNotActive',
+      { ...named, state: enumName(AgreementState, agreement.state) },
     );
   }
   const inForce = now >= agreement.validFromMs && now < agreement.validUntilMs;
@@ -95,6 +126,8 @@ function checkDirection(input: {
     return deny(
       'AGREEMENT_NOT_IN_FORCE',
       `${name} is in force from ${isoOrMs(agreement.validFromMs)} until ${isoOrMs(agreement.validUntilMs)}, not at ${isoOrMs(now)}`,
+      'agreementNotInForce',
+      { ...named, validFrom: isoOrMs(agreement.validFromMs), validUntil: isoOrMs(agreement.validUntilMs) },
     );
   }
   const directions = agreement.directions.filter((d) => d.from === from && d.to === to);
@@ -105,9 +138,11 @@ function checkDirection(input: {
       directions.length > 1
         ? `${name} has ${directions.length} conflicting direction terms`
         : `${name} has no terms for this direction`,
+      directions.length > 1 ? 'conflictingDirections' : 'noDirection',
+      directions.length > 1 ? { ...named, count: directions.length } : named,
     );
   }
-  return { allowed: true, terms: directions[0], name };
+  return { allowed: true, terms: directions[0], name, named };
 }
 
 /** The labels a message carries: an alert's own, or those of the alert a reply, update or withdrawal is about. */
@@ -119,12 +154,19 @@ export interface MessageLabels {
 }
 
 /** Category granted, classification and handling within the grant; unknown values are INVALID_ALERT. */
-function checkLabels(terms: DirectionTerms, name: string, labels: MessageLabels): PolicyDenied | undefined {
+function checkLabels(
+  terms: DirectionTerms,
+  name: string,
+  named: PolicyRuleValues,
+  labels: MessageLabels,
+): PolicyDenied | undefined {
   // Unknown or UNSPECIFIED values skip the grant comparisons and are refused as INVALID_ALERT below.
   if (isKnown(Category, labels.category) && !terms.categories.includes(labels.category)) {
     return deny(
       'CATEGORY_NOT_GRANTED',
       `${name} does not grant category ${enumName(Category, labels.category)}`,
+      'categoryNotGranted',
+      { ...named, category: enumName(Category, labels.category) },
     );
   }
   if (
@@ -134,6 +176,8 @@ function checkLabels(terms: DirectionTerms, name: string, labels: MessageLabels)
     return deny(
       'CLASSIFICATION_ABOVE_GRANT',
       `${name} grants classification up to TLP:${tlpLabel(terms.maxClassification)}, alert is TLP:${tlpLabel(labels.classification)}`,
+      'classificationAboveGrant',
+      { ...named, max: tlpLabel(terms.maxClassification), classification: tlpLabel(labels.classification) },
     );
   }
   const handling = labels.handling;
@@ -145,22 +189,37 @@ function checkLabels(terms: DirectionTerms, name: string, labels: MessageLabels)
     return deny(
       'HANDLING_ABOVE_GRANT',
       `${name} grants handling up to ${enumName(HandlingCode, terms.maxHandling)}, alert is ${enumName(HandlingCode, handling)}`,
+      'handlingAboveGrant',
+      {
+        ...named,
+        max: enumName(HandlingCode, terms.maxHandling),
+        handling: enumName(HandlingCode, handling),
+      },
     );
   }
   if (!isKnown(Category, labels.category)) {
     return deny(
       'INVALID_ALERT',
       `alert category ${enumName(Category, labels.category)} is not a known category`,
+      'unknownCategory',
+      { category: enumName(Category, labels.category) },
     );
   }
   if (!isKnown(Classification, labels.classification)) {
     return deny(
       'INVALID_ALERT',
       `alert classification ${tlpLabel(labels.classification)} is not a TLP 2.0 label`,
+      'unknownClassification',
+      { classification: tlpLabel(labels.classification) },
     );
   }
   if (handling !== undefined && !isKnown(HandlingCode, handling)) {
-    return deny('INVALID_ALERT', `alert handling ${enumName(HandlingCode, handling)} is not a known code`);
+    return deny(
+      'INVALID_ALERT',
+      `alert handling ${enumName(HandlingCode, handling)} is not a known code`,
+      'unknownHandling',
+      { handling: enumName(HandlingCode, handling) },
+    );
   }
   return undefined;
 }
@@ -171,13 +230,13 @@ function checkLabels(terms: DirectionTerms, name: string, labels: MessageLabels)
  */
 function checkAgreementAndAlert(
   input: SendCheck,
-): { allowed: true; terms: DirectionTerms; name: string } | PolicyDenied {
+): { allowed: true; terms: DirectionTerms; name: string; named: PolicyRuleValues } | PolicyDenied {
   const { alert } = input;
   const checked = checkDirection(input);
   if (!checked.allowed) {
     return checked;
   }
-  const denied = checkLabels(checked.terms, checked.name, alert);
+  const denied = checkLabels(checked.terms, checked.name, checked.named, alert);
   if (denied) {
     return denied;
   }
@@ -188,6 +247,8 @@ function checkAgreementAndAlert(
     return deny(
       'CATEGORY_PAYLOAD_MISMATCH',
       `${protection ? 'a protection referral must never travel as another kind of record: ' : ''}category ${enumName(Category, alert.category)} carries payload ${payload ?? 'none'}`,
+      protection ? 'protectionPayloadMismatch' : 'payloadMismatch',
+      { category: enumName(Category, alert.category), payload: payload ?? 'none' },
     );
   }
   return checked;
@@ -219,7 +280,12 @@ export function evaluateMessage(
   if (!checked.allowed) {
     return checked;
   }
-  return checkLabels(checked.terms, checked.name, input.labels) ?? { allowed: true, terms: checked.terms };
+  return (
+    checkLabels(checked.terms, checked.name, checked.named, input.labels) ?? {
+      allowed: true,
+      terms: checked.terms,
+    }
+  );
 }
 
 /**
@@ -255,6 +321,8 @@ export function evaluateReceive(input: ReceiveCheck): PolicyDecision {
     return deny(
       'EXCLUDED_FIELD_PRESENT',
       `${checked.name} excludes ${present.join(', ')}, which arrived filled`,
+      'excludedFieldPresent',
+      { ...checked.named, fields: present.join(', ') },
     );
   }
   const declared = new Set<string>();

@@ -144,7 +144,14 @@ export class AlertsService {
             alert: { ...alertToJson(body.value), ...alertMeta(body.value) },
           };
         }
-        return { country: s.country, status: 'REFUSED', reason: s.reason ?? 'REFUSED', rule: s.rule };
+        return {
+          country: s.country,
+          status: 'REFUSED',
+          reason: s.reason ?? 'REFUSED',
+          rule: s.rule,
+          ruleKey: s.ruleKey,
+          ruleValues: s.ruleValues,
+        };
       }),
     };
   }
@@ -169,7 +176,14 @@ export class AlertsService {
     const statuses: RecipientStatus[] = decisions.map(({ country, decision }) =>
       decision.allowed
         ? { country, status: 'QUEUED', redactedFields: decision.redactedFields }
-        : { country, status: 'REFUSED', reason: decision.reason, rule: decision.rule },
+        : {
+            country,
+            status: 'REFUSED',
+            reason: decision.reason,
+            rule: decision.rule,
+            ruleKey: decision.ruleKey,
+            ruleValues: decision.ruleValues,
+          },
     );
     const refusedLeaves: LeafInput[] = [];
     const queuedLeaves: LeafInput[] = [];
@@ -540,7 +554,14 @@ export class AlertsService {
     const statuses: RecipientStatus[] = decisions.map(({ country, decision }) =>
       decision.allowed
         ? { country, status: 'QUEUED', redactedFields: decision.redactedFields }
-        : { country, status: 'REFUSED', reason: decision.reason, rule: decision.rule },
+        : {
+            country,
+            status: 'REFUSED',
+            reason: decision.reason,
+            rule: decision.rule,
+            ruleKey: decision.ruleKey,
+            ruleValues: decision.ruleValues,
+          },
     );
     const pending: Pending[] = [];
     await this.ds.transaction(async (em) => {
@@ -666,6 +687,19 @@ export class AlertsService {
       state: own.state,
       deliveries: await this.deliveries({ alertId: id, limit: 500 }),
     };
+  }
+
+  /**
+   * Refuses (404, as for an alert that does not exist) an alert this gateway published for another agency: a
+   * publisher follows the delivery of its own agency's alerts only.
+   */
+  async requireOwnAgency(opts: { alertId: string; principal: Principal }): Promise<void> {
+    const own = await this.loadOwn(opts.alertId);
+    if (own.alert.originatorAgency !== (opts.principal.agency ?? opts.principal.sub)) {
+      throw problem(404, 'ALERT_NOT_FOUND', `no alert ${opts.alertId} published by your agency`, {
+        field: 'alertId',
+      });
+    }
   }
 
   /** The outbox: one row per recipient and message, with delivery, receipt and acknowledgement. */

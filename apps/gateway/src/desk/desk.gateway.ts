@@ -46,7 +46,8 @@ type DeskSocket = Socket<
   { principal: Principal; client: DeskClient; sessionId?: string }
 >;
 
-function failure(err: unknown): { ok: false; reason: string; code: string } {
+/** A refusal as a socket acknowledgement: the reason and code, never an internal error's text. */
+export function failure(err: unknown): { ok: false; reason: string; code: string } {
   if (err instanceof ProblemException) {
     return { ok: false, reason: err.problem.detail ?? err.problem.title, code: err.problem.code ?? 'ERROR' };
   }

@@ -3,6 +3,7 @@
 import { queryPrepared, updatedRows } from '@corridor/platform';
 import type { Db } from './exchange.repository';
 import type { LeafParameters } from '../inbox/inbox.repository';
+import type { Client } from 'pg';
 
 /** Outbox rows laid out as the array parameters of `outboxInsertSql`, and what to do with the ids it returns. */
 export interface PreparedOutbox<P = unknown> {
@@ -100,7 +101,15 @@ export interface DeliveryFilter {
   limit: number;
 }
 
+/** pg_notify channel of delivery changes (migration 1736000000000): the payload is the alert id. */
+export const DELIVERIES_CHANNEL = 'corridor_deliveries';
+
 export class OutboxRepository {
+  /** Hears of every committed change of a delivery's state (the /deliveries namespace). */
+  async listenToDeliveries(listener: Client): Promise<void> {
+    await listener.query(`listen ${DELIVERIES_CHANNEL}`);
+  }
+
   /** Inserts prepared rows in one statement; their ids by message id. */
   async insert(db: Db, prepared: PreparedOutbox): Promise<Map<string, string>> {
     const rows = await db.query<{ id: string; message_id: string }[]>(outboxInsertSql(1), prepared.params);

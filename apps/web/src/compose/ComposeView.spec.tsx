@@ -6,7 +6,7 @@ import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initI18n, setLanguage } from '../shared/i18n';
-import type { ComposeApi } from './api';
+import type { ComposeApi, DeliveryListener } from './api';
 import { ComposeView } from './ComposeView';
 
 const flush = async (): Promise<void> => {
@@ -31,7 +31,14 @@ function fakeApi(deliveries: Delivery[][]) {
           route: { originCountry: 'NE', destinationCountry: 'LY', transportMode: 'PICKUP_TRUCK' },
         },
       },
-      { country: 'IT', status: 'REFUSED', reason: 'CATEGORY_NOT_GRANTED', rule: 'NE→IT grants BULLETIN' },
+      {
+        country: 'IT',
+        status: 'REFUSED',
+        reason: 'CATEGORY_NOT_GRANTED',
+        rule: 'agreement AG-1 NE→IT does not grant category ROUTE',
+        ruleKey: 'categoryNotGranted',
+        ruleValues: { agreement: 'AG-1', from: 'NE', to: 'IT', category: 'ROUTE' },
+      },
     ],
   };
   let polls = 0;
@@ -50,6 +57,8 @@ function fakeApi(deliveries: Delivery[][]) {
       return Promise.resolve({ id: 'a1', threadId: 'a1', recipients: [] });
     },
     deliveries: () => Promise.resolve(deliveries[Math.min(polls++, deliveries.length - 1)]),
+    // No socket.io client in this page: delivery is polled.
+    followDeliveries: () => null,
   } as unknown as ComposeApi;
   return { api, calls };
 }
@@ -140,6 +149,11 @@ describe('compose view', () => {
     expect(host.querySelector('[data-country=IT][data-status=REFUSED]')!.textContent).toContain(
       'L’accord n’autorise pas cette catégorie.',
     );
+    // The rule line in French too, from the rule key and its values (not the server's English).
+    const rule = host.querySelector('[data-country=IT] [data-testid=preview-rule]')!.textContent!;
+    expect(rule).toMatch(/^Règle : l’accord AG-1 NE→IT n’autorise pas la catégorie /);
+    expect(rule).not.toContain('ROUTE');
+    expect(rule).not.toContain('does not grant');
     // A change after the preview: publishing waits for a new preview.
     input(host, 'input-title', 'Convoi modifié');
     await flush();
@@ -160,5 +174,48 @@ describe('compose view', () => {
     expect(row.getAttribute('data-state')).toBe('ACKNOWLEDGED');
     expect(row.querySelector('[data-testid=acknowledged-by]')!.textContent).toContain('LY/officer.tripoli');
     expect(host.querySelector('[data-testid=follow-state]')!.textContent).toContain('accusé réception');
+  });
+
+  it('takes delivery pushed over the socket and polls no more while it is live', async () => {
+    const { api } = fakeApi([[delivery({ status: 'QUEUED' })]]);
+    let listener: DeliveryListener | undefined;
+    const closed = vi.fn();
+    const polls = vi.spyOn(api, 'deliveries');
+    api.followDeliveries = (alertId: string, l: DeliveryListener) => {
+      expect(alertId).toBe('a1');
+      listener = l;
+      return closed;
+    };
+    const host = document.body.appendChild(document.createElement('div'));
+    render(<ComposeView api={api} />, host);
+    await flush();
+    input(host, 'input-title', 'Convoi');
+    input(host, 'input-route.originCountry', 'ne');
+    input(host, 'input-route.destinationCountry', 'LY');
+    input(host, 'input-route.transportMode', 'PICKUP_TRUCK');
+    await flush();
+    click(host, '[data-testid=preview-button]');
+    await flush();
+    click(host, '[data-testid=publish-button]');
+    await flush();
+    await act(() => {
+      listener!.onLive(true);
+      listener!.onDeliveries([delivery({ status: 'DELIVERED', deliveredAt: '2026-12-01T10:00:02Z' })]);
+    });
+    const state = (): string | null =>
+      host.querySelector('[data-testid=delivery][data-country=LY]')!.getAttribute('data-state');
+    expect(state()).toBe('DELIVERED');
+    expect(host.querySelector('[data-testid=follow-state]')!.getAttribute('data-live')).toBe('true');
+    const before = polls.mock.calls.length;
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 1100));
+    });
+    expect(polls.mock.calls.length).toBe(before);
+    await act(() => {
+      listener!.onDeliveries([delivery({ status: 'DELIVERED', acknowledgedAt: '2026-12-01T10:05:00Z' })]);
+    });
+    expect(state()).toBe('ACKNOWLEDGED');
+    // Settled: the socket is closed.
+    expect(closed).toHaveBeenCalled();
   });
 });

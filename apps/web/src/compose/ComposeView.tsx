@@ -8,6 +8,7 @@ import { formatDateTime, formatNumber, formatPosition, isBlank } from '../shared
 import { currentLanguage, t } from '../shared/i18n';
 import { categoryLabel, codeLabel, priorityLabel } from '../shared/labels';
 import { ApiProblem, type ComposeApi, type Partner } from './api';
+import { ruleText } from './rule';
 import { recipientDeliveries, settled, type RecipientDelivery } from './deliveries';
 import { Field, fieldId, violationText } from './Fields';
 import {
@@ -95,7 +96,13 @@ function PreviewCard({ category, preview }: { category: Category; preview: Recip
             defaultValue: t('compose.refusal.other', { reason: preview.reason }),
           })}
         </p>
-        {preview.rule ? <p class="hint">{t('compose.ruleNamed', { rule: preview.rule })}</p> : null}
+        {preview.ruleKey || preview.rule ? (
+          <p class="hint" data-testid="preview-rule">
+            {t('compose.ruleNamed', {
+              rule: preview.ruleKey ? ruleText(preview.ruleKey, preview.ruleValues ?? {}) : preview.rule,
+            })}
+          </p>
+        ) : null}
       </li>
     );
   }
@@ -144,12 +151,12 @@ function PreviewCard({ category, preview }: { category: Category; preview: Recip
   );
 }
 
-function DeliveryTable({ rows, done }: { rows: RecipientDelivery[]; done: boolean }) {
+function DeliveryTable({ rows, done, live }: { rows: RecipientDelivery[]; done: boolean; live: boolean }) {
   const lang = currentLanguage();
   return (
     <section class="panel" aria-labelledby="deliveries-heading">
       <h2 id="deliveries-heading">{t('compose.deliveryHeading')}</h2>
-      <p class="hint" role="status" aria-live="polite" data-testid="follow-state">
+      <p class="hint" role="status" aria-live="polite" data-testid="follow-state" data-live={String(live)}>
         {done ? t('compose.followDone') : t('compose.following')}
       </p>
       <table class="deliveries" data-testid="deliveries">
@@ -190,46 +197,74 @@ function DeliveryTable({ rows, done }: { rows: RecipientDelivery[]; done: boolea
   );
 }
 
-/** Follows one published alert's deliveries until every recipient settled (or the page goes). */
+/**
+ * Follows one published alert's deliveries until every recipient settled (or the page goes): pushed over the
+ * gateway's /deliveries socket; polled every FOLLOW_EVERY_MS only while that socket is not live.
+ */
 function useDeliveries(
   api: ComposeApi,
   alertId: string | null,
-): { rows: RecipientDelivery[]; done: boolean; error: string } {
+): { rows: RecipientDelivery[]; done: boolean; error: string; live: boolean } {
   const [rows, setRows] = useState<RecipientDelivery[]>([]);
   const [error, setError] = useState('');
+  const [live, setLive] = useState(false);
   const done = settled(rows);
   useEffect(() => {
     if (!alertId) {
       return undefined;
     }
     let stopped = false;
+    let pushed = false;
     let timer = 0;
+    const show = (next: RecipientDelivery[]): void => {
+      setRows(next);
+      setError('');
+      if (settled(next)) {
+        stop();
+      }
+    };
+    const closeSocket = api.followDeliveries(alertId, {
+      onDeliveries: (deliveries) => {
+        if (!stopped) {
+          show(recipientDeliveries(deliveries));
+        }
+      },
+      onLive: (now) => {
+        pushed = now;
+        if (!stopped) {
+          setLive(now);
+        }
+      },
+    });
     const tick = async (): Promise<void> => {
-      try {
-        const next = recipientDeliveries(await api.deliveries(alertId));
-        if (stopped) {
-          return;
+      if (!pushed) {
+        try {
+          const next = recipientDeliveries(await api.deliveries(alertId));
+          if (stopped) {
+            return;
+          }
+          show(next);
+          if (stopped) {
+            return;
+          }
+        } catch (err) {
+          if (stopped) {
+            return;
+          }
+          setError(problemText(err));
         }
-        setRows(next);
-        setError('');
-        if (settled(next)) {
-          return;
-        }
-      } catch (err) {
-        if (stopped) {
-          return;
-        }
-        setError(problemText(err));
       }
       timer = window.setTimeout(() => void tick(), FOLLOW_EVERY_MS);
     };
-    void tick();
-    return () => {
+    function stop(): void {
       stopped = true;
       window.clearTimeout(timer);
-    };
+      closeSocket?.();
+    }
+    void tick();
+    return stop;
   }, [api, alertId]);
-  return { rows, done, error };
+  return { rows, done, error, live };
 }
 
 export function ComposeView({ api }: { api: ComposeApi }) {
@@ -314,7 +349,7 @@ export function ComposeView({ api }: { api: ComposeApi }) {
             {following.error}
           </p>
         ) : null}
-        <DeliveryTable rows={following.rows} done={following.done} />
+        <DeliveryTable rows={following.rows} done={following.done} live={following.live} />
         <button type="button" data-testid="start-over" onClick={startOver}>
           {t('compose.startOver')}
         </button>

@@ -1,10 +1,23 @@
-// The compose page's calls to its gateway's publishing API, with the agency's bearer token. The HTTP API takes
-// bearer tokens only (no cookie, so no cross-site request can publish): the token comes from the development switch's
-// address-bar fragment (#token=...) or is pasted, and stays in this tab's sessionStorage.
-import type { Delivery, PreviewResult, PublishResult } from '@corridor/gateway-api';
+// The compose page's calls to its gateway's publishing API: with the session of an agency person signed in at the
+// country's identity provider (an httpOnly cookie plus the x-corridor-session header, which no other site can send
+// without a CORS preflight the gateway never grants), or, where the development switch allows it, a bearer token
+// from the address-bar fragment (#token=...) or pasted, kept in this tab's sessionStorage.
+import type {
+  DeliveriesClientToServerEvents,
+  DeliveriesServerToClientEvents,
+  Delivery,
+  PreviewResult,
+  PublishResult,
+} from '@corridor/gateway-api';
+import type { Socket } from 'socket.io-client';
 import { storage } from '../shared/storage';
 
 const TOKEN_KEY = 'corridor.compose.token';
+/** The header a request made with the session cookie carries (the gateway refuses it otherwise: CSRF). */
+export const SESSION_HEADER = 'x-corridor-session';
+/** Where sign-in at the provider starts and ends, coming back to this page. */
+export const COMPOSE_LOGIN = '/auth/login?returnTo=%2Fcompose%2F';
+export const COMPOSE_LOGOUT = '/auth/logout?returnTo=%2Fcompose%2F';
 
 /** A problem+json answer (or a network failure) as the page shows it. */
 export class ApiProblem extends Error {
@@ -32,16 +45,33 @@ export function takeTokenFromLocation(): string | null {
   return token || null;
 }
 
+/** What a live follow of one alert's deliveries reports: each state of them, and whether pushes arrive. */
+export interface DeliveryListener {
+  onDeliveries(deliveries: Delivery[]): void;
+  onLive(live: boolean): void;
+}
+
 export interface Partner {
   country: string;
   state: string;
 }
 
 export class ComposeApi {
-  constructor(private token: string | null = storage.get(TOKEN_KEY)) {}
+  /** whether calls go with the session cookie (signed in at the provider) rather than a token */
+  private session = false;
+
+  constructor(
+    private token: string | null = storage.get(TOKEN_KEY),
+    private readonly doFetch: typeof window.fetch = (input, init) => window.fetch(input, init),
+  ) {}
 
   get signedIn(): boolean {
-    return Boolean(this.token);
+    return Boolean(this.token) || this.session;
+  }
+
+  /** signed in at the provider: the session cookie is the credential */
+  get withSession(): boolean {
+    return this.session && !this.token;
   }
 
   signIn(token: string): void {
@@ -49,20 +79,31 @@ export class ComposeApi {
     storage.set(TOKEN_KEY, this.token);
   }
 
+  useSession(): void {
+    this.session = true;
+  }
+
+  /** Forgets the token; a session also ends at the gateway and the provider (the browser goes there). */
   signOut(): void {
+    const session = this.withSession;
     this.token = null;
+    this.session = false;
     storage.remove(TOKEN_KEY);
+    if (session) {
+      window.location.assign(COMPOSE_LOGOUT);
+    }
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
-      res = await window.fetch(path, {
+      res = await this.doFetch(path, {
         method,
-        credentials: 'omit',
+        // The session cookie goes with this page's own requests only; a token needs no cookie.
+        credentials: this.withSession ? 'same-origin' : 'omit',
         cache: 'no-store',
         headers: {
-          authorization: `Bearer ${this.token ?? ''}`,
+          ...(this.withSession ? { [SESSION_HEADER]: '1' } : { authorization: `Bearer ${this.token ?? ''}` }),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -112,5 +153,44 @@ export class ComposeApi {
   async deliveries(alertId: string): Promise<Delivery[]> {
     const r = await this.call<{ deliveries: Delivery[] }>('GET', `/v1/alerts/${encodeURIComponent(alertId)}`);
     return r.deliveries;
+  }
+
+  /**
+   * Follows an alert's deliveries over socket.io (/deliveries), pushed as they change; returns how to stop, or null
+   * when the page has no socket.io client (the gateway serves it). The page polls while this is not live.
+   */
+  followDeliveries(alertId: string, listener: DeliveryListener): (() => void) | null {
+    const io = window.io;
+    if (typeof io !== 'function') {
+      return null;
+    }
+    const socket: Socket<DeliveriesServerToClientEvents, DeliveriesClientToServerEvents> = io('/deliveries', {
+      // The session cookie counts only with this page's Origin, which a WebSocket handshake always carries.
+      transports: ['websocket'],
+      auth: this.withSession ? {} : { token: this.token ?? '' },
+      forceNew: true,
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 5000,
+    });
+    socket.on('connect', () => {
+      socket.emit('follow', { alertId }, (res) => {
+        if (res.ok) {
+          listener.onDeliveries(res.deliveries);
+          listener.onLive(true);
+        } else {
+          listener.onLive(false);
+        }
+      });
+    });
+    socket.on('deliveries', (update) => {
+      if (update.alertId === alertId) {
+        listener.onDeliveries(update.deliveries);
+      }
+    });
+    socket.on('disconnect', () => listener.onLive(false));
+    socket.on('connect_error', () => listener.onLive(false));
+    return () => {
+      socket.close();
+    };
   }
 }

@@ -1,6 +1,7 @@
 // The situational picture: route, document and referral alerts of a chosen period on an offline map, a timeline
 // (a histogram with a window chosen by two sliders), filters for partner, category and priority, and layers. The
-// list under the map holds the same items for the keyboard; focusing one highlights it on the map.
+// list under the map holds the same items for the keyboard; focusing one highlights it on the map, and a received
+// alert selected there or on the map can be acknowledged in place.
 import type { PictureItem } from '@corridor/gateway-api';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { PartnerText } from '../shared/bidi';
@@ -18,11 +19,13 @@ import {
   PERIOD_DAYS,
   partnersOf,
   periodEnding,
+  pictureAsFeedRow,
   pictureKey,
   type PeriodDays,
   type PictureFilters,
 } from './picture';
 import { PictureMap } from './LazyMaps';
+import { PictureAck } from './PictureAck';
 import { summaryParts } from './summary';
 
 const PICTURE_CATEGORIES = ['ROUTE', 'DOCUMENT', 'PROTECTION_REFERRAL'];
@@ -262,7 +265,9 @@ export function PictureView() {
           {shown.slice(0, LIST_MAX).map((item) => {
             const key = pictureKey(item);
             const summary =
-              item.category === 'ROUTE' || item.category === 'DOCUMENT' ? summaryParts(toRow(item)) : [];
+              item.category === 'ROUTE' || item.category === 'DOCUMENT'
+                ? summaryParts(pictureAsFeedRow(item))
+                : [];
             return (
               <li
                 key={key}
@@ -302,6 +307,7 @@ export function PictureView() {
                     </span>
                   ) : null}
                 </button>
+                {key === active ? <PictureAck item={item} /> : null}
               </li>
             );
           })}
@@ -313,28 +319,4 @@ export function PictureView() {
       {loaded.state === 'ok' && shown.length === 0 ? <p class="hint">{t('picture.empty')}</p> : null}
     </main>
   );
-}
-
-/** The feed's summary line reads a DeskItem: the fields it needs. */
-function toRow(item: PictureItem) {
-  return {
-    seq: item.seq ?? 0,
-    event: 'ALERT' as const,
-    inboxSeq: 0,
-    sender: item.sender,
-    origin: item.origin,
-    alertId: item.alertId,
-    threadId: null,
-    category: item.category,
-    priority: item.priority,
-    classification: item.classification,
-    title: item.title,
-    state: 'ACTIVE' as const,
-    receivedAt: item.at,
-    acknowledgedBy: null,
-    acknowledgedAt: null,
-    redactedFields: [],
-    summary: item.summary,
-    reply: null,
-  };
 }

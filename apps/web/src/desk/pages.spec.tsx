@@ -173,6 +173,47 @@ describe('desk pages', () => {
     expect(host.querySelector('[data-testid=picture-count]')!.textContent).toBe('0 of 3 alert(s) shown');
   });
 
+  it('acknowledges the alert selected in the picture’s keyboard list with the acknowledge event', async () => {
+    const session = sessionAnswering({
+      picture: {
+        items: [
+          pic({ alertId: 'a1', seq: 7 }),
+          pic({ alertId: 'a2', sender: 'LY', origin: 'LY', seq: null }),
+        ],
+        truncated: false,
+      },
+      acknowledge: { acknowledgedAt: '2026-12-01T10:05:00Z', acknowledgedBy: 'LY/officer' },
+    });
+    const asked: unknown[] = [];
+    const answer = session.request;
+    session.request = ((event: string, req: unknown) => {
+      asked.push([event, req]);
+      return answer(event as 'picture', req as { from: string; to: string });
+    }) as DeskSession['request'];
+    const host = await mount(session, <PictureView />);
+    const item = (key: string) =>
+      host.querySelector<HTMLElement>(`[data-testid=picture-item][data-key="${key}"]`)!;
+    expect(host.querySelector('[data-testid=picture-ack]')).toBeNull();
+    // This country's own alert selected: nothing to acknowledge.
+    await act(() => {
+      item('LY/a2').querySelector<HTMLButtonElement>('.picture-open')!.focus();
+    });
+    expect(item('LY/a2').querySelector('[data-testid=picture-ack]')).toBeNull();
+    await act(() => {
+      item('NE/a1').querySelector<HTMLButtonElement>('.picture-open')!.focus();
+    });
+    const button = item('NE/a1').querySelector<HTMLButtonElement>('[data-testid=picture-ack-button]')!;
+    await act(async () => {
+      button.click();
+      await new Promise((r) => setTimeout(r, 0));
+    });
+    expect(asked).toContainEqual(['acknowledge', { seq: 7 }]);
+    const status = item('NE/a1').querySelector<HTMLElement>('[data-testid=picture-ack-status]')!;
+    expect(status.dataset.state).toBe('acknowledged');
+    expect(status.textContent).toContain('acknowledged by you');
+    expect(item('NE/a1').querySelector('[data-testid=picture-ack-button]')).toBeNull();
+  });
+
   it('shows a thread as a conversation, theirs and mine in order, named by its alert’s title', async () => {
     const session = sessionAnswering({
       sent: { alerts: [{ ...sentAlert, id: 'own1', title: 'Pick-ups near Sabha' }] },

@@ -1,6 +1,6 @@
 // The situational picture as plain state, no DOM: the period asked of the gateway, the timeline's buckets, the
 // window chosen on it, the filters and layers, and the places of each item on the map.
-import type { PictureItem } from '@corridor/gateway-api';
+import type { DeskItem, PictureItem } from '@corridor/gateway-api';
 
 export const PERIOD_DAYS = [1, 7, 30, 90, 365] as const;
 export type PeriodDays = (typeof PERIOD_DAYS)[number];
@@ -138,4 +138,28 @@ export function placesOf(item: PictureItem, centreOf: (code: string) => [number,
 /** The key of an item on the picture and in the feed: origin + '/' + alertId. */
 export function pictureKey(item: PictureItem): string {
   return `${item.origin}/${item.alertId}`;
+}
+
+/** A picture item as a feed row (DeskItem), for what reads one: the summary line, the acknowledgement text. */
+export function pictureAsFeedRow(item: PictureItem): DeskItem {
+  return {
+    seq: item.seq ?? 0,
+    event: 'ALERT',
+    inboxSeq: 0,
+    sender: item.sender,
+    origin: item.origin,
+    alertId: item.alertId,
+    threadId: null,
+    category: item.category,
+    priority: item.priority,
+    classification: item.classification,
+    title: item.title,
+    state: 'ACTIVE',
+    receivedAt: item.at,
+    acknowledgedBy: null,
+    acknowledgedAt: null,
+    redactedFields: [],
+    summary: item.summary,
+    reply: null,
+  };
 }

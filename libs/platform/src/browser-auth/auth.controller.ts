@@ -9,16 +9,25 @@ import { AUTHENTICATOR, BearerAuthenticator, Public } from '../auth.guard';
 import { loggerFor, ROOT_LOGGER } from '../logging';
 import { OidcRelyingParty } from '../oidc';
 import { clearCookie, readCookie, sessionIdOf, setCookie } from './cookies';
-import { AUTH_PATHS, BROWSER_AUTH, BrowserAuthOptions, OIDC_RP } from './options';
+import { AUTH_PATHS, BROWSER_AUTH, BrowserAuthOptions, OIDC_RP, pagesOf } from './options';
 import { SessionStore } from './session.store';
 
 const CALLBACK_PATH = AUTH_PATHS.callback;
 
-/** Where a person may be sent back after sign-in: the service's own page only (no open redirect). */
-export function safeReturnTo(v: unknown, page: string): string {
-  return typeof v === 'string' && v.startsWith(page) && /^\/[A-Za-z0-9/_.-]*$/.test(v) && !v.includes('..')
+/** Where a person may be sent back after sign-in: the service's own pages only (no open redirect). */
+export function safeReturnTo(v: unknown, pages: string | readonly string[]): string {
+  const list = typeof pages === 'string' ? [pages] : pages;
+  return typeof v === 'string' &&
+    list.some((p) => v.startsWith(p)) &&
+    /^\/[A-Za-z0-9/_.-]*$/.test(v) &&
+    !v.includes('..')
     ? v
-    : page;
+    : list[0];
+}
+
+/** The page of the service a path belongs to (the landing page when none). */
+function pageOf(v: unknown, pages: readonly string[]): string {
+  return typeof v === 'string' ? (pages.find((p) => v.startsWith(p)) ?? pages[0]) : pages[0];
 }
 
 function escapeHtml(text: string): string {
@@ -88,7 +97,7 @@ export class AuthController {
       const start = await this.rp.beginLogin(`${this.baseUrl}${CALLBACK_PATH}`);
       this.sessions.addPending({
         ...start,
-        returnTo: safeReturnTo(returnTo, this.opts.page),
+        returnTo: safeReturnTo(returnTo, pagesOf(this.opts)),
         createdAtMs: Date.now(),
       });
       setCookie(res, {
@@ -149,25 +158,26 @@ export class AuthController {
     }
   }
 
-  /** Ends the session here and at the provider (RP-initiated logout), then back to the page. */
+  /** Ends the session here and at the provider (RP-initiated logout), then back to the page (returnTo names which). */
   @Get('logout')
-  logoutGet(@Req() req: Request, @Res() res: Response): void {
-    this.logout(req, res);
+  logoutGet(@Query('returnTo') returnTo: unknown, @Req() req: Request, @Res() res: Response): void {
+    this.logout(req, res, returnTo);
   }
 
   @Post('logout')
-  logoutPost(@Req() req: Request, @Res() res: Response): void {
-    this.logout(req, res);
+  logoutPost(@Query('returnTo') returnTo: unknown, @Req() req: Request, @Res() res: Response): void {
+    this.logout(req, res, returnTo);
   }
 
-  private logout(req: Request, res: Response): void {
+  private logout(req: Request, res: Response, returnTo: unknown): void {
     const s = this.sessions.end(sessionIdOf(req, this.opts.cookies) ?? '', 'logout');
     clearCookie(res, { name: this.opts.cookies.session, secure: this.secure, path: '/' });
+    const page = pageOf(safeReturnTo(returnTo, pagesOf(this.opts)), pagesOf(this.opts));
     const endSession = this.rp?.endSessionUrl({
       idTokenHint: s?.idToken,
-      postLogoutRedirectUri: `${this.baseUrl}${this.opts.page}`,
+      postLogoutRedirectUri: `${this.baseUrl}${page}`,
     });
-    res.redirect(303, endSession ?? this.opts.page);
+    res.redirect(303, endSession ?? page);
   }
 
   /** OpenID Connect Back-Channel Logout: the provider says a session (or every session of a user) ended. */

@@ -80,6 +80,14 @@ export class SessionCredentials implements SessionPrincipals {
         { field: SESSION_REQUEST_HEADER },
       );
     }
+    const allowed = this.opts.sessionRoles;
+    if (allowed && !allowed.some((r) => session.principal.roles.includes(r))) {
+      throw problem(
+        403,
+        'SESSION_ROLE',
+        `a signed-in session calls this API only for the roles ${allowed.join(', ')}; use a bearer token`,
+      );
+    }
     return session.principal;
   }
 }

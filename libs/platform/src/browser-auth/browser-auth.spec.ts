@@ -59,6 +59,46 @@ describe('SessionCredentials', () => {
     ).toThrow(IdentityError);
   });
 
+  it('takes only sessions of the allowed roles where the service names them (the gateway: publishers)', () => {
+    const store = new SessionStore();
+    const creds = new SessionCredentials(
+      options({ sessionRoles: ['publisher'], cookies: authCookieNames('corridor') }),
+      store,
+    );
+    const officer = store.create({
+      principal: { sub: 'officer.agadez', country: 'NE', roles: ['officer'] },
+      subject: 'u-2',
+      sessionId: 's-2',
+      accessToken: 'at',
+      accessExpiresAtMs: Date.now() + 300_000,
+    }).id;
+    const publisher = store.create({
+      principal: { sub: 'publisher.ne', country: 'NE', roles: ['publisher'], agency: 'police' },
+      subject: 'u-3',
+      sessionId: 's-3',
+      accessToken: 'at',
+      accessExpiresAtMs: Date.now() + 300_000,
+    }).id;
+    const headers = (id: string): Record<string, string> => ({
+      cookie: `corridor_session=${id}`,
+      'x-corridor-session': '1',
+    });
+    expect(creds.principalOf({ headers: headers(publisher) })?.agency).toBe('police');
+    const codeOf = (run: () => unknown): string => {
+      try {
+        run();
+        return 'accepted';
+      } catch (e) {
+        return JSON.stringify((e as ProblemException).getResponse());
+      }
+    };
+    expect(codeOf(() => creds.principalOf({ headers: headers(officer) }))).toContain('SESSION_ROLE');
+    // Without the header the publisher's cookie is refused too: a cross-site form cannot publish.
+    expect(
+      codeOf(() => creds.principalOf({ headers: { cookie: `corridor_session=${publisher}` } })),
+    ).toContain('SESSION_HEADER_MISSING');
+  });
+
   it('takes no session at all where the service keeps its REST API for bearer tokens (the gateway)', () => {
     const store = new SessionStore();
     const creds = new SessionCredentials(
@@ -79,6 +119,8 @@ describe('browser sign-in helpers', () => {
     expect(safeReturnTo('https://evil.example/audit/', '/audit/')).toBe('/audit/');
     expect(safeReturnTo('/audit/../docs', '/audit/')).toBe('/audit/');
     expect(safeReturnTo(undefined, '/desk/')).toBe('/desk/');
+    expect(safeReturnTo('/compose/', ['/desk/', '/compose/'])).toBe('/compose/');
+    expect(safeReturnTo('/audit/', ['/desk/', '/compose/'])).toBe('/desk/');
   });
 
   it('reads a cookie by its exact name, and ignores a malformed value', () => {

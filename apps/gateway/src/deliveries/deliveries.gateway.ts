@@ -1,0 +1,164 @@
+// socket.io namespace /deliveries: an agency follows the delivery of its own alerts live. Signed in as for the REST
+// API (a publisher's session cookie from this gateway's own pages, or a bearer token as auth.token); a follow is
+// answered with the deliveries now, then each committed change is pushed (DeliveriesHub).
+import { Inject, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
+import type { Logger } from 'pino';
+import type { Namespace, Socket } from 'socket.io';
+import { hasRole, IdentityError, type Principal } from '@corridor/identity';
+import {
+  AUTHENTICATOR,
+  BearerAuthenticator,
+  BROWSER_AUTH,
+  BrowserAuthOptions,
+  loggerFor,
+  ROOT_LOGGER,
+  sessionIdOf,
+  SessionStore,
+} from '@corridor/platform';
+import {
+  DELIVERIES_NAMESPACE,
+  type Ack,
+  type DeliveriesClientToServerEvents,
+  type DeliveriesServerToClientEvents,
+  type DeliveryUpdate,
+} from '@corridor/gateway-api';
+import { AlertsService } from '../alerts/alerts.service';
+import { failure } from '../desk/desk.gateway';
+import { DeliveriesHub } from './deliveries.hub';
+
+type DeliveriesSocket = Socket<
+  DeliveriesClientToServerEvents,
+  DeliveriesServerToClientEvents,
+  Record<string, never>,
+  { principal: Principal; sessionId?: string }
+>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const roomOf = (alertId: string): string => `alert:${alertId.toLowerCase()}`;
+
+@WebSocketGateway({ namespace: DELIVERIES_NAMESPACE, cors: { origin: false }, maxHttpBufferSize: 8 * 1024 })
+export class DeliveriesGateway implements OnGatewayInit, OnModuleInit, OnApplicationShutdown {
+  @WebSocketServer() server!: Namespace<DeliveriesClientToServerEvents, DeliveriesServerToClientEvents>;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly hub: DeliveriesHub,
+    private readonly alerts: AlertsService,
+    @Inject(AUTHENTICATOR) private readonly authenticator: BearerAuthenticator,
+    private readonly sessions: SessionStore,
+    @Inject(BROWSER_AUTH) private readonly browserAuth: BrowserAuthOptions,
+    @Inject(ROOT_LOGGER) root: Logger,
+  ) {
+    this.logger = loggerFor(root, DeliveriesGateway);
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.hub.on('changed', (ids) => void this.push(ids));
+    await this.hub.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.hub.stop();
+  }
+
+  afterInit(server: Namespace): void {
+    server.use((socket, next) => {
+      void this.authenticate(socket as DeliveriesSocket).then(
+        () => next(),
+        (err: unknown) => {
+          const e =
+            err instanceof IdentityError ? err : new IdentityError('TOKEN_INVALID', 'sign-in refused');
+          const refusal = new Error(e.message) as Error & { data: { code: string } };
+          refusal.data = { code: e.code };
+          next(refusal);
+        },
+      );
+    });
+    this.sessions.on('ended', (session) => {
+      for (const socket of server.sockets.values()) {
+        if ((socket as DeliveriesSocket).data.sessionId === session.id) {
+          socket.disconnect(true);
+        }
+      }
+    });
+  }
+
+  /**
+   * A session cookie counts only from a page of this gateway: a WebSocket handshake is not held back by CORS, so the
+   * browser's Origin header must name this gateway (the page connects over WebSocket, which always sends it).
+   */
+  private async authenticate(socket: DeliveriesSocket): Promise<void> {
+    const token = (socket.handshake.auth as { token?: unknown }).token;
+    let principal: Principal;
+    if (typeof token === 'string' && token) {
+      principal = await this.authenticator.authenticate(token);
+    } else {
+      const session = this.sessions.get(sessionIdOf(socket.handshake, this.browserAuth.cookies));
+      if (!session) {
+        throw new IdentityError('TOKEN_MISSING', 'not signed in: sign in, or send a token as auth.token');
+      }
+      const origin = socket.handshake.headers.origin;
+      if (origin !== new URL(this.browserAuth.baseUrl).origin) {
+        throw new IdentityError('TOKEN_INVALID', 'a session is accepted only from this gateway’s own pages');
+      }
+      principal = session.principal;
+      socket.data.sessionId = session.id;
+    }
+    if (!hasRole(principal, 'publisher')) {
+      throw new IdentityError('TOKEN_CLAIMS', 'following deliveries needs the publisher role');
+    }
+    socket.data.principal = principal;
+  }
+
+  @SubscribeMessage('follow')
+  async follow(
+    @ConnectedSocket() socket: DeliveriesSocket,
+    @MessageBody() req: { alertId?: unknown },
+  ): Promise<Ack<DeliveryUpdate>> {
+    const alertId = req?.alertId;
+    if (typeof alertId !== 'string' || !UUID.test(alertId)) {
+      return { ok: false, reason: 'alertId must be a UUID', code: 'VALIDATION_FAILED' };
+    }
+    try {
+      // Joined before reading: a change committed in between is pushed, not lost.
+      await this.alerts.requireOwnAgency({ alertId, principal: socket.data.principal });
+      await socket.join(roomOf(alertId));
+      const deliveries = await this.alerts.deliveries({ alertId, limit: 500 });
+      return { ok: true, alertId, deliveries };
+    } catch (err) {
+      await socket.leave(roomOf(alertId));
+      return failure(err);
+    }
+  }
+
+  @SubscribeMessage('unfollow')
+  async unfollow(@ConnectedSocket() socket: DeliveriesSocket, @MessageBody() req: { alertId?: unknown }) {
+    if (typeof req?.alertId === 'string') {
+      await socket.leave(roomOf(req.alertId));
+    }
+  }
+
+  /** Each changed alert someone here follows: its deliveries, to this instance's followers only. */
+  private async push(alertIds: string[]): Promise<void> {
+    for (const alertId of alertIds) {
+      const room = roomOf(alertId);
+      if (!this.server.adapter.rooms.get(room)?.size) {
+        continue;
+      }
+      try {
+        const deliveries = await this.alerts.deliveries({ alertId, limit: 500 });
+        this.server.local.to(room).emit('deliveries', { alertId, deliveries });
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message, alert: alertId }, 'deliveries not pushed');
+      }
+    }
+  }
+}
