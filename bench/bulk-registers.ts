@@ -284,9 +284,27 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
       commitLat.push(nowMs() - t);
     }
     await itDb.query('drop table bench_commit_probe');
+    // Baseline: what a check asks of the database, from this process: the look-up, then one leaf appended and
+    // committed durably (corridor_append_leaves, as the gateway calls it). Last: its leaves are not real leaves.
+    const dbCheckLat: number[] = [];
+    for (const number of numbers.slice(0, 1000)) {
+      const t = nowMs();
+      await itDb.query(
+        'select record_id from register_records where number = $1 and series_end is null limit 100',
+        [number],
+      );
+      await itDb.query({
+        name: 'bench_append',
+        text: `select corridor_append_leaves(array[$1::bytea], array[$2::bytea], array['PERSONAL_DATA_VIEWED'],
+                                             array[null::text])`,
+        values: [Buffer.alloc(120, 1), Buffer.alloc(32, 2)],
+      });
+      dbCheckLat.push(nowMs() - t);
+    }
     const check = summarize(lat);
     const conc = summarize(concLat);
     const commit = summarize(commitLat);
+    const dbCheck = summarize(dbCheckLat);
     const bare = summarize(sqlLat);
     const one = summarize(oneLat);
     const rest = summarize(restLat);
@@ -327,6 +345,10 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
         [
           'baseline: one durable commit (insert, synchronous_commit on) p50 / p99 (ms)',
           `${fixed(commit.p50, 2)} / ${fixed(commit.p99, 2)}`,
+        ],
+        [
+          'baseline: look-up + durable leaf append as bare SQL (a check in the database) p50 / p99 (ms)',
+          `${fixed(dbCheck.p50, 2)} / ${fixed(dbCheck.p99, 2)}`,
         ],
         [
           'baseline: the same route answered 422 before any look-up p50 / p99 (ms)',
