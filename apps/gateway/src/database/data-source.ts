@@ -14,6 +14,7 @@ import { OutboxThreadOrder1735100000000 } from './migrations/1735100000000-outbo
 import { EpochKeys1735200000000 } from './migrations/1735200000000-epoch-keys';
 import { AlertHistory1735400000000 } from './migrations/1735400000000-alert-history';
 import { DocumentRegisters1735600000000 } from './migrations/1735600000000-document-registers';
+import { UnreadableReceipts1736100000000 } from './migrations/1736100000000-unreadable-receipts';
 
 export const GATEWAY_MIGRATIONS = [
   Initial1732200000000,
@@ -29,6 +30,7 @@ export const GATEWAY_MIGRATIONS = [
   EpochKeys1735200000000,
   AlertHistory1735400000000,
   DocumentRegisters1735600000000,
+  UnreadableReceipts1736100000000,
 ];
 
 export function gatewayDataSource(url: string): DataSource {
