@@ -2,7 +2,8 @@
 // agreement grants DOCUMENT) over the run's Kafka broker, in chunks of 500 envelopes; NE (ROUTE only) gets nothing.
 // IT's officers check numbers (one document, a number inside a series, an MRZ) against it; records are updated and
 // withdrawn one by one and as a whole list; a chunk IT refuses fails alone and LY sees which one, even when IT could
-// not read it (a negative receipt by the envelope's hash).
+// not read it (a negative receipt by the envelope's hash); NE, whose agreement grants DOCUMENT only later, then
+// receives the register as it stands.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -325,6 +326,75 @@ describe('document registers (real processes)', () => {
     });
     expect((await check({ number: 'C0000102' })).hit).toBe(true);
   });
+
+  it('a partner whose agreement granting DOCUMENT starts after publication receives the register as it stands, once', async () => {
+    // NE's agreement granted ROUTE only; it is replaced by one granting DOCUMENT.
+    const agreements = await net.secretariatCall<{ id: string; parties: string[]; state: string }[]>(
+      'GET',
+      '/v1/agreements',
+    );
+    const routeOnly = agreements.find((a) => a.parties.join() === 'LY,NE' && a.state === 'ACTIVE')!;
+    await net.secretariatCall('POST', `/v1/agreements/${routeOnly.id}/terminate`, { reason: 'replaced' });
+    await net.waitForAgreement('LY', 'NE', 'TERMINATED', 15_000);
+    const agreementId = await net.ensureAgreement({
+      parties: ['LY', 'NE'],
+      purpose: 'test',
+      directions: [
+        { from: 'LY', to: 'NE', categories: ['DOCUMENT'], maxClassification: 'AMBER' },
+        { from: 'NE', to: 'LY', categories: ['DOCUMENT'], maxClassification: 'AMBER' },
+      ],
+    });
+    const records = (url: string) =>
+      sql<{ record_id: string; status: string; number: string }>(
+        url,
+        'select record_id, status, number from register_records where register_id = $1 order by record_id',
+        [registerId],
+      );
+    // IT received every change as it happened: the register's current state.
+    const atIt = await records(it_().databaseUrl);
+    expect(atIt.length).toBe(1194);
+    const atNe = await eventually(
+      'the register at NE',
+      async () => {
+        const rows = await records(net.gateways.NE.databaseUrl);
+        return rows.length >= atIt.length ? rows : undefined;
+      },
+      60_000,
+    );
+    expect(atNe).toEqual(atIt);
+    expect(atNe.find((r) => r.record_id === 'c-100')?.status).toBe('FRAUDULENTLY_OBTAINED');
+    expect(atNe.find((r) => r.record_id === 'blanks' || r.record_id === 'c-101')).toBeUndefined();
+    // Once: three chunks of the current state, recorded as synced under the new agreement.
+    const toNe = async () =>
+      sql<{ n: string }>(
+        ly().databaseUrl,
+        "select count(*) as n from outbox where alert_id = $1 and recipient = 'NE'",
+        [registerId],
+      );
+    expect(await toNe()).toEqual([{ n: '3' }]);
+    expect(
+      await sql(
+        ly().databaseUrl,
+        'select partner, agreement_id, how, records from register_deliveries where register_id = $1 order by partner',
+        [registerId],
+      ),
+    ).toEqual([
+      expect.objectContaining({ partner: 'IT', how: 'PUBLISHED' }),
+      { partner: 'NE', agreement_id: agreementId, how: 'SYNCED', records: 1194 },
+    ]);
+    // From now on NE gets each change like IT, not the whole register again.
+    const more = await call<RegisterPublishResult>(
+      'POST',
+      `${ly().url}/v1/registers/${registerId}/records`,
+      publisher,
+      JSON.stringify([passport('N0000001', { id: 'n-1' })]),
+    );
+    expect(more.status).toBe(202);
+    await eventually('the new record at NE', async () =>
+      (await records(net.gateways.NE.databaseUrl)).some((r) => r.record_id === 'n-1') ? true : undefined,
+    );
+    expect(await toNe()).toEqual([{ n: '4' }]);
+  }, 120_000);
 
   it('a chunk IT refuses is quarantined there, fails alone, and LY sees which chunk and why', async () => {
     // A chunk as a faulty originator might queue it: one record breaks IT's rules (bad number).

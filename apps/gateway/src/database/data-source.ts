@@ -15,6 +15,7 @@ import { EpochKeys1735200000000 } from './migrations/1735200000000-epoch-keys';
 import { AlertHistory1735400000000 } from './migrations/1735400000000-alert-history';
 import { DocumentRegisters1735600000000 } from './migrations/1735600000000-document-registers';
 import { UnreadableReceipts1736100000000 } from './migrations/1736100000000-unreadable-receipts';
+import { RegisterDeliveries1736110000000 } from './migrations/1736110000000-register-deliveries';
 
 export const GATEWAY_MIGRATIONS = [
   Initial1732200000000,
@@ -31,6 +32,7 @@ export const GATEWAY_MIGRATIONS = [
   AlertHistory1735400000000,
   DocumentRegisters1735600000000,
   UnreadableReceipts1736100000000,
+  RegisterDeliveries1736110000000,
 ];
 
 export function gatewayDataSource(url: string): DataSource {
