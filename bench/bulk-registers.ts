@@ -7,7 +7,9 @@
  *   1,000,000 records: IT's register_records is SEEDED DIRECTLY in SQL (generate_series) up to 1,000,000 rows, plus
  *   the 100,000 that came through the exchange; checks are half hits, half misses, a tenth inside series. Goal <= 5 ms.
  *   Baselines in the same run: the same look-up as bare SQL from this process, a bare `select 1` round trip, and the
- *   same route answered 422 before any look-up (HTTP, authentication and validation only).
+ *   same route answered 422 before any look-up (HTTP, authentication and validation only), and one durable commit
+ *   (the WAL flush every check's leaf waits for). The same checks again CONCURRENCY at a time, with how many leaves
+ *   each transaction carried (group commit of check leaves).
  */
 import http from 'node:http';
 import { Client } from 'pg';
@@ -20,6 +22,7 @@ const PER_REQUEST = 10_000;
 const PARALLEL = 2;
 const REGISTER_SIZE = 1_000_000;
 const CHECKS = 3000;
+const CONCURRENCY = 16;
 const GOAL_SHARE_S = 60;
 const GOAL_P99_MS = 5;
 
@@ -212,6 +215,40 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
         hits += 1;
       }
     }
+    // The same checks, CONCURRENCY at a time (officers at several desks): group commit lets concurrent checks share
+    // one durable commit of their leaves; the leaves of one transaction share its xmin, which counts the commits.
+    const [{ idx: leavesBefore }] = (
+      await itDb.query<{ idx: string }>('select coalesce(max(idx), -1) as idx from audit_leaves')
+    ).rows;
+    const concLat: number[] = [];
+    let nextCheck = 0;
+    const concStart = nowMs();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (nextCheck < numbers.length) {
+          const number = numbers[nextCheck++];
+          const t = nowMs();
+          const r = await request(
+            'POST',
+            `${it.url}/v1/documents/check`,
+            officer,
+            JSON.stringify({ number }),
+          );
+          concLat.push(nowMs() - t);
+          if (r.status !== 200) {
+            failures.push(`concurrent check ${r.status} ${r.text.slice(0, 200)}`);
+          }
+        }
+      }),
+    );
+    const concSeconds = (nowMs() - concStart) / 1000;
+    const [{ leaves: concLeaves, commits: concCommits }] = (
+      await itDb.query<{ leaves: string; commits: string }>(
+        `select count(*) as leaves, count(distinct xmin::text) as commits from audit_leaves
+         where idx > $1`,
+        [leavesBefore],
+      )
+    ).rows;
     // Baseline: the same route refused before any look-up (422: authentication, rate limit, validation, no database).
     const restLat: number[] = [];
     for (let k = 0; k < 1000; k++) {
@@ -236,7 +273,38 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
       await itDb.query('select 1');
       oneLat.push(nowMs() - t);
     }
+    // Baseline: one durable (synchronous) commit of a one-row insert from this process: the WAL flush floor.
+    await itDb.query(
+      'create table if not exists bench_commit_probe (id bigserial primary key, at timestamptz)',
+    );
+    const commitLat: number[] = [];
+    for (let k = 0; k < 1000; k++) {
+      const t = nowMs();
+      await itDb.query('insert into bench_commit_probe (at) values (now())');
+      commitLat.push(nowMs() - t);
+    }
+    await itDb.query('drop table bench_commit_probe');
+    // Baseline: what a check asks of the database, from this process: the look-up, then one leaf appended and
+    // committed durably (corridor_append_leaves, as the gateway calls it). Last: its leaves are not real leaves.
+    const dbCheckLat: number[] = [];
+    for (const number of numbers.slice(0, 1000)) {
+      const t = nowMs();
+      await itDb.query(
+        'select record_id from register_records where number = $1 and series_end is null limit 100',
+        [number],
+      );
+      await itDb.query({
+        name: 'bench_append',
+        text: `select corridor_append_leaves(array[$1::bytea], array[$2::bytea], array['PERSONAL_DATA_VIEWED'],
+                                             array[null::text])`,
+        values: [Buffer.alloc(120, 1), Buffer.alloc(32, 2)],
+      });
+      dbCheckLat.push(nowMs() - t);
+    }
     const check = summarize(lat);
+    const conc = summarize(concLat);
+    const commit = summarize(commitLat);
+    const dbCheck = summarize(dbCheckLat);
     const bare = summarize(sqlLat);
     const one = summarize(oneLat);
     const rest = summarize(restLat);
@@ -261,10 +329,27 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
           `${fixed(check.p50, 2)} / ${fixed(check.p99, 2)}`,
         ],
         [
+          `hit/no-hit via REST, ${CHECKS} checks ${CONCURRENCY} at a time p50 / p99 (ms)`,
+          `${fixed(conc.p50, 2)} / ${fixed(conc.p99, 2)}`,
+        ],
+        [`  checks per second, ${CONCURRENCY} at a time`, fixed(CHECKS / concSeconds, 0)],
+        [
+          `  log leaves / transactions committing them (group commit)`,
+          `${concLeaves} / ${concCommits} (${fixed(Number(concLeaves) / Math.max(1, Number(concCommits)), 1)} per commit)`,
+        ],
+        [
           'baseline: the same look-up as bare SQL p50 / p99 (ms)',
           `${fixed(bare.p50, 2)} / ${fixed(bare.p99, 2)}`,
         ],
         ['baseline: select 1 round trip p50 / p99 (ms)', `${fixed(one.p50, 2)} / ${fixed(one.p99, 2)}`],
+        [
+          'baseline: one durable commit (insert, synchronous_commit on) p50 / p99 (ms)',
+          `${fixed(commit.p50, 2)} / ${fixed(commit.p99, 2)}`,
+        ],
+        [
+          'baseline: look-up + durable leaf append as bare SQL (a check in the database) p50 / p99 (ms)',
+          `${fixed(dbCheck.p50, 2)} / ${fixed(dbCheck.p99, 2)}`,
+        ],
         [
           'baseline: the same route answered 422 before any look-up p50 / p99 (ms)',
           `${fixed(rest.p50, 2)} / ${fixed(rest.p99, 2)}`,

@@ -1,7 +1,9 @@
 // Document registers with real processes (#19): LY's agency shares a register of document records with IT (whose
 // agreement grants DOCUMENT) over the run's Kafka broker, in chunks of 500 envelopes; NE (ROUTE only) gets nothing.
 // IT's officers check numbers (one document, a number inside a series, an MRZ) against it; records are updated and
-// withdrawn one by one and as a whole list; a chunk IT refuses fails alone and LY sees which one.
+// withdrawn one by one and as a whole list; a chunk IT refuses fails alone and LY sees which one, even when IT could
+// not read it (a negative receipt by the envelope's hash); NE, whose agreement grants DOCUMENT only later, then
+// receives the register as it stands.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -325,6 +327,75 @@ describe('document registers (real processes)', () => {
     expect((await check({ number: 'C0000102' })).hit).toBe(true);
   });
 
+  it('a partner whose agreement granting DOCUMENT starts after publication receives the register as it stands, once', async () => {
+    // NE's agreement granted ROUTE only; it is replaced by one granting DOCUMENT.
+    const agreements = await net.secretariatCall<{ id: string; parties: string[]; state: string }[]>(
+      'GET',
+      '/v1/agreements',
+    );
+    const routeOnly = agreements.find((a) => a.parties.join() === 'LY,NE' && a.state === 'ACTIVE')!;
+    await net.secretariatCall('POST', `/v1/agreements/${routeOnly.id}/terminate`, { reason: 'replaced' });
+    await net.waitForAgreement('LY', 'NE', 'TERMINATED', 15_000);
+    const agreementId = await net.ensureAgreement({
+      parties: ['LY', 'NE'],
+      purpose: 'test',
+      directions: [
+        { from: 'LY', to: 'NE', categories: ['DOCUMENT'], maxClassification: 'AMBER' },
+        { from: 'NE', to: 'LY', categories: ['DOCUMENT'], maxClassification: 'AMBER' },
+      ],
+    });
+    const records = (url: string) =>
+      sql<{ record_id: string; status: string; number: string }>(
+        url,
+        'select record_id, status, number from register_records where register_id = $1 order by record_id',
+        [registerId],
+      );
+    // IT received every change as it happened: the register's current state.
+    const atIt = await records(it_().databaseUrl);
+    expect(atIt.length).toBe(1194);
+    const atNe = await eventually(
+      'the register at NE',
+      async () => {
+        const rows = await records(net.gateways.NE.databaseUrl);
+        return rows.length >= atIt.length ? rows : undefined;
+      },
+      60_000,
+    );
+    expect(atNe).toEqual(atIt);
+    expect(atNe.find((r) => r.record_id === 'c-100')?.status).toBe('FRAUDULENTLY_OBTAINED');
+    expect(atNe.find((r) => r.record_id === 'blanks' || r.record_id === 'c-101')).toBeUndefined();
+    // Once: three chunks of the current state, recorded as synced under the new agreement.
+    const toNe = async () =>
+      sql<{ n: string }>(
+        ly().databaseUrl,
+        "select count(*) as n from outbox where alert_id = $1 and recipient = 'NE'",
+        [registerId],
+      );
+    expect(await toNe()).toEqual([{ n: '3' }]);
+    expect(
+      await sql(
+        ly().databaseUrl,
+        'select partner, agreement_id, how, records from register_deliveries where register_id = $1 order by partner',
+        [registerId],
+      ),
+    ).toEqual([
+      expect.objectContaining({ partner: 'IT', how: 'PUBLISHED' }),
+      { partner: 'NE', agreement_id: agreementId, how: 'SYNCED', records: 1194 },
+    ]);
+    // From now on NE gets each change like IT, not the whole register again.
+    const more = await call<RegisterPublishResult>(
+      'POST',
+      `${ly().url}/v1/registers/${registerId}/records`,
+      publisher,
+      JSON.stringify([passport('N0000001', { id: 'n-1' })]),
+    );
+    expect(more.status).toBe(202);
+    await eventually('the new record at NE', async () =>
+      (await records(net.gateways.NE.databaseUrl)).some((r) => r.record_id === 'n-1') ? true : undefined,
+    );
+    expect(await toNe()).toEqual([{ n: '4' }]);
+  }, 120_000);
+
   it('a chunk IT refuses is quarantined there, fails alone, and LY sees which chunk and why', async () => {
     // A chunk as a faulty originator might queue it: one record breaks IT's rules (bad number).
     const [{ agreement_id: agreementId }] = await sql<{ agreement_id: string }>(
@@ -395,6 +466,92 @@ describe('document registers (real processes)', () => {
     );
     // Nothing of the refused chunk was applied, not even its valid record.
     expect((await check({ number: 'F0000001' })).hit).toBe(false);
+  }, 120_000);
+
+  it('a chunk IT cannot read (too large) is answered by its hash: LY marks that chunk REJECTED with the reason', async () => {
+    // A chunk larger than IT's MAX_ENVELOPE_BYTES (256 KiB): refused before any crypto, so no message id is trusted.
+    const [{ agreement_id: agreementId }] = await sql<{ agreement_id: string }>(
+      ly().databaseUrl,
+      "select agreement_id from outbox where alert_id = $1 and recipient = 'IT' limit 1",
+      [registerId],
+    );
+    const big = create(RegisterChunkSchema, {
+      registerId,
+      name: 'Counterfeit series 2026',
+      originatorAgency: 'LY-PASSPORTS',
+      operation: RegisterOperation.UPSERT,
+      requestId: uuidv7(),
+      chunkIndex: 0,
+      chunkCount: 1,
+      firstRecordIndex: 0,
+      records: Array.from({ length: 400 }, (_, i) =>
+        create(DocumentRecordSchema, {
+          recordId: `big-${i}`,
+          documentType: 'PASSPORT',
+          issuingState: 'UTO',
+          number: `B${String(i).padStart(7, '0')}`,
+          status: DocumentStatus.FORGED,
+          mrz: ['P<'.padEnd(400, '<'), 'B'.padEnd(400, '<')],
+          updatedAtMs: BigInt(Date.now()),
+        }),
+      ),
+      createdAtMs: BigInt(Date.now()),
+    });
+    const messageId = uuidv7();
+    const [{ n: receiptLeavesBefore }] = await sql<{ n: string }>(
+      ly().databaseUrl,
+      "select count(*) as n from audit_leaves where event = 'RECEIPT'",
+    );
+    await sql(
+      ly().databaseUrl,
+      `insert into outbox (message_id, alert_id, kind, recipient, agreement_id, category, classification, thread_id,
+                           message, status, next_attempt_at)
+       values ($1, $2, 'REGISTER', 'IT', $3, 'DOCUMENT', 'AMBER', $2, $4, 'QUEUED', now())`,
+      [
+        messageId,
+        registerId,
+        agreementId,
+        Buffer.from(
+          toBinary(
+            ExchangeMessageSchema,
+            create(ExchangeMessageSchema, { body: { case: 'registerChunk', value: big } }),
+          ),
+        ),
+      ],
+    );
+    const failed = await eventually('the unreadable chunk rejected at LY', async () => {
+      const r = await registerAtLy(registerId);
+      return r.chunks.find((c) => c.messageId === messageId && c.status === 'REJECTED');
+    });
+    expect(failed).toMatchObject({ recipient: 'IT', reason: 'ENVELOPE_TOO_LARGE', records: 400 });
+    // IT quarantined those exact bytes and answered them once, by their hash.
+    const [{ envelope_sha256: sent }] = await sql<{ envelope_sha256: Buffer }>(
+      ly().databaseUrl,
+      'select envelope_sha256 from outbox where message_id = $1',
+      [messageId],
+    );
+    const quarantined = await sql<{ reason_code: string }>(
+      it_().databaseUrl,
+      'select reason_code from quarantine where envelope_sha256 = $1',
+      [sent],
+    );
+    expect(quarantined).toEqual([{ reason_code: 'ENVELOPE_TOO_LARGE' }]);
+    const answered = await sql<{ sender: string }>(
+      it_().databaseUrl,
+      'select sender from unreadable_answered where envelope_sha256 = $1',
+      [sent],
+    );
+    expect(answered).toEqual([{ sender: 'LY' }]);
+    // LY's log holds the receipt under the chunk's own message id.
+    const leaves = await sql<{ message_id: string; leaf: Buffer }>(
+      ly().databaseUrl,
+      "select message_id, leaf from audit_leaves where event = 'RECEIPT' order by idx offset $1",
+      [Number(receiptLeavesBefore)],
+    );
+    const mine = leaves.filter((l) => l.message_id === messageId);
+    expect(mine.map((l) => fromBinary(AuditLeafSchema, l.leaf).reasonCode)).toEqual(['ENVELOPE_TOO_LARGE']);
+    // Nothing of it was applied at IT.
+    expect((await check({ number: 'B0000001' })).hit).toBe(false);
   }, 120_000);
 
   it('withdraws the whole register: IT removes every record, LY takes no more records for it', async () => {

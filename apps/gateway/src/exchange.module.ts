@@ -57,6 +57,8 @@ export const EPOCH_KEY_MANAGER = Symbol('EPOCH_KEY_MANAGER');
 
 /** Kept beyond the replay window and the clock skew before a dedupe row is forgotten. */
 const DEDUPE_MARGIN_MS = 3600_000;
+/** How often registers are looked at for partners whose agreement took effect after they were published. */
+const REGISTER_SYNC_MS = 15_000;
 
 @Injectable()
 export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -78,6 +80,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     private readonly outboxRepo: OutboxRepository,
     private readonly ds: DataSource,
     @Inject(EPOCH_KEY_MANAGER) private readonly epochKeys: EpochKeyManager | null,
+    private readonly registers: RegistersService,
   ) {
     this.logger = loggerFor(root, ExchangeLifecycle);
     this.scheduler = new Scheduler(this.logger);
@@ -121,6 +124,10 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
     await this.hub.start();
     const every = (ms: number, fn: () => Promise<unknown>, what: string): void =>
       this.scheduler.every(what, ms, fn);
+    // Late agreements: registers published before a partner's agreement took effect reach it once, at once when
+    // agreements change, and within REGISTER_SYNC_MS when an agreement's start time merely passes.
+    this.trust.on('agreements', () => void this.syncRegisters());
+    every(REGISTER_SYNC_MS, () => this.syncRegisters(), 'register sync for late agreements');
     every(this.config.audit.treeHeadIntervalMs, () => this.audit.publishHead(), 'tree head');
     every(this.config.audit.retentionSweepMs, () => this.inbox.purgeExpired(), 'retention purge');
     every(
@@ -164,6 +171,24 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       'lag metric',
     );
     this.logger.info({ partners: this.trust.partners(), logSize: this.audit.size }, 'exchange running');
+  }
+
+  private registerSync?: Promise<void>;
+
+  /** One sync pass at a time (an agreement change and the timer may ask together). */
+  private syncRegisters(): Promise<void> {
+    const run = async (): Promise<void> => {
+      try {
+        await this.registers.syncLateAgreements();
+      } catch (err) {
+        this.logger.error(
+          { err: (err as Error).message },
+          'register sync for late agreements failed; retried',
+        );
+      }
+    };
+    this.registerSync = (this.registerSync ?? Promise.resolve()).then(run);
+    return this.registerSync;
   }
 
   async beforeApplicationShutdown(): Promise<void> {

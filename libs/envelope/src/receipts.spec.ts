@@ -189,6 +189,9 @@ describe('receipts', () => {
     expect(() => createReceiptBatchMessage([{ ...entry, envelopeSha256: new Uint8Array(31) }])).toThrow(
       EnvelopeError,
     );
+    // a refusal of unreadable bytes names them by their SHA-256 alone
+    const unread = createReceiptBatchMessage([{ ...entry, messageId: '', status: ReceiptStatus.REJECTED }]);
+    expect(receiptsOf(unread)).toMatchObject([{ messageId: '', status: ReceiptStatus.REJECTED }]);
   });
 
   it('reads the receipts of a single receipt, of a batch, and none of another body', () => {

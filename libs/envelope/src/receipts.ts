@@ -59,8 +59,13 @@ export function createReceiptBatchMessage(entries: ReceiptFor[]): ExchangeMessag
       case: 'receipts',
       value: create(ReceiptBatchSchema, {
         receipts: entries.map((e) => {
-          if (e.messageId.length === 0 || e.envelopeSha256.length !== 32) {
-            throw new EnvelopeError('INVALID_ARGUMENT', 'each receipt needs a message id and a SHA-256');
+          // No message id only for a refusal of bytes that could not be read: it names them by their SHA-256 alone.
+          const unread = e.messageId.length === 0 && e.status === ReceiptStatus.REJECTED;
+          if ((e.messageId.length === 0 && !unread) || e.envelopeSha256.length !== 32) {
+            throw new EnvelopeError(
+              'INVALID_ARGUMENT',
+              'each receipt needs a SHA-256, and a message id unless it refuses unreadable bytes',
+            );
           }
           return create(ReceiptSchema, {
             messageId: e.messageId,

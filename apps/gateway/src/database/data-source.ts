@@ -15,6 +15,8 @@ import { EpochKeys1735200000000 } from './migrations/1735200000000-epoch-keys';
 import { AlertHistory1735400000000 } from './migrations/1735400000000-alert-history';
 import { DocumentRegisters1735600000000 } from './migrations/1735600000000-document-registers';
 import { DeliveryNotify1736000000000 } from './migrations/1736000000000-delivery-notify';
+import { UnreadableReceipts1736100000000 } from './migrations/1736100000000-unreadable-receipts';
+import { RegisterDeliveries1736110000000 } from './migrations/1736110000000-register-deliveries';
 
 export const GATEWAY_MIGRATIONS = [
   Initial1732200000000,
@@ -31,6 +33,8 @@ export const GATEWAY_MIGRATIONS = [
   AlertHistory1735400000000,
   DocumentRegisters1735600000000,
   DeliveryNotify1736000000000,
+  UnreadableReceipts1736100000000,
+  RegisterDeliveries1736110000000,
 ];
 
 export function gatewayDataSource(url: string): DataSource {

@@ -9,7 +9,8 @@ export type Db = DataSource | EntityManager;
 export interface ReceiptDue {
   sender: string;
   agreementId: string;
-  messageId: string;
+  /** null: the envelope was refused before its message id could be trusted; the receipt names only its bytes */
+  messageId: string | null;
   envelopeSha256: Uint8Array;
   status: 'ACCEPTED' | 'REJECTED';
   reasonCode: string;
@@ -31,14 +32,28 @@ export class ExchangeRepository {
     return fresh.length > 0;
   }
 
-  /** Forgets dedupe rows older than `olderThanMs`; how many. */
+  /** Forgets dedupe rows (message ids, and unreadable envelopes answered) older than `olderThanMs`; how many. */
   async forgetSeenOlderThan(db: Db, olderThanMs: number): Promise<number> {
     const [{ n }] = await db.query<{ n: number }[]>(
-      `with gone as (delete from seen_messages where at < now() - $1 * interval '1 millisecond' returning 1)
-       select count(*)::int as n from gone`,
+      `with gone as (delete from seen_messages where at < now() - $1 * interval '1 millisecond' returning 1),
+            answered as (delete from unreadable_answered where answered_at < now() - $1 * interval '1 millisecond'
+                         returning 1)
+       select (select count(*) from gone)::int + (select count(*) from answered)::int as n`,
       [olderThanMs],
     );
     return n;
+  }
+
+  /**
+   * Records that an unreadable envelope of `sender` is being answered; false when these exact bytes were answered
+   * already (a redelivery, or a partner repeating them): one negative receipt per distinct envelope.
+   */
+  async markUnreadableAnswered(db: Db, sender: string, envelopeSha256: Uint8Array): Promise<boolean> {
+    const fresh = await db.query<unknown[]>(
+      `insert into unreadable_answered (sender, envelope_sha256) values ($1, $2) on conflict do nothing returning 1`,
+      [sender, Buffer.from(envelopeSha256)],
+    );
+    return fresh.length > 0;
   }
 
   /** Takes up to `page` receipts owed (removed in the caller's transaction; rows other instances hold are skipped). */
@@ -46,7 +61,7 @@ export class ExchangeRepository {
     const rows = updatedRows<{
       sender: string;
       agreement_id: string;
-      message_id: string;
+      message_id: string | null;
       envelope_sha256: Buffer;
       status: 'ACCEPTED' | 'REJECTED';
       reason_code: string;

@@ -208,6 +208,11 @@ describe('inbound content: the API rules applied to what a partner sends', () =>
       'receipts[0].reasonCode',
     );
     expect(messageViolation(receipts({ messageId: 'nope' }), 'LY', NOW)?.field).toBe('receipts[0].messageId');
+    // no message id: only a refusal of unreadable bytes, named by their hash
+    expect(
+      messageViolation(receipts({ messageId: '', status: ReceiptStatus.REJECTED }), 'LY', NOW),
+    ).toBeUndefined();
+    expect(messageViolation(receipts({ messageId: '' }), 'LY', NOW)?.field).toBe('receipts[0].messageId');
   });
 
   it('takes an officer id only as its sender asserts it', () => {

@@ -227,8 +227,11 @@ export function messageViolation(
       }
       for (const [i, r] of receipts.entries()) {
         const field = `receipts[${i}]`;
+        // No message id only for a refusal of bytes that could not be read: it names them by their hash alone.
         const bad =
-          uuid(`${field}.messageId`, r.messageId) ??
+          (r.messageId === '' && r.status === ReceiptStatus.REJECTED
+            ? undefined
+            : uuid(`${field}.messageId`, r.messageId)) ??
           (r.envelopeSha256.length === 32
             ? undefined
             : { field: `${field}.envelopeSha256`, message: `${field}.envelopeSha256 must be 32 bytes` }) ??

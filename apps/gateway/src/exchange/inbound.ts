@@ -38,6 +38,7 @@ import { applyReceipts } from './inbound/handlers/receipts.handler';
 import { applyReply } from './inbound/handlers/reply.handler';
 import { applyWithdrawal } from './inbound/handlers/withdrawal.handler';
 import { Item, Opened, openRecord, Rejection } from './inbound/opening';
+import { RateBuckets } from './inbound/rate-buckets';
 import { ReceiptBatcher } from './inbound/receipt-batcher';
 import { OutboxRelay } from './outbox';
 import { OutboxRepository } from './outbox.repository';
@@ -46,6 +47,13 @@ import { applyRegisterChunk } from './inbound/handlers/register.handler';
 
 /** How often receipts owed are looked for without a wake-up (a lost wake-up costs at most this long). */
 const RECEIPT_SWEEP_MS = 5_000;
+
+/**
+ * Negative receipts for envelopes refused unread, per partner: a burst of this many, then this many per second
+ * (beyond it the envelope is still quarantined and logged, just not answered): a hostile partner cannot make this
+ * gateway produce more than that, and never more than one receipt per distinct envelope (unreadable_answered).
+ */
+const UNREADABLE_RECEIPTS = { burst: 100, perSecond: 2 };
 
 const ISO_COUNTRY = /^[A-Z]{2}$/;
 
@@ -60,6 +68,7 @@ export class InboundExchange {
   private restarting?: Promise<void>;
   private topics: string[] = [];
   private readonly receipts: ReceiptBatcher;
+  private readonly unreadableReceipts = new RateBuckets(UNREADABLE_RECEIPTS);
 
   constructor(
     private readonly ds: DataSource,
@@ -153,7 +162,8 @@ export class InboundExchange {
       for (const r of rows) {
         const to = bySender.get(r.sender) ?? { agreementId: r.agreementId, entries: [] };
         to.entries.push({
-          messageId: r.messageId,
+          // empty: a receipt for bytes whose message id could not be trusted (refused unread), named by their hash
+          messageId: r.messageId ?? '',
           envelopeSha256: r.envelopeSha256,
           status: r.status === 'ACCEPTED' ? ReceiptStatus.ACCEPTED : ReceiptStatus.REJECTED,
           reasonCode: r.reasonCode,
@@ -442,7 +452,42 @@ export class InboundExchange {
     });
   }
 
-  /** Rejected: quarantine row + REJECTED leaf, and a negative receipt when the sender is authenticated. */
+  /**
+   * A negative receipt for bytes refused before their message id could be trusted (unreadable, too large, bad
+   * signature), named by their SHA-256 only. Addressed to the partner the topic belongs to (only it may write there,
+   * by the broker's ACLs), never to a sender the bytes claim; once per distinct envelope and within a rate per partner.
+   */
+  private async oweUnread(
+    em: EntityManager,
+    writes: BatchWrites,
+    topic: string,
+    sha: Uint8Array,
+    reason: string,
+  ): Promise<void> {
+    const sender = this.trust.partners().find((p) => this.trust.incomingTopic(p) === topic);
+    const agreementId = sender === undefined ? undefined : this.trust.agreementWith(sender)?.id;
+    if (sender === undefined || agreementId === undefined) {
+      return;
+    }
+    if (!(await this.repos.exchange.markUnreadableAnswered(em, sender, sha))) {
+      return;
+    }
+    if (!this.unreadableReceipts.take(sender)) {
+      this.logger.warn({ sender }, 'negative receipts for unreadable envelopes over the rate: not answered');
+      return;
+    }
+    writes.receipts.push({
+      sender,
+      agreementId,
+      messageId: null,
+      envelopeSha256: sha,
+      status: 'REJECTED',
+      reasonCode: reason,
+      receivedAtMs: Date.now(),
+    });
+  }
+
+  /** Rejected: quarantine row + REJECTED leaf, and a negative receipt (by message id when the sender is authenticated, else by the envelope's hash). */
   private async quarantineIn(
     em: EntityManager,
     record: BusRecord,
@@ -484,6 +529,8 @@ export class InboundExchange {
     });
     if (rejection.authenticated && header && header.kind !== MessageKind.RECEIPT) {
       this.owe(writes, header, sha, 'REJECTED', rejection.code);
+    } else if (!rejection.authenticated && claimed?.kind !== MessageKind.RECEIPT) {
+      await this.oweUnread(em, writes, record.topic, sha, rejection.code);
     }
     this.logger.warn(
       {

@@ -55,7 +55,8 @@ export interface ClaimedRow {
 
 /** One receipt entry to match against what was sent to its sender. */
 export interface ReceiptEntry {
-  messageId: string;
+  /** null: a refusal of bytes the partner could not read, matched by their hash alone (only REJECTED) */
+  messageId: string | null;
   envelopeSha256: Uint8Array;
   /** the outbox state it leads to */
   outcome: 'DELIVERED' | 'REJECTED';
@@ -67,6 +68,8 @@ export interface ReceiptEntry {
 export interface MatchedReceipt {
   /** index of the entry in the list given */
   index: number;
+  /** of the row matched (a receipt by hash alone names none) */
+  messageId: string;
   category: string | null;
   queuedAt: Date;
 }
@@ -297,16 +300,24 @@ export class OutboxRepository {
 
   /**
    * Matches each entry to a row sent to `recipient` with exactly those bytes and applies the matches (DELIVERED or
-   * REJECTED), in one statement; the entries that matched, by index.
+   * REJECTED), in one statement; the entries that matched, by index. An entry without a message id (a refusal of
+   * bytes the partner could not read) matches by the hash of the row's last attempt alone.
    */
   async applyReceipts(db: Db, recipient: string, entries: ReceiptEntry[]): Promise<MatchedReceipt[]> {
-    const rows = await db.query<{ n: string; category: string | null; queued_at: Date }[]>(
+    const rows = await db.query<
+      { n: string; message_id: string; category: string | null; queued_at: Date }[]
+    >(
       `with v as (
          select * from unnest($1::uuid[], $2::bytea[], $4::text[], $5::text[], $6::text[])
            with ordinality as v(message_id, sha, status, receipt_status, reason, n)),
        m as (
-         select o.id, v.n, o.category, o.queued_at, v.status, v.receipt_status, v.reason
-         from v join outbox o on o.message_id = v.message_id and o.recipient = $3 and v.sha = any(o.sent_sha256s)),
+         select o.id, v.n, o.message_id, o.category, o.queued_at, v.status, v.receipt_status, v.reason
+         from v join outbox o on o.message_id = v.message_id and o.recipient = $3 and v.sha = any(o.sent_sha256s)
+         union all
+         -- refused unread: the bytes of the row's last attempt (index outbox_envelope_sha256), a refusal only
+         select o.id, v.n, o.message_id, o.category, o.queued_at, v.status, v.receipt_status, v.reason
+         from v join outbox o on v.message_id is null and v.status = 'REJECTED' and o.envelope_sha256 = v.sha
+           and o.recipient = $3 and o.kind <> 'RECEIPT' and o.envelope_sha256 is not null),
        applied as (
          update outbox o set status = m.status, delivered_at = case when m.status = 'DELIVERED' then now() else o.delivered_at end,
                 receipt_status = m.receipt_status, receipt_reason = nullif(m.reason, '')
@@ -322,7 +333,12 @@ export class OutboxRepository {
         entries.map((e) => e.reasonCode),
       ],
     );
-    return rows.map((r) => ({ index: Number(r.n) - 1, category: r.category, queuedAt: r.queued_at }));
+    return rows.map((r) => ({
+      index: Number(r.n) - 1,
+      messageId: r.message_id,
+      category: r.category,
+      queuedAt: r.queued_at,
+    }));
   }
 
   /**

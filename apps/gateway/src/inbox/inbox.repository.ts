@@ -252,7 +252,10 @@ export class InboxRepository {
   ): Promise<(InboxRow & { body: Buffer })[]> {
     const args: unknown[] = [docNumber];
     const where = scopeSql(scope, args);
-    return db.query<(InboxRow & { body: Buffer })[]>(
+    // prepared once per connection (one name per shape of scope): every document check runs it (#19)
+    return queryPrepared<InboxRow & { body: Buffer }>(
+      db,
+      scope === 'ALL' ? 'inbox_doc_all' : 'inbox_doc_scoped',
       `select * from inbox i where i.doc_number = $1 and i.body is not null and ${where} order by seq`,
       args,
     );

@@ -1,5 +1,6 @@
 // The records partners shared with this gateway (register_records): every statement on that table. One document is
 // found by its number (btree); a series by its prefix, count of digits and range (GiST on int8range).
+import { queryPrepared } from '@corridor/platform';
 import type { Db } from '../exchange/exchange.repository';
 
 /** A record as stored, ready for the upsert. */
@@ -145,7 +146,10 @@ export class RegisterRecordsRepository {
         where series_end is not null and int8range(series_start, series_end, '[]') @> $3::bigint
           and series_prefix = $4 and series_width = $5 ${scope}`;
     }
-    return db.query<RecordMatchRow[]>(
+    // prepared once per connection (one name with the series branch, one without): every document check runs it
+    return queryPrepared<RecordMatchRow>(
+      db,
+      q.serial ? 'register_match_series' : 'register_match',
       `select ${cols} from register_records where number = $1 and series_end is null ${scope}
        ${series}
        order by updated_at desc limit 100`,

@@ -2,13 +2,15 @@
 // (or withdraws it whole). Each request is validated record by record (a malformed record fails alone, named by its
 // index and field), cut into chunks, and each chunk is queued as one envelope per partner whose agreement grants
 // DOCUMENT at the register's classification — outbox rows and QUEUED leaves in one transaction, like an alert.
+// A partner whose agreement starts later gets the register's current state once (syncLateAgreements).
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import {
   AuditEvent,
   Category,
   Classification,
+  DocumentRecordSchema,
   enumName,
   ExchangeMessageSchema,
   fromBinary,
@@ -16,6 +18,7 @@ import {
   parseTlp,
   RegisterOperation,
   tlpLabel,
+  toBinary,
   type DocumentRecord,
   type RegisterChunk,
 } from '@corridor/contracts';
@@ -240,7 +243,11 @@ export class RegistersService {
     return { row, recipients: statuses, allowed };
   }
 
-  /** Chunks × allowed partners: outbox rows and QUEUED leaves in one transaction, produced after the commit. */
+  /**
+   * Chunks × allowed partners: outbox rows and QUEUED leaves in one transaction, produced after the commit. The same
+   * transaction keeps the register's current records (register_items) and which partner has it (register_deliveries);
+   * a partner allowed now that does not have the register yet under its agreement first gets its current state.
+   */
   private async queue(
     id: string,
     change: Parameters<typeof registerChunks>[1],
@@ -262,40 +269,7 @@ export class RegistersService {
       { registerId: id, name: row.name, agency: row.agency, requestId, nowMs: r.nowMs },
       change,
     );
-    const classification = parseTlp(row.classification) ?? 0;
-    const entries: OutboxEntry[] = [];
-    const leaves: LeafInput[] = [];
-    for (const to of allowed) {
-      for (const chunk of chunks) {
-        const messageId = uuidv7();
-        const value = to.withoutMrz ? withoutMrz(chunk) : chunk;
-        entries.push({
-          messageId,
-          alertId: id,
-          kind: MessageKind.REGISTER,
-          recipient: to.country,
-          agreementId: to.agreementId,
-          category: Category.DOCUMENT,
-          classification,
-          // one thread per register: its chunks leave in the order they were queued
-          threadId: id,
-          message: newExchangeMessage({
-            body: { case: 'registerChunk', value },
-            redactedFields: to.withoutMrz ? ['document.mrz'] : [],
-          }),
-          redactedFields: to.withoutMrz ? ['document.mrz'] : [],
-        });
-        leaves.push({
-          event: AuditEvent.QUEUED,
-          peer: to.country,
-          messageId,
-          alertId: id,
-          category: Category.DOCUMENT,
-          agreementId: to.agreementId,
-          reasonCode: `REGISTER_${enumName(RegisterOperation, chunk.operation)}`,
-        });
-      }
-    }
+    const { entries, leaves } = this.envelopes(row, allowed, chunks);
     const leave = this.admission?.enter(entries.length);
     try {
       const pending = await this.ds.transaction(async (em) => {
@@ -305,8 +279,38 @@ export class RegistersService {
             field: 'id',
           });
         }
-        const queued = await this.relay.enqueue(em, entries);
-        await this.audit.append(em, leaves);
+        // A whole withdrawal needs no state first: the partner is told to drop whatever it holds.
+        const sync = r.withdraw ? undefined : await this.syncIn(em, locked, allowed);
+        const queued = await this.relay.enqueue(em, [...(sync?.entries ?? []), ...entries]);
+        await this.audit.append(em, [...(sync?.leaves ?? []), ...leaves]);
+        switch (change.operation) {
+          case 'UPSERT':
+            await this.repos.registers.putItems(
+              em,
+              id,
+              change.records.map((x) => ({
+                recordId: x.record.recordId,
+                record: toBinary(DocumentRecordSchema, x.record),
+              })),
+            );
+            break;
+          case 'WITHDRAW_RECORDS':
+            await this.repos.registers.removeItems(em, id, change.recordIds);
+            break;
+          case 'WITHDRAW_REGISTER':
+            await this.repos.registers.removeItems(em, id);
+            break;
+        }
+        await this.repos.registers.recordDeliveries(
+          em,
+          id,
+          allowed.map((a) => ({
+            partner: a.country,
+            agreementId: a.agreementId,
+            how: 'PUBLISHED',
+            records: 0,
+          })),
+        );
         if (r.withdraw) {
           await this.repos.registers.markWithdrawn(em, id);
         } else {
@@ -326,6 +330,149 @@ export class RegistersService {
       chunks: chunks.length,
       recipients,
     });
+  }
+
+  /** One envelope per chunk and partner, with its QUEUED leaf. */
+  private envelopes(
+    row: RegisterRow,
+    allowed: Allowed[],
+    chunks: RegisterChunk[],
+    reason?: string,
+  ): { entries: OutboxEntry[]; leaves: LeafInput[] } {
+    const classification = parseTlp(row.classification) ?? 0;
+    const entries: OutboxEntry[] = [];
+    const leaves: LeafInput[] = [];
+    for (const to of allowed) {
+      for (const chunk of chunks) {
+        const messageId = uuidv7();
+        const value = to.withoutMrz ? withoutMrz(chunk) : chunk;
+        entries.push({
+          messageId,
+          alertId: row.id,
+          kind: MessageKind.REGISTER,
+          recipient: to.country,
+          agreementId: to.agreementId,
+          category: Category.DOCUMENT,
+          classification,
+          // one thread per register: its chunks leave in the order they were queued
+          threadId: row.id,
+          message: newExchangeMessage({
+            body: { case: 'registerChunk', value },
+            redactedFields: to.withoutMrz ? ['document.mrz'] : [],
+          }),
+          redactedFields: to.withoutMrz ? ['document.mrz'] : [],
+        });
+        leaves.push({
+          event: AuditEvent.QUEUED,
+          peer: to.country,
+          messageId,
+          alertId: row.id,
+          category: Category.DOCUMENT,
+          agreementId: to.agreementId,
+          reasonCode: reason ?? `REGISTER_${enumName(RegisterOperation, chunk.operation)}`,
+        });
+      }
+    }
+    return { entries, leaves };
+  }
+
+  /**
+   * Inside the register's lock: the partners of `allowed` that do not have this register under their agreement get
+   * its current records (latest versions, none withdrawn) as UPSERT chunks, queued before anything else, and are
+   * recorded as SYNCED, so this happens once per partner and agreement.
+   */
+  private async syncIn(
+    em: EntityManager,
+    row: RegisterRow,
+    allowed: Allowed[],
+  ): Promise<{ entries: OutboxEntry[]; leaves: LeafInput[]; partners: string[] }> {
+    const have = new Set(
+      (await this.repos.registers.deliveries(em, row.id)).map((d) => `${d.partner}/${d.agreement_id}`),
+    );
+    const missing = allowed.filter((a) => !have.has(`${a.country}/${a.agreementId}`));
+    if (missing.length === 0) {
+      return { entries: [], leaves: [], partners: [] };
+    }
+    const items = await this.repos.registers.items(em, row.id);
+    if (items.length === 0) {
+      return { entries: [], leaves: [], partners: [] };
+    }
+    const chunks = registerChunks(
+      { registerId: row.id, name: row.name, agency: row.agency, requestId: uuidv7(), nowMs: Date.now() },
+      {
+        operation: 'UPSERT',
+        records: items.map((b, index) => ({ index, record: fromBinary(DocumentRecordSchema, b) })),
+      },
+    );
+    await this.repos.registers.recordDeliveries(
+      em,
+      row.id,
+      missing.map((a) => ({
+        partner: a.country,
+        agreementId: a.agreementId,
+        how: 'SYNCED',
+        records: items.length,
+      })),
+    );
+    this.logger.info(
+      { registerId: row.id, partners: missing.map((a) => a.country), records: items.length },
+      'register synced to partners whose agreement started after it was published',
+    );
+    return {
+      ...this.envelopes(row, missing, chunks, 'REGISTER_SYNC'),
+      partners: missing.map((a) => a.country),
+    };
+  }
+
+  /**
+   * Late agreements: every register not withdrawn that a partner allowed now does not have yet under its agreement
+   * is sent to it in its current state, once (run when agreements change, and periodically for agreements whose
+   * start time passes). Returns how many registers were synced.
+   */
+  async syncLateAgreements(): Promise<number> {
+    let synced = 0;
+    for (const classification of await this.repos.registers.openClassifications(this.ds)) {
+      const { allowed } = this.recipients(classification);
+      const ids = new Set<string>();
+      for (const a of allowed) {
+        for (const id of await this.repos.registers.missingFor(this.ds, {
+          classification,
+          partner: a.country,
+          agreementId: a.agreementId,
+        })) {
+          ids.add(id);
+        }
+      }
+      for (const id of ids) {
+        const pending = await this.ds.transaction(async (em) => {
+          const locked = await this.repos.registers.lock(em, id);
+          if (!locked || locked.withdrawn_at) {
+            return [];
+          }
+          const sync = await this.syncIn(em, locked, allowed);
+          // Partners without anything to receive are recorded too, so the register is not looked at again.
+          await this.repos.registers.recordDeliveries(
+            em,
+            id,
+            allowed.map((a) => ({
+              partner: a.country,
+              agreementId: a.agreementId,
+              how: 'PUBLISHED',
+              records: 0,
+            })),
+          );
+          if (sync.entries.length === 0) {
+            return [];
+          }
+          synced += 1;
+          const queued = await this.relay.enqueue(em, sync.entries);
+          await this.audit.append(em, sync.leaves);
+          return queued;
+        });
+        this.relay.submit(pending);
+      }
+    }
+    return synced;
   }
 }
 

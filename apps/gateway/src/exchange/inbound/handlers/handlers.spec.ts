@@ -241,7 +241,10 @@ describe('inbound handlers', () => {
   it('receipts: matched entries are logged, the unmatched ones quarantine the message', async () => {
     const { ctx, writes, quarantined } = setup({
       outbox: {
-        applyReceipts: () => Promise.resolve([{ index: 0, category: 'ROUTE', queuedAt: new Date(NOW - 10) }]),
+        applyReceipts: () =>
+          Promise.resolve([
+            { index: 0, messageId: uuidv7(), category: 'ROUTE', queuedAt: new Date(NOW - 10) },
+          ]),
       },
     });
     const entry = () =>
@@ -259,5 +262,44 @@ describe('inbound handlers', () => {
     );
     expect(writes.leaves.map((l) => [l.event, l.reasonCode])).toEqual([[AuditEvent.RECEIPT, 'ACCEPTED']]);
     expect(quarantined).toEqual(['RECEIPT_MISMATCH']);
+  });
+
+  it("receipts: a refusal by hash alone (no message id) is matched by the repository and logged with the row's id", async () => {
+    const rowId = uuidv7();
+    let asked: { messageId: string | null; outcome: string }[] = [];
+    const { ctx, writes, quarantined } = setup({
+      outbox: {
+        applyReceipts: (
+          _db: unknown,
+          _to: string,
+          entries: { messageId: string | null; outcome: string }[],
+        ) => {
+          asked = entries;
+          return Promise.resolve([
+            { index: 0, messageId: rowId, category: 'DOCUMENT', queuedAt: new Date(NOW) },
+          ]);
+        },
+      },
+    });
+    await applyReceipts(
+      ctx,
+      received<'receipt' | 'receipts'>(
+        {
+          case: 'receipt',
+          value: create(ReceiptSchema, {
+            messageId: '',
+            envelopeSha256: new Uint8Array(32).fill(7),
+            status: ReceiptStatus.REJECTED,
+            reasonCode: 'ENVELOPE_TOO_LARGE',
+          }),
+        },
+        { kind: MessageKind.RECEIPT },
+      ),
+    );
+    expect(asked).toMatchObject([{ messageId: null, outcome: 'REJECTED' }]);
+    expect(writes.leaves).toMatchObject([
+      { event: AuditEvent.RECEIPT, messageId: rowId, reasonCode: 'ENVELOPE_TOO_LARGE' },
+    ]);
+    expect(quarantined).toEqual([]);
   });
 });

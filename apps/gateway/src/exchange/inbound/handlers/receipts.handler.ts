@@ -14,7 +14,8 @@ export async function applyReceipts(ctx: HandlerContext, m: Received<'receipt' |
     ctx.em,
     sender,
     receipts.map((r) => ({
-      messageId: r.messageId,
+      // empty: the partner refused bytes it could not read; they are matched by their hash alone
+      messageId: r.messageId === '' ? null : r.messageId,
       envelopeSha256: r.envelopeSha256,
       outcome: r.status === ReceiptStatus.ACCEPTED ? 'DELIVERED' : 'REJECTED',
       receiptStatus: enumName(ReceiptStatus, r.status),
@@ -28,14 +29,16 @@ export async function applyReceipts(ctx: HandlerContext, m: Received<'receipt' |
     ctx.writes.leaves.push({
       event: AuditEvent.RECEIPT,
       peer: sender,
-      messageId: r.messageId,
+      messageId: x.messageId,
       envelopeSha256: sha,
       reasonCode: r.status === ReceiptStatus.ACCEPTED ? 'ACCEPTED' : r.reasonCode,
       category: (x.category ? enumValue(Category, x.category) : undefined) ?? header.category,
     });
     ctx.observeReceiptLatency((now - x.queuedAt.getTime()) / 1000);
   }
-  const unmatched = receipts.filter((_, i) => !byIndex.has(i)).map((r) => r.messageId);
+  const unmatched = receipts
+    .filter((_, i) => !byIndex.has(i))
+    .map((r) => r.messageId || `sha256:${Buffer.from(r.envelopeSha256).toString('hex').slice(0, 16)}`);
   if (unmatched.length > 0) {
     await ctx.quarantine(
       m.record,
