@@ -87,12 +87,12 @@ interface Secrets {
  * The regional CA of a local network in `home` (secretariat/ca, passphrase in secrets.json), created if missing:
  * the broker's and the secretariat's transport certificates come from it before anything else starts.
  */
-export function regionalCa(home: string): RegionalCaFiles {
+export async function regionalCa(home: string): Promise<RegionalCaFiles> {
   fs.mkdirSync(home, { recursive: true, mode: 0o700 });
   const secrets = loadSecrets(home, []);
   const dir = path.join(home, 'secretariat', 'ca');
   if (!fs.existsSync(path.join(dir, 'ca.pem'))) {
-    initCa({ dir, passphrase: secrets.caPassphrase });
+    await initCa({ dir, passphrase: secrets.caPassphrase });
   }
   return { dir, passphrase: secrets.caPassphrase };
 }
@@ -245,7 +245,7 @@ export class Network {
     }
     if (!fs.existsSync(path.join(caDir, 'ca.pem'))) {
       this.log('creating the regional root CA (RSA-3072)…');
-      initCa({ dir: caDir, passphrase: this.secrets.caPassphrase });
+      await initCa({ dir: caDir, passphrase: this.secrets.caPassphrase });
     }
     // The secretariat's own TLS client certificate for Kafka, issued offline from the CA (it needs the broker
     // before it can serve enrolments).
