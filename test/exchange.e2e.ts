@@ -774,7 +774,7 @@ describe('exchange between two gateways (real processes)', () => {
       gateways: Record<string, { keyPassphrase: string }>;
     };
     await g.process.stop();
-    const csrPem = await rotateGatewayKey({
+    const { csrPem } = await rotateGatewayKey({
       dir: g.trustDir,
       passphrase: secrets.gateways.IT.keyPassphrase,
       country: 'IT',

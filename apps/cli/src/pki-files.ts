@@ -133,13 +133,15 @@ export function hasCertificate(dir: string): boolean {
 
 /**
  * Key rotation, first half: the current key and certificate move to previous/<time>/ (the gateway keeps opening
- * envelopes sealed for them until they expire or are revoked) and a new key and CSR are made in `dir`.
+ * envelopes sealed for them until they expire or are revoked) and a new key and CSR are made in `dir`; the same for
+ * the P-256 identity of suite 2 when the gateway has one (the restarted gateway signs its held epoch keys again with
+ * the new key, so the old certificate can be revoked).
  */
 export async function rotateGatewayKey(opts: {
   dir: string;
   passphrase: string;
   country: string;
-}): Promise<string> {
+}): Promise<{ csrPem: string; ecCsrPem?: string }> {
   if (!hasCertificate(opts.dir)) {
     throw new CliError(`${opts.dir} holds no key and certificate to rotate: use corridor pki issue first`, 2);
   }
@@ -150,9 +152,22 @@ export async function rotateGatewayKey(opts: {
   });
   const previous = path.join(opts.dir, 'previous', new Date().toISOString().replace(/[:.]/g, '-'));
   fs.mkdirSync(previous, { recursive: true, mode: 0o700 });
+  const ec = ecIdentityFiles(opts.dir);
+  const hasEc = fs.existsSync(ec.keyFile);
+  if (hasEc) {
+    decryptPrivateKey({ encryptedPem: fs.readFileSync(ec.keyFile, 'utf8'), passphrase: opts.passphrase });
+  }
   fs.renameSync(path.join(opts.dir, 'key.pem'), path.join(previous, 'key.pem'));
   fs.renameSync(path.join(opts.dir, 'cert.pem'), path.join(previous, 'cert.pem'));
-  return gatewayCsr(opts);
+  if (hasEc) {
+    // Only signs: nothing sealed for it needs the old key, which stays here for the record only.
+    fs.renameSync(ec.keyFile, path.join(previous, path.basename(ec.keyFile)));
+    if (fs.existsSync(ec.certFile)) {
+      fs.renameSync(ec.certFile, path.join(previous, path.basename(ec.certFile)));
+    }
+  }
+  const csrPem = await gatewayCsr(opts);
+  return { csrPem, ...(hasEc ? { ecCsrPem: await gatewayEcCsr(opts) } : {}) };
 }
 
 /** File names of a Kafka transport identity in a directory: `<name>.pem`, `<name>.key.pem` (encrypted), `ca.pem`. */

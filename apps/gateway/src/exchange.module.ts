@@ -243,6 +243,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
             epochMs: c.exchange.epochKeys.epochMs,
             retainMs: c.exchange.epochKeys.retainMs,
             publish: (key, value) => k.send(topic, [{ key, value }]),
+            certificateNotBefore: (fingerprint) => t.certificateNotBefore(fingerprint),
           },
           loggerFor(l, EpochKeyManager),
         );

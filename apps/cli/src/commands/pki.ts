@@ -249,25 +249,33 @@ export function registerPki(program: Command): void {
   ).action(
     act<IssueOptions>(async (out, opts) => {
       const secretariat = new Remote('secretariat', secretariatUrl(opts), secretariatToken(opts));
-      const csrPem = await rotateGatewayKey({
+      const { csrPem, ecCsrPem } = await rotateGatewayKey({
         dir: opts.dir,
         passphrase: passphrase(opts),
         country: opts.country,
       });
-      const issued = await secretariat.post<{ certPem: string; caPem: string; fingerprint: string }>(
-        '/v1/gateways',
-        {
-          country: opts.country,
-          csrPem,
-        },
-      );
+      const issued = await secretariat.post<{
+        certPem: string;
+        caPem: string;
+        fingerprint: string;
+        ecCertPem?: string;
+        ecFingerprint?: string;
+      }>('/v1/gateways', { country: opts.country, csrPem, ...(ecCsrPem ? { ecCsrPem } : {}) });
       installCertificate({ dir: opts.dir, certPem: issued.certPem, caPem: issued.caPem });
+      if (issued.ecCertPem) {
+        installEcCertificate({ dir: opts.dir, certPem: issued.ecCertPem });
+      }
       out.result(
         [
           `rotated ${opts.country}: new certificate ${issued.fingerprint}; the previous key stays in ${path.join(opts.dir, 'previous')}`,
-          '  restart the gateway instances one at a time; revoke the old certificate once senders use the new one',
+          ...(issued.ecFingerprint
+            ? [
+                `  new suite-2 P-256 certificate ${issued.ecFingerprint}: the restarted gateway signs its epoch keys again with it`,
+              ]
+            : []),
+          '  restart the gateway instances one at a time; revoke the old certificates once senders use the new ones',
         ],
-        { country: opts.country, fingerprint: issued.fingerprint },
+        { country: opts.country, fingerprint: issued.fingerprint, ecFingerprint: issued.ecFingerprint },
       );
     }),
   );
