@@ -322,6 +322,21 @@ export class Network {
     }
   }
 
+  /** A member that joins the running network: its secrets, enrolment (topics and ACLs), gateway process, endpoint. */
+  async join(country: string): Promise<GatewayHandle> {
+    this.secrets = loadSecrets(this.opts.dir, [...Object.keys(this.secrets.gateways), country]);
+    await this.enrol(country);
+    const g = this.gateways[country];
+    this.log(`starting gateway ${country} on ${g.url}…`);
+    g.process.start();
+    await g.process.ready();
+    await this.secretariatCall('PUT', `/v1/gateways/${country}/endpoint`, {
+      url: g.url,
+      auditorToken: await this.bearer(country, 'auditor'),
+    });
+    return g;
+  }
+
   private async enrol(country: string): Promise<void> {
     const cc = country.toLowerCase();
     const trustDir = path.join(this.opts.dir, `gw-${cc}`, 'trust');
