@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { pendingCleanups, runCleanups } from './lib/cleanup';
 import { describeMachine } from './lib/machine';
+import { loadMlKemAccelerator } from '@corridor/envelope';
 import { PrerequisiteError } from '../scripts/lib/prereqs';
 
 interface Benchmark {
@@ -71,6 +72,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   console.log(`[bench] ${describeMachine()}`);
+  // Raw ceilings measured in this process use the ML-KEM-768 engine the gateways run (liboqs WebAssembly, or noble
+  // where it cannot load), so a ceiling is never the slower library.
+  console.log(`[bench] ML-KEM-768 engine for raw ceilings: ${await loadMlKemAccelerator()}`);
   if (names.some((n) => BENCHMARKS[n].needsBuild)) {
     build();
   }

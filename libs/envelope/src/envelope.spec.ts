@@ -152,6 +152,31 @@ describe('suite-1 envelopes', () => {
     );
   });
 
+  it('seals the message bytes the caller encoded once (messageBytes) exactly as it would encode them itself', () => {
+    const message = routeAlertMessage();
+    const header = headerFor({ sender: SENDER, recipient: RECIPIENT, kind: MessageKind.ALERT });
+    const given = sealEnvelope({
+      header,
+      message,
+      messageBytes: toBinary(ExchangeMessageSchema, message),
+      senderKey: pki.gateways[SENDER].key,
+      senderCertPem: pki.gateways[SENDER].certPem,
+      recipientCertPem: pki.gateways[RECIPIENT].certPem,
+    });
+    expect(equals(ExchangeMessageSchema, openAs(given.bytes).message, message)).toBe(true);
+    // The bytes given are what travels: the seal does not encode `message` again.
+    const other = routeAlertMessage('sealed from the bytes, not from the object');
+    const fromBytes = sealEnvelope({
+      header: { ...header, messageId: 'bytes-2' },
+      message,
+      messageBytes: toBinary(ExchangeMessageSchema, other),
+      senderKey: pki.gateways[SENDER].key,
+      senderCertPem: pki.gateways[SENDER].certPem,
+      recipientCertPem: pki.gateways[RECIPIENT].certPem,
+    });
+    expect(equals(ExchangeMessageSchema, openAs(fromBytes.bytes).message, other)).toBe(true);
+  });
+
   it('fills version, suite and both certificate fingerprints, and keeps the header readable before opening', () => {
     const header = peekEnvelopeHeader(sealed.bytes);
     expect(header.version).toBe(1);

@@ -139,15 +139,27 @@ export function verifyEpochKey(options: {
   recipientCertPem: string;
   atMs: number;
 }): VerifiedEpochKey {
-  const a = options.announcement;
+  const key = verifySignedEpochKey(options.announcement, options.recipientCertPem);
+  if (!coversTime(key, options.atMs)) {
+    throw new EnvelopeError('INVALID_ARGUMENT', 'epoch key rejected: outside its validity');
+  }
+  return key;
+}
+
+function coversTime(key: { notBeforeMs: number; notAfterMs: number }, atMs: number): boolean {
+  return atMs >= key.notBeforeMs && atMs <= key.notAfterMs;
+}
+
+/** Everything verifyEpochKey checks except the time: the signature, issuer, key id, country and key encoding. */
+function verifySignedEpochKey(a: EpochKeyAnnouncement, recipientCertPem: string): VerifiedEpochKey {
   const fail = (why: string) => new EnvelopeError('INVALID_ARGUMENT', `epoch key rejected: ${why}`);
   if (!isIsoCountryCode(a.country) || a.publicKey.length !== XWING_PUBLIC_KEY_BYTES) {
     throw fail('malformed');
   }
-  if (a.certFingerprint !== certificateFingerprint(options.recipientCertPem)) {
+  if (a.certFingerprint !== certificateFingerprint(recipientCertPem)) {
     throw fail('signed by another certificate than the recipient one');
   }
-  const cert = describeCertificate(options.recipientCertPem);
+  const cert = describeCertificate(recipientCertPem);
   if (cert.country !== a.country) {
     throw fail('the certificate is of another country');
   }
@@ -170,9 +182,6 @@ export function verifyEpochKey(options: {
   if (!signatureOk) {
     throw fail('signature does not verify with the recipient certificate');
   }
-  if (options.atMs < a.notBeforeMs || options.atMs > a.notAfterMs) {
-    throw fail('outside its validity');
-  }
   let publicKey: XWingPublicKey;
   try {
     publicKey = new XWingPublicKey(a.publicKey);
@@ -190,6 +199,32 @@ export function verifyEpochKey(options: {
     notAfterMs: a.notAfterMs,
     certFingerprint: a.certFingerprint,
   };
+}
+
+/**
+ * A recipient's epoch keys checked once, for a sender that seals to them many times: every announcement that
+ * verifies against the recipient certificate (signature, key id, country, encoding), whatever its validity period.
+ * `at` then picks the newest one whose validity covers a time, so the signature and the key's decoding cost once per
+ * gateway record instead of once per envelope. Unsigned, foreign or malformed announcements are left out.
+ */
+export class VerifiedEpochKeys {
+  private readonly newestFirst: VerifiedEpochKey[];
+
+  constructor(announcements: readonly EpochKeyAnnouncement[], recipientCertPem: string) {
+    this.newestFirst = [];
+    for (const a of [...announcements].sort((x, y) => y.notBeforeMs - x.notBeforeMs)) {
+      try {
+        this.newestFirst.push(verifySignedEpochKey(a, recipientCertPem));
+      } catch {
+        // not signed by this certificate or malformed: never used
+      }
+    }
+  }
+
+  /** The newest verified key valid at atMs; undefined when none is (no suite 2 to this recipient then). */
+  at(atMs: number): VerifiedEpochKey | undefined {
+    return this.newestFirst.find((key) => coversTime(key, atMs));
+  }
 }
 
 /**
@@ -371,13 +406,5 @@ export function chooseEpochKey(options: {
   recipientCertPem: string;
   atMs: number;
 }): VerifiedEpochKey | undefined {
-  const newestFirst = [...options.announcements].sort((a, b) => b.notBeforeMs - a.notBeforeMs);
-  for (const announcement of newestFirst) {
-    try {
-      return verifyEpochKey({ announcement, recipientCertPem: options.recipientCertPem, atMs: options.atMs });
-    } catch {
-      // not signed by this certificate, malformed or outside its validity: never used
-    }
-  }
-  return undefined;
+  return new VerifiedEpochKeys(options.announcements, options.recipientCertPem).at(options.atMs);
 }

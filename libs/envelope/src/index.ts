@@ -21,6 +21,7 @@ export {
   epochKeyId,
   epochKeySigningInput,
   verifyEpochKey,
+  VerifiedEpochKeys,
   type EpochKeyAnnouncement,
   type VerifiedEpochKey,
 } from './epoch-keys';

@@ -52,6 +52,11 @@ export interface SealedEnvelope {
 export interface SealEnvelopeOptions {
   header: EnvelopeHeaderInput;
   message: ExchangeMessage;
+  /**
+   * The message as `toBinary(ExchangeMessageSchema, message)` encodes it, when the caller holds those bytes already
+   * (the gateway encodes each message once, for its outbox row and its seal): sealed as given, not encoded again.
+   */
+  messageBytes?: Uint8Array;
   /** A KeyObject is much faster than PEM, which is parsed on every call. */
   senderKey: KeyObject | string;
   senderCertPem: string;
@@ -185,7 +190,7 @@ function prepareSeal(options: SealEnvelopeOptions): {
     recipientKemKeyId: epochKey?.keyId ?? '',
   });
   const headerBytes = toBinary(EnvelopeHeaderSchema, header);
-  const plaintext = toBinary(ExchangeMessageSchema, options.message);
+  const plaintext = options.messageBytes ?? toBinary(ExchangeMessageSchema, options.message);
   let ciphertext: Uint8Array;
   let wrappedKey: Uint8Array;
   let nonce: Uint8Array;

@@ -36,6 +36,8 @@ export interface OutboxEntry {
   classification: Classification;
   threadId?: string;
   message: ExchangeMessage;
+  /** `message` encoded (toBinary), once for the row and the seal; prepare fills it in when absent. */
+  messageBytes?: Uint8Array;
   redactedFields?: string[];
 }
 
@@ -80,6 +82,7 @@ function entryOf(row: ClaimedRow): OutboxEntry {
     classification: enumValue(Classification, row.classification) ?? Classification.UNSPECIFIED,
     threadId: row.thread_id ?? undefined,
     message: fromBinary(ExchangeMessageSchema, row.message),
+    messageBytes: row.message,
   };
 }
 
@@ -200,7 +203,10 @@ export class OutboxRelay implements OutboxPort {
    * Seals what can be sealed (fast path) and lays the rows out as the array parameters of `outboxInsertSql`, so a
    * caller can fold the insert into its own statement. Refused recipients become REFUSED rows, never sent.
    */
-  async prepare(entries: OutboxEntry[], refused: RefusedEntry[] = []): Promise<PreparedOutbox<Pending>> {
+  async prepare(given: OutboxEntry[], refused: RefusedEntry[] = []): Promise<PreparedOutbox<Pending>> {
+    const entries = given.map((e) =>
+      e.messageBytes ? e : { ...e, messageBytes: toBinary(ExchangeMessageSchema, e.message) },
+    );
     const cols: unknown[][] = Array.from({ length: OUTBOX_INSERT_PARAMS }, () => []);
     const add = (values: unknown[]): void => values.forEach((v, i) => cols[i].push(v));
     const fast: { entry: OutboxEntry; sealed: SealedBytes }[] = [];
@@ -220,7 +226,7 @@ export class OutboxRelay implements OutboxPort {
         enumName(Category, e.category),
         enumName(Classification, e.classification),
         e.threadId ?? null,
-        Buffer.from(toBinary(ExchangeMessageSchema, e.message)),
+        Buffer.from(e.messageBytes!),
         (e.redactedFields ?? []).join(','),
         'QUEUED',
         null,

@@ -83,6 +83,7 @@ export async function sealEntry(trust: SealingTrust, row: OutboxEntry, nowMs: nu
         threadId: row.threadId ?? '',
       },
       message: row.message,
+      messageBytes: row.messageBytes,
       senderKey: signer.key,
       senderCertPem: signer.certPem,
       recipientCertPem,

@@ -7,6 +7,7 @@ import { createEpochKey, signGatewayRecord } from '@corridor/envelope';
 import {
   certificateToDer,
   createEcCsr,
+  createRevocationList,
   createRootCa,
   describeCertificate,
   generateEcKeyPair,
@@ -127,6 +128,30 @@ describe('TrustStore and partners’ gateway records', () => {
     expect(usable && describeCertificate(usable.certPem).fingerprint).toBe(ly.fingerprint);
     // after its validity, the key is never offered
     expect(store.epochKeyOf('LY', Date.now() + 120_000)).toBeUndefined();
+  });
+
+  it('a sender’s epoch key follows a newer record and stops at once when the certificate is revoked', async () => {
+    await store.apply(
+      control(`cert/${ly.fingerprint}`, { case: 'certificateDer', value: certificateToDer(ly.certPem) }),
+    );
+    const first = record({ publishedAtMs: Date.now() - 10 });
+    await store.apply(control('gateway/LY', { case: 'gateway', value: first.signed }));
+    expect(store.epochKeyOf('LY', Date.now())?.epochKey.keyId).toBe(first.epoch.announcement.keyId);
+    const second = record({});
+    await store.apply(control('gateway/LY', { case: 'gateway', value: second.signed }));
+    // the checks are kept per record: a newer record's key replaces the one checked before
+    expect(store.epochKeyOf('LY', Date.now())?.epochKey.keyId).toBe(second.epoch.announcement.keyId);
+    const crlPem = createRevocationList({
+      caCertPem: root.certPem,
+      caKeyPem: root.keyPem,
+      revoked: [{ serialHex: ly.serial, revokedAt: new Date() }],
+      thisUpdate: new Date(Date.now() - 1000),
+      nextUpdate: new Date(Date.now() + 3_600_000),
+      crlNumber: 1,
+    });
+    const der = Buffer.from(crlPem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    await store.apply(control('crl', { case: 'revocationListDer', value: der }));
+    expect(store.epochKeyOf('LY', Date.now())).toBeUndefined();
   });
 
   it('refuses a record under another country’s key, and an older record after a newer one', async () => {

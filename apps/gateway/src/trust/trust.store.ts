@@ -22,8 +22,8 @@ import {
   toBinary,
 } from '@corridor/contracts';
 import {
-  chooseEpochKey,
   SUITE_PREFERENCE,
+  VerifiedEpochKeys,
   EnvelopeTrust,
   peekGatewayRecord,
   verifyGatewayRecord,
@@ -39,6 +39,7 @@ import {
   loadPrivateKey,
   parseRevocationList,
   verifyCertificateChain,
+  type VerifiedCertificate,
 } from '@corridor/pki';
 import {
   ActiveAgreement,
@@ -200,6 +201,18 @@ export class TrustStore extends EventEmitter<TrustEvents> {
   private readonly gatewayRecords = new Map<string, GatewayRecordContent>();
   /** Records whose certificate has not arrived yet: tried again when a certificate does. */
   private readonly pendingRecords = new Map<string, SignedGatewayRecord>();
+  /** epochKeyOf's checks, by country, valid while the record, certificate and revocation list are the same. */
+  private readonly epochKeyMemo = new Map<
+    string,
+    {
+      record: GatewayRecordContent;
+      certPem: string;
+      revoked: ReadonlySet<string>;
+      fromMs: number;
+      toMs: number;
+      keys: VerifiedEpochKeys;
+    }
+  >();
 
   constructor(
     readonly own: OwnIdentity,
@@ -576,17 +589,36 @@ export class TrustStore extends EventEmitter<TrustEvents> {
     if (!record || !cert || cert.country !== country) {
       return undefined;
     }
-    try {
-      verifyCertificateChain({
+    // The chain, the revocation and the epoch keys' signatures are checked once per record, certificate and CRL
+    // (the store replaces these objects when they change); each seal then checks only the times.
+    let memo = this.epochKeyMemo.get(country);
+    if (!memo || memo.record !== record || memo.certPem !== cert.pem || memo.revoked !== this.revoked) {
+      let chain: VerifiedCertificate;
+      try {
+        chain = verifyCertificateChain({
+          certPem: cert.pem,
+          caCertPem: this.own.caPem,
+          revokedSerials: this.revoked,
+          at: new Date(atMs),
+        });
+      } catch {
+        return undefined;
+      }
+      const ca = describeCertificate(this.own.caPem);
+      memo = {
+        record,
         certPem: cert.pem,
-        caCertPem: this.own.caPem,
-        revokedSerials: this.revoked,
-        at: new Date(atMs),
-      });
-    } catch {
+        revoked: this.revoked,
+        fromMs: Math.max(chain.notBefore.getTime(), ca.notBefore.getTime()),
+        toMs: Math.min(chain.notAfter.getTime(), ca.notAfter.getTime()),
+        keys: new VerifiedEpochKeys(record.epochKeys, cert.pem),
+      };
+      this.epochKeyMemo.set(country, memo);
+    }
+    if (atMs < memo.fromMs || atMs > memo.toMs) {
       return undefined;
     }
-    const epochKey = chooseEpochKey({ announcements: record.epochKeys, recipientCertPem: cert.pem, atMs });
+    const epochKey = memo.keys.at(atMs);
     return epochKey ? { epochKey, certPem: cert.pem } : undefined;
   }
 
