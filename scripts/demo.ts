@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   step('starting Apache Kafka (KRaft, SASL/SCRAM, ACLs)');
   fetchKafka(info);
   // The regional CA first: it issues the broker's TLS certificates, then the secretariat's and the gateways'.
-  const ca = regionalCa(path.join(HOME, 'network'));
+  const ca = await regionalCa(path.join(HOME, 'network'));
   const broker = await startBroker({
     dir: kafkaDir,
     clientPort: KAFKA_PORT,

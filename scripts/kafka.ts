@@ -30,7 +30,7 @@ async function main(): Promise<void> {
         clientPort: Number(process.env.KAFKA_PORT ?? 19092),
         controllerPort: Number(process.env.KAFKA_CONTROLLER_PORT ?? 19093),
         nodes: Number(process.env.KAFKA_NODES ?? 1),
-        ca: regionalCa(caHome),
+        ca: await regionalCa(caHome),
         progress: log,
       });
       log(
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       if (!info?.nodes) {
         throw new PrerequisiteError(`no broker in ${dir}: npm run kafka -- start`);
       }
-      await issueBrokerCertificates(info, regionalCa(caHome), { progress: log });
+      await issueBrokerCertificates(info, await regionalCa(caHome), { progress: log });
       log(
         'issued new TLS certificates for every node and client of the broker; restart it: npm run kafka -- stop, start',
       );

@@ -172,6 +172,42 @@ describe('corridor CLI: offline', () => {
     expect(fs.existsSync(`${dir}-2`)).toBe(false);
     expectFailure(await corridor(['pki', 'init', '--dir', `${dir}-3`]), 2, /no passphrase/);
   });
+
+  it('pki init --key-type ec creates a P-256 root; another key type is a usage error', async () => {
+    const dir = path.join(tempDir('ca-ec'), 'ca');
+    const passFile = path.join(path.dirname(dir), 'pass');
+    fs.writeFileSync(passFile, 'correct horse battery staple\n', { mode: 0o600 });
+    const created = await corridor([
+      '--json',
+      'pki',
+      'init',
+      '--key-type',
+      'ec',
+      '--dir',
+      dir,
+      '--passphrase-file',
+      passFile,
+    ]);
+    expectSuccess(created);
+    expect((JSON.parse(created.stdout) as { keyType: string }).keyType).toBe('ec');
+    const root = describeCertificate(fs.readFileSync(path.join(dir, 'ca.pem'), 'utf8'));
+    expect([root.isCa, root.publicKey.asymmetricKeyDetails?.namedCurve]).toEqual([true, 'prime256v1']);
+    expectFailure(
+      await corridor([
+        'pki',
+        'init',
+        '--key-type',
+        'dsa',
+        '--dir',
+        `${dir}-2`,
+        '--passphrase-file',
+        passFile,
+      ]),
+      2,
+      /key-type/,
+    );
+    expect(fs.existsSync(`${dir}-2`)).toBe(false);
+  });
 });
 
 describe('corridor CLI: against a real network', () => {

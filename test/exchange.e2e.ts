@@ -22,7 +22,7 @@ import {
 } from '@corridor/contracts';
 import { peekEnvelopeHeader, sealEnvelope } from '@corridor/envelope';
 import { decryptPrivateKey, describeCertificate } from '@corridor/pki';
-import { installCertificate, rotateGatewayKey } from '../apps/cli/src/pki-files';
+import { installCertificate, installEcCertificate, rotateGatewayKey } from '../apps/cli/src/pki-files';
 import { gatewayAudience, issueToken } from '@corridor/identity';
 import { ManagedProcess, Network } from '../scripts/lib/network';
 import { kafkaAs } from './harness/broker';
@@ -774,17 +774,20 @@ describe('exchange between two gateways (real processes)', () => {
       gateways: Record<string, { keyPassphrase: string }>;
     };
     await g.process.stop();
-    const csrPem = await rotateGatewayKey({
+    // As corridor pki rotate does: the RSA key and, since IT has one, the P-256 identity of suite 2.
+    const { csrPem, ecCsrPem } = await rotateGatewayKey({
       dir: g.trustDir,
       passphrase: secrets.gateways.IT.keyPassphrase,
       country: 'IT',
     });
-    const issued = await net.secretariatCall<{ certPem: string; caPem: string; fingerprint: string }>(
-      'POST',
-      '/v1/gateways',
-      { country: 'IT', csrPem },
-    );
+    const issued = await net.secretariatCall<{
+      certPem: string;
+      caPem: string;
+      fingerprint: string;
+      ecCertPem: string;
+    }>('POST', '/v1/gateways', { country: 'IT', csrPem, ecCsrPem });
     installCertificate({ dir: g.trustDir, certPem: issued.certPem, caPem: issued.caPem });
+    installEcCertificate({ dir: g.trustDir, certPem: issued.ecCertPem });
     g.process = new ManagedProcess(g.process.name, g.process.script, g.process.env, g.process.logFile, g.url);
     g.process.start();
     await g.process.ready();

@@ -24,8 +24,9 @@ import {
   type EnvelopeHeader,
 } from '@corridor/contracts';
 import { peekEnvelopeHeader, sealEnvelope } from '@corridor/envelope';
-import { decryptPrivateKey } from '@corridor/pki';
-import { Network } from '../scripts/lib/network';
+import { decryptPrivateKey, describeCertificate } from '@corridor/pki';
+import { installCertificate, installEcCertificate, rotateGatewayKey } from '../apps/cli/src/pki-files';
+import { ManagedProcess, Network } from '../scripts/lib/network';
 import { kafkaAs } from './harness/broker';
 import { sql } from './harness/databases';
 import { eventually, publishAlert, startTestNetwork } from './harness/network';
@@ -284,4 +285,99 @@ describe('suite 2 between gateways (real processes)', () => {
     expect(row.last_error).toMatch(/NO_COMMON_SUITE/);
     expect(row.status).not.toBe('DELIVERED');
   });
+  it('corridor pki rotate renews the P-256 identity too: IT signs its held epoch keys again, LY seals suite 2 to them after the old certificates are revoked', async () => {
+    const itGw = gw('IT');
+    const secrets = JSON.parse(fs.readFileSync(path.join(net.opts.dir, 'secrets.json'), 'utf8')) as {
+      gateways: Record<string, { keyPassphrase: string }>;
+    };
+    const oldRsa = describeCertificate(fs.readFileSync(path.join(itGw.trustDir, 'cert.pem'), 'utf8'));
+    const oldEc = describeCertificate(fs.readFileSync(path.join(itGw.trustDir, 'ec-cert.pem'), 'utf8'));
+    const heldBefore = await sql<{ key_id: string; cert_fingerprint: string }>(
+      itGw.databaseUrl,
+      'select key_id, cert_fingerprint from epoch_keys where sealed_private is not null',
+    );
+    expect(new Set(heldBefore.map((k) => k.cert_fingerprint))).toEqual(new Set([oldEc.fingerprint]));
+
+    await itGw.process.stop();
+    const { csrPem, ecCsrPem } = await rotateGatewayKey({
+      dir: itGw.trustDir,
+      passphrase: secrets.gateways.IT.keyPassphrase,
+      country: 'IT',
+    });
+    expect(ecCsrPem).toBeDefined();
+    const issued = await net.secretariatCall<{ certPem: string; caPem: string; ecCertPem: string }>(
+      'POST',
+      '/v1/gateways',
+      { country: 'IT', csrPem, ecCsrPem },
+    );
+    installCertificate({ dir: itGw.trustDir, certPem: issued.certPem, caPem: issued.caPem });
+    installEcCertificate({ dir: itGw.trustDir, certPem: issued.ecCertPem });
+    const newEc = describeCertificate(issued.ecCertPem);
+    expect(newEc.fingerprint).not.toBe(oldEc.fingerprint);
+    itGw.process = new ManagedProcess(
+      itGw.process.name,
+      itGw.process.script,
+      itGw.process.env,
+      itGw.process.logFile,
+      itGw.url,
+    );
+    itGw.process.start();
+    await itGw.process.ready();
+
+    // The same epoch keys (nothing sealed to them is lost), now signed by the new certificate, in IT's record at LY.
+    const heldAfter = await sql<{ key_id: string; cert_fingerprint: string }>(
+      itGw.databaseUrl,
+      'select key_id, cert_fingerprint from epoch_keys where sealed_private is not null',
+    );
+    expect(heldAfter.map((k) => k.key_id)).toEqual(expect.arrayContaining(heldBefore.map((k) => k.key_id)));
+    expect(new Set(heldAfter.map((k) => k.cert_fingerprint))).toEqual(new Set([newEc.fingerprint]));
+    const record = await eventually("IT's record signed by its new P-256 certificate at LY", async () => {
+      const [row] = await sql<{ signed: Buffer }>(
+        gw('LY').databaseUrl,
+        "select signed from trust_gateway_records where country = 'IT'",
+      );
+      const content = fromBinary(
+        GatewayRecordSchema,
+        fromBinary(SignedGatewayRecordSchema, row.signed).record,
+      );
+      return content.certFingerprint === newEc.fingerprint ? content : undefined;
+    });
+    // LY keeps a record only when it and every epoch key in it verify with the certificate it names.
+    expect(record.epochKeys.map((k) => k.keyId)).toEqual(
+      expect.arrayContaining(
+        heldBefore.map((k) => k.key_id).filter((k) => heldAfter.some((h) => h.key_id === k)),
+      ),
+    );
+
+    for (const old of [oldRsa, oldEc]) {
+      await net.secretariatCall('POST', `/v1/certificates/${old.fingerprint}/revoke`, {
+        reason: 'superseded by rotation',
+      });
+    }
+    const id = await eventually(
+      'an alert from LY delivered to the rotated IT',
+      async () => {
+        const sent = await publishAlert(
+          net,
+          'LY',
+          bulletinAlert({ recipients: ['IT'], title: 'after rotation' }),
+        );
+        await delivered('LY', sent);
+        return sent;
+      },
+      60_000,
+      1000,
+    );
+    const [{ message_id: messageId }] = await sql<{ message_id: string }>(
+      gw('LY').databaseUrl,
+      "select message_id from outbox where alert_id = $1 and kind = 'ALERT'",
+      [id],
+    );
+    const out = await envelopesOn(net, exchangeTopic('LY', 'IT', net.opts.topicPrefix), 'IT', (hs) =>
+      hs.some((h) => h.messageId === messageId),
+    );
+    const sent = out.find((e) => e.header.messageId === messageId)!;
+    expect(sent.header.suite).toBe(2);
+    expect(heldAfter.map((k) => k.key_id)).toContain(sent.header.recipientKemKeyId);
+  }, 180_000);
 });

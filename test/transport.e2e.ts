@@ -49,12 +49,12 @@ async function identity(opts: {
   };
 }
 
-function foreignCa(): { dir: string; passphrase: string } {
+async function foreignCa(): Promise<{ dir: string; passphrase: string }> {
   const ca = {
     dir: path.join(runDir(), `foreign-ca-${randomBytes(4).toString('hex')}`),
     passphrase: 'foreign-ca-pass',
   };
-  initCa({ dir: ca.dir, passphrase: ca.passphrase, commonName: 'Not the regional CA' });
+  await initCa({ dir: ca.dir, passphrase: ca.passphrase, commonName: 'Not the regional CA' });
   return ca;
 }
 
@@ -108,7 +108,7 @@ describe('transport: mutual TLS on every listener', () => {
   });
 
   it('refuses a certificate from another CA, even with the subject of a real principal', async () => {
-    const other = await identity({ ca: foreignCa(), principal: 'gw-ne' });
+    const other = await identity({ ca: await foreignCa(), principal: 'gw-ne' });
     for (const address of [broker().brokers[0], broker().controllers[0]]) {
       expect(await handshake(address, other)).toMatch(/refused the client certificate/);
     }
@@ -138,7 +138,7 @@ describe('transport: mutual TLS on every listener', () => {
 
   it('the client refuses a broker whose certificate is not from its CA', async () => {
     const admin = clientTls(broker(), 'admin') as { cert: string; key: string };
-    const other = fs.readFileSync(path.join(foreignCa().dir, 'ca.pem'), 'utf8');
+    const other = fs.readFileSync(path.join((await foreignCa()).dir, 'ca.pem'), 'utf8');
     expect(await handshake(broker().brokers[0], { ...admin, ca: other })).toMatch(
       /broker's certificate does not verify/,
     );
@@ -375,7 +375,7 @@ describe('transport: an unusable certificate at start', () => {
   async function trustDirWith(opts: { notBefore?: Date; validityDays?: number; foreign?: boolean }) {
     const dir = path.join(runDir(), `trust-${randomBytes(4).toString('hex')}`);
     await issueKafkaIdentity({
-      caDir: opts.foreign ? foreignCa().dir : testCa().dir,
+      caDir: opts.foreign ? (await foreignCa()).dir : testCa().dir,
       caPassphrase: opts.foreign ? 'foreign-ca-pass' : testCa().passphrase,
       outDir: dir,
       name: 'kafka-client',

@@ -96,7 +96,7 @@ export async function startTestbed({
   log('starting a private Kafka broker on 127.0.0.1 …');
   // The benchmark's own regional CA: it issues the broker's certificates and every client's (mutual TLS).
   const ca = { dir: path.join(dir, 'ca'), passphrase: randomBytes(24).toString('base64url') };
-  initCa({ dir: ca.dir, passphrase: ca.passphrase });
+  await initCa({ dir: ca.dir, passphrase: ca.passphrase });
   const broker = await startBroker({
     dir: brokerDir,
     clientPort: await freePort(),

@@ -87,12 +87,12 @@ interface Secrets {
  * The regional CA of a local network in `home` (secretariat/ca, passphrase in secrets.json), created if missing:
  * the broker's and the secretariat's transport certificates come from it before anything else starts.
  */
-export function regionalCa(home: string): RegionalCaFiles {
+export async function regionalCa(home: string): Promise<RegionalCaFiles> {
   fs.mkdirSync(home, { recursive: true, mode: 0o700 });
   const secrets = loadSecrets(home, []);
   const dir = path.join(home, 'secretariat', 'ca');
   if (!fs.existsSync(path.join(dir, 'ca.pem'))) {
-    initCa({ dir, passphrase: secrets.caPassphrase });
+    await initCa({ dir, passphrase: secrets.caPassphrase });
   }
   return { dir, passphrase: secrets.caPassphrase };
 }
@@ -245,7 +245,7 @@ export class Network {
     }
     if (!fs.existsSync(path.join(caDir, 'ca.pem'))) {
       this.log('creating the regional root CA (RSA-3072)…');
-      initCa({ dir: caDir, passphrase: this.secrets.caPassphrase });
+      await initCa({ dir: caDir, passphrase: this.secrets.caPassphrase });
     }
     // The secretariat's own TLS client certificate for Kafka, issued offline from the CA (it needs the broker
     // before it can serve enrolments).
@@ -320,6 +320,21 @@ export class Network {
     for (const a of this.opts.agreements) {
       await this.ensureAgreement(a);
     }
+  }
+
+  /** A member that joins the running network: its secrets, enrolment (topics and ACLs), gateway process, endpoint. */
+  async join(country: string): Promise<GatewayHandle> {
+    this.secrets = loadSecrets(this.opts.dir, [...Object.keys(this.secrets.gateways), country]);
+    await this.enrol(country);
+    const g = this.gateways[country];
+    this.log(`starting gateway ${country} on ${g.url}…`);
+    g.process.start();
+    await g.process.ready();
+    await this.secretariatCall('PUT', `/v1/gateways/${country}/endpoint`, {
+      url: g.url,
+      auditorToken: await this.bearer(country, 'auditor'),
+    });
+    return g;
   }
 
   private async enrol(country: string): Promise<void> {

@@ -81,7 +81,10 @@ export default async function globalSetup(): Promise<void> {
   process.env.CORRIDOR_TEST_RUN_ID = runId;
   process.env.CORRIDOR_TEST_RUN_DIR = runDir;
   const ca = { dir: path.join(runDir, 'ca'), passphrase: randomBytes(24).toString('base64url') };
-  initCa({ dir: ca.dir, passphrase: ca.passphrase });
+  // CORRIDOR_TEST_ROOT_KEY=ec runs the whole suite on a P-256 regional root (broker, gateways, CRLs).
+  const rootKeyType = process.env.CORRIDOR_TEST_ROOT_KEY === 'ec' ? 'ec' : 'rsa';
+  await initCa({ dir: ca.dir, passphrase: ca.passphrase, keyType: rootKeyType });
+  process.stdout.write(`\n[harness] regional root: ${rootKeyType === 'ec' ? 'ECDSA P-256' : 'RSA-3072'}`);
   process.env.CORRIDOR_TEST_CA_DIR = ca.dir;
   process.env.CORRIDOR_TEST_CA_PASSPHRASE = ca.passphrase;
   const brokerDir = path.join(runDir, 'kafka');

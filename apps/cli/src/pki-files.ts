@@ -8,14 +8,15 @@ import {
   createCsr,
   createEcCsr,
   createKafkaCsr,
-  createRootCa,
+  createRegionalRoot,
   decryptPrivateKey,
   describeCertificate,
   encryptPrivateKey,
   generateEcKeyPair,
   generateKeyPairAsync,
-  issueKafkaCertificate,
+  issueTransportCertificate,
   type KafkaCertificateRole,
+  type RootKeyType,
 } from '@corridor/pki';
 
 export class CliError extends Error {
@@ -33,19 +34,24 @@ function writeSecretFile(file: string, content: string): void {
   fs.chmodSync(file, 0o600);
 }
 
-/** Creates the regional root CA in `dir` (ca.pem, ca.key.pem encrypted). Refuses to overwrite an existing CA. */
-export function initCa(opts: {
+/**
+ * Creates the regional root CA in `dir` (ca.pem, ca.key.pem encrypted): RSA-3072 unless `keyType` is 'ec' (P-256).
+ * Refuses to overwrite an existing CA.
+ */
+export async function initCa(opts: {
   dir: string;
   passphrase: string;
   commonName?: string;
   validityDays?: number;
-}): { certPem: string; fingerprint: string } {
+  keyType?: RootKeyType;
+}): Promise<{ certPem: string; fingerprint: string }> {
   const certPath = path.join(opts.dir, 'ca.pem');
   if (fs.existsSync(certPath)) {
     throw new CliError(`a CA already exists in ${opts.dir}: keep it, or move it away to create a new one`, 2);
   }
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
-  const ca = createRootCa({
+  const ca = await createRegionalRoot({
+    keyType: opts.keyType ?? 'rsa',
     commonName: opts.commonName ?? 'Corridor Regional Root CA',
     validityDays: opts.validityDays ?? 3650,
   });
@@ -127,13 +133,15 @@ export function hasCertificate(dir: string): boolean {
 
 /**
  * Key rotation, first half: the current key and certificate move to previous/<time>/ (the gateway keeps opening
- * envelopes sealed for them until they expire or are revoked) and a new key and CSR are made in `dir`.
+ * envelopes sealed for them until they expire or are revoked) and a new key and CSR are made in `dir`; the same for
+ * the P-256 identity of suite 2 when the gateway has one (the restarted gateway signs its held epoch keys again with
+ * the new key, so the old certificate can be revoked).
  */
 export async function rotateGatewayKey(opts: {
   dir: string;
   passphrase: string;
   country: string;
-}): Promise<string> {
+}): Promise<{ csrPem: string; ecCsrPem?: string }> {
   if (!hasCertificate(opts.dir)) {
     throw new CliError(`${opts.dir} holds no key and certificate to rotate: use corridor pki issue first`, 2);
   }
@@ -144,9 +152,22 @@ export async function rotateGatewayKey(opts: {
   });
   const previous = path.join(opts.dir, 'previous', new Date().toISOString().replace(/[:.]/g, '-'));
   fs.mkdirSync(previous, { recursive: true, mode: 0o700 });
+  const ec = ecIdentityFiles(opts.dir);
+  const hasEc = fs.existsSync(ec.keyFile);
+  if (hasEc) {
+    decryptPrivateKey({ encryptedPem: fs.readFileSync(ec.keyFile, 'utf8'), passphrase: opts.passphrase });
+  }
   fs.renameSync(path.join(opts.dir, 'key.pem'), path.join(previous, 'key.pem'));
   fs.renameSync(path.join(opts.dir, 'cert.pem'), path.join(previous, 'cert.pem'));
-  return gatewayCsr(opts);
+  if (hasEc) {
+    // Only signs: nothing sealed for it needs the old key, which stays here for the record only.
+    fs.renameSync(ec.keyFile, path.join(previous, path.basename(ec.keyFile)));
+    if (fs.existsSync(ec.certFile)) {
+      fs.renameSync(ec.certFile, path.join(previous, path.basename(ec.certFile)));
+    }
+  }
+  const csrPem = await gatewayCsr(opts);
+  return { csrPem, ...(hasEc ? { ecCsrPem: await gatewayEcCsr(opts) } : {}) };
 }
 
 /** File names of a Kafka transport identity in a directory: `<name>.pem`, `<name>.key.pem` (encrypted), `ca.pem`. */
@@ -217,7 +238,7 @@ export async function issueKafkaIdentity(opts: {
     passphrase: opts.caPassphrase,
   });
   const keys = await generateKeyPairAsync();
-  const certPem = issueKafkaCertificate({
+  const certPem = await issueTransportCertificate({
     caCertPem,
     caKeyPem,
     publicKeyPem: keys.publicKeyPem,
@@ -248,17 +269,23 @@ const KEYSTORE_ITERATIONS = 100_000;
  * (PBES2: "PBES2 SecretKeyFactory not available"), and the only PEM encryption it opens is 3DES.
  */
 export function writePkcs12Keystore(file: string, keyPem: string, certPem: string, passphrase: string): void {
-  const p12 = forge.pkcs12.toPkcs12Asn1(
-    forge.pki.privateKeyFromPem(keyPem),
-    [forge.pki.certificateFromPem(certPem)],
-    passphrase,
-    {
+  const cert = forge.pki.certificateFromPem(certPem);
+  // node-forge re-encodes a certificate it did not sign with NULL algorithm parameters, which breaks the signature of
+  // one issued by a P-256 root (ecdsa-with-SHA256 has none): the keystore keeps the issued DER exactly.
+  const issuedDer = forge.asn1.fromDer(forge.pem.decode(certPem)[0].body);
+  const reencode = forge.pki.certificateToAsn1;
+  forge.pki.certificateToAsn1 = (c) => (c === cert ? issuedDer : reencode(c));
+  let p12: forge.asn1.Asn1;
+  try {
+    p12 = forge.pkcs12.toPkcs12Asn1(forge.pki.privateKeyFromPem(keyPem), [cert], passphrase, {
       algorithm: 'aes256',
       count: KEYSTORE_ITERATIONS,
       friendlyName: 'kafka',
       generateLocalKeyId: true,
       prfAlgorithm: 'sha256',
-    } as Parameters<typeof forge.pkcs12.toPkcs12Asn1>[3],
-  );
+    } as Parameters<typeof forge.pkcs12.toPkcs12Asn1>[3]);
+  } finally {
+    forge.pki.certificateToAsn1 = reencode;
+  }
   fs.writeFileSync(file, Buffer.from(forge.asn1.toDer(p12).getBytes(), 'latin1'), { mode: 0o600 });
 }

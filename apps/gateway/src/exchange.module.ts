@@ -8,7 +8,13 @@ import {
 } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { auditHeadsTopic, AuditEvent, controlTopic, gatewayConsumerGroups } from '@corridor/contracts';
+import {
+  auditHeadsTopic,
+  AuditEvent,
+  controlTopic,
+  gatewayConsumerGroups,
+  gatewayControlTopic,
+} from '@corridor/contracts';
 import { DEFAULT_MAX_SKEW_MS } from '@corridor/envelope';
 import { KafkaClient, loggerFor, ROOT_LOGGER, Scheduler } from '@corridor/platform';
 import { AlertsController } from './alerts/alerts.controller';
@@ -147,6 +153,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       'receipt timeout sweep',
     );
     every(60_000, async () => this.trust.checkCrlFreshness(), 'revocation list freshness');
+    every(this.config.kafka.controlTopicsRefreshMs, () => this.control.refresh(), 'control topics');
     const epochKeys = this.epochKeys;
     if (epochKeys) {
       every(this.config.exchange.epochKeys.checkMs, () => epochKeys.rotate(Date.now()), 'epoch key rotation');
@@ -258,7 +265,11 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         if (!ec) {
           return null;
         }
-        const topic = controlTopic(c.kafka.topicPrefix);
+        // Its own control topic (only its principal writes it); the shared one too while a network migrates.
+        const topics = [
+          gatewayControlTopic(c.country, c.kafka.topicPrefix),
+          ...(c.kafka.legacyControlPublish ? [controlTopic(c.kafka.topicPrefix)] : []),
+        ];
         return new EpochKeyManager(
           ds,
           repo,
@@ -269,7 +280,12 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
             suites: t.own.suites,
             epochMs: c.exchange.epochKeys.epochMs,
             retainMs: c.exchange.epochKeys.retainMs,
-            publish: (key, value) => k.send(topic, [{ key, value }]),
+            publish: async (key, value) => {
+              for (const topic of topics) {
+                await k.send(topic, [{ key, value }]);
+              }
+            },
+            certificateNotBefore: (fingerprint) => t.certificateNotBefore(fingerprint),
           },
           loggerFor(l, EpochKeyManager),
         );
@@ -374,7 +390,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
         new ControlConsumer(
           k,
           t,
-          { topic: controlTopic(c.kafka.topicPrefix), groupId: consumerGroups(c).control },
+          { topicPrefix: c.kafka.topicPrefix, groupId: consumerGroups(c).control },
           loggerFor(l, ControlConsumer),
         ),
     },

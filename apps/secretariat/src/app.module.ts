@@ -86,6 +86,7 @@ export class SecretariatModule
               config.kafka.topicPrefix,
               loggerFor(logger, KafkaGovernance),
               config.kafka.principalFormat,
+              config.kafka.legacyControlWrite,
             ),
         },
         {

@@ -29,6 +29,9 @@ const schema = z.object({
     .string()
     .regex(/^[a-zA-Z0-9._-]+$/)
     .default('corridor'),
+  // Migration switch (docs/operations.md): gateways keep WRITE on the shared control topic until all of them publish
+  // their record on their own control topic.
+  KAFKA_LEGACY_CONTROL_WRITE: z.enum(['true', 'false']).default('false'),
   CA_DIR: z.string().min(1),
   CA_PASSPHRASE: z.string().min(12, 'at least 12 characters'),
   // The forum's identity provider (OpenID Connect) and the secretariat's client registration there.
@@ -56,6 +59,8 @@ export interface SecretariatConfig {
     topicPrefix: string;
     /** how the broker names a TLS client, `{name}` its certificate's CN (KAFKA_PRINCIPAL_FORMAT) */
     principalFormat: string;
+    /** gateways may still write the shared control topic (KAFKA_LEGACY_CONTROL_WRITE) */
+    legacyControlWrite: boolean;
     /** the secretariat's transport identity in CA_DIR (kafka-client.pem, its key encrypted with CA_PASSPHRASE) */
     tlsFiles: { certFile: string; keyFile: string; caFile: string };
   };
@@ -96,6 +101,7 @@ export function loadSecretariatConfig(env: NodeJS.ProcessEnv = process.env): Sec
       password: e.KAFKA_PASSWORD,
       topicPrefix: e.KAFKA_TOPIC_PREFIX,
       principalFormat: e.KAFKA_PRINCIPAL_FORMAT,
+      legacyControlWrite: e.KAFKA_LEGACY_CONTROL_WRITE === 'true',
       tlsFiles: {
         certFile: path.join(e.CA_DIR, 'kafka-client.pem'),
         keyFile: path.join(e.CA_DIR, 'kafka-client.key.pem'),

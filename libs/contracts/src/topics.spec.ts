@@ -5,8 +5,11 @@ import {
   controlTopic,
   exchangeTopic,
   gatewayConsumerGroups,
+  gatewayControlTopic,
+  gatewayControlTopicPrefix,
   gatewayGroupPrefix,
   parseExchangeTopic,
+  parseGatewayControlTopic,
   secretariatHeadsGroup,
 } from './topics';
 
@@ -24,5 +27,16 @@ describe('topic and consumer group names', () => {
     expect(groups).toEqual({ exchange: 't1.gw-ly.exchange', control: 't1.gw-ly.control.a' });
     expect(Object.values(groups).every((g) => g.startsWith(gatewayGroupPrefix('LY', 't1')))).toBe(true);
     expect(secretariatHeadsGroup('t1')).toBe('t1.secretariat.heads');
+  });
+
+  it("names each gateway's control topic under one prefix that the shared control topic does not match", () => {
+    expect(gatewayControlTopic('LY', 't1')).toBe('t1.control.LY');
+    expect(gatewayControlTopicPrefix('t1')).toBe('t1.control.');
+    expect(controlTopic('t1').startsWith(gatewayControlTopicPrefix('t1'))).toBe(false);
+    expect(parseGatewayControlTopic('t1.control.LY', 't1')).toBe('LY');
+    for (const other of ['t1.control', 't1.control.ly', 't1.control.LYX', 't2.control.LY', 't1.x.LY.IT']) {
+      expect(parseGatewayControlTopic(other, 't1')).toBeUndefined();
+    }
+    expect(() => gatewayControlTopic('ly', 't1')).toThrow(/ISO 3166-1/);
   });
 });

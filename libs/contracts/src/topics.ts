@@ -7,6 +7,29 @@ export function controlTopic(prefix = 'corridor'): string {
   return `${prefix}.control`;
 }
 
+/**
+ * A gateway's own compacted control topic, key `gateway/<CC>`, value its signed gateway record (suites, epoch keys).
+ * Only that gateway's principal may write it, so no gateway can have another's records compacted away.
+ */
+export function gatewayControlTopic(country: string, prefix = 'corridor'): string {
+  if (!COUNTRY.test(country)) {
+    throw new Error(`gatewayControlTopic needs an ISO 3166-1 alpha-2 code, got ${country}`);
+  }
+  return `${gatewayControlTopicPrefix(prefix)}${country}`;
+}
+
+/** Every gateway control topic starts with this: one PREFIXED READ ACL lets a gateway read them all. */
+export function gatewayControlTopicPrefix(prefix = 'corridor'): string {
+  return `${prefix}.control.`;
+}
+
+/** The country of a gateway control topic under `prefix`, or undefined for any other topic. */
+export function parseGatewayControlTopic(topic: string, prefix = 'corridor'): string | undefined {
+  const start = gatewayControlTopicPrefix(prefix);
+  const country = topic.startsWith(start) ? topic.slice(start.length) : '';
+  return COUNTRY.test(country) ? country : undefined;
+}
+
 /** Signed tree heads, written by every gateway, read by the secretariat. */
 export function auditHeadsTopic(prefix = 'corridor'): string {
   return `${prefix}.audit.heads`;
@@ -31,6 +54,12 @@ export function parseExchangeTopic(topic: string): { from: string; to: string } 
 
 export const TOPICS = {
   control: { name: CONTROL_TOPIC, key: 'ControlRecord.key', value: 'ControlRecord', compacted: true },
+  gatewayControl: {
+    name: 'corridor.control.<CC>',
+    key: 'gateway/<CC>',
+    value: 'ControlRecord (gateway)',
+    compacted: true,
+  },
   auditHeads: { name: AUDIT_HEADS_TOPIC, key: 'gateway country', value: 'SignedTreeHead', compacted: false },
   exchange: { name: 'corridor.x.<FROM>.<TO>', key: 'thread id', value: 'Envelope', compacted: false },
 } as const;

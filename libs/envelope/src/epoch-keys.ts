@@ -85,21 +85,48 @@ export function createEpochKey(options: {
     throw new EnvelopeError('INVALID_ARGUMENT', 'an epoch key must end after it starts');
   }
   const privateKey = XWingPrivateKey.generate();
+  return {
+    privateKey,
+    announcement: signEpochKey({ ...options, publicKey: privateKey.publicKey.bytes, cert }),
+  };
+}
+
+/**
+ * Signs an existing epoch key's public half again with another identity (after `corridor pki rotate`): same key,
+ * same validity, the new certificate's fingerprint and signature.
+ */
+export function resignEpochKey(options: {
+  publicKey: Uint8Array;
+  notBeforeMs: number;
+  notAfterMs: number;
+  certPem: string;
+  identityKey: KeyObject;
+}): EpochKeyAnnouncement {
+  if (!(options.notAfterMs > options.notBeforeMs)) {
+    throw new EnvelopeError('INVALID_ARGUMENT', 'an epoch key must end after it starts');
+  }
+  return signEpochKey({ ...options, cert: describeCertificate(options.certPem) });
+}
+
+function signEpochKey(options: {
+  publicKey: Uint8Array;
+  notBeforeMs: number;
+  notAfterMs: number;
+  cert: { country: string; fingerprint: string };
+  identityKey: KeyObject;
+}): EpochKeyAnnouncement {
   const unsigned = {
-    country: cert.country,
-    publicKey: privateKey.publicKey.bytes,
+    country: options.cert.country,
+    publicKey: options.publicKey,
     notBeforeMs: options.notBeforeMs,
     notAfterMs: options.notAfterMs,
-    certFingerprint: cert.fingerprint,
+    certFingerprint: options.cert.fingerprint,
   };
   const signature = sign('sha256', epochKeySigningInput(unsigned), {
     key: options.identityKey,
     dsaEncoding: 'ieee-p1363',
   });
-  return {
-    privateKey,
-    announcement: { ...unsigned, keyId: epochKeyId(unsigned.publicKey), signature },
-  };
+  return { ...unsigned, keyId: epochKeyId(unsigned.publicKey), signature };
 }
 
 /**

@@ -12,6 +12,7 @@ export {
   EPOCH_KEY_SIGNING_DOMAIN,
   EpochKeyRing,
   createEpochKey,
+  resignEpochKey,
   chooseEpochKey,
   DEFAULT_EPOCH_KEY_RETAIN_MS,
   EpochKeyRotation,

@@ -57,7 +57,10 @@ async function ecKeys(options: { privateKeyPem: string; publicKeyPem?: string })
   return { privateKey, publicKey };
 }
 
-function window(notBefore: Date | undefined, validityDays: number): { notBefore: Date; notAfter: Date } {
+export function validityWindowOf(
+  notBefore: Date | undefined,
+  validityDays: number,
+): { notBefore: Date; notAfter: Date } {
   if (!Number.isFinite(validityDays) || validityDays <= 0) {
     throw new PkiError('INVALID_ARGUMENT', 'validityDays must be a positive number');
   }
@@ -65,7 +68,7 @@ function window(notBefore: Date | undefined, validityDays: number): { notBefore:
   return { notBefore: start, notAfter: new Date(start.getTime() + validityDays * DAY_MS) };
 }
 
-function randomSerialHex(): string {
+export function randomSerialHex(): string {
   const bytes = randomBytes(16);
   bytes[0] = (bytes[0] & 0x7f) | 0x01;
   return bytes.toString('hex');
@@ -87,7 +90,7 @@ export async function createEcRootCa(options: {
   }
   const keyPair = generateEcKeyPair();
   const keys = await ecKeys(keyPair);
-  const validity = window(options.notBefore, options.validityDays);
+  const validity = validityWindowOf(options.notBefore, options.validityDays);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerialHex(),
     name: `O=${ORGANIZATION}, CN=${rdn(options.commonName)}`,
@@ -184,7 +187,7 @@ export async function issueEcGatewayCertificate(options: {
   }
   const issuer = await issuerKey(options.caKeyPem);
   const caKeyId = caCert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
-  const validity = window(options.notBefore, options.validityDays);
+  const validity = validityWindowOf(options.notBefore, options.validityDays);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: options.serial === undefined ? randomSerialHex() : positiveSerial(options.serial),
     subject: `C=${country}, O=${ORGANIZATION}, CN=${commonName}`,
@@ -216,7 +219,7 @@ export async function issueEcGatewayCertificate(options: {
  * The issuing key: an EC root signs with ECDSA P-256; the RSA regional root of a suite-1 network signs with
  * RSASSA-PKCS1-v1_5 SHA-256 (as node-forge does), so one root and one CRL serve both suites.
  */
-async function issuerKey(
+export async function issuerKey(
   caKeyPem: string,
 ): Promise<{ algorithm: Algorithm; privateKey: CryptoKey; publicKey: () => Promise<CryptoKey> }> {
   const key = loadPrivateKey(caKeyPem);
@@ -247,7 +250,7 @@ async function issuerKey(
   };
 }
 
-function positiveSerial(serial: string): string {
+export function positiveSerial(serial: string): string {
   const hex = normalizeSerialHex(serial);
   if (/^0+$/.test(hex)) {
     throw new PkiError('INVALID_ARGUMENT', 'serial must be a positive integer');

@@ -43,6 +43,15 @@ export {
   type RevocationList,
   type RevokedCertificateEntry,
 } from './crl';
+export {
+  ROOT_KEY_TYPES,
+  createRegionalRoot,
+  issueRsaGatewayCertificate,
+  issueTransportCertificate,
+  rootKeyType,
+  signRevocationList,
+  type RootKeyType,
+} from './regional-root';
 export { signDocument, verifyDocument } from './document-signature';
 export {
   KAFKA_OU,

@@ -66,6 +66,11 @@ export class KafkaAdmin {
     });
   }
 
+  /** The topics this principal may see (DESCRIBE, which READ or WRITE imply). */
+  async topics(): Promise<string[]> {
+    return (await this.admin()).listTopics();
+  }
+
   async allow(rules: AllowRule[]): Promise<void> {
     await (await this.admin()).createAcls({ acl: rules.map(entry) });
   }

@@ -2,8 +2,15 @@
 // and offline verification of a certificate against the CA (and a CRL).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
-import { decryptPrivateKey, isPkiError, parseRevocationList, verifyCertificateChain } from '@corridor/pki';
+import { InvalidArgumentError, type Command } from 'commander';
+import {
+  decryptPrivateKey,
+  isPkiError,
+  parseRevocationList,
+  ROOT_KEY_TYPES,
+  verifyCertificateChain,
+  type RootKeyType,
+} from '@corridor/pki';
 import { act, parseCountry, parsePositiveInt, passphraseOptions, secretariatOptions } from '../command-kit';
 import { operationalError, usageError } from '../errors';
 import {
@@ -25,6 +32,7 @@ import { passphrase, readTextFile, secretariatToken, secretariatUrl } from '../s
 
 interface InitOptions {
   dir: string;
+  keyType: RootKeyType;
   commonName: string;
   validityDays: number;
   passphraseFile?: string;
@@ -70,6 +78,14 @@ interface VerifyOptions {
   crl?: string;
 }
 
+function parseRootKeyType(value: string): RootKeyType {
+  const keyType = ROOT_KEY_TYPES.find((t) => t === value);
+  if (!keyType) {
+    throw new InvalidArgumentError(`give one of ${ROOT_KEY_TYPES.join(', ')}.`);
+  }
+  return keyType;
+}
+
 function normalizeFingerprint(value: string): string {
   const hex = value.replace(/:/g, '').toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(hex)) {
@@ -92,6 +108,12 @@ export function registerPki(program: Command): void {
       .description('create the regional root CA in a directory: ca.pem and ca.key.pem (encrypted, mode 600)')
       .requiredOption('--dir <dir>', 'directory to hold the CA (created with mode 700)')
       .option('--common-name <name>', 'subject common name of the root', 'Corridor Regional Root CA')
+      .option(
+        '--key-type <type>',
+        'rsa (RSA-3072, the default) or ec (ECDSA P-256: it also issues the RSA suite-1 and Kafka certificates)',
+        parseRootKeyType,
+        'rsa' as RootKeyType,
+      )
       .option('--validity-days <days>', 'validity of the root certificate', parsePositiveInt, 3650),
     'the CA key',
   ).action(
@@ -103,8 +125,9 @@ export function registerPki(program: Command): void {
         );
       }
       const secret = passphrase(opts);
-      const ca = initCa({
+      const ca = await initCa({
         dir: opts.dir,
+        keyType: opts.keyType,
         passphrase: secret,
         commonName: opts.commonName,
         validityDays: opts.validityDays,
@@ -113,12 +136,12 @@ export function registerPki(program: Command): void {
       const keyPath = path.join(opts.dir, 'ca.key.pem');
       out.result(
         [
-          `created the regional root CA in ${opts.dir}`,
+          `created the regional root CA (${opts.keyType === 'ec' ? 'ECDSA P-256' : 'RSA-3072'}) in ${opts.dir}`,
           `  certificate  ${certPath}`,
           `  private key  ${keyPath} (encrypted PKCS#8, mode 600)`,
           `  fingerprint  ${ca.fingerprint}`,
         ],
-        { certPath, keyPath, fingerprint: ca.fingerprint },
+        { certPath, keyPath, fingerprint: ca.fingerprint, keyType: opts.keyType },
       );
     }),
   );
@@ -226,25 +249,33 @@ export function registerPki(program: Command): void {
   ).action(
     act<IssueOptions>(async (out, opts) => {
       const secretariat = new Remote('secretariat', secretariatUrl(opts), secretariatToken(opts));
-      const csrPem = await rotateGatewayKey({
+      const { csrPem, ecCsrPem } = await rotateGatewayKey({
         dir: opts.dir,
         passphrase: passphrase(opts),
         country: opts.country,
       });
-      const issued = await secretariat.post<{ certPem: string; caPem: string; fingerprint: string }>(
-        '/v1/gateways',
-        {
-          country: opts.country,
-          csrPem,
-        },
-      );
+      const issued = await secretariat.post<{
+        certPem: string;
+        caPem: string;
+        fingerprint: string;
+        ecCertPem?: string;
+        ecFingerprint?: string;
+      }>('/v1/gateways', { country: opts.country, csrPem, ...(ecCsrPem ? { ecCsrPem } : {}) });
       installCertificate({ dir: opts.dir, certPem: issued.certPem, caPem: issued.caPem });
+      if (issued.ecCertPem) {
+        installEcCertificate({ dir: opts.dir, certPem: issued.ecCertPem });
+      }
       out.result(
         [
           `rotated ${opts.country}: new certificate ${issued.fingerprint}; the previous key stays in ${path.join(opts.dir, 'previous')}`,
-          '  restart the gateway instances one at a time; revoke the old certificate once senders use the new one',
+          ...(issued.ecFingerprint
+            ? [
+                `  new suite-2 P-256 certificate ${issued.ecFingerprint}: the restarted gateway signs its epoch keys again with it`,
+              ]
+            : []),
+          '  restart the gateway instances one at a time; revoke the old certificates once senders use the new ones',
         ],
-        { country: opts.country, fingerprint: issued.fingerprint },
+        { country: opts.country, fingerprint: issued.fingerprint, ecFingerprint: issued.ecFingerprint },
       );
     }),
   );

@@ -30,6 +30,11 @@ const schema = z.object({
     .regex(/^[a-zA-Z0-9._-]+$/)
     .default('corridor'),
   KAFKA_CLIENT_ID: z.string().optional(),
+  // Migration switch (docs/operations.md): also publish this gateway's record on the shared control topic, for partners
+  // that do not read gateway control topics yet (needs KAFKA_LEGACY_CONTROL_WRITE=true at the secretariat).
+  CONTROL_LEGACY_PUBLISH: z.enum(['true', 'false']).default('false'),
+  // How often the gateway looks for control topics of gateways enrolled since it started.
+  CONTROL_TOPICS_REFRESH_MS: z.coerce.number().int().min(100).default(10_000),
   TRUST_DIR: z.string().min(1),
   KEY_PASSPHRASE: z.string().min(12, 'at least 12 characters'),
   // The identity provider (OpenID Connect): issuer, and this gateway's client registration there.
@@ -122,6 +127,9 @@ export interface GatewayConfig {
     password?: string;
     topicPrefix: string;
     clientId: string;
+    /** also publish the gateway record on the shared control topic (CONTROL_LEGACY_PUBLISH) */
+    legacyControlPublish: boolean;
+    controlTopicsRefreshMs: number;
     /** the transport identity in TRUST_DIR (not the envelope-signing key): mutual TLS to the broker */
     tlsFiles: { certFile: string; keyFile: string; caFile: string };
   };
@@ -212,6 +220,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       password: e.KAFKA_PASSWORD,
       topicPrefix: e.KAFKA_TOPIC_PREFIX,
       clientId: e.KAFKA_CLIENT_ID ?? `gw-${cc}-${e.GATEWAY_INSTANCE}`,
+      legacyControlPublish: e.CONTROL_LEGACY_PUBLISH === 'true',
+      controlTopicsRefreshMs: e.CONTROL_TOPICS_REFRESH_MS,
       tlsFiles: {
         certFile: path.join(e.TRUST_DIR, 'kafka-client.pem'),
         keyFile: path.join(e.TRUST_DIR, 'kafka-client.key.pem'),

@@ -9,9 +9,11 @@ import {
   decryptEpochKey,
   encryptEpochKey,
   EpochKeyRing,
+  resignEpochKey,
   signGatewayRecord,
   type XWingPrivateKey,
 } from '@corridor/envelope';
+import { describeCertificate } from '@corridor/pki';
 import type { Db } from '../exchange/exchange.repository';
 import { EpochKeyRepository, type EpochKeyRow } from './epoch-key.repository';
 
@@ -26,6 +28,11 @@ export interface EpochKeyManagerOptions {
   retainMs: number;
   /** sends one record on the control topic */
   publish: (key: string, value: Uint8Array) => Promise<void>;
+  /**
+   * notBefore of a certificate this gateway knows, by fingerprint: an instance still on the old identity during a
+   * rolling restart must not sign back keys a newer certificate signed.
+   */
+  certificateNotBefore?: (fingerprint: string) => number | undefined;
 }
 
 export class EpochKeyManager {
@@ -69,7 +76,10 @@ export class EpochKeyManager {
    * One rotation step at `nowMs`: keys of the current and next epoch exist, keys past retention are destroyed (in the
    * database and in memory), and the record is published when anything changed or `forcePublish`.
    */
-  async rotate(nowMs: number, forcePublish = false): Promise<{ created: string[]; destroyed: string[] }> {
+  async rotate(
+    nowMs: number,
+    forcePublish = false,
+  ): Promise<{ created: string[]; destroyed: string[]; resigned: string[] }> {
     const created: string[] = [];
     if (this.makesKeys) {
       const { epochMs } = this.opts;
@@ -113,7 +123,11 @@ export class EpochKeyManager {
       this.published.delete(id);
     }
     await this.loadHeld();
-    if (created.length || destroyed.length || forcePublish || this.unpublished) {
+    const { resigned, superseded } = await this.resignForCurrentIdentity(nowMs);
+    if (superseded) {
+      // Its record would name the old certificate for keys the new one signed: partners would refuse them.
+      this.logger.warn('this instance runs an older P-256 identity than its epoch keys: it does not publish');
+    } else if (created.length || destroyed.length || resigned.length || forcePublish || this.unpublished) {
       try {
         await this.publish(nowMs);
         this.unpublished = false;
@@ -126,10 +140,45 @@ export class EpochKeyManager {
         );
       }
     }
-    if (created.length || destroyed.length) {
-      this.logger.info({ created, destroyed, held: this.ring.size }, 'epoch keys rotated');
+    if (created.length || destroyed.length || resigned.length) {
+      this.logger.info({ created, destroyed, resigned, held: this.ring.size }, 'epoch keys rotated');
     }
-    return { created, destroyed };
+    return { created, destroyed, resigned };
+  }
+
+  /**
+   * After `corridor pki rotate` gave this gateway a new P-256 identity: every held, still usable key signed by an older
+   * certificate is signed again by the current one, so partners keep using it once the old certificate is revoked.
+   */
+  private async resignForCurrentIdentity(
+    nowMs: number,
+  ): Promise<{ resigned: string[]; superseded: boolean }> {
+    const { identity, certificateNotBefore } = this.opts;
+    const ownNotBefore = describeCertificate(identity.certPem).notBefore.getTime();
+    const resigned: string[] = [];
+    let superseded = false;
+    for (const k of this.published.values()) {
+      if (k.certFingerprint === identity.fingerprint || k.notAfterMs < nowMs) {
+        continue;
+      }
+      const signerNotBefore = certificateNotBefore?.(k.certFingerprint);
+      if (signerNotBefore !== undefined && signerNotBefore > ownNotBefore) {
+        superseded = true; // signed by a newer identity than this instance's
+        continue;
+      }
+      const announcement = resignEpochKey({
+        publicKey: k.publicKey,
+        notBeforeMs: k.notBeforeMs,
+        notAfterMs: k.notAfterMs,
+        certPem: identity.certPem,
+        identityKey: identity.key,
+      });
+      const signature = Buffer.from(announcement.signature);
+      await this.repo.resign(this.db, { keyId: k.keyId, signature, certFingerprint: identity.fingerprint });
+      this.published.set(k.keyId, { ...k, signature, certFingerprint: identity.fingerprint });
+      resigned.push(k.keyId);
+    }
+    return { resigned, superseded };
   }
 
   /** The signed record: suites and every epoch key a sender may still use (validity not yet over). */

@@ -53,6 +53,15 @@ export class EpochKeyRepository {
     return rows.length > 0;
   }
 
+  /** Records a held key's new signature by another identity certificate (after a rotation of the P-256 key). */
+  async resign(db: Db, k: { keyId: string; signature: Buffer; certFingerprint: string }): Promise<void> {
+    await db.query('update epoch_keys set signature = $2, cert_fingerprint = $3 where key_id = $1', [
+      k.keyId,
+      k.signature,
+      k.certFingerprint,
+    ]);
+  }
+
   async epochStarts(db: Db, starts: number[]): Promise<number[]> {
     const rows = await db.query<{ not_before_ms: string }[]>(
       'select not_before_ms from epoch_keys where not_before_ms = any($1::bigint[])',

@@ -291,6 +291,11 @@ export class TrustStore extends EventEmitter<TrustEvents> {
     }
   }
 
+  /** notBefore (ms) of a certificate held from the control topic, by SHA-256 fingerprint. */
+  certificateNotBefore(fingerprint: string): number | undefined {
+    return this.certs.get(fingerprint)?.notBefore;
+  }
+
   private addCert(pem: string): KnownCert {
     const info = describeCertificate(pem);
     const known = {

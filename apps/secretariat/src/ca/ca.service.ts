@@ -7,16 +7,16 @@ import { DataSource } from 'typeorm';
 import {
   certificateFingerprint,
   certificateToDer,
-  createRevocationList,
   decryptPrivateKey,
   describeCertificate,
   gatewayKafkaPrincipal,
   issueEcGatewayCertificate,
-  issueGatewayCertificate,
-  issueKafkaCertificate,
+  issueRsaGatewayCertificate,
+  issueTransportCertificate,
   kafkaCsrPublicKey,
   loadPrivateKey,
   PkiError,
+  signRevocationList,
 } from '@corridor/pki';
 import { problem, updatedRows } from '@corridor/platform';
 import { KafkaGovernance } from '../governance/kafka-governance';
@@ -95,7 +95,7 @@ export class CaService {
   }): Promise<EnrolResult> {
     let certPem: string;
     try {
-      certPem = issueGatewayCertificate({
+      certPem = await issueRsaGatewayCertificate({
         csrPem: opts.csrPem,
         caCertPem: this.ca.certPem,
         caKeyPem: this.ca.keyPem,
@@ -113,7 +113,7 @@ export class CaService {
         field: 'csrPem',
       });
     }
-    const kafka = opts.kafkaCsrPem ? this.issueKafkaClient(opts.country, opts.kafkaCsrPem) : undefined;
+    const kafka = opts.kafkaCsrPem ? await this.issueKafkaClient(opts.country, opts.kafkaCsrPem) : undefined;
     const ec = opts.ecCsrPem ? await this.issueEcSigning(opts.country, opts.ecCsrPem) : undefined;
     await this.ds.query(
       'insert into certificates (fingerprint, country, serial, cert_pem, not_after) values ($1, $2, $3, $4, $5)',
@@ -189,9 +189,9 @@ export class CaService {
     return { certPem, info };
   }
 
-  private issueKafkaClient(country: string, csrPem: string) {
+  private async issueKafkaClient(country: string, csrPem: string) {
     try {
-      const certPem = issueKafkaCertificate({
+      const certPem = await issueTransportCertificate({
         caCertPem: this.ca.certPem,
         caKeyPem: this.ca.keyPem,
         publicKeyPem: kafkaCsrPublicKey(csrPem),
@@ -270,7 +270,7 @@ export class CaService {
       'select serial, revoked_at from certificates where revoked_at is not null',
     );
     const now = new Date();
-    const crlPem = createRevocationList({
+    const crlPem = await signRevocationList({
       caCertPem: this.ca.certPem,
       caKeyPem: this.ca.keyPem,
       revoked: revoked.map((r) => ({ serialHex: r.serial, revokedAt: r.revoked_at })),

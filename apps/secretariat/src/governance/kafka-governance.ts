@@ -5,6 +5,8 @@ import {
   auditHeadsTopic,
   controlTopic,
   exchangeTopic,
+  gatewayControlTopic,
+  gatewayControlTopicPrefix,
   gatewayGroupPrefix as groupPrefixOf,
 } from '@corridor/contracts';
 import { AllowRule, KafkaClient } from '@corridor/platform';
@@ -46,6 +48,11 @@ export class KafkaGovernance {
     private readonly prefix: string,
     private readonly logger: Logger,
     private readonly principalFormat: string = DEFAULT_PRINCIPAL_FORMAT,
+    /**
+     * KAFKA_LEGACY_CONTROL_WRITE: gateways may still write the shared control topic, for a network whose gateways do
+     * not all publish on their own control topic yet (docs/operations.md). Off: that right is removed.
+     */
+    private readonly legacyControlWrite = false,
   ) {}
 
   private principalOf(country: string): string {
@@ -72,18 +79,28 @@ export class KafkaGovernance {
   }
 
   /**
-   * What every enrolled gateway may do regardless of agreements: read the control topic and write its own signed
-   * gateway record there (suites, epoch keys; receivers verify it), publish its heads.
+   * What every enrolled gateway may do regardless of agreements: read the secretariat's control topic and every
+   * gateway's control topic (one PREFIXED rule), write only its own (its signed gateway record: suites, epoch keys),
+   * publish its heads. Compaction keeps the newest record per key, so a gateway that could write under another's
+   * key on a shared topic could have that record compacted away: each writes its own topic only.
    */
   async grantMembership(country: string): Promise<void> {
     const p = this.principalOf(country);
+    const own = gatewayControlTopic(country, this.prefix);
+    await this.admin.ensureTopics([{ topic: own, config: { 'cleanup.policy': 'compact' } }]);
     await this.admin.allow([
       allow('TOPIC', this.controlTopic, p, 'READ'),
-      allow('TOPIC', this.controlTopic, p, 'WRITE'),
+      allow('TOPIC', gatewayControlTopicPrefix(this.prefix), p, 'READ', true),
+      allow('TOPIC', own, p, 'WRITE'),
       allow('TOPIC', this.headsTopic, p, 'WRITE'),
       allow('GROUP', gatewayGroupPrefix(country, this.prefix), p, 'READ', true),
+      ...(this.legacyControlWrite ? [allow('TOPIC', this.controlTopic, p, 'WRITE')] : []),
     ]);
-    this.logger.info({ country }, 'membership ACLs granted');
+    if (!this.legacyControlWrite) {
+      // An ACL granted by an earlier version, or while the migration switch was on.
+      await this.admin.removeRules([allow('TOPIC', this.controlTopic, p, 'WRITE')]);
+    }
+    this.logger.info({ country, legacyControlWrite: this.legacyControlWrite }, 'membership ACLs granted');
   }
 
   /** Every ACL of the gateway's principal: membership and agreements. The broker refuses its next request. */

@@ -1,0 +1,222 @@
+// The regional root on either key type: RSA-3072 (the default, node-forge, as suite-1 networks have it) or ECDSA
+// P-256 (@peculiar/x509). Everything the root signs goes through here, so an EC root issues the RSA certificates a
+// network still needs (suite-1 signing, Kafka transport) and signs the CRL with ecdsa-with-SHA256.
+import 'reflect-metadata';
+import { createPublicKey } from 'node:crypto';
+import { isIP } from 'node:net';
+import * as x509 from '@peculiar/x509';
+import { createRootCa, describeCertificate, issueGatewayCertificate, type RootCa } from './certificates';
+import { isIsoCountryCode } from './countries';
+import { createRevocationList } from './crl';
+import {
+  createEcRevocationList,
+  createEcRootCa,
+  issuerKey,
+  positiveSerial,
+  randomSerialHex,
+  validityWindowOf,
+} from './ec-certificates';
+import { PkiError } from './errors';
+import { issueKafkaCertificate, KAFKA_OU, type KafkaCertificateRole } from './kafka-certificates';
+import { loadPrivateKey, RSA_MODULUS_BITS } from './keys';
+
+export type RootKeyType = 'rsa' | 'ec';
+export const ROOT_KEY_TYPES: readonly RootKeyType[] = ['rsa', 'ec'];
+const ORGANIZATION = 'Corridor';
+
+/** The key type of a regional root, from its private key (PEM) or its certificate. */
+export function rootKeyType(options: { caKeyPem: string } | { caCertPem: string }): RootKeyType {
+  const key =
+    'caKeyPem' in options
+      ? loadPrivateKey(options.caKeyPem)
+      : describeCertificate(options.caCertPem).publicKey;
+  if (key.asymmetricKeyType === 'rsa') {
+    return 'rsa';
+  }
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
+    return 'ec';
+  }
+  throw new PkiError('KEY_MALFORMED', 'a regional root is RSA or ECDSA P-256');
+}
+
+/** A new self-signed regional root: RSA-3072 or ECDSA P-256, both signing with SHA-256. */
+export async function createRegionalRoot(options: {
+  keyType: RootKeyType;
+  commonName: string;
+  validityDays: number;
+  notBefore?: Date;
+}): Promise<RootCa> {
+  switch (options.keyType) {
+    case 'rsa':
+      return createRootCa(options);
+    case 'ec':
+      return createEcRootCa(options);
+  }
+}
+
+/** A CRL signed by the root, whichever its key type (sha256WithRSAEncryption or ecdsa-with-SHA256). */
+export async function signRevocationList(options: {
+  caCertPem: string;
+  caKeyPem: string;
+  revoked: ReadonlyArray<{ serialHex: string; revokedAt: Date }>;
+  thisUpdate: Date;
+  nextUpdate: Date;
+  crlNumber: number | bigint;
+}): Promise<string> {
+  return rootKeyType(options) === 'ec' ? createEcRevocationList(options) : createRevocationList(options);
+}
+
+/**
+ * A gateway's RSA signing certificate (suite 1) from its CSR. An RSA root issues it with node-forge as before; an
+ * EC root with @peculiar/x509, with the same checks (CSR signature, subject C and CN=gateway.<cc>, RSA >= 3072) and
+ * the same extensions.
+ */
+export async function issueRsaGatewayCertificate(options: {
+  csrPem: string;
+  caCertPem: string;
+  caKeyPem: string;
+  validityDays: number;
+  serial?: string;
+  notBefore?: Date;
+}): Promise<string> {
+  if (rootKeyType(options) === 'rsa') {
+    return issueGatewayCertificate(options);
+  }
+  let csr: x509.Pkcs10CertificateRequest;
+  try {
+    csr = new x509.Pkcs10CertificateRequest(options.csrPem);
+  } catch (error) {
+    throw new PkiError('CSR_INVALID', 'CSR could not be parsed', { cause: error });
+  }
+  let signatureOk = false;
+  try {
+    signatureOk = await csr.verify();
+  } catch (error) {
+    throw new PkiError('CSR_INVALID', 'CSR signature could not be checked', { cause: error });
+  }
+  if (!signatureOk) {
+    throw new PkiError('CSR_INVALID', 'CSR signature does not verify');
+  }
+  const country = csr.subjectName.getField('C')[0];
+  const commonName = csr.subjectName.getField('CN')[0];
+  if (typeof country !== 'string' || !isIsoCountryCode(country)) {
+    throw new PkiError('INVALID_COUNTRY', 'CSR subject C must be an ISO 3166-1 alpha-2 code');
+  }
+  if (commonName !== `gateway.${country.toLowerCase()}`) {
+    throw new PkiError('CSR_INVALID', 'CSR subject CN must be gateway.<country>');
+  }
+  requireRsaKey(Buffer.from(csr.publicKey.rawData), 'CSR_INVALID');
+  return issueFromEcRoot({
+    ...options,
+    subject: `C=${country}, O=${ORGANIZATION}, CN=${commonName}`,
+    publicKey: csr.publicKey,
+    usages: x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+    extendedUsages: [x509.ExtendedKeyUsage.clientAuth, x509.ExtendedKeyUsage.serverAuth],
+    altNames: [{ type: 'dns', value: commonName }],
+  });
+}
+
+/**
+ * A Kafka transport certificate (subject CN=<principal>,OU=Kafka,O=Corridor[,C=<cc>] in the order the broker's
+ * principal mapping expects) for an RSA public key, from either root.
+ */
+export async function issueTransportCertificate(options: {
+  caCertPem: string;
+  caKeyPem: string;
+  publicKeyPem: string;
+  principal: string;
+  role: KafkaCertificateRole;
+  country?: string;
+  hosts?: string[];
+  validityDays: number;
+  notBefore?: Date;
+}): Promise<string> {
+  if (rootKeyType(options) === 'rsa') {
+    return issueKafkaCertificate(options);
+  }
+  if (!/^[a-z][a-z0-9-]{1,40}$/.test(options.principal)) {
+    throw new PkiError('INVALID_ARGUMENT', 'principal must be lower case letters, digits and hyphens');
+  }
+  if (options.country !== undefined && !isIsoCountryCode(options.country)) {
+    throw new PkiError('INVALID_COUNTRY', 'country must be an upper-case ISO 3166-1 alpha-2 code');
+  }
+  const hosts = options.hosts ?? [];
+  if (options.role === 'broker' && hosts.length === 0) {
+    throw new PkiError('INVALID_ARGUMENT', 'a broker certificate needs the hosts it is reached at');
+  }
+  const spki = createPublicKey(options.publicKeyPem).export({ type: 'spki', format: 'der' });
+  requireRsaKey(spki, 'KEY_MALFORMED');
+  return issueFromEcRoot({
+    ...options,
+    subject: `${options.country ? `C=${options.country}, ` : ''}O=${ORGANIZATION}, OU=${KAFKA_OU}, CN=${options.principal}`,
+    publicKey: new x509.PublicKey(spki),
+    usages: x509.KeyUsageFlags.digitalSignature,
+    extendedUsages:
+      options.role === 'broker'
+        ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]
+        : [x509.ExtendedKeyUsage.clientAuth],
+    altNames: hosts.map((h) =>
+      isIP(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h },
+    ),
+  });
+}
+
+function requireRsaKey(spkiDer: Buffer, code: 'CSR_INVALID' | 'KEY_MALFORMED'): void {
+  const key = createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
+  if (key.asymmetricKeyType !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < RSA_MODULUS_BITS) {
+    throw new PkiError(code, `the key must be RSA of at least ${RSA_MODULUS_BITS} bits`);
+  }
+}
+
+async function issueFromEcRoot(options: {
+  caCertPem: string;
+  caKeyPem: string;
+  validityDays: number;
+  serial?: string;
+  notBefore?: Date;
+  subject: string;
+  publicKey: x509.PublicKey;
+  usages: x509.KeyUsageFlags;
+  extendedUsages: string[];
+  altNames: x509.JsonGeneralName[];
+}): Promise<string> {
+  const ca = describeCertificate(options.caCertPem);
+  const caCert = new x509.X509Certificate(options.caCertPem);
+  const caKeyUsage = caCert.getExtension(x509.KeyUsagesExtension)?.usages ?? 0;
+  if (!ca.isCa || (caKeyUsage & x509.KeyUsageFlags.keyCertSign) === 0) {
+    throw new PkiError('CERT_WRONG_USAGE', 'issuer certificate is not a CA');
+  }
+  if (
+    !createPublicKey(options.caKeyPem)
+      .export({ type: 'spki', format: 'der' })
+      .equals(ca.publicKey.export({ type: 'spki', format: 'der' }))
+  ) {
+    throw new PkiError('KEY_MISMATCH', 'CA key does not belong to the CA certificate');
+  }
+  const caKeyId = caCert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+  if (caKeyId === undefined) {
+    throw new PkiError('CERT_MALFORMED', 'CA certificate has no subjectKeyIdentifier');
+  }
+  const issuer = await issuerKey(options.caKeyPem);
+  const validity = validityWindowOf(options.notBefore, options.validityDays);
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: options.serial === undefined ? randomSerialHex() : positiveSerial(options.serial),
+    subject: options.subject,
+    issuer: caCert.subjectName,
+    notBefore: validity.notBefore,
+    // A certificate never outlives its issuer.
+    notAfter: validity.notAfter > ca.notAfter ? ca.notAfter : validity.notAfter,
+    signingAlgorithm: issuer.algorithm,
+    publicKey: options.publicKey,
+    signingKey: issuer.privateKey,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(options.usages, true),
+      new x509.ExtendedKeyUsageExtension(options.extendedUsages),
+      ...(options.altNames.length ? [new x509.SubjectAlternativeNameExtension(options.altNames)] : []),
+      await x509.SubjectKeyIdentifierExtension.create(options.publicKey),
+      new x509.AuthorityKeyIdentifierExtension(caKeyId),
+    ],
+  });
+  return cert.toString('pem');
+}
