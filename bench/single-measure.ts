@@ -196,6 +196,21 @@ async function publishPaced(
   };
 }
 
+/**
+ * With BENCH_SINGLE_PROFILE=1, sends SIGUSR2 to both gateways at the start and at the end of the load: a profiler
+ * loaded into them (CORRIDOR_BENCH_GATEWAY_NODE_OPTIONS="--require …") starts and writes a CPU profile on it.
+ */
+function profileSignal({ bed }: BenchRun): void {
+  if (process.env.BENCH_SINGLE_PROFILE !== '1') {
+    return;
+  }
+  for (const g of Object.values(bed.net.gateways)) {
+    if (g.process.child?.pid) {
+      process.kill(g.process.child.pid, 'SIGUSR2');
+    }
+  }
+}
+
 async function measure(runCtx: BenchRun, out: string): Promise<void> {
   const { bed, log } = runCtx;
   const token = bed.net.gateways.LY.token({ sub: 'agency.bench', roles: ['publisher'], agency: 'LY-BENCH' });
@@ -216,9 +231,11 @@ async function measure(runCtx: BenchRun, out: string): Promise<void> {
     const idle = idleCount();
 
     log(`load: ${ALERTS} single-alert POSTs at ${RATE}/s, then until all are delivered and receipted …`);
+    profileSignal(runCtx);
     const count = startCpuCount(processGroups(bed));
     const load = await publishPaced(runCtx, { token, ly, count: ALERTS, rate: RATE, from: WARMUP_ALERTS });
     const cpu = count();
+    profileSignal(runCtx);
     log(
       `  ${load.ids.length} accepted, ${load.delivered} in IT's inbox, ${load.receipted} receipted in ${load.seconds.toFixed(1)} s`,
     );
