@@ -197,17 +197,19 @@ async function publishPaced(
 }
 
 /**
- * With BENCH_SINGLE_PROFILE=1, sends SIGUSR2 to both gateways at the start and at the end of the load: a profiler
- * loaded into them (CORRIDOR_BENCH_GATEWAY_NODE_OPTIONS="--require …") starts and writes a CPU profile on it.
+ * With BENCH_SINGLE_PROFILE=<folder>, the file <folder>/profiling exists during the load: bench/lib/gateway-profiler.js
+ * copied to that folder and loaded into the gateways (CORRIDOR_BENCH_GATEWAY_NODE_OPTIONS="--require <folder>/…")
+ * profiles them while it exists and writes their profiles there when it goes.
  */
-function profileSignal({ bed }: BenchRun): void {
-  if (process.env.BENCH_SINGLE_PROFILE !== '1') {
+function profiling(on: boolean): void {
+  const dir = process.env.BENCH_SINGLE_PROFILE;
+  if (!dir) {
     return;
   }
-  for (const g of Object.values(bed.net.gateways)) {
-    if (g.process.child?.pid) {
-      process.kill(g.process.child.pid, 'SIGUSR2');
-    }
+  if (on) {
+    fs.writeFileSync(path.join(dir, 'profiling'), '');
+  } else {
+    fs.rmSync(path.join(dir, 'profiling'), { force: true });
   }
 }
 
@@ -231,11 +233,11 @@ async function measure(runCtx: BenchRun, out: string): Promise<void> {
     const idle = idleCount();
 
     log(`load: ${ALERTS} single-alert POSTs at ${RATE}/s, then until all are delivered and receipted …`);
-    profileSignal(runCtx);
+    profiling(true);
     const count = startCpuCount(processGroups(bed));
     const load = await publishPaced(runCtx, { token, ly, count: ALERTS, rate: RATE, from: WARMUP_ALERTS });
     const cpu = count();
-    profileSignal(runCtx);
+    profiling(false);
     log(
       `  ${load.ids.length} accepted, ${load.delivered} in IT's inbox, ${load.receipted} receipted in ${load.seconds.toFixed(1)} s`,
     );
