@@ -24,6 +24,7 @@ module.exports = {
         '<rootDir>/libs/**/*.spec.ts',
         '<rootDir>/apps/**/*.spec.ts',
         '<rootDir>/scripts/**/*.spec.ts',
+        '<rootDir>/bench/**/*.spec.ts',
       ],
       // apps/web is the browser front end: its specs run under Vitest (npm run test:unit runs both).
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/web/'],
