@@ -323,7 +323,7 @@ export class OutboxRepository {
                 receipt_status = m.receipt_status, receipt_reason = nullif(m.reason, '')
          from m where o.id = m.id and o.status in ('SENT', 'QUEUED', 'UNCONFIRMED')
          returning o.id)
-       select m.n, m.category, m.queued_at, (select count(*) from applied) as applied from m`,
+       select m.n, m.message_id, m.category, m.queued_at, (select count(*) from applied) as applied from m`,
       [
         entries.map((e) => e.messageId),
         entries.map((e) => Buffer.from(e.envelopeSha256)),
