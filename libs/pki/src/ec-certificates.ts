@@ -130,20 +130,15 @@ export async function createEcCsr(options: {
 }
 
 /**
- * Issues a P-256 gateway certificate from a CSR with the regional root (EC, or the RSA root of a suite-1 network): checks the CSR signature, subject and key,
- * copies the subject only (never requested extensions), usages digitalSignature (envelopes, epoch keys, TLS).
+ * A gateway CSR whose signature verifies and whose subject is C=<ISO country>, CN=gateway.<country>; its key type is
+ * the issuer's to check (P-256 for suite 2, RSA for suite 1).
  */
-export async function issueEcGatewayCertificate(options: {
-  csrPem: string;
-  caCertPem: string;
-  caKeyPem: string;
-  validityDays: number;
-  serial?: string;
-  notBefore?: Date;
-}): Promise<string> {
+export async function verifiedGatewayCsr(
+  csrPem: string,
+): Promise<{ csr: x509.Pkcs10CertificateRequest; country: string; commonName: string }> {
   let csr: x509.Pkcs10CertificateRequest;
   try {
-    csr = new x509.Pkcs10CertificateRequest(options.csrPem);
+    csr = new x509.Pkcs10CertificateRequest(csrPem);
   } catch (error) {
     throw new PkiError('CSR_INVALID', 'CSR could not be parsed', { cause: error });
   }
@@ -164,6 +159,22 @@ export async function issueEcGatewayCertificate(options: {
   if (commonName !== gatewayCommonName(country)) {
     throw new PkiError('CSR_INVALID', 'CSR subject CN must be gateway.<country>');
   }
+  return { csr, country, commonName };
+}
+
+/**
+ * Issues a P-256 gateway certificate from a CSR with the regional root (EC, or the RSA root of a suite-1 network): checks the CSR signature, subject and key,
+ * copies the subject only (never requested extensions), usages digitalSignature (envelopes, epoch keys, TLS).
+ */
+export async function issueEcGatewayCertificate(options: {
+  csrPem: string;
+  caCertPem: string;
+  caKeyPem: string;
+  validityDays: number;
+  serial?: string;
+  notBefore?: Date;
+}): Promise<string> {
+  const { csr, country, commonName } = await verifiedGatewayCsr(options.csrPem);
   const requestKey = createPublicKey({
     key: Buffer.from(csr.publicKey.rawData),
     format: 'der',

@@ -15,6 +15,7 @@ import {
   positiveSerial,
   randomSerialHex,
   validityWindowOf,
+  verifiedGatewayCsr,
 } from './ec-certificates';
 import { PkiError } from './errors';
 import { issueKafkaCertificate, KAFKA_OU, type KafkaCertificateRole } from './kafka-certificates';
@@ -82,29 +83,7 @@ export async function issueRsaGatewayCertificate(options: {
   if (rootKeyType(options) === 'rsa') {
     return issueGatewayCertificate(options);
   }
-  let csr: x509.Pkcs10CertificateRequest;
-  try {
-    csr = new x509.Pkcs10CertificateRequest(options.csrPem);
-  } catch (error) {
-    throw new PkiError('CSR_INVALID', 'CSR could not be parsed', { cause: error });
-  }
-  let signatureOk = false;
-  try {
-    signatureOk = await csr.verify();
-  } catch (error) {
-    throw new PkiError('CSR_INVALID', 'CSR signature could not be checked', { cause: error });
-  }
-  if (!signatureOk) {
-    throw new PkiError('CSR_INVALID', 'CSR signature does not verify');
-  }
-  const country = csr.subjectName.getField('C')[0];
-  const commonName = csr.subjectName.getField('CN')[0];
-  if (typeof country !== 'string' || !isIsoCountryCode(country)) {
-    throw new PkiError('INVALID_COUNTRY', 'CSR subject C must be an ISO 3166-1 alpha-2 code');
-  }
-  if (commonName !== `gateway.${country.toLowerCase()}`) {
-    throw new PkiError('CSR_INVALID', 'CSR subject CN must be gateway.<country>');
-  }
+  const { csr, country, commonName } = await verifiedGatewayCsr(options.csrPem);
   requireRsaKey(Buffer.from(csr.publicKey.rawData), 'CSR_INVALID');
   return issueFromEcRoot({
     ...options,
