@@ -212,7 +212,7 @@ describe('desk pages: sent alerts, conversations, history, situational picture (
     await flash.waitFor();
 
     // From the list with the keyboard: Enter opens the alert in the feed, with its history.
-    await flash.locator('button').focus();
+    await flash.locator('button.picture-open').focus();
     await page.keyboard.press('Enter');
     await page.locator(`[data-testid=detail][data-alert-id="NE/${ids.flash}"]`).waitFor();
     const history = page.getByTestId('detail').getByTestId('history-entry');
