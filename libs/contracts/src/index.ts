@@ -9,3 +9,4 @@ export * from './gen/corridor/v1/register_pb';
 export * from './topics';
 export * from './enums';
 export { create, toBinary, fromBinary, equals, clone, toJson, fromJson } from '@bufbuild/protobuf';
+export * from './policy-rules';

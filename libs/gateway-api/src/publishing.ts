@@ -1,4 +1,7 @@
 // What the publishing API answers: per-recipient decisions, deliveries and the states of an outbox row.
+import type { PolicyRuleKey } from '@corridor/contracts';
+
+export type { PolicyRuleKey };
 
 /** Every state of an outbox row, in the order a delivery goes through them. */
 export const OUTBOX_STATUSES = [
@@ -11,22 +14,6 @@ export const OUTBOX_STATUSES = [
   'REFUSED',
 ];
 
-/** The rule that refused a recipient, as a key the web app's catalogues render (policyRule.<key>), as libs/policy names it. */
-export type PolicyRuleKey =
-  | 'noAgreement'
-  | 'agreementNotActive'
-  | 'agreementNotInForce'
-  | 'noDirection'
-  | 'conflictingDirections'
-  | 'categoryNotGranted'
-  | 'classificationAboveGrant'
-  | 'handlingAboveGrant'
-  | 'unknownCategory'
-  | 'unknownClassification'
-  | 'unknownHandling'
-  | 'payloadMismatch'
-  | 'protectionPayloadMismatch'
-  | 'excludedFieldPresent';
 
 /** The decision for one recipient of a publish, update or withdrawal. */
 export interface RecipientStatus {

@@ -183,6 +183,33 @@ export async function issueEcGatewayCertificate(options: {
   if (requestKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new PkiError('CSR_INVALID', 'CSR key must be ECDSA P-256');
   }
+  return issueLeafCertificate({
+    ...options,
+    subject: `C=${country}, O=${ORGANIZATION}, CN=${commonName}`,
+    publicKey: csr.publicKey,
+    usages: x509.KeyUsageFlags.digitalSignature,
+    extendedUsages: [x509.ExtendedKeyUsage.clientAuth, x509.ExtendedKeyUsage.serverAuth],
+    altNames: [{ type: 'dns', value: commonName }],
+  });
+}
+
+/**
+ * An end-entity certificate signed with @peculiar/x509 by the regional root (EC, or RSA): checks that the issuer is a
+ * CA whose key is the one given, caps the validity at the issuer's, and names the issuer's key (its
+ * subjectKeyIdentifier, or one derived from its public key where an older root has none).
+ */
+export async function issueLeafCertificate(options: {
+  caCertPem: string;
+  caKeyPem: string;
+  validityDays: number;
+  serial?: string;
+  notBefore?: Date;
+  subject: string;
+  publicKey: x509.PublicKey;
+  usages: x509.KeyUsageFlags;
+  extendedUsages: string[];
+  altNames: x509.JsonGeneralName[];
+}): Promise<string> {
   const ca = describeCertificate(options.caCertPem);
   const caCert = new x509.X509Certificate(options.caCertPem);
   const caKeyUsage = caCert.getExtension(x509.KeyUsagesExtension)?.usages ?? 0;
@@ -201,23 +228,20 @@ export async function issueEcGatewayCertificate(options: {
   const validity = validityWindowOf(options.notBefore, options.validityDays);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: options.serial === undefined ? randomSerialHex() : positiveSerial(options.serial),
-    subject: `C=${country}, O=${ORGANIZATION}, CN=${commonName}`,
+    subject: options.subject,
     issuer: caCert.subjectName,
     notBefore: validity.notBefore,
     // A certificate never outlives its issuer.
     notAfter: validity.notAfter > ca.notAfter ? ca.notAfter : validity.notAfter,
     signingAlgorithm: issuer.algorithm,
-    publicKey: csr.publicKey,
+    publicKey: options.publicKey,
     signingKey: issuer.privateKey,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([
-        x509.ExtendedKeyUsage.clientAuth,
-        x509.ExtendedKeyUsage.serverAuth,
-      ]),
-      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: commonName }]),
-      await x509.SubjectKeyIdentifierExtension.create(csr.publicKey),
+      new x509.KeyUsagesExtension(options.usages, true),
+      new x509.ExtendedKeyUsageExtension(options.extendedUsages),
+      ...(options.altNames.length ? [new x509.SubjectAlternativeNameExtension(options.altNames)] : []),
+      await x509.SubjectKeyIdentifierExtension.create(options.publicKey),
       caKeyId === undefined
         ? await x509.AuthorityKeyIdentifierExtension.create(await issuer.publicKey())
         : new x509.AuthorityKeyIdentifierExtension(caKeyId),

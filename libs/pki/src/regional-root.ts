@@ -11,10 +11,7 @@ import { createRevocationList } from './crl';
 import {
   createEcRevocationList,
   createEcRootCa,
-  issuerKey,
-  positiveSerial,
-  randomSerialHex,
-  validityWindowOf,
+  issueLeafCertificate,
   verifiedGatewayCsr,
 } from './ec-certificates';
 import { PkiError } from './errors';
@@ -85,7 +82,7 @@ export async function issueRsaGatewayCertificate(options: {
   }
   const { csr, country, commonName } = await verifiedGatewayCsr(options.csrPem);
   requireRsaKey(Buffer.from(csr.publicKey.rawData), 'CSR_INVALID');
-  return issueFromEcRoot({
+  return issueLeafCertificate({
     ...options,
     subject: `C=${country}, O=${ORGANIZATION}, CN=${commonName}`,
     publicKey: csr.publicKey,
@@ -125,7 +122,7 @@ export async function issueTransportCertificate(options: {
   }
   const spki = createPublicKey(options.publicKeyPem).export({ type: 'spki', format: 'der' });
   requireRsaKey(spki, 'KEY_MALFORMED');
-  return issueFromEcRoot({
+  return issueLeafCertificate({
     ...options,
     subject: `${options.country ? `C=${options.country}, ` : ''}O=${ORGANIZATION}, OU=${KAFKA_OU}, CN=${options.principal}`,
     publicKey: new x509.PublicKey(spki),
@@ -145,57 +142,4 @@ function requireRsaKey(spkiDer: Buffer, code: 'CSR_INVALID' | 'KEY_MALFORMED'): 
   if (key.asymmetricKeyType !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < RSA_MODULUS_BITS) {
     throw new PkiError(code, `the key must be RSA of at least ${RSA_MODULUS_BITS} bits`);
   }
-}
-
-async function issueFromEcRoot(options: {
-  caCertPem: string;
-  caKeyPem: string;
-  validityDays: number;
-  serial?: string;
-  notBefore?: Date;
-  subject: string;
-  publicKey: x509.PublicKey;
-  usages: x509.KeyUsageFlags;
-  extendedUsages: string[];
-  altNames: x509.JsonGeneralName[];
-}): Promise<string> {
-  const ca = describeCertificate(options.caCertPem);
-  const caCert = new x509.X509Certificate(options.caCertPem);
-  const caKeyUsage = caCert.getExtension(x509.KeyUsagesExtension)?.usages ?? 0;
-  if (!ca.isCa || (caKeyUsage & x509.KeyUsageFlags.keyCertSign) === 0) {
-    throw new PkiError('CERT_WRONG_USAGE', 'issuer certificate is not a CA');
-  }
-  if (
-    !createPublicKey(options.caKeyPem)
-      .export({ type: 'spki', format: 'der' })
-      .equals(ca.publicKey.export({ type: 'spki', format: 'der' }))
-  ) {
-    throw new PkiError('KEY_MISMATCH', 'CA key does not belong to the CA certificate');
-  }
-  const caKeyId = caCert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
-  if (caKeyId === undefined) {
-    throw new PkiError('CERT_MALFORMED', 'CA certificate has no subjectKeyIdentifier');
-  }
-  const issuer = await issuerKey(options.caKeyPem);
-  const validity = validityWindowOf(options.notBefore, options.validityDays);
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: options.serial === undefined ? randomSerialHex() : positiveSerial(options.serial),
-    subject: options.subject,
-    issuer: caCert.subjectName,
-    notBefore: validity.notBefore,
-    // A certificate never outlives its issuer.
-    notAfter: validity.notAfter > ca.notAfter ? ca.notAfter : validity.notAfter,
-    signingAlgorithm: issuer.algorithm,
-    publicKey: options.publicKey,
-    signingKey: issuer.privateKey,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(options.usages, true),
-      new x509.ExtendedKeyUsageExtension(options.extendedUsages),
-      ...(options.altNames.length ? [new x509.SubjectAlternativeNameExtension(options.altNames)] : []),
-      await x509.SubjectKeyIdentifierExtension.create(options.publicKey),
-      new x509.AuthorityKeyIdentifierExtension(caKeyId),
-    ],
-  });
-  return cert.toString('pem');
 }

@@ -7,6 +7,7 @@ import {
   tlpLabel,
   type Alert,
   type DirectionTerms,
+  type PolicyRuleKey,
 } from '@corridor/contracts';
 import type { ActiveAgreement } from './agreement';
 import { PolicyError, type PolicyReason } from './errors';
@@ -22,23 +23,6 @@ export interface PolicyAllowed {
   /** The direction of the agreement that allowed it. */
   terms: DirectionTerms;
 }
-
-/** The rule that refused, as a key a reader's language renders (the web app's catalogues: policyRule.<key>). */
-export type PolicyRuleKey =
-  | 'noAgreement'
-  | 'agreementNotActive'
-  | 'agreementNotInForce'
-  | 'noDirection'
-  | 'conflictingDirections'
-  | 'categoryNotGranted'
-  | 'classificationAboveGrant'
-  | 'handlingAboveGrant'
-  | 'unknownCategory'
-  | 'unknownClassification'
-  | 'unknownHandling'
-  | 'payloadMismatch'
-  | 'protectionPayloadMismatch'
-  | 'excludedFieldPresent';
 
 /** The values the rule names: codes, ids, dates and counts only, never content. */
 export type PolicyRuleValues = Record<string, string | number>;
