@@ -63,6 +63,31 @@ export async function initCa(opts: {
   return { certPem: ca.certPem, fingerprint: describeCertificate(ca.certPem).fingerprint };
 }
 
+/**
+ * The private key kept encrypted at `keyFile`, created by `generate` on first use; with its public key. A wrong
+ * passphrase fails in decryptPrivateKey with its typed error.
+ */
+async function keyOnce(opts: {
+  keyFile: string;
+  passphrase: string;
+  generate: () => Promise<string> | string;
+}): Promise<{ privateKeyPem: string; publicKeyPem: string }> {
+  let privateKeyPem: string;
+  if (fs.existsSync(opts.keyFile)) {
+    privateKeyPem = decryptPrivateKey({
+      encryptedPem: fs.readFileSync(opts.keyFile, 'utf8'),
+      passphrase: opts.passphrase,
+    });
+  } else {
+    privateKeyPem = await opts.generate();
+    writeSecretFile(opts.keyFile, encryptPrivateKey({ privateKeyPem, passphrase: opts.passphrase }));
+  }
+  const publicKeyPem = createPublicKey(createPrivateKey(privateKeyPem))
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
+  return { privateKeyPem, publicKeyPem };
+}
+
 /** A gateway's key (created once, encrypted) and a CSR for it, in `dir`. */
 export async function gatewayCsr(opts: {
   dir: string;
@@ -71,19 +96,11 @@ export async function gatewayCsr(opts: {
 }): Promise<string> {
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const keyPath = path.join(opts.dir, 'key.pem');
-  let privateKeyPem: string;
-  if (fs.existsSync(keyPath)) {
-    privateKeyPem = decryptPrivateKey({
-      encryptedPem: fs.readFileSync(keyPath, 'utf8'),
-      passphrase: opts.passphrase,
-    });
-  } else {
-    privateKeyPem = (await generateKeyPairAsync()).privateKeyPem;
-    writeSecretFile(keyPath, encryptPrivateKey({ privateKeyPem, passphrase: opts.passphrase }));
-  }
-  const publicKeyPem = createPublicKey(createPrivateKey(privateKeyPem))
-    .export({ type: 'spki', format: 'pem' })
-    .toString();
+  const { privateKeyPem, publicKeyPem } = await keyOnce({
+    keyFile: keyPath,
+    passphrase: opts.passphrase,
+    generate: async () => (await generateKeyPairAsync()).privateKeyPem,
+  });
   const csrPem = createCsr({ country: opts.country, privateKeyPem, publicKeyPem });
   fs.writeFileSync(path.join(opts.dir, 'csr.pem'), csrPem);
   return csrPem;
@@ -102,19 +119,11 @@ export async function gatewayEcCsr(opts: {
 }): Promise<string> {
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const { keyFile } = ecIdentityFiles(opts.dir);
-  let privateKeyPem: string;
-  if (fs.existsSync(keyFile)) {
-    privateKeyPem = decryptPrivateKey({
-      encryptedPem: fs.readFileSync(keyFile, 'utf8'),
-      passphrase: opts.passphrase,
-    });
-  } else {
-    privateKeyPem = generateEcKeyPair().privateKeyPem;
-    writeSecretFile(keyFile, encryptPrivateKey({ privateKeyPem, passphrase: opts.passphrase }));
-  }
-  const publicKeyPem = createPublicKey(createPrivateKey(privateKeyPem))
-    .export({ type: 'spki', format: 'pem' })
-    .toString();
+  const { privateKeyPem, publicKeyPem } = await keyOnce({
+    keyFile: keyFile,
+    passphrase: opts.passphrase,
+    generate: () => generateEcKeyPair().privateKeyPem,
+  });
   return createEcCsr({ country: opts.country, privateKeyPem, publicKeyPem });
 }
 
@@ -193,19 +202,11 @@ export async function kafkaClientCsr(opts: {
 }): Promise<string> {
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const { keyFile } = kafkaIdentityFiles(opts.dir);
-  let privateKeyPem: string;
-  if (fs.existsSync(keyFile)) {
-    privateKeyPem = decryptPrivateKey({
-      encryptedPem: fs.readFileSync(keyFile, 'utf8'),
-      passphrase: opts.passphrase,
-    });
-  } else {
-    privateKeyPem = (await generateKeyPairAsync()).privateKeyPem;
-    writeSecretFile(keyFile, encryptPrivateKey({ privateKeyPem, passphrase: opts.passphrase }));
-  }
-  const publicKeyPem = createPublicKey(createPrivateKey(privateKeyPem))
-    .export({ type: 'spki', format: 'pem' })
-    .toString();
+  const { privateKeyPem, publicKeyPem } = await keyOnce({
+    keyFile: keyFile,
+    passphrase: opts.passphrase,
+    generate: async () => (await generateKeyPairAsync()).privateKeyPem,
+  });
   return createKafkaCsr({ principal: opts.principal, privateKeyPem, publicKeyPem });
 }
 
