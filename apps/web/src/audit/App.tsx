@@ -6,8 +6,8 @@ import { useContext, useEffect, useLayoutEffect, useRef, useState } from 'preact
 import { formatDate, formatDateTime, formatNumber, tlpLabel, toDate, words } from '../shared/format';
 import { currentLanguage, t } from '../shared/i18n';
 import { LanguagePicker } from '../shared/LanguagePicker';
+import { SignInForm } from '../shared/SignInForm';
 import { say } from '../shared/message';
-import { PROVIDER_LOGIN } from '../shared/signin';
 import type { Agreement, Certificate, Finding, FindingState, StatRow } from './api';
 import {
   AuditStore,
@@ -144,71 +144,24 @@ function Header({ onLanguage }: { onLanguage: () => void }) {
   );
 }
 
+const SIGN_IN_WORDING = {
+  provider: 'audit.signin.provider',
+  tokenHint: 'audit.signin.tokenHint',
+  token: 'audit.signin.token',
+  pasteFirst: 'audit.signin.pasteFirst',
+};
+
 export function SignIn() {
   const store = useStore();
-  const [token, setToken] = useState('');
-  const [local, setLocal] = useState<string | null>(null);
-  const input = useRef<HTMLInputElement>(null);
-  const error = local ? { key: local } : store.signinError;
-  const submit = (e: Event): void => {
-    e.preventDefault();
-    const value = token.trim();
-    if (!value) {
-      setLocal('audit.signin.pasteFirst');
-      input.current?.focus();
-      return;
-    }
-    setLocal(null);
-    setToken('');
-    store.signInWithToken(value);
-  };
-  const provider = store.auth.provider;
   return (
-    <main id="signin-view" class="signin-view" data-testid="signin-view">
-      <form id="signin-form" class="signin-card" autocomplete="off" noValidate onSubmit={submit}>
-        <h1>{t('signin.title')}</h1>
-        <p class="hint">{t('audit.signin.metadataOnly')}</p>
-        <div id="provider-signin" data-testid="provider-signin" hidden={provider === 'not-configured'}>
-          <p>
-            <a id="provider-sign-in" data-testid="provider-sign-in" class="button" href={PROVIDER_LOGIN}>
-              {t('audit.signin.provider')}
-            </a>
-          </p>
-          <p id="provider-status" data-testid="provider-status" class="hint" role="status">
-            {provider === 'down' ? t('signin.providerDown') : ''}
-          </p>
-        </div>
-        {store.auth.devTokens ? (
-          <div id="token-fields" data-testid="token-fields">
-            <p class="hint">{t('audit.signin.tokenHint')}</p>
-            <label for="token-input">{t('audit.signin.token')}</label>
-            <input
-              ref={input}
-              id="token-input"
-              data-testid="token-input"
-              name="token"
-              type="password"
-              autocomplete="off"
-              spellcheck={false}
-              required
-              value={token}
-              onInput={(e) => setToken(e.currentTarget.value)}
-            />
-            <div class="signin-actions">
-              <button type="submit" id="sign-in" data-testid="sign-in">
-                {t('signin.submit')}
-              </button>
-            </div>
-          </div>
-        ) : null}
-        <span id="signin-progress" class="hint" aria-live="polite">
-          {store.signinProgress ? say(store.signinProgress) : ''}
-        </span>
-        <div id="signin-error" data-testid="signin-error" class="error-box" role="alert" hidden={!error}>
-          {error ? say(error) : ''}
-        </div>
-      </form>
-    </main>
+    <SignInForm
+      auth={store.auth}
+      wording={SIGN_IN_WORDING}
+      intro={<p class="hint">{t('audit.signin.metadataOnly')}</p>}
+      progress={store.signinProgress}
+      error={store.signinError}
+      onToken={(token) => store.signInWithToken(token)}
+    />
   );
 }
 
