@@ -3,8 +3,7 @@ import { INestApplication } from '@nestjs/common';
 import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
-import { corridorValidationPipe, describeRequestBodies, nestLogger, repoRoot } from '@corridor/platform';
-import { NestFactory } from '@nestjs/core';
+import { corridorValidationPipe, createHttpApp, describeRequestBodies, repoRoot } from '@corridor/platform';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
@@ -29,16 +28,7 @@ export async function createGateway(
   } else {
     logger.info({ mlKem }, 'ML-KEM-768 runs in liboqs WebAssembly');
   }
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config, logger), {
-    logger: nestLogger(logger),
-    bodyParser: false,
-    // A failing provider (an unusable Kafka TLS certificate, say) reaches main(), which prints one line and exits 1.
-    abortOnError: false,
-  });
-  // No "X-Powered-By: Express" banner for probes to fingerprint; API answers carry no ETag (nothing revalidates
-  // them, and hashing every body cost CPU). Static pages keep their own caching headers.
-  app.disable('x-powered-by');
-  app.set('etag', false);
+  const app = await createHttpApp(AppModule.forConfig(config, logger), logger);
   const json = express.json({
     limit: config.http.maxBodyBytes,
     type: ['application/json', 'application/*+json'],

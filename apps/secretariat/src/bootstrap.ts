@@ -2,15 +2,14 @@ import { INestApplication } from '@nestjs/common';
 import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
-import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import {
   corridorValidationPipe,
+  createHttpApp,
   createRootLogger,
   describeRequestBodies,
-  nestLogger,
   repoRoot,
 } from '@corridor/platform';
 import { AGREEMENT_BODIES, AGREEMENT_NOTES } from './agreements/agreement.openapi';
@@ -25,16 +24,7 @@ export async function createSecretariat(
   config: SecretariatConfig,
   logger: Logger = secretariatLogger(config),
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(SecretariatModule.forConfig(config, logger), {
-    logger: nestLogger(logger),
-    bodyParser: false,
-    // A failing provider (an unusable Kafka TLS certificate, say) reaches main(), which prints one line and exits 1.
-    abortOnError: false,
-  });
-  // No "X-Powered-By: Express" banner for probes to fingerprint; API answers carry no ETag (nothing revalidates
-  // them, and hashing every body cost CPU). Static pages keep their own caching headers.
-  app.disable('x-powered-by');
-  app.set('etag', false);
+  const app = await createHttpApp(SecretariatModule.forConfig(config, logger), logger);
   app.useBodyParser('json', { limit: 256 * 1024 });
   app.useGlobalPipes(corridorValidationPipe());
   app.enableShutdownHooks();

@@ -3,6 +3,7 @@ export * from './problem';
 export * from './kafka.client';
 export * from './auth.guard';
 export * from './logging';
+export * from './http-app';
 export * from './database';
 export * from './validation';
 export * from './paths';
