@@ -1,5 +1,5 @@
 import { createContext } from 'preact';
-import { useContext, useEffect, useState } from 'preact/hooks';
+import { useContext, useLayoutEffect, useState } from 'preact/hooks';
 import type { DeskSession } from './session';
 
 export const SessionContext = createContext<DeskSession | null>(null);
@@ -11,6 +11,15 @@ export function useSession(): DeskSession {
     throw new Error('useSession outside <SessionContext.Provider>');
   }
   const [, setVersion] = useState(0);
-  useEffect(() => session.subscribe(() => setVersion((n) => n + 1)), [session]);
+  const rendered = session.version;
+  // Subscribed before the page is painted; a change told to the listeners between this render and the subscription
+  // (the first answer of the gateway can come that fast) is caught up with, not lost.
+  useLayoutEffect(() => {
+    const unsubscribe = session.subscribe(() => setVersion((n) => n + 1));
+    if (session.version !== rendered) {
+      setVersion((n) => n + 1);
+    }
+    return unsubscribe;
+  }, [session]);
   return session;
 }

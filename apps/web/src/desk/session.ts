@@ -72,6 +72,9 @@ export class DeskSession {
     return () => this.listeners.delete(listener);
   }
 
+  /** bumps each time the listeners are told of a change, so a view that subscribes late can tell it missed one */
+  version = 0;
+
   /** Views re-render at most once a frame however many items arrive (a replay of 10,000 is 10,000 events). */
   changed(): void {
     if (this.renderPending) {
@@ -80,6 +83,7 @@ export class DeskSession {
     this.renderPending = true;
     window.requestAnimationFrame(() => {
       this.renderPending = false;
+      this.version++;
       for (const listener of this.listeners) {
         listener();
       }
