@@ -129,8 +129,9 @@ export class DeskSession {
     const socket: DeskSocket = io('/desk', {
       auth: credentials.handshake(token),
       forceNew: true,
-      // WebSocket first: no polling-to-WebSocket upgrade probe to abort when a token is refused.
-      transports: ['websocket', 'polling'],
+      // WebSocket first: no polling-to-WebSocket upgrade probe to abort when a token is refused. The session cookie
+      // counts only with this page's Origin, which a WebSocket handshake always carries (a same-origin poll does not).
+      transports: token ? ['websocket', 'polling'] : ['websocket'],
       reconnectionDelay: 1000,
       reconnectionDelayMax: 10000,
     });
