@@ -5,7 +5,8 @@
 // LY's officer, working in Arabic, reads the route's codes in Arabic, right to left, and acknowledges from the
 // situational picture with the keyboard; NE's page shows the acknowledgement live (pushed over /deliveries), by whom. axe-core finds no serious or critical violation on the compose page in any
 // language. The session cookie publishes only with the page's x-corridor-session header: a request without it, or
-// from a page of another origin, is refused (CSRF). Screenshots: test-artifacts/compose-*.png.
+// from a page of another origin, is refused (CSRF); a socket.io handshake (/desk, /deliveries) from another origin
+// is refused too. Screenshots: test-artifacts/compose-*.png.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
@@ -29,6 +30,40 @@ async function seriousViolations(page: Page): Promise<string[]> {
 async function useLanguage(page: Page, lang: string): Promise<void> {
   await page.getByTestId('language-select').selectOption(lang);
   await page.locator(`html[lang=${lang}]`).waitFor();
+}
+
+/**
+ * Runs in a page: a bare socket.io handshake (engine.io v4 over WebSocket, no client library) to a namespace of the
+ * gateway with whatever cookie the browser sends; whether it connects, or the refusal's code and reason.
+ */
+function socketHandshake(opts: {
+  target: string;
+  namespace: string;
+}): Promise<{ connected: true } | { refused: string; reason: string } | { failed: string }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${opts.target.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    const done = (
+      r: { connected: true } | { refused: string; reason: string } | { failed: string },
+    ): void => {
+      ws.close();
+      resolve(r);
+    };
+    ws.onmessage = (e: MessageEvent<string>) => {
+      const message = String(e.data);
+      if (message.startsWith('0{')) {
+        ws.send(`40${opts.namespace},`);
+      } else if (message.startsWith(`40${opts.namespace},`)) {
+        done({ connected: true });
+      } else if (message.startsWith(`44${opts.namespace},`)) {
+        const err = JSON.parse(message.slice(opts.namespace.length + 3)) as {
+          message: string;
+          data?: { code?: string };
+        };
+        done({ refused: err.data?.code ?? '', reason: err.message });
+      }
+    };
+    ws.onerror = () => done({ failed: 'the WebSocket did not open' });
+  });
 }
 
 describe('compose page: compose in French, preview the redaction, publish, follow to the acknowledgement in Arabic', () => {
@@ -263,7 +298,7 @@ describe('compose page: compose in French, preview the redaction, publish, follo
     await officer.close();
   }, 240_000);
 
-  it('takes the session cookie only with the page header: a request without it, or from another origin, is refused', async () => {
+  it('takes the session cookie only with the page header, and sockets only from its own origin: others are refused', async () => {
     const ctx = await browser.newContext();
     const ne = await ctx.newPage();
     await signInAtProvider(ne);
@@ -321,6 +356,23 @@ describe('compose page: compose in French, preview the redaction, publish, follo
       }).catch(() => undefined);
     }, url);
     expect((await refused).status()).toBe(403);
+
+    // The socket.io namespaces take the same cookie only from the gateway's own pages: a WebSocket handshake is not
+    // held back by CORS, and the foreign page's carries the cookie (same site), so its Origin is what refuses it.
+    for (const namespace of ['/desk', '/deliveries']) {
+      expect(await other.evaluate(socketHandshake, { target: url, namespace })).toMatchObject({
+        refused: 'SESSION_FOREIGN_ORIGIN',
+        reason: expect.stringMatching(/own pages/),
+      });
+    }
+    // From the page's own origin the same cookie passes that check: /deliveries opens for the agency person, and
+    // /desk refuses them only for want of the officer role.
+    expect(await ne.evaluate(socketHandshake, { target: url, namespace: '/deliveries' })).toEqual({
+      connected: true,
+    });
+    expect(await ne.evaluate(socketHandshake, { target: url, namespace: '/desk' })).toMatchObject({
+      refused: 'TOKEN_CLAIMS',
+    });
     await ctx.close();
     site.closeAllConnections();
     await new Promise((resolve) => site.close(resolve));

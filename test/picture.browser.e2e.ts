@@ -237,12 +237,26 @@ describe('desk pages: sent alerts, conversations, history, situational picture (
   });
 
   it('carries LY’s acknowledgement and reply to NE’s sent alerts and conversations, and NE’s answer back', async () => {
+    // A colleague's desk at LY, open before the acknowledgement: its feed row of the alert still reads open.
+    const colleague = await desk('LY', 'officer.misrata');
+    await colleague
+      .locator(`[data-testid=feed-item][data-alert-id="NE/${ids.flash}"][data-event=UPDATED]`)
+      .waitFor();
     const ly = await desk('LY', 'officer.tripoli');
     const lyProblems = watchConsole(ly);
     const row = ly.locator(`[data-testid=feed-item][data-alert-id="NE/${ids.flash}"][data-event=UPDATED]`);
     await row.click();
     await ly.getByTestId('ack-button').click();
     await ly.locator('[data-testid=ack-status][data-state=acknowledged]').waitFor();
+    // The colleague's picture reads the acknowledgement from the gateway: the alert shows who, not the button.
+    await colleague.getByTestId('nav-picture').click();
+    const onPicture = colleague.locator(`[data-testid=picture-item][data-key="NE/${ids.flash}"]`);
+    await onPicture.locator('.picture-open').focus();
+    const pictureAck = onPicture.getByTestId('picture-ack-status');
+    expect(await pictureAck.getAttribute('data-state')).toBe('acknowledged');
+    expect(await pictureAck.innerText()).toContain('officer.tripoli');
+    expect(await onPicture.getByTestId('picture-ack-button').count()).toBe(0);
+    await colleague.close();
     await ly.getByTestId('reply-input').fill('Which road do the pick-ups take?');
     await ly.getByTestId('reply-send').click();
     await ly.locator('[data-testid=reply-status].is-ok').waitFor();

@@ -28,6 +28,7 @@ import { GATEWAY_CONFIG, GatewayConfig } from './config/config';
 import { DeliveriesGateway } from './deliveries/deliveries.gateway';
 import { DeliveriesHub } from './deliveries/deliveries.hub';
 import { DeskGateway } from './desk/desk.gateway';
+import { SocketSignIn } from './sockets/socket-sign-in';
 import { DeskHub } from './desk/desk.hub';
 import { DeskViews } from './desk/desk.views';
 import { InboundExchange } from './exchange/inbound';
@@ -505,6 +506,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
           loggerFor(l, DeliveriesHub),
         ),
     },
+    SocketSignIn,
     DeliveriesGateway,
     {
       provide: DeskViews,

@@ -146,6 +146,9 @@ export interface PictureItem {
   summary: Record<string, unknown>;
   document?: { documentType: string; issuingState: string; fraudType: string };
   referral?: { need: string; peopleCount: number; place: string; lat: number | null; lon: number | null };
+  /** who of this country acknowledged a received alert, and when (whichever desk or tab it was); null for the rest */
+  acknowledgedBy: string | null;
+  acknowledgedAt: string | null;
 }
 
 export interface ServerToClientEvents {

@@ -1,5 +1,5 @@
-// socket.io namespace /deliveries: an agency follows the delivery of its own alerts live. Signed in as for the REST
-// API (a publisher's session cookie from this gateway's own pages, or a bearer token as auth.token); a follow is
+// socket.io namespace /deliveries: an agency follows the delivery of its own alerts live. Signed in as the desk is
+// (SocketSignIn: a bearer token as auth.token, or a publisher's session cookie from this gateway's own pages); a follow is
 // answered with the deliveries now, then each committed change is pushed (DeliveriesHub).
 import { Inject, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import {
@@ -12,17 +12,8 @@ import {
 } from '@nestjs/websockets';
 import type { Logger } from 'pino';
 import type { Namespace, Socket } from 'socket.io';
-import { hasRole, IdentityError, type Principal } from '@corridor/identity';
-import {
-  AUTHENTICATOR,
-  BearerAuthenticator,
-  BROWSER_AUTH,
-  BrowserAuthOptions,
-  loggerFor,
-  ROOT_LOGGER,
-  sessionIdOf,
-  SessionStore,
-} from '@corridor/platform';
+import { hasRole, IdentityError } from '@corridor/identity';
+import { loggerFor, ROOT_LOGGER } from '@corridor/platform';
 import {
   DELIVERIES_NAMESPACE,
   type Ack,
@@ -32,13 +23,14 @@ import {
 } from '@corridor/gateway-api';
 import { AlertsService } from '../alerts/alerts.service';
 import { failure } from '../desk/desk.gateway';
+import { SignedInSocketData, SocketSignIn } from '../sockets/socket-sign-in';
 import { DeliveriesHub } from './deliveries.hub';
 
 type DeliveriesSocket = Socket<
   DeliveriesClientToServerEvents,
   DeliveriesServerToClientEvents,
   Record<string, never>,
-  { principal: Principal; sessionId?: string }
+  SignedInSocketData
 >;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -52,9 +44,7 @@ export class DeliveriesGateway implements OnGatewayInit, OnModuleInit, OnApplica
   constructor(
     private readonly hub: DeliveriesHub,
     private readonly alerts: AlertsService,
-    @Inject(AUTHENTICATOR) private readonly authenticator: BearerAuthenticator,
-    private readonly sessions: SessionStore,
-    @Inject(BROWSER_AUTH) private readonly browserAuth: BrowserAuthOptions,
+    private readonly signIn: SocketSignIn,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = loggerFor(root, DeliveriesGateway);
@@ -70,52 +60,14 @@ export class DeliveriesGateway implements OnGatewayInit, OnModuleInit, OnApplica
   }
 
   afterInit(server: Namespace): void {
-    server.use((socket, next) => {
-      void this.authenticate(socket as DeliveriesSocket).then(
-        () => next(),
-        (err: unknown) => {
-          const e =
-            err instanceof IdentityError ? err : new IdentityError('TOKEN_INVALID', 'sign-in refused');
-          const refusal = new Error(e.message) as Error & { data: { code: string } };
-          refusal.data = { code: e.code };
-          next(refusal);
-        },
-      );
-    });
-    this.sessions.on('ended', (session) => {
-      for (const socket of server.sockets.values()) {
-        if ((socket as DeliveriesSocket).data.sessionId === session.id) {
-          socket.disconnect(true);
+    this.signIn.guard(server, {
+      namespace: DELIVERIES_NAMESPACE,
+      admit: (principal) => {
+        if (!hasRole(principal, 'publisher')) {
+          throw new IdentityError('TOKEN_CLAIMS', 'following deliveries needs the publisher role');
         }
-      }
+      },
     });
-  }
-
-  /**
-   * A session cookie counts only from a page of this gateway: a WebSocket handshake is not held back by CORS, so the
-   * browser's Origin header must name this gateway (the page connects over WebSocket, which always sends it).
-   */
-  private async authenticate(socket: DeliveriesSocket): Promise<void> {
-    const token = (socket.handshake.auth as { token?: unknown }).token;
-    let principal: Principal;
-    if (typeof token === 'string' && token) {
-      principal = await this.authenticator.authenticate(token);
-    } else {
-      const session = this.sessions.get(sessionIdOf(socket.handshake, this.browserAuth.cookies));
-      if (!session) {
-        throw new IdentityError('TOKEN_MISSING', 'not signed in: sign in, or send a token as auth.token');
-      }
-      const origin = socket.handshake.headers.origin;
-      if (origin !== new URL(this.browserAuth.baseUrl).origin) {
-        throw new IdentityError('TOKEN_INVALID', 'a session is accepted only from this gateway’s own pages');
-      }
-      principal = session.principal;
-      socket.data.sessionId = session.id;
-    }
-    if (!hasRole(principal, 'publisher')) {
-      throw new IdentityError('TOKEN_CLAIMS', 'following deliveries needs the publisher role');
-    }
-    socket.data.principal = principal;
   }
 
   @SubscribeMessage('follow')

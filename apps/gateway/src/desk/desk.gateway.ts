@@ -1,4 +1,4 @@
-// socket.io namespace /desk: token checked at the handshake, live push of the officer's scope, resume
+// socket.io namespace /desk: signed in at the handshake (SocketSignIn), live push of the officer's scope, resume
 // without gap or duplicate, and the officer's actions acknowledged with a reason when refused.
 import { Inject } from '@nestjs/common';
 import {
@@ -13,19 +13,10 @@ import {
 } from '@nestjs/websockets';
 import type { Logger } from 'pino';
 import type { Namespace, Socket } from 'socket.io';
-import { hasRole, IdentityError, Principal } from '@corridor/identity';
-import {
-  AUTHENTICATOR,
-  BROWSER_AUTH,
-  BrowserAuthOptions,
-  SessionStore,
-  sessionIdOf,
-  BearerAuthenticator,
-  loggerFor,
-  ProblemException,
-  ROOT_LOGGER,
-} from '@corridor/platform';
+import { hasRole, IdentityError } from '@corridor/identity';
+import { loggerFor, ProblemException, ROOT_LOGGER } from '@corridor/platform';
 import { InboxService } from '../inbox/inbox.service';
+import { SignedInSocketData, SocketSignIn } from '../sockets/socket-sign-in';
 import type {
   Ack,
   AlertVersion,
@@ -43,7 +34,7 @@ type DeskSocket = Socket<
   ClientToServerEvents,
   ServerToClientEvents,
   Record<string, never>,
-  { principal: Principal; client: DeskClient; sessionId?: string }
+  SignedInSocketData & { client: DeskClient }
 >;
 
 /** A refusal as a socket acknowledgement: the reason and code, never an internal error's text. */
@@ -74,66 +65,24 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly hub: DeskHub,
     private readonly inbox: InboxService,
     private readonly views: DeskViews,
-    @Inject(AUTHENTICATOR) private readonly authenticator: BearerAuthenticator,
-    private readonly sessions: SessionStore,
-    @Inject(BROWSER_AUTH) private readonly browserAuth: BrowserAuthOptions,
+    private readonly signIn: SocketSignIn,
     @Inject(ROOT_LOGGER) root: Logger,
   ) {
     this.logger = loggerFor(root, DeskGateway);
   }
 
   afterInit(server: Namespace): void {
-    // Authentication at the handshake: a refused socket never connects and gets the reason in connect_error.
-    server.use((socket, next) => {
-      void this.authenticate(socket as DeskSocket).then(
-        () => next(),
-        (err: unknown) => {
-          const e =
-            err instanceof IdentityError ? err : new IdentityError('TOKEN_INVALID', 'sign-in refused');
-          const refusal = new Error(e.message) as Error & { data: { code: string } };
-          refusal.data = { code: e.code };
-          next(refusal);
-        },
-      );
-    });
-    // A session that ends (logout, back-channel logout, a disabled account) closes its sockets at once.
-    this.sessions.on('ended', (session, reason) => {
-      for (const socket of server.sockets.values()) {
-        if ((socket as DeskSocket).data.sessionId === session.id) {
-          this.logger.info({ officer: session.principal.sub, reason }, 'desk closed: session ended');
-          socket.disconnect(true);
+    this.signIn.guard(server, {
+      namespace: '/desk',
+      admit: (principal) => {
+        if (!hasRole(principal, 'officer')) {
+          throw new IdentityError('TOKEN_CLAIMS', 'the desk needs the officer role');
         }
-      }
+        if (!principal.clearance || !principal.categories?.length) {
+          throw new IdentityError('TOKEN_CLAIMS', 'an officer needs a clearance and at least one category');
+        }
+      },
     });
-  }
-
-  /** The session cookie of a browser signed in at the provider; or a bearer token in auth.token. */
-  private async authenticate(socket: DeskSocket): Promise<void> {
-    const sessionId = sessionIdOf(socket.handshake, this.browserAuth.cookies);
-    const session = this.sessions.get(sessionId);
-    let principal: Principal;
-    if (session) {
-      principal = session.principal;
-      socket.data.sessionId = session.id;
-    } else {
-      const token = (socket.handshake.auth as { token?: unknown }).token;
-      if (typeof token !== 'string' || !token) {
-        throw new IdentityError(
-          'TOKEN_MISSING',
-          sessionId
-            ? 'your sign-in has ended: sign in again'
-            : 'not signed in: sign in at /auth/login (or send a token as auth.token in the handshake)',
-        );
-      }
-      principal = await this.authenticator.authenticate(token);
-    }
-    if (!hasRole(principal, 'officer')) {
-      throw new IdentityError('TOKEN_CLAIMS', 'the desk needs the officer role');
-    }
-    if (!principal.clearance || !principal.categories?.length) {
-      throw new IdentityError('TOKEN_CLAIMS', 'an officer needs a clearance and at least one category');
-    }
-    socket.data.principal = principal;
   }
 
   handleConnection(socket: DeskSocket): void {

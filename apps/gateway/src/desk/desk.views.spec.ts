@@ -5,13 +5,14 @@ import {
   ProtectionReferralSchema,
   RouteAlertSchema,
   SuspectAlertSchema,
+  toBinary,
 } from '@corridor/contracts';
 import type { Principal } from '@corridor/identity';
 import { ProblemException } from '@corridor/platform';
 import type { DataSource } from 'typeorm';
 import type { AlertsRepository } from '../alerts/alerts.repository';
 import type { OutboxRepository } from '../exchange/outbox.repository';
-import type { InboxRepository } from '../inbox/inbox.repository';
+import type { FeedRow, InboxRepository } from '../inbox/inbox.repository';
 import { DeskViews, pictureFields } from './desk.views';
 
 const officer: Principal = {
@@ -134,5 +135,75 @@ describe('desk views: requests refused with the field at fault', () => {
     [{ before: 12 }, 'before'],
   ])('sent %j names %s', async (req, field) => {
     expect(await fieldOf(views.sent(officer, req))).toBe(field);
+  });
+});
+
+describe('situational picture acknowledgements', () => {
+  const route = Buffer.from(
+    toBinary(
+      AlertSchema,
+      create(AlertSchema, {
+        payload: {
+          case: 'route',
+          value: create(RouteAlertSchema, { originCountry: 'NE', destinationCountry: 'IT' }),
+        },
+      }),
+    ),
+  );
+  const received = (over: Partial<FeedRow>): FeedRow =>
+    ({
+      seq: '1',
+      feed_seq: '11',
+      event: 'ALERT',
+      sender: 'NE',
+      alert_id: '0193a5b0-0000-7000-8000-000000000001',
+      category: 'ROUTE',
+      priority: 'URGENT',
+      classification: 'AMBER',
+      title: 'Convoy',
+      body: route,
+      received_at: new Date('2026-12-01T10:00:00Z'),
+      state: 'ACTIVE',
+      acknowledged_by: null,
+      acknowledged_at: null,
+      ...over,
+    }) as FeedRow;
+
+  it('says which received alerts this country acknowledged, by whom and when, whichever desk did it', async () => {
+    const inbox = {
+      alertsInPeriod: () =>
+        Promise.resolve([
+          received({
+            alert_id: 'acked',
+            acknowledged_by: 'officer.tripoli',
+            acknowledged_at: new Date('2026-12-01T11:00:00Z'),
+          }),
+          received({ alert_id: 'open', feed_seq: '12' }),
+        ]),
+    } as unknown as InboxRepository;
+    const alerts = {
+      sentInPeriod: () =>
+        Promise.resolve([
+          {
+            id: 'own',
+            category: 'ROUTE',
+            priority: 'URGENT',
+            classification: 'AMBER',
+            title: 'Ours',
+            created_at: new Date('2026-12-01T09:00:00Z'),
+            alert: route,
+          },
+        ]),
+    } as unknown as AlertsRepository;
+    const views = new DeskViews({} as DataSource, { alerts, outbox: {} as OutboxRepository, inbox }, 'LY');
+    const { items } = await views.picture(officer, {
+      from: '2026-12-01T00:00:00Z',
+      to: '2026-12-02T00:00:00Z',
+    });
+    expect(items.map((i) => [i.alertId, i.seq, i.acknowledgedBy, i.acknowledgedAt])).toEqual([
+      ['acked', 11, 'officer.tripoli', '2026-12-01T11:00:00.000Z'],
+      ['open', 12, null, null],
+      ['own', null, null, null],
+    ]);
   });
 });

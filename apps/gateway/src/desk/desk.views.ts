@@ -260,6 +260,8 @@ export class DeskViews {
         title: r.title ?? '',
         at: r.received_at.toISOString(),
         ...pictureFields(fromBinary(AlertSchema, r.body)),
+        acknowledgedBy: r.acknowledged_by,
+        acknowledgedAt: r.acknowledged_at?.toISOString() ?? null,
       });
     }
     for (const r of own) {
@@ -281,6 +283,9 @@ export class DeskViews {
       title: r.title,
       at: r.created_at.toISOString(),
       ...(r.alert ? pictureFields(fromBinary(AlertSchema, r.alert)) : { waypoints: [], summary: {} }),
+      // Partners acknowledge this country's own alerts; the sent view shows theirs per delivery.
+      acknowledgedBy: null,
+      acknowledgedAt: null,
     };
   }
 }

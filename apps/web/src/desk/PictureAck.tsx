@@ -1,5 +1,6 @@
 // Acknowledge from the situational picture: the selected alert (on the map or in its keyboard list) offers the same
-// acknowledge event as the detail pane, and shows who acknowledged it once done.
+// acknowledge event as the detail pane, and shows who acknowledged it once done, here or before (the server's picture
+// says so for an alert acknowledged outside this tab's feed).
 import type { PictureItem } from '@corridor/gateway-api';
 import { useState } from 'preact/hooks';
 import { tx } from '../shared/bidi';
@@ -7,17 +8,26 @@ import { t } from '../shared/i18n';
 import { say, type Message } from '../shared/message';
 import { AcknowledgementParts } from './Detail';
 import { useSession } from './hooks';
-import { pictureAsFeedRow, pictureKey } from './picture';
+import { type AckState, pictureAcknowledgement, pictureAsFeedRow, pictureKey } from './picture';
 
-export function PictureAck({ item }: { item: PictureItem }) {
+export function PictureAck({
+  item,
+  onAcknowledged,
+}: {
+  item: PictureItem;
+  /** the picture keeps it on its item, so the alert still reads acknowledged when selected again */
+  onAcknowledged?: (ack: AckState) => void;
+}) {
   const session = useSession();
   const [acking, setAcking] = useState(false);
   const [error, setError] = useState<Message | null>(null);
   const rowKey = `alert:${pictureKey(item)}`;
   const row = session.feed.rows.get(rowKey);
-  const [local, setLocal] = useState<{ acknowledgedBy: string; acknowledgedAt: string } | null>(null);
-  const acknowledgedAt = row?.acknowledgedAt ?? local?.acknowledgedAt ?? null;
-  const acknowledgedBy = row?.acknowledgedBy ?? local?.acknowledgedBy ?? null;
+  const [local, setLocal] = useState<AckState | null>(null);
+  // The server's picture knows of acknowledgements made before this tab's feed (a reload, another tab or desk).
+  const ack = pictureAcknowledgement(item, local, row);
+  const acknowledgedAt = ack?.acknowledgedAt ?? null;
+  const acknowledgedBy = ack?.acknowledgedBy ?? null;
   const seq = item.seq;
   if (seq === null) {
     return null;
@@ -36,6 +46,7 @@ export function PictureAck({ item }: { item: PictureItem }) {
       acknowledgedAt: r.value.acknowledgedAt || new Date().toISOString(),
     };
     setLocal(done);
+    onAcknowledged?.(done);
     if (row) {
       session.feed.patch(rowKey, done);
       session.schedulePersist();

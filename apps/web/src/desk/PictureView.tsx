@@ -23,6 +23,7 @@ import {
   pictureKey,
   type PeriodDays,
   type PictureFilters,
+  withAcknowledgement,
 } from './picture';
 import { PictureMap } from './LazyMaps';
 import { PictureAck } from './PictureAck';
@@ -307,7 +308,18 @@ export function PictureView() {
                     </span>
                   ) : null}
                 </button>
-                {key === active ? <PictureAck item={item} /> : null}
+                {key === active ? (
+                  <PictureAck
+                    item={item}
+                    onAcknowledged={(ack) =>
+                      setLoaded((now) =>
+                        now.state === 'ok'
+                          ? { ...now, items: withAcknowledgement(now.items, key, ack) }
+                          : now,
+                      )
+                    }
+                  />
+                ) : null}
               </li>
             );
           })}

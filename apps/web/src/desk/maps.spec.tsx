@@ -37,6 +37,8 @@ const item: PictureItem = {
   waypoints: [],
   summary: {},
   referral: { need: 'DISTRESS_AT_SEA', peopleCount: 3, place: 'Zuwara', lat: 33, lon: 12 },
+  acknowledgedBy: null,
+  acknowledgedAt: null,
 };
 
 describe('map shapes from the keyboard', () => {

@@ -94,6 +94,8 @@ const pic = (over: Partial<PictureItem>): PictureItem => ({
   at: new Date(Date.now() - 3_600_000).toISOString(),
   waypoints: [],
   summary: { originCountry: 'NE', destinationCountry: 'LY' },
+  acknowledgedBy: null,
+  acknowledgedAt: null,
   ...over,
 });
 
@@ -212,6 +214,63 @@ describe('desk pages', () => {
     expect(status.dataset.state).toBe('acknowledged');
     expect(status.textContent).toContain('acknowledged by you');
     expect(item('NE/a1').querySelector('[data-testid=picture-ack-button]')).toBeNull();
+  });
+
+  it('shows an alert acknowledged before this tab’s feed as acknowledged, with no button, and keeps a new one', async () => {
+    const session = sessionAnswering({
+      picture: {
+        items: [
+          pic({
+            alertId: 'mine',
+            seq: 7,
+            acknowledgedBy: 'LY/officer',
+            acknowledgedAt: '2026-12-01T10:05:00Z',
+          }),
+          pic({
+            alertId: 'colleague',
+            seq: 8,
+            acknowledgedBy: 'LY/other',
+            acknowledgedAt: '2026-12-01T10:06:00Z',
+          }),
+          pic({ alertId: 'open', seq: 9 }),
+        ],
+        truncated: false,
+      },
+      acknowledge: { acknowledgedAt: '2026-12-01T10:07:00Z', acknowledgedBy: 'LY/officer' },
+    });
+    // The feed of this tab holds none of them (a reload with nothing saved, or acknowledged from another tab).
+    expect(session.feed.rows.size).toBe(0);
+    const host = await mount(session, <PictureView />);
+    const select = async (key: string): Promise<HTMLElement> => {
+      const li = host.querySelector<HTMLElement>(`[data-testid=picture-item][data-key="${key}"]`)!;
+      await act(() => {
+        li.querySelector<HTMLButtonElement>('.picture-open')!.focus();
+      });
+      return li;
+    };
+    const status = (li: HTMLElement) => li.querySelector<HTMLElement>('[data-testid=picture-ack-status]')!;
+    const button = (li: HTMLElement) =>
+      li.querySelector<HTMLButtonElement>('[data-testid=picture-ack-button]');
+
+    const mine = await select('NE/mine');
+    expect(button(mine)).toBeNull();
+    expect(status(mine).dataset.state).toBe('acknowledged');
+    expect(status(mine).textContent).toContain('acknowledged by you');
+    const colleague = await select('NE/colleague');
+    expect(button(colleague)).toBeNull();
+    expect(status(colleague).textContent).toContain('LY/other');
+
+    // One acknowledged here stays acknowledged when selected again, before the picture is asked again.
+    let open = await select('NE/open');
+    expect(status(open).dataset.state).toBe('open');
+    await act(async () => {
+      button(open)!.click();
+      await new Promise((r) => setTimeout(r, 0));
+    });
+    await select('NE/mine');
+    open = await select('NE/open');
+    expect(button(open)).toBeNull();
+    expect(status(open).dataset.state).toBe('acknowledged');
   });
 
   it('shows a thread as a conversation, theirs and mine in order, named by its alert’s title', async () => {

@@ -9,7 +9,10 @@ import {
   NO_PICTURE_FILTERS,
   partnersOf,
   periodEnding,
+  pictureAcknowledgement,
+  pictureAsFeedRow,
   placesOf,
+  withAcknowledgement,
 } from './picture';
 
 const item = (over: Partial<PictureItem> = {}): PictureItem => ({
@@ -28,6 +31,8 @@ const item = (over: Partial<PictureItem> = {}): PictureItem => ({
     { role: 'destination', place: '', country: 'ZZ', lat: null, lon: null },
   ],
   summary: {},
+  acknowledgedBy: null,
+  acknowledgedAt: null,
   ...over,
 });
 
@@ -195,5 +200,33 @@ describe('places on the map', () => {
       referral: { need: 'MEDICAL', peopleCount: 3, place: 'somewhere', lat: null, lon: null },
     });
     expect(placesOf(nowhere, centreOf)).toEqual([]);
+  });
+});
+
+describe('acknowledgement on the picture', () => {
+  const acked = { acknowledgedBy: 'officer.tripoli', acknowledgedAt: '2026-12-01T11:00:00.000Z' };
+  const open = { acknowledgedBy: null, acknowledgedAt: null };
+
+  it('takes an acknowledgement the server knows of although this tab never saw it (reload, another tab)', () => {
+    expect(pictureAcknowledgement(item(acked), null, undefined)).toEqual(acked);
+    expect(pictureAcknowledgement(item(acked), open)).toEqual(acked);
+    expect(pictureAsFeedRow(item(acked))).toMatchObject(acked);
+  });
+
+  it('takes one made here or in this tab’s feed before the server’s picture has it; none while nobody knows', () => {
+    expect(pictureAcknowledgement(item(), { ...acked, acknowledgedBy: 'me' }, open)).toEqual({
+      ...acked,
+      acknowledgedBy: 'me',
+    });
+    expect(pictureAcknowledgement(item(), null, acked)).toEqual(acked);
+    expect(pictureAcknowledgement(item(), null, open)).toBeNull();
+    expect(pictureAcknowledgement(item())).toBeNull();
+  });
+
+  it('keeps an acknowledgement on its item only', () => {
+    const items = [item({ alertId: 'a1' }), item({ alertId: 'a2' }), item({ alertId: 'a1', origin: 'NE' })];
+    const next = withAcknowledgement(items, 'LY/a1', acked);
+    expect(next.map((i) => i.acknowledgedAt)).toEqual([acked.acknowledgedAt, null, null]);
+    expect(items[0].acknowledgedAt).toBeNull();
   });
 });

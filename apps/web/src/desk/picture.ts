@@ -156,10 +156,37 @@ export function pictureAsFeedRow(item: PictureItem): DeskItem {
     title: item.title,
     state: 'ACTIVE',
     receivedAt: item.at,
-    acknowledgedBy: null,
-    acknowledgedAt: null,
+    acknowledgedBy: item.acknowledgedBy,
+    acknowledgedAt: item.acknowledgedAt,
     redactedFields: [],
     summary: item.summary,
     reply: null,
   };
+}
+
+/** Who acknowledged an alert and when, as one of the desk's sources knows it. */
+export interface AckState {
+  acknowledgedBy: string | null;
+  acknowledgedAt: string | null;
+}
+
+/**
+ * Whether a picture item is acknowledged: by the server's picture (whichever desk or tab of this country did it), this
+ * tab's feed row, or the acknowledgement just made here; the first that knows of one. Null while none does.
+ */
+export function pictureAcknowledgement(
+  item: PictureItem,
+  ...others: (AckState | null | undefined)[]
+): (AckState & { acknowledgedAt: string }) | null {
+  for (const known of [...others, item]) {
+    if (known?.acknowledgedAt) {
+      return { acknowledgedBy: known.acknowledgedBy, acknowledgedAt: known.acknowledgedAt };
+    }
+  }
+  return null;
+}
+
+/** The items with one acknowledged, as the server will answer after it (the picture refreshes only on new items). */
+export function withAcknowledgement(items: PictureItem[], key: string, ack: AckState): PictureItem[] {
+  return items.map((i) => (pictureKey(i) === key ? { ...i, ...ack } : i));
 }

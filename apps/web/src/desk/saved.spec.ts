@@ -5,6 +5,7 @@ import {
   CHUNK_ITEMS,
   type KeyValueStore,
   readCache,
+  readCacheInSteps,
   removeCache,
   saveCacheInSteps,
   saveCacheNow,
@@ -83,5 +84,42 @@ describe('the saved feed', () => {
       }),
     ).toBe(true);
     expect(readCache(store, 'feed')?.items).toHaveLength(7);
+  });
+
+  it('is read back a chunk per turn, never two in one, and gives the same cache', async () => {
+    const store = memoryStore();
+    saveCacheNow(store, 'feed', cacheOf(CHUNK_ITEMS * 4 + 1));
+    const reads: string[] = [];
+    const counting: KeyValueStore = { ...store, get: (k) => (reads.push(k), store.get(k)) };
+    const perTurn: number[] = [];
+    let before = 0;
+    const cache = await readCacheInSteps({
+      store: counting,
+      key: 'feed',
+      pause: () => {
+        perTurn.push(reads.length - before);
+        before = reads.length;
+        return Promise.resolve();
+      },
+      current: () => true,
+    });
+    perTurn.push(reads.length - before);
+    expect(cache).toEqual(cacheOf(CHUNK_ITEMS * 4 + 1));
+    // The manifest, then one chunk after each of five pauses.
+    expect(perTurn).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(reads).toEqual(['feed', 'feed.0', 'feed.1', 'feed.2', 'feed.3', 'feed.4']);
+  });
+
+  it('in steps, stops when no longer wanted, and reads nothing when a chunk is missing or broken', async () => {
+    const store = memoryStore();
+    saveCacheNow(store, 'feed', cacheOf(CHUNK_ITEMS * 3));
+    let turns = 0;
+    const pause = (): Promise<void> => Promise.resolve();
+    expect(await readCacheInSteps({ store, key: 'feed', pause, current: () => ++turns < 2 })).toBe('stopped');
+    store.set('feed.1', '[{"seq":');
+    expect(await readCacheInSteps({ store, key: 'feed', pause, current: () => true })).toBeNull();
+    store.remove('feed.1');
+    expect(await readCacheInSteps({ store, key: 'feed', pause, current: () => true })).toBeNull();
+    expect(await readCacheInSteps({ store, key: 'absent', pause, current: () => true })).toBeNull();
   });
 });

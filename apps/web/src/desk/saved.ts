@@ -1,6 +1,7 @@
 // What this tab keeps of its feed, written in chunks: one JSON.stringify of 10,000 rows is a long task, so the rows
 // go in slices of CHUNK_ITEMS under their own keys (a later write can yield between them), then a small manifest
 // naming how many there are, with lastSeq. The manifest is written last: a reader never takes rows it does not name.
+// A page load reads them back the same way, a chunk per task.
 import type { FeedCache } from './feed';
 
 export const CHUNK_ITEMS = 500;
@@ -80,28 +81,68 @@ export async function saveCacheInSteps(opts: {
   return true;
 }
 
-/** The saved cache with its rows gathered again; null when there is none or a part is missing or broken. */
-export function readCache(store: KeyValueStore, key: string): FeedCache | null {
-  try {
-    const manifest = JSON.parse(store.get(key) ?? 'null') as (Manifest & { items?: unknown }) | null;
-    if (!manifest || typeof manifest !== 'object') {
+/** The reads of one restore, a chunk per step (each parsed only when its turn comes); returns the cache or null. */
+function* reads(store: KeyValueStore, key: string): Generator<void, FeedCache | null> {
+  const parse = (text: string | null): unknown => {
+    try {
+      return JSON.parse(text ?? 'null') as unknown;
+    } catch {
       return null;
     }
-    if (Array.isArray(manifest.items)) {
-      return manifest as unknown as FeedCache;
-    }
-    const items: unknown[] = [];
-    for (let i = 0; i < manifest.chunks; i++) {
-      const chunk = JSON.parse(store.get(chunkKey(key, i)) ?? 'null') as unknown;
-      if (!Array.isArray(chunk)) {
-        return null;
-      }
-      items.push(...(chunk as unknown[]));
-    }
-    const { chunks: _chunks, ...rest } = manifest;
-    return { ...rest, items } as FeedCache;
-  } catch {
+  };
+  const manifest = parse(store.get(key)) as (Manifest & { items?: unknown }) | null;
+  if (!manifest || typeof manifest !== 'object') {
     return null;
+  }
+  if (Array.isArray(manifest.items)) {
+    return manifest as unknown as FeedCache;
+  }
+  const items: unknown[] = [];
+  for (let i = 0; i < manifest.chunks; i++) {
+    yield;
+    const chunk = parse(store.get(chunkKey(key, i)));
+    if (!Array.isArray(chunk)) {
+      return null;
+    }
+    for (const item of chunk) {
+      items.push(item);
+    }
+  }
+  const { chunks: _chunks, ...rest } = manifest;
+  return { ...rest, items } as FeedCache;
+}
+
+/** The saved cache with its rows gathered again; null when there is none or a part is missing or broken. */
+export function readCache(store: KeyValueStore, key: string): FeedCache | null {
+  const steps = reads(store, key);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) {
+      return step.value;
+    }
+  }
+}
+
+/**
+ * The same, a chunk per turn, awaiting `pause` before each: parsing 10,000 rows in one go is a long task on a page
+ * that is already drawn. 'stopped' when `current` says it is no longer wanted (the officer signed in meanwhile).
+ */
+export async function readCacheInSteps(opts: {
+  store: KeyValueStore;
+  key: string;
+  pause: () => Promise<void>;
+  current: () => boolean;
+}): Promise<FeedCache | null | 'stopped'> {
+  const steps = reads(opts.store, opts.key);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) {
+      return step.value;
+    }
+    await opts.pause();
+    if (!opts.current()) {
+      return 'stopped';
+    }
   }
 }
 

@@ -9,7 +9,7 @@ import type { Message } from '../shared/message';
 import { type AuthState, credentials, fetchAuthState, PROVIDER_LOGOUT } from './auth';
 import { Feed, isGone, alertKeyOf, type FeedCache } from './feed';
 import { storage } from '../shared/storage';
-import { readCache, removeCache, saveCacheInSteps, saveCacheNow } from './saved';
+import { readCacheInSteps, removeCache, saveCacheInSteps, saveCacheNow } from './saved';
 
 declare global {
   interface Window {
@@ -60,6 +60,8 @@ export class DeskSession {
   /** bumps when a save starts, so a save in steps that a newer one overtook stops */
   private persistGeneration = 0;
   private focusAfterHello = false;
+  /** bumps on every sign-in, so a page load's restore knows the officer signed in meanwhile */
+  private signIns = 0;
   private readonly listeners = new Set<() => void>();
   private renderPending = false;
   /** Where assistive technology hears a new message (polite / assertive live regions). */
@@ -100,12 +102,15 @@ export class DeskSession {
   async start(): Promise<void> {
     this.auth = await fetchAuthState();
     const token = this.auth.devTokens ? credentials.stored() : null;
-    if (this.auth.signedIn) {
-      this.restore();
-      this.signIn(null, false);
-    } else if (token) {
-      this.restore();
-      this.signIn(token, false);
+    if (this.auth.signedIn || token) {
+      const signIns = this.signIns;
+      this.signinProgress = { key: 'signin.connecting' };
+      this.changed();
+      // The officer may sign in on the screen meanwhile: then that connection stands, without the saved rows.
+      await this.restore(() => signIns === this.signIns);
+      if (signIns === this.signIns) {
+        this.signIn(this.auth.signedIn ? null : token, false);
+      }
     } else {
       this.view = 'signin';
       this.changed();
@@ -114,6 +119,7 @@ export class DeskSession {
 
   /** token null: the gateway's session cookie (signed in at the identity provider). */
   signIn(token: string | null, fromUser: boolean): void {
+    this.signIns++;
     this.closeSocket();
     this.signinError = null;
     this.banner = null;
@@ -133,8 +139,9 @@ export class DeskSession {
     const socket: DeskSocket = io('/desk', {
       auth: credentials.handshake(token),
       forceNew: true,
-      // WebSocket first: no polling-to-WebSocket upgrade probe to abort when a token is refused.
-      transports: ['websocket', 'polling'],
+      // WebSocket first: no polling-to-WebSocket upgrade probe to abort when a token is refused. The session cookie
+      // counts only with this page's Origin, which a WebSocket handshake always carries (a same-origin poll does not).
+      transports: token ? ['websocket', 'polling'] : ['websocket'],
       reconnectionDelay: 1000,
       reconnectionDelayMax: 10000,
     });
@@ -433,11 +440,20 @@ export class DeskSession {
     return this.hello ? this.feed.toCache(this.hello.officer) : null;
   }
 
-  private restore(): void {
+  /** What this tab saved, back into the feed a chunk per task (the page is drawn already); nothing once unwanted. */
+  private async restore(wanted: () => boolean): Promise<void> {
     if (storage.get(STORAGE.feed) === null) {
       return;
     }
-    const cache = readCache(storage, STORAGE.feed);
+    const cache = await readCacheInSteps({
+      store: storage,
+      key: STORAGE.feed,
+      pause: () => new Promise((resolve) => window.setTimeout(resolve, 0)),
+      current: wanted,
+    });
+    if (cache === 'stopped' || !wanted()) {
+      return;
+    }
     if (!cache || !this.feed.restore(cache)) {
       removeCache(storage, STORAGE.feed);
       storage.remove(STORAGE.lastSeq);
