@@ -49,6 +49,24 @@ function rawX25519Public(key: KeyObject): Buffer {
   return Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
 }
 
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+/**
+ * The raw public key of a pair from generateKeyPairSync, from its DER, never its JWK: node 20 deadlocks when a
+ * garbage collection during the JWK export of a generated key runs its generation job's destructor, which takes
+ * the lock the export holds (seen as a gateway frozen under load; a loop of keygen + JWK export stops in seconds).
+ */
+function rawX25519PublicOfGenerated(publicKey: KeyObject): Buffer {
+  const der = publicKey.export({ format: 'der', type: 'spki' });
+  if (
+    der.length !== X25519_SPKI_PREFIX.length + X25519_BYTES ||
+    !der.subarray(0, 12).equals(X25519_SPKI_PREFIX)
+  ) {
+    throw new RangeError('unexpected X25519 SubjectPublicKeyInfo');
+  }
+  return der.subarray(X25519_SPKI_PREFIX.length);
+}
+
 export function xwingCombiner(ssM: Uint8Array, ssX: Uint8Array, ctX: Uint8Array, pkX: Uint8Array): Buffer {
   return createHash('sha3-256').update(ssM).update(ssX).update(ctX).update(pkX).update(XWING_LABEL).digest();
 }
@@ -77,11 +95,16 @@ export class XWingPublicKey {
     if (eseed !== undefined && eseed.length !== 64) {
       throw new RangeError('eseed has 64 bytes');
     }
-    const ephemeral =
-      eseed === undefined
-        ? generateKeyPairSync('x25519').privateKey
-        : x25519PrivateKey(eseed.subarray(32, 64));
-    const ctX = rawX25519Public(ephemeral);
+    let ephemeral: KeyObject;
+    let ctX: Buffer;
+    if (eseed === undefined) {
+      const pair = generateKeyPairSync('x25519');
+      ephemeral = pair.privateKey;
+      ctX = rawX25519PublicOfGenerated(pair.publicKey);
+    } else {
+      ephemeral = x25519PrivateKey(eseed.subarray(32, 64));
+      ctX = rawX25519Public(ephemeral);
+    }
     const ssX = diffieHellman({ privateKey: ephemeral, publicKey: this.x });
     const { cipherText, sharedSecret: ssM } = this.mlKem.encapsulate(eseed?.subarray(0, 32));
     const sharedSecret = xwingCombiner(ssM, ssX, ctX, this.pkX);
