@@ -26,7 +26,13 @@ import { applyFailureKind } from './apply-failure';
 import { UUID } from './inbound-content';
 import { DueReceipt, ExchangeRepository, ReceiptDeferral } from './exchange.repository';
 import { applyAcknowledgement } from './inbound/handlers/acknowledgement.handler';
-import { applyAlert, inboxRow, receivedLeaf, receiveDecision } from './inbound/handlers/alert.handler';
+import {
+  applyAlert,
+  inboxRow,
+  receivedLeaf,
+  receiveDecision,
+  settleAlert,
+} from './inbound/handlers/alert.handler';
 import { BatchWrites, HandlerContext, Received } from './inbound/handlers/context';
 import { applyReceipts } from './inbound/handlers/receipts.handler';
 import { applyReply } from './inbound/handlers/reply.handler';
@@ -60,6 +66,13 @@ const RECEIPT_MAX_ATTEMPTS = 16;
 const UNREADABLE_RECEIPTS = { burst: 100, perSecond: 2 };
 
 const ISO_COUNTRY = /^[A-Z]{2}$/;
+
+/** An opened envelope carrying a new alert or an update. */
+function isAlertOrUpdate(item: Item): boolean {
+  return (
+    !('rejection' in item) && (item.message.body.case === 'alert' || item.message.body.case === 'update')
+  );
+}
 
 /** Text for a log or a detail column: control characters (NUL included) shown as U+FFFD. */
 function printable(text: string): string {
@@ -306,7 +319,18 @@ export class InboundExchange {
     // A database failure throws out of here (handleBatch decides between a retry and applying one at a time).
     const owesReceipts = await this.ds.transaction(async (em) => {
       const writes: BatchWrites = { leaves: [], feed: [], receipts: [] };
-      for (const item of items) {
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        if (isAlertOrUpdate(item)) {
+          // A run of consecutive alerts and updates: their inbox writes in one statement, in order.
+          let end = i + 1;
+          while (end < items.length && isAlertOrUpdate(items[end])) {
+            end++;
+          }
+          await this.acceptAlertsIn(em, items.slice(i, end) as Opened[], writes, received, rejected);
+          i = end - 1;
+          continue;
+        }
         if ('rejection' in item) {
           await this.quarantineIn(em, item.record, item.rejection, writes, item.header);
           rejected.push(item.rejection);
@@ -336,6 +360,57 @@ export class InboundExchange {
     // Receipts owed were recorded in the same transaction; they leave shortly, several to a signed message.
     if (owesReceipts) {
       this.receipts.requestBatch();
+    }
+  }
+
+  /**
+   * Alerts and updates in a row: policy on receive for each (no database), then every inbox write in one statement,
+   * then each outcome in order, as `acceptIn` would apply them one by one.
+   */
+  private async acceptAlertsIn(
+    em: EntityManager,
+    run: Opened[],
+    writes: BatchWrites,
+    received: MessageKind[],
+    rejected: Rejection[],
+  ): Promise<void> {
+    const ctx = this.context(em, writes);
+    const decided = run.map((item) => {
+      try {
+        return { item, accepted: receiveDecision(ctx, item.header, item.message) };
+      } catch (err) {
+        if (!(err instanceof Rejection)) {
+          throw err;
+        }
+        return { item, rejection: err };
+      }
+    });
+    const now = ctx.now();
+    const outcomes = await this.repos.inbox.acceptAlerts(
+      em,
+      decided.flatMap((d) => (d.accepted ? [inboxRow(d.item.header, d.accepted, d.item.sha, now)] : [])),
+    );
+    let next = 0;
+    for (const d of decided) {
+      const { header, sha, record } = d.item;
+      let rejection = d.rejection;
+      if (d.accepted) {
+        try {
+          if (settleAlert(ctx, { header, sha, accepted: d.accepted }, outcomes[next++])) {
+            received.push(header.kind);
+          }
+        } catch (err) {
+          if (!(err instanceof Rejection)) {
+            throw err;
+          }
+          rejection = err;
+        }
+      }
+      if (rejection) {
+        await this.repos.exchange.forgetMessage(em, header.sender, header.messageId);
+        await this.quarantineIn(em, record, rejection, writes, header);
+        rejected.push(rejection);
+      }
     }
   }
 
