@@ -14,6 +14,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { Client } from 'pg';
 import { exchangeTopic } from '@corridor/contracts';
 import { nowMs, progressLog, sleep } from './lib/clock';
@@ -250,6 +251,23 @@ export async function run(): Promise<void> {
   });
 }
 
+/**
+ * With BENCH_BULK_PROFILE=<folder>, the file <folder>/profiling exists during the sustained phase: the gateways,
+ * started with CORRIDOR_BENCH_GATEWAY_NODE_OPTIONS="--require <folder>/gateway-profiler.js" (a copy of
+ * bench/lib/gateway-profiler.js), are profiled while it exists and write their profiles there when it goes.
+ */
+function profiling(on: boolean): void {
+  const dir = process.env.BENCH_BULK_PROFILE;
+  if (!dir) {
+    return;
+  }
+  if (on) {
+    fs.writeFileSync(path.join(dir, 'profiling'), '');
+  } else {
+    fs.rmSync(path.join(dir, 'profiling'), { force: true });
+  }
+}
+
 async function measure(runCtx: BenchRun): Promise<void> {
   const { bed, log } = runCtx;
   const token = bed.net.gateways.LY.token({ sub: 'agency.bench', roles: ['publisher'], agency: 'LY-BENCH' });
@@ -297,9 +315,11 @@ async function measure(runCtx: BenchRun): Promise<void> {
     log(
       `sustained: ${CONCURRENCY} publishers x batches of ${BATCH} for ${SUSTAINED_MS / 1000} s (at most ${MAX_ALERTS}) …`,
     );
+    profiling(true);
     const cpuCount = startCpuCount(processGroups(bed));
     const s = await publishFor({ ...runCtx, token, durationMs: SUSTAINED_MS, maxAlerts: MAX_ALERTS, ly });
     const cpu = cpuCount();
+    profiling(false);
     const maxRss = rss.stop();
 
     const receiptedRate = s.accepted.length / (s.allReceiptedMs / 1000);

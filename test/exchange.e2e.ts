@@ -188,6 +188,45 @@ describe('exchange between two gateways (real processes)', () => {
     expect(Number(after) - Number(before)).toBeLessThan(ids.length / 2);
   });
 
+  it('sends receipts past a receipt owed that cannot be sent: that row alone is kept, retried and shows its error', async () => {
+    // A receipt owed that can never be made (ACCEPTED without a message id, a 3-byte hash), owed before the alerts:
+    // before #19 it failed every flush and no receipt left IT.
+    const [poison] = await sql<{ id: string }>(
+      itGw().databaseUrl,
+      `insert into receipts_due (sender, agreement_id, message_id, envelope_sha256, status, received_at_ms)
+       select 'LY', agreement_id, null, '\\x010203', 'ACCEPTED', 0 from outbox where recipient = 'LY' and
+         agreement_id is not null limit 1
+       returning id`,
+    );
+    expect(poison).toBeDefined();
+    try {
+      const burst = await Promise.all(
+        Array.from({ length: 3 }, (_, i) =>
+          publish(bulletinAlert({ recipients: ['IT'], title: `beside ${i}` })),
+        ),
+      );
+      const ids = burst.map((r) => r.body.id as string);
+      await eventually('the alerts beside the poison DELIVERED at LY', async () => {
+        const rows = await sql<{ status: string }>(
+          ly().databaseUrl,
+          "select status from outbox where alert_id = any($1) and kind = 'ALERT'",
+          [ids],
+        );
+        return rows.length === ids.length && rows.every((r) => r.status === 'DELIVERED') ? true : undefined;
+      });
+      const [row] = await sql<{ attempts: number; last_error: string; failed_at: Date | null }>(
+        itGw().databaseUrl,
+        'select attempts, last_error, failed_at from receipts_due where id = $1',
+        [poison.id],
+      );
+      expect(row.attempts).toBeGreaterThanOrEqual(1);
+      expect(row.last_error).toMatch(/^UNSENDABLE: /);
+      expect(row.failed_at).toBeNull();
+    } finally {
+      await sql(itGw().databaseUrl, 'delete from receipts_due where id = $1', [poison.id]);
+    }
+  });
+
   it('never marks its own receipts UNCONFIRMED: the receipt timeout applies only to what a partner answers', async () => {
     const res = await publish(bulletinAlert({ recipients: ['IT'] }));
     expect(res.status).toBe(202);

@@ -171,6 +171,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       15_000,
       async () => {
         await this.relay.measureDepth();
+        await this.inbound.measureReceiptsGivenUp();
         const topics = this.inbound.subscribedTopics;
         if (topics.length) {
           this.metrics.consumerLag.set(await this.kafka.lag(consumerGroups(this.config).exchange, topics));

@@ -60,6 +60,7 @@ export {
 export {
   createReceiptBatchMessage,
   createReceiptMessage,
+  receiptEntryProblem,
   receiptsOf,
   verifyReceiptMatches,
   type ReceiptFor,

@@ -46,6 +46,16 @@ export interface ReceiptFor {
   receivedAtMs: number;
 }
 
+/** Why this entry cannot be part of a receipt message, or undefined when it can. */
+export function receiptEntryProblem(e: ReceiptFor): string | undefined {
+  // No message id only for a refusal of bytes that could not be read: it names them by their SHA-256 alone.
+  const unread = e.messageId.length === 0 && e.status === ReceiptStatus.REJECTED;
+  if ((e.messageId.length === 0 && !unread) || e.envelopeSha256.length !== 32) {
+    return 'each receipt needs a SHA-256, and a message id unless it refuses unreadable bytes';
+  }
+  return undefined;
+}
+
 /**
  * One message carrying the receipts for several envelopes from the same sender (a consumed batch): the
  * recipient signs once per batch instead of once per envelope. Each entry still names its own exact bytes.
@@ -59,13 +69,9 @@ export function createReceiptBatchMessage(entries: ReceiptFor[]): ExchangeMessag
       case: 'receipts',
       value: create(ReceiptBatchSchema, {
         receipts: entries.map((e) => {
-          // No message id only for a refusal of bytes that could not be read: it names them by their SHA-256 alone.
-          const unread = e.messageId.length === 0 && e.status === ReceiptStatus.REJECTED;
-          if ((e.messageId.length === 0 && !unread) || e.envelopeSha256.length !== 32) {
-            throw new EnvelopeError(
-              'INVALID_ARGUMENT',
-              'each receipt needs a SHA-256, and a message id unless it refuses unreadable bytes',
-            );
+          const problem = receiptEntryProblem(e);
+          if (problem !== undefined) {
+            throw new EnvelopeError('INVALID_ARGUMENT', problem);
           }
           return create(ReceiptSchema, {
             messageId: e.messageId,

@@ -49,6 +49,19 @@ function rawX25519Public(key: KeyObject): Buffer {
   return Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
 }
 
+/** The X25519 base point (u = 9): X25519(k, base point) is the public key of k (RFC 7748, section 6.1). */
+let basePoint: KeyObject | undefined;
+
+/**
+ * The raw public key of a private key from generateKeyPairSync, as X25519 with the base point: never its JWK, which
+ * deadlocks node 20 when a garbage collection during the export runs the key generation job's destructor, which
+ * takes the lock the export holds (a gateway froze under the bulk benchmark); and cheaper than a DER export.
+ */
+function rawX25519PublicOfGenerated(privateKey: KeyObject): Buffer {
+  basePoint ??= x25519PublicKey(Buffer.concat([Buffer.from([9]), Buffer.alloc(31)]));
+  return diffieHellman({ privateKey, publicKey: basePoint });
+}
+
 export function xwingCombiner(ssM: Uint8Array, ssX: Uint8Array, ctX: Uint8Array, pkX: Uint8Array): Buffer {
   return createHash('sha3-256').update(ssM).update(ssX).update(ctX).update(pkX).update(XWING_LABEL).digest();
 }
@@ -77,11 +90,15 @@ export class XWingPublicKey {
     if (eseed !== undefined && eseed.length !== 64) {
       throw new RangeError('eseed has 64 bytes');
     }
-    const ephemeral =
-      eseed === undefined
-        ? generateKeyPairSync('x25519').privateKey
-        : x25519PrivateKey(eseed.subarray(32, 64));
-    const ctX = rawX25519Public(ephemeral);
+    let ephemeral: KeyObject;
+    let ctX: Buffer;
+    if (eseed === undefined) {
+      ephemeral = generateKeyPairSync('x25519').privateKey;
+      ctX = rawX25519PublicOfGenerated(ephemeral);
+    } else {
+      ephemeral = x25519PrivateKey(eseed.subarray(32, 64));
+      ctX = rawX25519Public(ephemeral);
+    }
     const ssX = diffieHellman({ privateKey: ephemeral, publicKey: this.x });
     const { cipherText, sharedSecret: ssM } = this.mlKem.encapsulate(eseed?.subarray(0, 32));
     const sharedSecret = xwingCombiner(ssM, ssX, ctX, this.pkX);

@@ -17,6 +17,7 @@ import { DocumentRegisters1735600000000 } from './migrations/1735600000000-docum
 import { DeliveryNotify1736000000000 } from './migrations/1736000000000-delivery-notify';
 import { UnreadableReceipts1736100000000 } from './migrations/1736100000000-unreadable-receipts';
 import { RegisterDeliveries1736110000000 } from './migrations/1736110000000-register-deliveries';
+import { ReceiptsDueRetry1736400000000 } from './migrations/1736400000000-receipts-due-retry';
 
 export const GATEWAY_MIGRATIONS = [
   Initial1732200000000,
@@ -35,6 +36,7 @@ export const GATEWAY_MIGRATIONS = [
   DeliveryNotify1736000000000,
   UnreadableReceipts1736100000000,
   RegisterDeliveries1736110000000,
+  ReceiptsDueRetry1736400000000,
 ];
 
 export function gatewayDataSource(url: string): DataSource {

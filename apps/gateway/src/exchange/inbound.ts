@@ -14,14 +14,8 @@ import {
   EnvelopeHeader,
   ExchangeMessage,
   MessageKind,
-  ReceiptStatus,
 } from '@corridor/contracts';
-import {
-  createReceiptBatchMessage,
-  envelopeSha256,
-  peekEnvelopeHeader,
-  ReceiptFor,
-} from '@corridor/envelope';
+import { createReceiptBatchMessage, envelopeSha256, peekEnvelopeHeader } from '@corridor/envelope';
 import type { PolicyAllowed } from '@corridor/policy';
 import { BusRecord, ConsumerHandle, KafkaClient } from '@corridor/platform';
 import { AuditLog } from '../audit/audit.log';
@@ -30,9 +24,15 @@ import { InboxRepository } from '../inbox/inbox.repository';
 import { TrustStore } from '../trust/trust.store';
 import { applyFailureKind } from './apply-failure';
 import { UUID } from './inbound-content';
-import { ExchangeRepository } from './exchange.repository';
+import { DueReceipt, ExchangeRepository, ReceiptDeferral } from './exchange.repository';
 import { applyAcknowledgement } from './inbound/handlers/acknowledgement.handler';
-import { applyAlert, inboxRow, receivedLeaf, receiveDecision } from './inbound/handlers/alert.handler';
+import {
+  applyAlert,
+  inboxRow,
+  receivedLeaf,
+  receiveDecision,
+  settleAlert,
+} from './inbound/handlers/alert.handler';
 import { BatchWrites, HandlerContext, Received } from './inbound/handlers/context';
 import { applyReceipts } from './inbound/handlers/receipts.handler';
 import { applyReply } from './inbound/handlers/reply.handler';
@@ -40,13 +40,23 @@ import { applyWithdrawal } from './inbound/handlers/withdrawal.handler';
 import { Item, Opened, openRecord, Rejection } from './inbound/opening';
 import { RateBuckets } from './inbound/rate-buckets';
 import { ReceiptBatcher } from './inbound/receipt-batcher';
-import { OutboxRelay } from './outbox';
+import { ReceiptFlush, ReceiptMessage } from './inbound/receipt-flush';
+import { OutboxRelay, Pending } from './outbox';
 import { OutboxRepository } from './outbox.repository';
 import { RegisterRecordsRepository } from '../registers/register-records.repository';
 import { applyRegisterChunk } from './inbound/handlers/register.handler';
 
 /** How often receipts owed are looked for without a wake-up (a lost wake-up costs at most this long). */
 const RECEIPT_SWEEP_MS = 5_000;
+
+/** Receipts owed taken per flush pass. */
+const RECEIPT_PAGE = 1000;
+
+/**
+ * Failed attempts after which a receipt owed is given up (failed_at set, counted, logged): with the outbox's
+ * backoff (250 ms doubling, at most 30 s apart) about five minutes, beyond the sender's receipt timeout.
+ */
+const RECEIPT_MAX_ATTEMPTS = 16;
 
 /**
  * Negative receipts for envelopes refused unread, per partner: a burst of this many, then this many per second
@@ -56,6 +66,13 @@ const RECEIPT_SWEEP_MS = 5_000;
 const UNREADABLE_RECEIPTS = { burst: 100, perSecond: 2 };
 
 const ISO_COUNTRY = /^[A-Z]{2}$/;
+
+/** An opened envelope carrying a new alert or an update. */
+function isAlertOrUpdate(item: Item): boolean {
+  return (
+    !('rejection' in item) && (item.message.body.case === 'alert' || item.message.body.case === 'update')
+  );
+}
 
 /** Text for a log or a detail column: control characters (NUL included) shown as U+FFFD. */
 function printable(text: string): string {
@@ -69,6 +86,8 @@ export class InboundExchange {
   private topics: string[] = [];
   private readonly receipts: ReceiptBatcher;
   private readonly unreadableReceipts = new RateBuckets(UNREADABLE_RECEIPTS);
+
+  private readonly receiptFlush: ReceiptFlush<EntityManager, Pending>;
 
   constructor(
     private readonly ds: DataSource,
@@ -97,6 +116,20 @@ export class InboundExchange {
       { batchMs: opts.receiptBatchMs, sweepMs: RECEIPT_SWEEP_MS, retryMs: 1000 },
       (err) =>
         this.logger.warn({ err: err.message }, 'sending receipts failed; retried, or sent after a restart'),
+    );
+    this.receiptFlush = new ReceiptFlush<EntityManager, Pending>(
+      {
+        transaction: (work) => this.ds.transaction(work),
+        take: (em, page) => this.repos.exchange.takeReceiptsDue(em, page),
+        takeById: (em, ids) => this.repos.exchange.takeReceiptsDueById(em, ids),
+        remove: (em, ids) => this.repos.exchange.removeReceiptsDue(em, ids),
+        defer: (em, rows) => this.repos.exchange.deferReceiptsDue(em, rows),
+        enqueue: (em, messages) => this.enqueueReceipts(em, messages),
+        submit: (pending) => this.relay.submit(pending),
+        isTransient: (err) => this.isTransient(err),
+      },
+      { page: RECEIPT_PAGE, maxAttempts: RECEIPT_MAX_ATTEMPTS },
+      (row, d) => this.reportReceiptFailure(row, d),
     );
   }
 
@@ -152,46 +185,63 @@ export class InboundExchange {
 
   /**
    * One pass over receipts_due: each sender gets one sealed message with all receipts owed to it, queued in the
-   * outbox in the same transaction that removes them. Returns true when more may be waiting.
+   * outbox in the same transaction that removes them; a receipt that cannot go out fails alone (ReceiptFlush).
+   * Returns true when more may be waiting.
    */
-  async flushReceipts(): Promise<boolean> {
-    const page = 1000;
-    const { pending, full } = await this.ds.transaction(async (em) => {
-      const rows = await this.repos.exchange.takeReceiptsDue(em, page);
-      const bySender = new Map<string, { agreementId: string; entries: ReceiptFor[] }>();
-      for (const r of rows) {
-        const to = bySender.get(r.sender) ?? { agreementId: r.agreementId, entries: [] };
-        to.entries.push({
-          // empty: a receipt for bytes whose message id could not be trusted (refused unread), named by their hash
-          messageId: r.messageId ?? '',
-          envelopeSha256: r.envelopeSha256,
-          status: r.status === 'ACCEPTED' ? ReceiptStatus.ACCEPTED : ReceiptStatus.REJECTED,
-          reasonCode: r.reasonCode,
-          receivedAtMs: r.receivedAtMs,
-        });
-        bySender.set(r.sender, to);
-      }
-      const queued = await this.relay.enqueue(
-        em,
-        [...bySender].map(([sender, r]) => {
-          const messageId = uuidv7();
-          return {
-            messageId,
-            // a batch spans threads: it is its own thread
-            threadId: messageId,
-            kind: MessageKind.RECEIPT,
-            recipient: sender,
-            agreementId: r.agreementId,
-            category: Category.UNSPECIFIED,
-            classification: Classification.UNSPECIFIED,
-            message: createReceiptBatchMessage(r.entries),
-          };
-        }),
+  flushReceipts(): Promise<boolean> {
+    return this.receiptFlush.flush();
+  }
+
+  /** Receipts owed that were given up, for the metrics (kept off the flush's path). */
+  async measureReceiptsGivenUp(): Promise<void> {
+    this.metrics.receiptsGivenUp.set(await this.repos.exchange.countFailedReceipts(this.ds));
+  }
+
+  /** One sealed RECEIPT message per sender, queued; senders that cannot be sealed for now are returned. */
+  private async enqueueReceipts(
+    em: EntityManager,
+    messages: ReceiptMessage[],
+  ): Promise<{ pending: Pending[]; unsealed: Map<string, string> }> {
+    const { pending, unsealed } = await this.relay.enqueueSealed(
+      em,
+      messages.map((m) => {
+        const messageId = uuidv7();
+        return {
+          messageId,
+          // a batch spans threads: it is its own thread
+          threadId: messageId,
+          kind: MessageKind.RECEIPT,
+          recipient: m.sender,
+          agreementId: m.agreementId,
+          category: Category.UNSPECIFIED,
+          classification: Classification.UNSPECIFIED,
+          message: createReceiptBatchMessage(m.entries),
+        };
+      }),
+    );
+    return { pending, unsealed: new Map(unsealed.map((u) => [u.entry.recipient, u.error])) };
+  }
+
+  /** A receipt that could not go out: logged with its ids; given up, also counted (the row stays, failed_at set). */
+  private reportReceiptFailure(row: DueReceipt, d: ReceiptDeferral): void {
+    const ids = {
+      receiptDueId: row.id,
+      sender: row.sender,
+      messageId: row.messageId,
+      attempts: row.attempts + 1,
+    };
+    if (d.retryInMs === undefined) {
+      this.metrics.receiptsFailed.inc();
+      this.logger.error(
+        { ...ids, error: d.error },
+        'receipt owed could not be sent: given up after the retry bound',
       );
-      return { pending: queued, full: rows.length === page };
-    });
-    this.relay.submit(pending);
-    return full;
+      return;
+    }
+    this.logger.warn(
+      { ...ids, error: d.error, retryInMs: d.retryInMs },
+      'receipt owed could not be sent; will retry',
+    );
   }
 
   get subscribedTopics(): string[] {
@@ -269,7 +319,18 @@ export class InboundExchange {
     // A database failure throws out of here (handleBatch decides between a retry and applying one at a time).
     const owesReceipts = await this.ds.transaction(async (em) => {
       const writes: BatchWrites = { leaves: [], feed: [], receipts: [] };
-      for (const item of items) {
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        if (isAlertOrUpdate(item)) {
+          // A run of consecutive alerts and updates: their inbox writes in one statement, in order.
+          let end = i + 1;
+          while (end < items.length && isAlertOrUpdate(items[end])) {
+            end++;
+          }
+          await this.acceptAlertsIn(em, items.slice(i, end) as Opened[], writes, received, rejected);
+          i = end - 1;
+          continue;
+        }
         if ('rejection' in item) {
           await this.quarantineIn(em, item.record, item.rejection, writes, item.header);
           rejected.push(item.rejection);
@@ -299,6 +360,57 @@ export class InboundExchange {
     // Receipts owed were recorded in the same transaction; they leave shortly, several to a signed message.
     if (owesReceipts) {
       this.receipts.requestBatch();
+    }
+  }
+
+  /**
+   * Alerts and updates in a row: policy on receive for each (no database), then every inbox write in one statement,
+   * then each outcome in order, as `acceptIn` would apply them one by one.
+   */
+  private async acceptAlertsIn(
+    em: EntityManager,
+    run: Opened[],
+    writes: BatchWrites,
+    received: MessageKind[],
+    rejected: Rejection[],
+  ): Promise<void> {
+    const ctx = this.context(em, writes);
+    const decided = run.map((item) => {
+      try {
+        return { item, accepted: receiveDecision(ctx, item.header, item.message) };
+      } catch (err) {
+        if (!(err instanceof Rejection)) {
+          throw err;
+        }
+        return { item, rejection: err };
+      }
+    });
+    const now = ctx.now();
+    const outcomes = await this.repos.inbox.acceptAlerts(
+      em,
+      decided.flatMap((d) => (d.accepted ? [inboxRow(d.item.header, d.accepted, d.item.sha, now)] : [])),
+    );
+    let next = 0;
+    for (const d of decided) {
+      const { header, sha, record } = d.item;
+      let rejection = d.rejection;
+      if (d.accepted) {
+        try {
+          if (settleAlert(ctx, { header, sha, accepted: d.accepted }, outcomes[next++])) {
+            received.push(header.kind);
+          }
+        } catch (err) {
+          if (!(err instanceof Rejection)) {
+            throw err;
+          }
+          rejection = err;
+        }
+      }
+      if (rejection) {
+        await this.repos.exchange.forgetMessage(em, header.sender, header.messageId);
+        await this.quarantineIn(em, record, rejection, writes, header);
+        rejected.push(rejection);
+      }
     }
   }
 

@@ -86,6 +86,12 @@ function entryOf(row: ClaimedRow): OutboxEntry {
   };
 }
 
+/** An entry that could not be sealed now, with why. */
+export interface Unsealed {
+  entry: OutboxEntry;
+  error: string;
+}
+
 /** A recipient the policy refused: recorded in the outbox (status REFUSED, with the reason), never sent. */
 export interface RefusedEntry {
   messageId: string;
@@ -200,10 +206,33 @@ export class OutboxRelay implements OutboxPort {
   }
 
   /**
-   * Seals what can be sealed (fast path) and lays the rows out as the array parameters of `outboxInsertSql`, so a
-   * caller can fold the insert into its own statement. Refused recipients become REFUSED rows, never sent.
+   * Like `enqueue`, but an entry this instance cannot seal now (no active agreement, no certificate or suite for
+   * the recipient) is not queued: it is returned with the reason, for the caller to keep and retry. An instance
+   * that does not relay queues every entry unsealed, as `enqueue` does.
    */
-  async prepare(given: OutboxEntry[], refused: RefusedEntry[] = []): Promise<PreparedOutbox<Pending>> {
+  async enqueueSealed(
+    em: EntityManager,
+    entries: OutboxEntry[],
+  ): Promise<{ pending: Pending[]; unsealed: Unsealed[] }> {
+    if (entries.length === 0) {
+      return { pending: [], unsealed: [] };
+    }
+    const prepared = await this.prepare(entries, [], { unsealed: 'return' });
+    const pending =
+      prepared.unsealed.length < entries.length ? prepared.pending(await this.repo.insert(em, prepared)) : [];
+    return { pending, unsealed: prepared.unsealed };
+  }
+
+  /**
+   * Seals what can be sealed (fast path) and lays the rows out as the array parameters of `outboxInsertSql`, so a
+   * caller can fold the insert into its own statement. Refused recipients become REFUSED rows, never sent. An
+   * entry whose seal failed is queued for the poller, or with `unsealed: 'return'` left out and returned.
+   */
+  async prepare(
+    given: OutboxEntry[],
+    refused: RefusedEntry[] = [],
+    opts: { unsealed: 'queue' | 'return' } = { unsealed: 'queue' },
+  ): Promise<PreparedOutbox<Pending> & { unsealed: Unsealed[] }> {
     const entries = given.map((e) =>
       e.messageBytes ? e : { ...e, messageBytes: toBinary(ExchangeMessageSchema, e.message) },
     );
@@ -214,8 +243,13 @@ export class OutboxRelay implements OutboxPort {
     const seals = await Promise.all(
       entries.map((e) => (this.stopped ? Promise.resolve(undefined) : this.seal(e))),
     );
+    const unsealed: Unsealed[] = [];
     for (const [i, e] of entries.entries()) {
       const sealed = seals[i];
+      if (sealed !== undefined && 'error' in sealed && opts.unsealed === 'return') {
+        unsealed.push({ entry: e, error: sealed.error });
+        continue;
+      }
       const ok = sealed !== undefined && !('error' in sealed) ? sealed : undefined;
       add([
         e.messageId,
@@ -261,6 +295,7 @@ export class OutboxRelay implements OutboxPort {
     }
     return {
       params: cols,
+      unsealed,
       pending: (ids) =>
         fast.flatMap(({ entry, sealed }) => {
           const id = ids.get(entry.messageId);

@@ -38,6 +38,16 @@ export class GatewayMetrics {
     help: 'outbox rows given up after the retry bound',
     registers: [this.registry],
   });
+  readonly receiptsFailed = new Counter({
+    name: 'corridor_receipts_failed_total',
+    help: 'receipts owed to partners given up after the retry bound (kept in receipts_due with failed_at)',
+    registers: [this.registry],
+  });
+  readonly receiptsGivenUp = new Gauge({
+    name: 'corridor_receipts_given_up',
+    help: 'receipts owed to partners given up, still in receipts_due (failed_at) for the operator',
+    registers: [this.registry],
+  });
   readonly receiptLatency = new Histogram({
     name: 'corridor_receipt_latency_seconds',
     help: 'time from queueing to the partner receipt',

@@ -298,6 +298,40 @@ export class InboxRepository {
   }
 
   /**
+   * `acceptAlert` for several rows in one statement (one round trip for a consumed batch instead of one per alert),
+   * applied in the order given, each as corridor_accept_alert alone would; the outcomes in that order.
+   */
+  async acceptAlerts(db: Db, rows: InboxAlertRow[]): Promise<{ status: AcceptStatus; seq: number | null }[]> {
+    if (rows.length === 0) {
+      return [];
+    }
+    const cols = rows.map(alertParameters);
+    const col = (i: number): unknown[] => cols.map((c) => c[i]);
+    const result = await queryPrepared<{ r_status: AcceptStatus; r_seq: string | null }>(
+      db,
+      'corridor_accept_alerts',
+      `select r.r_status, r.r_seq
+       from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[],
+                   $9::bytea[], $10::text[], $11::text[], $12::bytea[], $13::timestamptz[], $14::text[], $15::text[])
+         with ordinality as v(message_id, sender, alert_id, thread_id, category, classification, priority, title,
+                              body, redacted, agreement_id, sha, retain_until, doc_number, kind, n)
+       cross join lateral corridor_accept_alert(v.message_id, v.sender, v.alert_id, v.thread_id, v.category,
+         v.classification, v.priority, v.title, v.body,
+         array(select jsonb_array_elements_text(v.redacted::jsonb)), v.agreement_id, v.sha, v.retain_until,
+         v.doc_number, v.kind) as r
+       order by v.n`,
+      // redacted fields per row as a JSON array: PostgreSQL arrays of arrays must be rectangular
+      Array.from({ length: 15 }, (_, i) =>
+        i === 9 ? rows.map((r) => JSON.stringify(r.redactedFields)) : col(i),
+      ),
+    );
+    if (result.length !== rows.length) {
+      throw new Error(`corridor_accept_alert answered ${result.length} of ${rows.length} rows`);
+    }
+    return result.map((r) => ({ status: r.r_status, seq: r.r_seq === null ? null : Number(r.r_seq) }));
+  }
+
+  /**
    * The receiver's whole transaction for one new alert or update in one statement (corridor_receive_alert): dedupe,
    * inbox, RECEIVED leaf, desk feed with its notification, receipt owed. False when it was not fresh or was refused:
    * the statement undid itself, and the caller takes the general path.

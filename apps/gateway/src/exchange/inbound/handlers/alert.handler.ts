@@ -16,7 +16,7 @@ import {
 import { containsPersonalData, evaluateReceive, PolicyAllowed, retentionDeadline } from '@corridor/policy';
 import type { LeafInput } from '../../../audit/audit.log';
 import { normaliseDocNumber } from '../../../inbox/identifiers';
-import type { InboxAlertRow } from '../../../inbox/inbox.repository';
+import type { AcceptStatus, InboxAlertRow } from '../../../inbox/inbox.repository';
 import { Rejection } from '../opening';
 import type { HandlerContext } from './context';
 
@@ -114,8 +114,21 @@ export async function applyAlert(
   ctx: HandlerContext,
   r: { header: EnvelopeHeader; sha: Uint8Array; accepted: PolicyAllowed },
 ): Promise<boolean> {
+  const row = await ctx.repos.inbox.acceptAlert(ctx.em, inboxRow(r.header, r.accepted, r.sha, ctx.now()));
+  return settleAlert(ctx, r, row);
+}
+
+/**
+ * What follows the inbox write of an alert or update (`acceptAlert`, or one row of `acceptAlerts`): its feed entry,
+ * RECEIVED leaf and receipt owed; false for a duplicate (its receipt is owed again); a Rejection when the alert id is
+ * not the sender's to use this way.
+ */
+export function settleAlert(
+  ctx: HandlerContext,
+  r: { header: EnvelopeHeader; sha: Uint8Array; accepted: PolicyAllowed },
+  row: { status: AcceptStatus; seq: number | null },
+): boolean {
   const { header, sha, accepted } = r;
-  const row = await ctx.repos.inbox.acceptAlert(ctx.em, inboxRow(header, accepted, sha, ctx.now()));
   const id = accepted.alert.id;
   switch (row.status) {
     case 'DUPLICATE':
