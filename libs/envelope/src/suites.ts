@@ -3,14 +3,17 @@ import {
   constants,
   createCipheriv,
   createDecipheriv,
+  createSign,
+  createVerify,
   hkdfSync,
   privateDecrypt,
   publicEncrypt,
   randomBytes,
   sign,
-  verify,
   webcrypto,
   type KeyObject,
+  type SignKeyObjectInput,
+  type VerifyKeyObjectInput,
 } from 'node:crypto';
 import { MessageKind } from '@corridor/contracts';
 import { XWING_CIPHERTEXT_BYTES, type XWingPrivateKey, type XWingPublicKey } from './xwing';
@@ -84,13 +87,39 @@ export interface SuiteImplementation {
   recoverKey(options: { wrappedKey: Uint8Array; recipient: RecipientPrivateKeys }): Buffer;
   /** The same, off the event loop where the primitive allows it. Rejects on any failure. */
   recoverKeyAsync(options: { wrappedKey: Uint8Array; recipient: RecipientPrivateKeys }): Promise<Buffer>;
-  sign(options: { input: Buffer; senderPrivateKey: KeyObject }): Buffer;
+  /** Signs the concatenation of `input` (the signing input in pieces: it is hashed as it streams, not copied). */
+  sign(options: { input: readonly Uint8Array[]; senderPrivateKey: KeyObject }): Buffer;
   /** The same signature, computed off the event loop (libuv thread pool). */
-  signAsync(options: { input: Buffer; senderPrivateKey: KeyObject }): Promise<Buffer>;
-  verify(options: { input: Buffer; senderPublicKey: KeyObject; signature: Uint8Array }): boolean;
+  signAsync(options: { input: readonly Uint8Array[]; senderPrivateKey: KeyObject }): Promise<Buffer>;
+  verify(options: {
+    input: readonly Uint8Array[];
+    senderPublicKey: KeyObject;
+    signature: Uint8Array;
+  }): boolean;
 }
 
 const GCM_TAG_BYTES = 16;
+
+/** A signature with SHA-256 over the pieces of `input` in order, hashed as they stream (no concatenated copy). */
+function signPieces(input: readonly Uint8Array[], options: SignKeyObjectInput): Buffer {
+  const signer = createSign('sha256');
+  for (const piece of input) {
+    signer.update(piece);
+  }
+  return signer.sign(options);
+}
+
+function verifyPieces(
+  input: readonly Uint8Array[],
+  options: VerifyKeyObjectInput,
+  signature: Uint8Array,
+): boolean {
+  const verifier = createVerify('sha256');
+  for (const piece of input) {
+    verifier.update(piece);
+  }
+  return verifier.verify(options, signature);
+}
 
 /**
  * Node has no callback form of privateDecrypt; its WebCrypto RSA-OAEP runs on the thread pool. The same private
@@ -186,7 +215,7 @@ const suite1: SuiteImplementation = {
   },
   sign({ input, senderPrivateKey }) {
     requireRsaKey(senderPrivateKey);
-    return sign('sha256', input, {
+    return signPieces(input, {
       key: senderPrivateKey,
       padding: constants.RSA_PKCS1_PSS_PADDING,
       saltLength: PSS_SALT_BYTES,
@@ -195,9 +224,10 @@ const suite1: SuiteImplementation = {
   signAsync({ input, senderPrivateKey }) {
     requireRsaKey(senderPrivateKey);
     return new Promise((resolve, reject) =>
+      // The one-shot form is the only one with a callback (thread pool): it takes the input in one buffer.
       sign(
         'sha256',
-        input,
+        Buffer.concat(input),
         { key: senderPrivateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: PSS_SALT_BYTES },
         (error, signature) => (error ? reject(error) : resolve(signature)),
       ),
@@ -207,8 +237,7 @@ const suite1: SuiteImplementation = {
     if (senderPublicKey.asymmetricKeyType !== 'rsa') {
       return false;
     }
-    return verify(
-      'sha256',
+    return verifyPieces(
       input,
       { key: senderPublicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: PSS_SALT_BYTES },
       signature,
@@ -279,12 +308,12 @@ const suite2: SuiteImplementation = {
   },
   sign({ input, senderPrivateKey }) {
     requireEcdsaKey(senderPrivateKey);
-    return lowS(sign('sha256', input, { key: senderPrivateKey, ...ECDSA }));
+    return lowS(signPieces(input, { key: senderPrivateKey, ...ECDSA }));
   },
   signAsync({ input, senderPrivateKey }) {
     requireEcdsaKey(senderPrivateKey);
     return new Promise((resolve, reject) =>
-      sign('sha256', input, { key: senderPrivateKey, ...ECDSA }, (error, signature) =>
+      sign('sha256', Buffer.concat(input), { key: senderPrivateKey, ...ECDSA }, (error, signature) =>
         error ? reject(error) : resolve(lowS(signature)),
       ),
     );
@@ -298,7 +327,7 @@ const suite2: SuiteImplementation = {
     ) {
       return false;
     }
-    return verify('sha256', input, { key: senderPublicKey, ...ECDSA }, signature);
+    return verifyPieces(input, { key: senderPublicKey, ...ECDSA }, signature);
   },
 };
 

@@ -77,11 +77,13 @@ export class XWingPublicKey {
     if (eseed !== undefined && eseed.length !== 64) {
       throw new RangeError('eseed has 64 bytes');
     }
-    const ephemeral =
+    // A generated pair comes with its public half: no second key object is derived from the private one.
+    const pair =
       eseed === undefined
-        ? generateKeyPairSync('x25519').privateKey
-        : x25519PrivateKey(eseed.subarray(32, 64));
-    const ctX = rawX25519Public(ephemeral);
+        ? generateKeyPairSync('x25519')
+        : { privateKey: x25519PrivateKey(eseed.subarray(32, 64)), publicKey: undefined };
+    const ephemeral = pair.privateKey;
+    const ctX = rawX25519Public(pair.publicKey ?? ephemeral);
     const ssX = diffieHellman({ privateKey: ephemeral, publicKey: this.x });
     const { cipherText, sharedSecret: ssM } = this.mlKem.encapsulate(eseed?.subarray(0, 32));
     const sharedSecret = xwingCombiner(ssM, ssX, ctX, this.pkX);
