@@ -186,7 +186,9 @@ const aesGcm = {
     const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: GCM_TAG_BYTES });
     decipher.setAAD(aad);
     decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(body), decipher.final()]);
+    const plaintext = decipher.update(body);
+    const rest = decipher.final(); // GCM returns everything from update: no copy into a second buffer then
+    return rest.length === 0 ? plaintext : Buffer.concat([plaintext, rest]);
   },
 };
 
