@@ -3,9 +3,9 @@ import {
   constants,
   createCipheriv,
   createDecipheriv,
+  createHmac,
   createSign,
   createVerify,
-  hkdfSync,
   privateDecrypt,
   publicEncrypt,
   randomBytes,
@@ -271,8 +271,25 @@ function isLowS(signature: Uint8Array): boolean {
   return Buffer.compare(signature.subarray(32), P256_HALF_N_BYTES) <= 0;
 }
 
+const HKDF_ZERO_SALT = Buffer.alloc(32);
+const HKDF_FIRST_BLOCK = Buffer.of(1);
+
+/**
+ * HKDF-SHA256 (RFC 5869) with an empty salt (HashLen zero bytes) and 32 bytes of output: PRK = HMAC(salt, ikm), then
+ * the one block T(1) = HMAC(PRK, info || 0x01). The same bytes as hkdfSync, at about a third of its cost (it builds
+ * a secret key object per call).
+ */
+export function hkdfSha256Key(ikm: Uint8Array, info: Uint8Array): Buffer {
+  const prk = createHmac('sha256', HKDF_ZERO_SALT).update(ikm).digest();
+  try {
+    return createHmac('sha256', prk).update(info).update(HKDF_FIRST_BLOCK).digest();
+  } finally {
+    prk.fill(0);
+  }
+}
+
 function contentKeyFrom(sharedSecret: Buffer): Buffer {
-  const key = Buffer.from(hkdfSync('sha256', sharedSecret, Buffer.alloc(0), CONTENT_KEY_INFO, 32));
+  const key = hkdfSha256Key(sharedSecret, CONTENT_KEY_INFO);
   sharedSecret.fill(0);
   return key;
 }
