@@ -44,6 +44,10 @@ describe('envelope codec', () => {
           true,
         );
         expect(asHex(readCanonicalEnvelope(bytes))).toEqual(asHex(fields));
+        // A ciphertext given as pieces (body, then tag) is written as if whole.
+        const cut = Math.floor(fields.ciphertext.length / 2);
+        const pieces = [fields.ciphertext.subarray(0, cut), fields.ciphertext.subarray(cut)];
+        expect(Buffer.from(encodeEnvelope({ ...fields, ciphertext: pieces })).equals(bytes)).toBe(true);
       }),
       { numRuns: 300 },
     );

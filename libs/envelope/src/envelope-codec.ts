@@ -3,6 +3,7 @@
 // checks both directions against it), without building the message object, growing a writer's buffer, or decoding
 // and re-encoding a received envelope to prove that it is canonical.
 import type { Envelope } from '@corridor/contracts';
+import { piecesOf, type FieldPieces } from './signing-input';
 
 /** The fields of an Envelope; read ones are views into the received bytes (as protobuf-es's decoder returns). */
 export type EnvelopeFields = Pick<Envelope, 'header' | 'wrappedKey' | 'nonce' | 'ciphertext' | 'signature'>;
@@ -18,31 +19,39 @@ function varintBytes(value: number): number {
   return bytes;
 }
 
-/** Canonical protobuf encoding: fields in number order, an empty field omitted, lengths as shortest varints. */
-export function encodeEnvelope(fields: EnvelopeFields): Uint8Array {
+/**
+ * Canonical protobuf encoding: fields in number order, an empty field omitted, lengths as shortest varints. A field
+ * may come as pieces (a sealer's ciphertext body and tag): they are written one after the other, copied once.
+ */
+export function encodeEnvelope(
+  fields: Omit<EnvelopeFields, 'ciphertext'> & { ciphertext: FieldPieces },
+): Uint8Array {
+  const pieces = FIELD_ORDER.map((name) => piecesOf(fields[name]));
+  const lengths = pieces.map((field) => field.reduce((sum, piece) => sum + piece.length, 0));
   let size = 0;
-  for (const name of FIELD_ORDER) {
-    const { length } = fields[name];
+  for (const length of lengths) {
     if (length !== 0) {
       size += 1 + varintBytes(length) + length;
     }
   }
-  const out = new Uint8Array(size);
+  // Every byte is written below: no zero fill; never from Buffer's shared pool (the result owns its memory).
+  const out = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
   let pos = 0;
-  FIELD_ORDER.forEach((name, index) => {
-    const value = fields[name];
-    if (value.length === 0) {
+  pieces.forEach((field, index) => {
+    let length = lengths[index];
+    if (length === 0) {
       return;
     }
     out[pos++] = ((index + 1) << 3) | LENGTH_DELIMITED;
-    let length = value.length;
     while (length > 0x7f) {
       out[pos++] = (length & 0x7f) | 0x80;
       length >>>= 7;
     }
     out[pos++] = length;
-    out.set(value, pos);
-    pos += value.length;
+    for (const piece of field) {
+      out.set(piece, pos);
+      pos += piece.length;
+    }
   });
   return out;
 }

@@ -192,7 +192,7 @@ function prepareSeal(options: SealEnvelopeOptions): {
   });
   const headerBytes = toBinary(EnvelopeHeaderSchema, header);
   const plaintext = options.messageBytes ?? toBinary(ExchangeMessageSchema, options.message);
-  let ciphertext: Uint8Array;
+  let ciphertext: Uint8Array | Uint8Array[];
   let wrappedKey: Uint8Array;
   let nonce: Uint8Array;
   if (signedOnly) {

@@ -9,17 +9,30 @@ interface SignedFields {
   ciphertext: Uint8Array;
 }
 
+/** A field's bytes, whole or as pieces that follow each other (a sealer's ciphertext body and tag). */
+export type FieldPieces = Uint8Array | readonly Uint8Array[];
+
+export function piecesOf(field: FieldPieces): readonly Uint8Array[] {
+  return field instanceof Uint8Array ? [field] : field;
+}
+
+export function lengthOf(field: FieldPieces): number {
+  return piecesOf(field).reduce((sum, piece) => sum + piece.length, 0);
+}
+
 /**
  * The signing input as the pieces that follow each other in it, without copying the fields: signers and verifiers
  * feed them to one streaming hash (the ciphertext, the bulk of it, is not copied into a second buffer).
  */
-export function envelopeSigningParts(fields: SignedFields): Uint8Array[] {
+export function envelopeSigningParts(
+  fields: Omit<SignedFields, 'ciphertext'> & { ciphertext: FieldPieces },
+): Uint8Array[] {
   const { header, wrappedKey, nonce, ciphertext } = fields;
   const prefixes = Buffer.allocUnsafe(16);
   prefixes.writeUInt32BE(header.length, 0);
   prefixes.writeUInt32BE(wrappedKey.length, 4);
   prefixes.writeUInt32BE(nonce.length, 8);
-  prefixes.writeUInt32BE(ciphertext.length, 12);
+  prefixes.writeUInt32BE(lengthOf(ciphertext), 12);
   return [
     DOMAIN_BYTES,
     prefixes.subarray(0, 4),
@@ -29,7 +42,7 @@ export function envelopeSigningParts(fields: SignedFields): Uint8Array[] {
     prefixes.subarray(8, 12),
     nonce,
     prefixes.subarray(12, 16),
-    ciphertext,
+    ...piecesOf(ciphertext),
   ];
 }
 

@@ -78,7 +78,8 @@ export interface SuiteImplementation {
   usesEpochKeys: boolean;
   contentKeyBytes: number;
   tagBytes: number;
-  encrypt(options: { key: Buffer; nonce: Buffer; plaintext: Uint8Array; aad: Uint8Array }): Buffer;
+  /** The ciphertext as the pieces that follow each other in it (body, then tag), not copied into one buffer. */
+  encrypt(options: { key: Buffer; nonce: Buffer; plaintext: Uint8Array; aad: Uint8Array }): Buffer[];
   /** Throws on any authentication failure. */
   decrypt(options: { key: Buffer; nonce: Uint8Array; ciphertext: Uint8Array; aad: Uint8Array }): Buffer;
   /** A fresh content key and the bytes that carry it to the recipient (Envelope.wrapped_key). */
@@ -168,7 +169,9 @@ const aesGcm = {
   }) {
     const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: GCM_TAG_BYTES });
     cipher.setAAD(aad);
-    return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    const body = cipher.update(plaintext);
+    const rest = cipher.final(); // empty: GCM returns everything from update
+    return rest.length === 0 ? [body, cipher.getAuthTag()] : [body, rest, cipher.getAuthTag()];
   },
   decrypt({
     key,
