@@ -2,12 +2,9 @@
 import type { KeyObject } from 'node:crypto';
 import {
   EnvelopeHeaderSchema,
-  EnvelopeSchema,
   ExchangeMessageSchema,
   fromBinary,
   MessageKind,
-  toBinary,
-  type Envelope,
   type EnvelopeHeader,
   type ExchangeMessage,
 } from '@corridor/contracts';
@@ -20,11 +17,12 @@ import {
   type VerifiedCertificate,
 } from '@corridor/pki';
 import { envelopeSha256 } from './digest';
+import { readCanonicalEnvelope, type EnvelopeFields } from './envelope-codec';
 import { EnvelopeError, type EnvelopeErrorCode } from './errors';
 import { messageKindOf } from './kinds';
 import type { ReplayGuard } from './replay-guard';
 import { ENVELOPE_VERSION } from './seal';
-import { envelopeSigningInput } from './signing-input';
+import { envelopeSigningParts } from './signing-input';
 import {
   DEFAULT_ALLOWED_SUITES,
   suiteImplementation,
@@ -81,26 +79,27 @@ function hasUnknownFields(message: object): boolean {
   return ((message as UnknownFieldHolder).$unknown?.length ?? 0) > 0;
 }
 
-function decodeEnvelope(bytes: Uint8Array): { envelope: Envelope; header: EnvelopeHeader } {
-  let envelope: Envelope;
-  let header: EnvelopeHeader;
-  try {
-    envelope = fromBinary(EnvelopeSchema, bytes);
-    header = fromBinary(EnvelopeHeaderSchema, envelope.header);
-  } catch (error) {
-    throw new EnvelopeError('MALFORMED', 'envelope is not a valid protobuf Envelope', { cause: error });
-  }
-  // Version 1 has no optional extensions: anything unknown is damage or an attempt to smuggle unsigned data.
-  if (hasUnknownFields(envelope) || hasUnknownFields(header)) {
-    throw new EnvelopeError('MALFORMED', 'envelope carries unknown fields');
-  }
-  // The decoder is lenient (e.g. about wire types): only the canonical encoding is accepted, so the bytes a
-  // receipt hashes cannot be altered in transit without the envelope being rejected.
-  if (!Buffer.from(toBinary(EnvelopeSchema, envelope)).equals(bytes)) {
-    throw new EnvelopeError('MALFORMED', 'envelope is not canonically encoded');
+function decodeEnvelope(bytes: Uint8Array): { envelope: EnvelopeFields; header: EnvelopeHeader } {
+  // Only the canonical encoding is accepted (the decoder would be lenient, e.g. about wire types), so the bytes a
+  // receipt hashes cannot be altered in transit without the envelope being rejected. Version 1 has no optional
+  // extensions: an unknown field is damage or an attempt to smuggle unsigned data, and is not canonical either.
+  const envelope = readCanonicalEnvelope(bytes);
+  if (envelope === undefined) {
+    throw new EnvelopeError('MALFORMED', 'envelope is not a canonically encoded protobuf Envelope');
   }
   if (envelope.header.length === 0 || envelope.signature.length === 0) {
     throw new EnvelopeError('MALFORMED', 'envelope lacks a header or signature');
+  }
+  let header: EnvelopeHeader;
+  try {
+    header = fromBinary(EnvelopeHeaderSchema, envelope.header);
+  } catch (error) {
+    throw new EnvelopeError('MALFORMED', 'envelope header is not a valid protobuf EnvelopeHeader', {
+      cause: error,
+    });
+  }
+  if (hasUnknownFields(header)) {
+    throw new EnvelopeError('MALFORMED', 'envelope header carries unknown fields');
   }
   return { envelope, header };
 }
@@ -163,7 +162,7 @@ function recipientPrivateKey(key: KeyObject | string): KeyObject {
 
 /** Everything an envelope must pass before its content key is unwrapped (steps 1-7). */
 interface Checked {
-  envelope: Envelope;
+  envelope: EnvelopeFields;
   header: EnvelopeHeader;
   suite: SuiteImplementation;
   senderCert: VerifiedCertificate;
@@ -174,7 +173,7 @@ interface Checked {
 
 /** Field sizes the suite and kind imply: an encrypted message has a wrapped key and nonce, a signed-only one none. */
 function checkShape(
-  envelope: Envelope,
+  envelope: EnvelopeFields,
   header: EnvelopeHeader,
   suite: SuiteImplementation,
   signedOnly: boolean,
@@ -251,16 +250,10 @@ function check(options: OpenEnvelopeOptions): Checked {
   // 5. sender certificate: chain, validity, revocation, country
   const senderCert = verifySender(options, header);
   // 6. signature over the exact received bytes, before any decryption (no decryption oracle for outsiders)
-  const signingInput = envelopeSigningInput({
-    header: envelope.header,
-    wrappedKey: envelope.wrappedKey,
-    nonce: envelope.nonce,
-    ciphertext: envelope.ciphertext,
-  });
   let signatureOk = false;
   try {
     signatureOk = suite.verify({
-      input: signingInput,
+      input: envelopeSigningParts(envelope),
       senderPublicKey: senderCert.publicKey,
       signature: envelope.signature,
     });
@@ -281,7 +274,7 @@ function check(options: OpenEnvelopeOptions): Checked {
   return { envelope, header, suite, senderCert, createdAtMs, signedOnly };
 }
 
-function decrypt(envelope: Envelope, suite: SuiteImplementation, unwrap: () => Buffer): Buffer {
+function decrypt(envelope: EnvelopeFields, suite: SuiteImplementation, unwrap: () => Buffer): Buffer {
   let key: Buffer | undefined;
   try {
     key = unwrap();

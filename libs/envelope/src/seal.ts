@@ -3,7 +3,6 @@ import type { KeyObject } from 'node:crypto';
 import {
   create,
   EnvelopeHeaderSchema,
-  EnvelopeSchema,
   ExchangeMessageSchema,
   MessageKind,
   toBinary,
@@ -21,10 +20,11 @@ import {
 } from '@corridor/pki';
 import { randomBytes } from 'node:crypto';
 import { envelopeSha256 } from './digest';
+import { encodeEnvelope } from './envelope-codec';
 import type { VerifiedEpochKey } from './epoch-keys';
 import { EnvelopeError } from './errors';
 import { messageKindOf } from './kinds';
-import { envelopeSigningInput } from './signing-input';
+import { envelopeSigningParts } from './signing-input';
 import { suiteImplementation, SUITES, type SuiteImplementation } from './suites';
 
 export const ENVELOPE_VERSION = 1;
@@ -139,7 +139,8 @@ function epochKeyFor(
 /** Everything before the signature; `finish` completes the envelope with it. */
 function prepareSeal(options: SealEnvelopeOptions): {
   suite: SuiteImplementation;
-  signingInput: Buffer;
+  /** The signing input in pieces (signing-input.ts). */
+  signingInput: Uint8Array[];
   privateKey: KeyObject;
   finish: (signature: Uint8Array) => SealedEnvelope;
 } {
@@ -191,7 +192,7 @@ function prepareSeal(options: SealEnvelopeOptions): {
   });
   const headerBytes = toBinary(EnvelopeHeaderSchema, header);
   const plaintext = options.messageBytes ?? toBinary(ExchangeMessageSchema, options.message);
-  let ciphertext: Uint8Array;
+  let ciphertext: Uint8Array | Uint8Array[];
   let wrappedKey: Uint8Array;
   let nonce: Uint8Array;
   if (signedOnly) {
@@ -213,12 +214,9 @@ function prepareSeal(options: SealEnvelopeOptions): {
   return {
     suite,
     privateKey,
-    signingInput: envelopeSigningInput({ header: headerBytes, wrappedKey, nonce, ciphertext }),
+    signingInput: envelopeSigningParts({ header: headerBytes, wrappedKey, nonce, ciphertext }),
     finish: (signature) => {
-      const bytes = toBinary(
-        EnvelopeSchema,
-        create(EnvelopeSchema, { header: headerBytes, wrappedKey, nonce, ciphertext, signature }),
-      );
+      const bytes = encodeEnvelope({ header: headerBytes, wrappedKey, nonce, ciphertext, signature });
       return { bytes, envelopeSha256: envelopeSha256(bytes), header };
     },
   };
