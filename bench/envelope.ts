@@ -221,9 +221,13 @@ function ceilingSeal2(
   const pkXRaw = kemPublicKey.subarray(1184);
   const pkX = createPublicKey({ key: Buffer.concat([SPKI_X25519, pkXRaw]), format: 'der', type: 'spki' });
   return () => {
-    const ephemeral = generateKeyPairSync('x25519');
-    const ctX = Buffer.from(ephemeral.publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
-    const ssX = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: pkX });
+    // As libs/envelope does: a random scalar imported as JWK (a generated key pair's JWK export can hang node 20).
+    const ephemeral = createPrivateKey({
+      key: { kty: 'OKP', crv: 'X25519', d: randomBytes(32).toString('base64url'), x: '' },
+      format: 'jwk',
+    });
+    const ctX = Buffer.from(createPublicKey(ephemeral).export({ format: 'jwk' }).x ?? '', 'base64url');
+    const ssX = diffieHellman({ privateKey: ephemeral, publicKey: pkX });
     const { cipherText, sharedSecret } = mlKem.encapsulate(pkM);
     const ss = createHash('sha3-256')
       .update(sharedSecret)

@@ -7,7 +7,6 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
@@ -38,6 +37,18 @@ export function x25519PrivateKey(scalar: Uint8Array): KeyObject {
   });
 }
 
+/**
+ * A per-message X25519 key from its 32-byte scalar (RFC 7748 clamps any 32 bytes), imported as JWK: about ten times
+ * faster than DER. Never from generateKeyPairSync: node 20 (v20.20.2) hangs for good when a garbage collection inside a
+ * call that holds the key's mutex (a JWK export of its public half) frees the generation job, whose destructor takes
+ * the same mutex. The scalar passes through a short-lived JavaScript string; it protects one message's X25519 half.
+ */
+function ephemeralX25519(scalar: Uint8Array): KeyObject {
+  const d = Buffer.from(scalar.buffer, scalar.byteOffset, scalar.length).toString('base64url');
+  // node requires `x` to be a string, and derives the public half of a private JWK from `d` alone.
+  return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' });
+}
+
 export function x25519PublicKey(raw: Uint8Array): KeyObject {
   const x = Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('base64url');
   return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
@@ -53,11 +64,11 @@ function rawX25519Public(key: KeyObject): Buffer {
 let basePoint: KeyObject | undefined;
 
 /**
- * The raw public key of a private key from generateKeyPairSync, as X25519 with the base point: never its JWK, which
- * deadlocks node 20 when a garbage collection during the export runs the key generation job's destructor, which
- * takes the lock the export holds (a gateway froze under the bulk benchmark); and cheaper than a DER export.
+ * The raw public key of a private key, as X25519 with the base point: no export of the key at all (an export during
+ * which a garbage collection frees a key generation job deadlocks node 20; a gateway froze under the bulk benchmark),
+ * and cheaper than a JWK or DER export.
  */
-function rawX25519PublicOfGenerated(privateKey: KeyObject): Buffer {
+function x25519PublicOfPrivate(privateKey: KeyObject): Buffer {
   basePoint ??= x25519PublicKey(Buffer.concat([Buffer.from([9]), Buffer.alloc(31)]));
   return diffieHellman({ privateKey, publicKey: basePoint });
 }
@@ -90,15 +101,12 @@ export class XWingPublicKey {
     if (eseed !== undefined && eseed.length !== 64) {
       throw new RangeError('eseed has 64 bytes');
     }
-    let ephemeral: KeyObject;
-    let ctX: Buffer;
+    const scalar = eseed === undefined ? randomBytes(X25519_BYTES) : eseed.subarray(32, 64);
+    const ephemeral = ephemeralX25519(scalar);
     if (eseed === undefined) {
-      ephemeral = generateKeyPairSync('x25519').privateKey;
-      ctX = rawX25519PublicOfGenerated(ephemeral);
-    } else {
-      ephemeral = x25519PrivateKey(eseed.subarray(32, 64));
-      ctX = rawX25519Public(ephemeral);
+      scalar.fill(0);
     }
+    const ctX = x25519PublicOfPrivate(ephemeral);
     const ssX = diffieHellman({ privateKey: ephemeral, publicKey: this.x });
     const { cipherText, sharedSecret: ssM } = this.mlKem.encapsulate(eseed?.subarray(0, 32));
     const sharedSecret = xwingCombiner(ssM, ssX, ctX, this.pkX);
