@@ -14,7 +14,6 @@ export const OUTBOX_STATUSES = [
   'REFUSED',
 ];
 
-
 /** The decision for one recipient of a publish, update or withdrawal. */
 export interface RecipientStatus {
   country: string;
