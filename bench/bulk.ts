@@ -14,7 +14,6 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { Client } from 'pg';
 import { exchangeTopic } from '@corridor/contracts';
 import { nowMs, progressLog, sleep } from './lib/clock';
@@ -24,6 +23,7 @@ import { bareKafkaRoundTrips, recordSizes } from './lib/kafka-bare';
 import { fixed, printTable, summarize, verdict } from './lib/stats';
 import { BenchRun, onTestbed, processGroups, routeAlertBody, Testbed } from './lib/testbed';
 import { measureRegisters } from './bulk-registers';
+import { setProfiling } from './lib/profiling';
 
 const PARTS = (process.env.BENCH_BULK_PARTS ?? 'alerts,registers').split(',');
 
@@ -257,15 +257,7 @@ export async function run(): Promise<void> {
  * bench/lib/gateway-profiler.js), are profiled while it exists and write their profiles there when it goes.
  */
 function profiling(on: boolean): void {
-  const dir = process.env.BENCH_BULK_PROFILE;
-  if (!dir) {
-    return;
-  }
-  if (on) {
-    fs.writeFileSync(path.join(dir, 'profiling'), '');
-  } else {
-    fs.rmSync(path.join(dir, 'profiling'), { force: true });
-  }
+  setProfiling(process.env.BENCH_BULK_PROFILE, on);
 }
 
 async function measure(runCtx: BenchRun): Promise<void> {

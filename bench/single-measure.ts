@@ -18,6 +18,7 @@ import { nowMs, progressLog, sleep } from './lib/clock';
 import { startCpuCount } from './lib/cpu';
 import { adminKafka } from './lib/kafka-bare';
 import { BenchRun, onTestbed, processGroups, publishAlert, routeAlertBody } from './lib/testbed';
+import { setProfiling } from './lib/profiling';
 
 const ALERTS = Number(process.env.BENCH_SINGLE_ALERTS ?? 1000);
 const RATE = Number(process.env.BENCH_SINGLE_RATE ?? 50);
@@ -202,15 +203,7 @@ async function publishPaced(
  * profiles them while it exists and writes their profiles there when it goes.
  */
 function profiling(on: boolean): void {
-  const dir = process.env.BENCH_SINGLE_PROFILE;
-  if (!dir) {
-    return;
-  }
-  if (on) {
-    fs.writeFileSync(path.join(dir, 'profiling'), '');
-  } else {
-    fs.rmSync(path.join(dir, 'profiling'), { force: true });
-  }
+  setProfiling(process.env.BENCH_SINGLE_PROFILE, on);
 }
 
 async function measure(runCtx: BenchRun, out: string): Promise<void> {
