@@ -69,7 +69,11 @@ export function PictureMap({
     const numeric = numericOf(code);
     return numeric ? (centres.get(numeric) ?? null) : null;
   };
-  const placed = items.map((item) => ({ item, key: pictureKey(item), places: placesOf(item, centreOf) }));
+  // Only what has a place on the map is drawn: an empty shape would be an invisible, focusable button (a document of
+  // a state the atlas does not know, such as ICAO's specimen UTO, stays on the list beside the map).
+  const placed = items
+    .map((item) => ({ item, key: pictureKey(item), places: placesOf(item, centreOf) }))
+    .filter((entry) => entry.places.length > 0);
   const all = placed.flatMap((p) => p.places.map((q) => [q.lon, q.lat] as [number, number]));
   const fit: [number, number][] = all.length
     ? all.flatMap(([lon, lat]) => [

@@ -50,6 +50,19 @@ describe('map shapes from the keyboard', () => {
     document.body.replaceChildren();
   });
 
+  it('draws no shape, so no invisible focusable button, for an alert without a place on the map', async () => {
+    const unplaced: PictureItem = {
+      ...item,
+      alertId: 'a2',
+      referral: { ...item.referral!, lat: null, lon: null },
+    };
+    const host = await mount(
+      <PictureMap items={[item, unplaced]} active={null} onPick={() => undefined} description="map" />,
+    );
+    const shapes = [...host.querySelectorAll('[data-testid=picture-shape]')];
+    expect(shapes.map((s) => s.getAttribute('data-key'))).toEqual(['NE/a1']);
+  });
+
   it('selects a picture shape with Enter', async () => {
     function Picture() {
       const [active, setActive] = useState<string | null>(null);
