@@ -35,6 +35,27 @@ function requirePrincipal(principal: string): void {
   }
 }
 
+/**
+ * The checks every transport certificate request passes, whichever root issues it: the principal, the country, and a
+ * broker's hosts. Returns the hosts for the subjectAltName.
+ */
+export function checkedTransportRequest(options: {
+  principal: string;
+  role: KafkaCertificateRole;
+  country?: string;
+  hosts?: string[];
+}): string[] {
+  requirePrincipal(options.principal);
+  if (options.country !== undefined && !isIsoCountryCode(options.country)) {
+    throw new PkiError('INVALID_COUNTRY', 'country must be an upper-case ISO 3166-1 alpha-2 code');
+  }
+  const hosts = options.hosts ?? [];
+  if (options.role === 'broker' && hosts.length === 0) {
+    throw new PkiError('INVALID_ARGUMENT', 'a broker certificate needs the hosts it is reached at');
+  }
+  return hosts;
+}
+
 function subject(principal: string, country?: string): forge.pki.CertificateField[] {
   return [
     ...(country ? [{ shortName: 'C', value: country }] : []),
@@ -99,14 +120,7 @@ export function issueKafkaCertificate(options: {
   validityDays: number;
   notBefore?: Date;
 }): string {
-  requirePrincipal(options.principal);
-  if (options.country !== undefined && !isIsoCountryCode(options.country)) {
-    throw new PkiError('INVALID_COUNTRY', 'country must be an upper-case ISO 3166-1 alpha-2 code');
-  }
-  const hosts = options.hosts ?? [];
-  if (options.role === 'broker' && hosts.length === 0) {
-    throw new PkiError('INVALID_ARGUMENT', 'a broker certificate needs the hosts it is reached at');
-  }
+  const hosts = checkedTransportRequest(options);
   if (!Number.isFinite(options.validityDays) || options.validityDays <= 0) {
     throw new PkiError('INVALID_ARGUMENT', 'validityDays must be a positive number');
   }

@@ -6,7 +6,6 @@ import { createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
 import { createRootCa, describeCertificate, issueGatewayCertificate, type RootCa } from './certificates';
-import { isIsoCountryCode } from './countries';
 import { createRevocationList } from './crl';
 import {
   createEcRevocationList,
@@ -15,7 +14,12 @@ import {
   verifiedGatewayCsr,
 } from './ec-certificates';
 import { PkiError } from './errors';
-import { issueKafkaCertificate, KAFKA_OU, type KafkaCertificateRole } from './kafka-certificates';
+import {
+  checkedTransportRequest,
+  issueKafkaCertificate,
+  KAFKA_OU,
+  type KafkaCertificateRole,
+} from './kafka-certificates';
 import { loadPrivateKey, RSA_MODULUS_BITS } from './keys';
 
 export type RootKeyType = 'rsa' | 'ec';
@@ -110,16 +114,7 @@ export async function issueTransportCertificate(options: {
   if (rootKeyType(options) === 'rsa') {
     return issueKafkaCertificate(options);
   }
-  if (!/^[a-z][a-z0-9-]{1,40}$/.test(options.principal)) {
-    throw new PkiError('INVALID_ARGUMENT', 'principal must be lower case letters, digits and hyphens');
-  }
-  if (options.country !== undefined && !isIsoCountryCode(options.country)) {
-    throw new PkiError('INVALID_COUNTRY', 'country must be an upper-case ISO 3166-1 alpha-2 code');
-  }
-  const hosts = options.hosts ?? [];
-  if (options.role === 'broker' && hosts.length === 0) {
-    throw new PkiError('INVALID_ARGUMENT', 'a broker certificate needs the hosts it is reached at');
-  }
+  const hosts = checkedTransportRequest(options);
   const spki = createPublicKey(options.publicKeyPem).export({ type: 'spki', format: 'der' });
   requireRsaKey(spki, 'KEY_MALFORMED');
   return issueLeafCertificate({
