@@ -17,6 +17,8 @@
  *   checked on the wire), against the raw ceiling of that suite's primitives; a table compares them at the end.
  * Goals: p50 <= 3 x bare Kafka p50; p99 <= 50 ms at 50 alerts/s; sustained >= 80 % of the crypto ceiling.
  * Run: npm run bench -- exchange [--suites 2,1]   (default both, suite 2 first)
+ * Profiles: BENCH_EXCHANGE_PROFILE=<folder> with CORRIDOR_BENCH_GATEWAY_NODE_OPTIONS="--require <folder>/gateway-profiler.js"
+ *   (a copy of bench/lib/gateway-profiler.js): the gateways' CPU profiles of the 50/s round, written to <folder>.
  */
 import { io, type Socket } from 'socket.io-client';
 import { exchangeTopic } from '@corridor/contracts';
@@ -30,6 +32,7 @@ import { measureEnvelopeCeiling, measureSuite2Ceiling } from './lib/crypto-ceili
 import { bareKafkaRoundTrips, recordSizes } from './lib/kafka-bare';
 import { fixed, LatencySummary, printTable, summarize, verdict } from './lib/stats';
 import { onCleanup } from './lib/cleanup';
+import { setProfiling } from './lib/profiling';
 import {
   ALL_CATEGORIES,
   alertIdsOfFeed,
@@ -592,6 +595,8 @@ async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<Su
     ratePerSecond: FLOOR_RATE,
     log,
   });
+  // BENCH_EXCHANGE_PROFILE=<folder>: the gateways' CPU profiles of this round (bench/lib/profiling.ts).
+  setProfiling(process.env.BENCH_EXCHANGE_PROFILE, true);
   const loaded = await latencyRound({
     bed,
     clock,
@@ -601,6 +606,7 @@ async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<Su
     ratePerSecond: RATE_PER_SECOND,
     log,
   });
+  setProfiling(process.env.BENCH_EXCHANGE_PROFILE, false);
   const corridor = loaded.latency;
 
   const lateCeiling = ceilingMeasurement(log, 'before the sustained phase', suite);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js';
-import { XWingPrivateKey, XWingPublicKey, xwingCombiner } from './xwing';
+import { XWING_AHEAD, XWING_AHEAD_DELAY_MS, XWingPrivateKey, XWingPublicKey, xwingCombiner } from './xwing';
 
 const DIR = resolve(__dirname, '../../../test/fixtures/kem');
 const hex = (value: string) => Buffer.from(value, 'hex');
@@ -90,5 +90,44 @@ describe('the combiner (test/fixtures/kem/xwing-combiner.json, published by this
     expect(key.decapsulate(flippedX)).not.toEqual(sharedSecret);
     key.destroy();
     expect(() => key.decapsulate(ciphertext)).toThrow('destroyed');
+  });
+});
+
+describe('encapsulations computed ahead', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('are prepared after a quiet moment, each opens with the private key and is handed out once', () => {
+    jest.useFakeTimers();
+    const key = XWingPrivateKey.generate();
+    const first = key.publicKey.encapsulate(); // computed now: nothing was ready
+    expect(key.publicKey.preparedAhead).toBe(0);
+    jest.advanceTimersByTime(XWING_AHEAD_DELAY_MS - 1);
+    expect(key.publicKey.preparedAhead).toBe(0); // not while alerts are still being sealed
+    jest.advanceTimersByTime(1);
+    expect(key.publicKey.preparedAhead).toBe(XWING_AHEAD);
+    const handedOut = [
+      first,
+      key.publicKey.encapsulate(),
+      key.publicKey.encapsulate(),
+      key.publicKey.encapsulate(),
+    ];
+    expect(key.publicKey.preparedAhead).toBe(0);
+    for (const e of handedOut) {
+      expect(key.decapsulate(e.ciphertext)).toEqual(e.sharedSecret);
+    }
+    const ciphertexts = new Set(handedOut.map((e) => e.ciphertext.toString('hex')));
+    expect(ciphertexts.size).toBe(handedOut.length);
+  });
+
+  it('a sealing run without pauses computes inline, and a known-answer eseed never takes a prepared one', () => {
+    jest.useFakeTimers();
+    const key = XWingPrivateKey.generate();
+    key.publicKey.prepareAhead();
+    expect(key.publicKey.preparedAhead).toBe(XWING_AHEAD);
+    const eseed = Buffer.alloc(64, 7);
+    const a = key.publicKey.encapsulate(eseed);
+    const b = key.publicKey.encapsulate(eseed);
+    expect(a.ciphertext).toEqual(b.ciphertext); // deterministic: computed from the seed, not taken from the pool
+    expect(key.publicKey.preparedAhead).toBe(XWING_AHEAD);
   });
 });
