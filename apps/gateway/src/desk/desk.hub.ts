@@ -19,6 +19,8 @@ export interface DeskClient {
 }
 
 const SAFETY_POLL_MS = 1000;
+/** feed rows read per query */
+const FEED_PAGE = 500;
 
 export class DeskHub {
   private readonly clients = new Map<string, DeskClient>();
@@ -108,11 +110,8 @@ export class DeskHub {
       const items = await this.inbox.feedSince(
         { sub: 'hub', country: '', roles: ['admin'] },
         this.cursor,
-        500,
+        FEED_PAGE,
       );
-      if (items.length === 0) {
-        return;
-      }
       for (const item of items) {
         this.cursor = item.seq;
         for (const c of this.clients.values()) {
@@ -120,6 +119,11 @@ export class DeskHub {
             this.deliver(c, item);
           }
         }
+      }
+      // A short page is the end of the feed: a row committed after this read notifies, and the notification,
+      // arriving while this pass runs, sets `again` (pump). No second, empty read per notification.
+      if (items.length < FEED_PAGE) {
+        return;
       }
     }
   }
