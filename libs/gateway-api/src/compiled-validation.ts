@@ -302,24 +302,41 @@ function acceptsProperty(p: Property, value: unknown, skipMissing: boolean): boo
   if (!allPass(p.whole, value)) {
     return false;
   }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      // A gap reads as undefined (JSON has neither): the slow path sees what class-transformer makes of it.
-      if (item === undefined || !allPass(p.each, item)) {
-        return false;
-      }
-      if (p.nested ? !acceptsObject(p.nested, item, skipMissing) : !primitive(item)) {
-        return false;
-      }
+  if (!Array.isArray(value)) {
+    // Objects only where a nested class takes them: elsewhere plainToInstance would copy them in its own way.
+    return (
+      allPass(p.each, value) && (p.nested ? acceptsNested(p.nested, value, skipMissing) : primitive(value))
+    );
+  }
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    // A gap reads as undefined (JSON has neither): the slow path sees what class-transformer makes of it.
+    if (item === undefined || !allPass(p.each, item)) {
+      return false;
     }
-    return true;
+    if (p.nested ? !acceptsNestedItem(p.nested, item, skipMissing) : !primitive(item)) {
+      return false;
+    }
   }
-  if (!allPass(p.each, value)) {
-    return false;
+  return true;
+}
+
+/** What @ValidateNested takes: an object of the class, or an array (of arrays...) of them, whatever `each` says. */
+function acceptsNested(c: CompiledClass, value: unknown, skipMissing: boolean): boolean {
+  if (!Array.isArray(value)) {
+    return acceptsObject(c, value, skipMissing);
   }
-  // Objects only where a nested class takes them: elsewhere plainToInstance would copy them in its own way.
-  return p.nested ? acceptsObject(p.nested, value, skipMissing) : primitive(value);
+  for (let i = 0; i < value.length; i++) {
+    if (!acceptsNestedItem(c, value[i], skipMissing)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** An item of a nested array: with skipMissingProperties class-validator passes over a null one. */
+function acceptsNestedItem(c: CompiledClass, item: unknown, skipMissing: boolean): boolean {
+  return (item === null && skipMissing) || (item !== undefined && acceptsNested(c, item, skipMissing));
 }
 
 function acceptsObject(c: CompiledClass, plain: unknown, skipMissing: boolean): boolean {
@@ -345,17 +362,17 @@ function instantiateObject(c: CompiledClass, plain: Record<string, unknown>): ob
   for (const key of Object.keys(plain)) {
     const value = plain[key];
     const nested = c.byName.get(key)?.nested;
-    if (Array.isArray(value)) {
-      instance[key] = nested
-        ? value.map((item) => instantiateObject(nested, item as Record<string, unknown>))
-        : value.slice();
-    } else if (nested && isPlainObject(value)) {
-      instance[key] = instantiateObject(nested, value);
-    } else {
-      instance[key] = value;
-    }
+    instance[key] = nested ? instantiateNested(nested, value) : Array.isArray(value) ? value.slice() : value;
   }
   return instance;
+}
+
+/** A nested value as class-transformer builds it: arrays copied item by item, null kept, objects as the class. */
+function instantiateNested(c: CompiledClass, value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map((item) => instantiateNested(c, item));
+  }
+  return isPlainObject(value) ? instantiateObject(c, value) : value;
 }
 
 const cache = new WeakMap<object, Map<string, CompiledRequest<object> | null>>();
