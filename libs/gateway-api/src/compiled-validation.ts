@@ -8,7 +8,7 @@
 // is not plain JSON, a gap in an array) it says false and the caller runs class-validator as before, which gives the
 // exact messages. A class it cannot follow (groups, `always`, @Transform, a nested class without @Type...) does not
 // compile at all. Framework-free, so the web compose page can use it as well.
-// The web desk type-checks this file without the declaration in its program.
+// apps/web type-checks this file (the compose page imports it) without the declaration in its program.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./class-transformer-storage.d.ts" />
 import { TransformationType, type ClassConstructor } from 'class-transformer';
