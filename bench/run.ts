@@ -1,5 +1,5 @@
 /**
- * Benchmark runner: npm run bench -- <envelope|exchange|desk|audit|adversarial|bulk|auth|webapp|single|all>
+ * Benchmark runner: npm run bench -- <envelope|exchange|desk|audit|adversarial|bulk|auth|webapp|single|validation|all>
  * Builds dist/ first when a benchmark starts Corridor processes (set CORRIDOR_SKIP_BUILD=1 to reuse dist/),
  * prints the machine, runs the benchmarks one after the other and releases what they started, also on Ctrl-C.
  */
@@ -28,6 +28,8 @@ const BENCHMARKS: Record<string, Benchmark> = {
   webapp: { needsBuild: true, load: () => import('./webapp') },
   // builds the baseline commit's dist/ in a worktree of its own, and this tree's dist/ as the others do
   single: { needsBuild: true, load: () => import('./single') },
+  // class-validator against the compiled request check, in this process: no services, no dist/
+  validation: { needsBuild: false, load: () => import('./validation') },
 };
 
 const ROOT = path.join(__dirname, '..');

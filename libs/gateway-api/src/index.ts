@@ -5,4 +5,5 @@ export * from './publishing';
 export * from './desk-events';
 export * from './delivery-events';
 export * from './validation';
+export * from './compiled-validation';
 export * from './registers';

@@ -3,7 +3,7 @@
 // that is not a batch at all (or holds more alerts than the limit) fails as a whole.
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { NDJSON, PublishAlertDto } from '@corridor/gateway-api';
+import { compiledRequest, NDJSON, PublishAlertDto } from '@corridor/gateway-api';
 import { flattenValidationErrors, problem } from '@corridor/platform';
 
 /** An alert of the batch that failed the API's rules: nothing is written for it. */
@@ -26,6 +26,11 @@ export function validateItem(index: number, value: unknown): BatchItem {
       index,
       invalid: { index, code: 'NOT_AN_OBJECT', field: '', detail: `alert ${index} must be a JSON object` },
     };
+  }
+  // Most alerts keep every rule: the compiled check and instantiation (compiledRequest) build the same dto faster.
+  const compiled = compiledRequest(PublishAlertDto);
+  if (compiled?.accepts(value)) {
+    return { index, dto: compiled.instantiate(value) };
   }
   const dto = plainToInstance(PublishAlertDto, value);
   const errors = validateSync(dto, VALIDATION);

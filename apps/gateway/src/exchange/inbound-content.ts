@@ -8,6 +8,7 @@ import { ReceiptStatus, type Alert, type ExchangeMessage } from '@corridor/contr
 import { receiptsOf } from '@corridor/envelope';
 import { flattenValidationErrors } from '@corridor/platform';
 import {
+  compiledRequest,
   CONTROL_CHARACTER,
   FREE_TEXT_BEFORE_CODES,
   PublishAlertDto,
@@ -74,11 +75,17 @@ function acceptEarlierFreeText(errors: ValidationError[], parent = ''): Validati
   });
 }
 
+/** The rules as check() applies them, compiled (compiledRequest): most messages keep them all and skip the slow path. */
+const RECEIVED = { skipMissingProperties: true, ignoreIsInAt: FREE_TEXT_BEFORE_CODES };
+
 function check<T extends object>(
   cls: ClassConstructor<T>,
   plain: Record<string, unknown>,
   prefix: string,
 ): ContentViolation | undefined {
+  if (compiledRequest(cls, RECEIVED)?.accepts(plain)) {
+    return undefined;
+  }
   // Missing properties are the protobuf defaults (empty string, zero, empty list): what is present is checked.
   const errors = acceptEarlierFreeText(
     validateSync(plainToInstance(cls, plain), {
