@@ -19,6 +19,7 @@ import {
   getMetadataStorage,
   IS_ARRAY,
   IS_BASE64,
+  IS_OBJECT,
   IS_IN,
   IS_INT,
   IS_NUMBER,
@@ -107,6 +108,9 @@ function ruleOf(name: string, constraints: unknown[] | undefined, exact: Rule): 
     }
     case IS_ARRAY:
       return Array.isArray;
+    case IS_OBJECT:
+      // class-validator: not null or undefined, an object or a function, not an array (JSON has no functions).
+      return (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
     case ARRAY_MAX_SIZE:
       return typeof c === 'number' ? (v) => Array.isArray(v) && v.length <= c : undefined;
     case ARRAY_MIN_SIZE:

@@ -9,6 +9,7 @@ import {
   IsIn,
   IsInt,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -66,6 +67,19 @@ export function NotInFuture(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
+/**
+ * A nested object of the given class (or, with `each`, an array of them). @ValidateNested alone also takes an array
+ * where one object belongs (it validates each element: `origin: []` passed with no error and became an empty
+ * waypoint), so @IsObject goes with it: an array or a scalar there gets "must be an object".
+ */
+function Nested(type: () => new () => object, options: { each?: boolean } = {}): PropertyDecorator {
+  return (target, key) => {
+    IsObject(options)(target, key);
+    ValidateNested(options)(target, key);
+    Type(type)(target, key);
+  };
+}
+
 const COUNTRY = /^[A-Z]{2}$/;
 const COUNTRY_MSG = { message: '$property must be an ISO 3166-1 alpha-2 code in capitals, e.g. LY' };
 
@@ -78,8 +92,7 @@ export class WaypointDto {
   @IsString() @PlainText() @MaxLength(100) place!: string;
   @Matches(COUNTRY, COUNTRY_MSG) country!: string;
   @IsOptional()
-  @ValidateNested()
-  @Type(() => GeoPointDto)
+  @Nested(() => GeoPointDto)
   point?: GeoPointDto;
 }
 
@@ -107,18 +120,15 @@ const codes = (property: string, list: readonly string[], note = 'note'): Valida
 export class RouteDto {
   @Matches(COUNTRY, COUNTRY_MSG) originCountry!: string;
   @IsOptional()
-  @ValidateNested()
-  @Type(() => WaypointDto)
+  @Nested(() => WaypointDto)
   origin?: WaypointDto;
   @IsArray()
   @ArrayMaxSize(50)
-  @ValidateNested({ each: true })
-  @Type(() => WaypointDto)
+  @Nested(() => WaypointDto, { each: true })
   transit!: WaypointDto[];
   @Matches(COUNTRY, COUNTRY_MSG) destinationCountry!: string;
   @IsOptional()
-  @ValidateNested()
-  @Type(() => WaypointDto)
+  @Nested(() => WaypointDto)
   destination?: WaypointDto;
   @IsString()
   @PlainText()
@@ -226,8 +236,7 @@ export class ProtectionReferralDto {
   @IsIn(PROTECTION_NEEDS, codes('need', PROTECTION_NEEDS, 'notes')) need!: string;
   @IsInt() @Min(1) @Max(100_000) peopleCount!: number;
   @IsOptional()
-  @ValidateNested()
-  @Type(() => GeoPointDto)
+  @Nested(() => GeoPointDto)
   lastKnownPosition?: GeoPointDto;
   @IsOptional() @IsString() @PlainText() @MaxLength(100) lastKnownPlace?: string;
   @IsOptional()
@@ -273,28 +282,22 @@ export class PublishAlertDto {
   @IsUUID()
   threadId?: string;
   @IsOptional()
-  @ValidateNested()
-  @Type(() => RouteDto)
+  @Nested(() => RouteDto)
   route?: RouteDto;
   @IsOptional()
-  @ValidateNested()
-  @Type(() => DocumentDto)
+  @Nested(() => DocumentDto)
   document?: DocumentDto;
   @IsOptional()
-  @ValidateNested()
-  @Type(() => SuspectDto)
+  @Nested(() => SuspectDto)
   suspect?: SuspectDto;
   @IsOptional()
-  @ValidateNested()
-  @Type(() => FinancialFlowDto)
+  @Nested(() => FinancialFlowDto)
   financialFlow?: FinancialFlowDto;
   @IsOptional()
-  @ValidateNested()
-  @Type(() => ProtectionReferralDto)
+  @Nested(() => ProtectionReferralDto)
   protectionReferral?: ProtectionReferralDto;
   @IsOptional()
-  @ValidateNested()
-  @Type(() => BulletinDto)
+  @Nested(() => BulletinDto)
   bulletin?: BulletinDto;
 }
 

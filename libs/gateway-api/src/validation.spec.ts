@@ -44,4 +44,22 @@ describe('alertViolations', () => {
       rule: 'PAYLOAD_MISMATCH',
     });
   });
+
+  it('takes an object where one belongs, never an array (class-validator alone validated its elements)', () => {
+    const waypoint = { place: 'Sabha', country: 'LY' };
+    expect(alertViolations(route({ origin: [] }))[0]).toMatchObject({
+      field: 'route.origin',
+      rule: 'isObject',
+    });
+    expect(alertViolations(route({ origin: [waypoint] }))[0]).toMatchObject({
+      field: 'route.origin',
+      rule: 'isObject',
+    });
+    expect(alertViolations(route({ transit: [[waypoint]] }))[0]).toMatchObject({
+      field: 'route.transit',
+      rule: 'isObject',
+    });
+    expect(alertViolations({ ...route(), route: [] })[0]).toMatchObject({ field: 'route', rule: 'isObject' });
+    expect(alertViolations(route({ origin: waypoint, transit: [waypoint] }))).toEqual([]);
+  });
 });

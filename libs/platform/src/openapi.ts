@@ -3,7 +3,7 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
-import { ValidationTypes } from 'class-validator';
+import { IS_OBJECT, ValidationTypes } from 'class-validator';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 
 const REF = '#/components/schemas/';
@@ -25,7 +25,8 @@ export function describeRequestBodies(
     refPointerPrefix: REF,
     classTransformerMetadataStorage: defaultMetadataStorage,
     // A custom rule (e.g. no control characters) has no JSON Schema form; the type comes from the other rules.
-    additionalConverters: { [ValidationTypes.CUSTOM_VALIDATION]: {} },
+    // @IsObject only goes with a nested class, whose $ref already says "object" (a sibling of $ref is ignored).
+    additionalConverters: { [ValidationTypes.CUSTOM_VALIDATION]: {}, [IS_OBJECT]: {} },
   }) as unknown as Record<string, SchemaObject>;
   const wanted = new Set<string>();
   const visit = (name: string): void => {
