@@ -235,4 +235,18 @@ describe('InboxService', () => {
     expect(leaves.map((l) => l.reasonCode)).toEqual(['DOCUMENT_CHECK_HIT', 'DOCUMENT_CHECK_NO_HIT']);
     expect(scopes).toHaveLength(2);
   });
+
+  it('a check with another under way shares the group commit; alone again, it is one statement', async () => {
+    const { service, leaves, statements } = setup({ rows: [documentAlertRow()] });
+    const [first, second] = await Promise.all([
+      service.documentCheck(officer(), { number: 'L898902C3' }),
+      service.documentCheck(officer(), { number: 'X1234567' }),
+    ]);
+    expect([first.hit, second.hit]).toEqual([true, false]);
+    // the first went alone (one statement); the second looked up beside it and recorded its leaf
+    expect(statements).toEqual(['L898902C3']);
+    expect(leaves.map((l) => l.reasonCode)).toEqual(['DOCUMENT_CHECK_HIT', 'DOCUMENT_CHECK_NO_HIT']);
+    await service.documentCheck(officer(), { number: 'X7654321' });
+    expect(statements).toEqual(['L898902C3', 'X7654321']);
+  });
 });

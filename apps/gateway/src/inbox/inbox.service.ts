@@ -72,6 +72,9 @@ export class InboxService {
     private readonly logger: Logger,
   ) {}
 
+  /** document checks between their look-up and their leaf's commit */
+  private checksUnderWay = 0;
+
   toItem(r: FeedRow): DeskItem {
     let summary: Record<string, unknown> = {};
     let reply: DeskItem['reply'] = null;
@@ -303,34 +306,43 @@ export class InboxService {
       reasonCode: hit ? 'DOCUMENT_CHECK_HIT' : 'DOCUMENT_CHECK_NO_HIT',
       category: Category.DOCUMENT,
     });
-    // Nothing else committing: look up and append the leaf that says what was found in one statement, one round trip
-    // (#19). Else the look-ups now, and the leaf shares the next group commit with the checks beside it.
-    const alone = this.audit.commitAlone(1, () =>
-      this.repos.inbox.documentCheck(this.ds, {
-        scope,
-        number: normalised,
-        registers,
-        serial,
-        leaves: {
-          hit: this.audit.leafParameters([leaf(true)]),
-          noHit: this.audit.leafParameters([leaf(false)]),
-        },
-      }),
-    );
+    // A check alone (no other check under way, no commit in flight): look up and append the leaf that says what was
+    // found in one statement, one round trip (#19). With company: look up first, and the leaf shares the next group
+    // commit with the checks beside it, whose look-ups then do not wait behind this one's inside the commit.
+    const alone =
+      this.checksUnderWay === 0
+        ? this.audit.commitAlone(1, () =>
+            this.repos.inbox.documentCheck(this.ds, {
+              scope,
+              number: normalised,
+              registers,
+              serial,
+              leaves: {
+                hit: this.audit.leafParameters([leaf(true)]),
+                noHit: this.audit.leafParameters([leaf(false)]),
+              },
+            }),
+          )
+        : undefined;
     let rows: DocumentAlertRow[];
     let records: RecordMatchRow[];
     let hit: boolean;
-    if (alone) {
-      ({ alerts: rows, records, hit } = await alone);
-    } else {
-      [rows, records] = await Promise.all([
-        this.repos.inbox.documentMatches(this.ds, scope, normalised),
-        registers && this.repos.registerRecords
-          ? this.repos.registerRecords.matches(this.ds, { number: normalised, serial, ...registers })
-          : Promise.resolve([]),
-      ]);
-      hit = rows.length + records.length > 0;
-      await this.audit.record([leaf(hit)]);
+    this.checksUnderWay += 1;
+    try {
+      if (alone) {
+        ({ alerts: rows, records, hit } = await alone);
+      } else {
+        [rows, records] = await Promise.all([
+          this.repos.inbox.documentMatches(this.ds, scope, normalised),
+          registers && this.repos.registerRecords
+            ? this.repos.registerRecords.matches(this.ds, { number: normalised, serial, ...registers })
+            : Promise.resolve([]),
+        ]);
+        hit = rows.length + records.length > 0;
+        await this.audit.record([leaf(hit)]);
+      }
+    } finally {
+      this.checksUnderWay -= 1;
     }
     const matches: DocumentCheckMatch[] = rows.map((r) => {
       const a = fromBinary(AlertSchema, r.body);
