@@ -133,6 +133,16 @@ export class AuditLog {
     }
   }
 
+  /**
+   * For a caller whose own statement appends `leaves` leaves (leafParameters) in its own transaction and commits them
+   * durably before it returns, e.g. a document check that looks up and logs in one round trip: runs it at once when no
+   * group commit is in flight, in that commit's place (concurrent record() calls wait behind it and share the next
+   * one). Undefined when one is in flight: then do the work without the leaves and record() them, to share a commit.
+   */
+  commitAlone<R>(leaves: number, statement: () => Promise<R>): Promise<R> | undefined {
+    return this.group.alone(leaves, statement);
+  }
+
   /** Commits and leaves carried by group commit since start. */
   get groupCommitStats(): { commits: number; items: number } {
     return { ...this.group.stats };

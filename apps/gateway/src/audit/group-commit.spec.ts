@@ -93,4 +93,48 @@ describe('GroupCommit', () => {
     await waiting;
     expect(c.batches).toEqual([[1], [2, 3, 4]]);
   });
+
+  it('runs a caller that commits its own items at once when idle, and queues later submissions behind it', async () => {
+    const c = manualCommits();
+    const g = new GroupCommit(c.commit, { maxBatch: 10, maxQueued: 100 });
+    let finishAlone: (v: string) => void = () => undefined;
+    const alone = g.alone(1, () => new Promise<string>((r) => (finishAlone = r)));
+    expect(alone).toBeDefined();
+    await tick();
+    // it holds the commit slot: nobody else may run alone, and submissions wait instead of committing beside it
+    expect(g.alone(1, () => Promise.resolve('second'))).toBeUndefined();
+    const settled: string[] = [];
+    const later = [g.submit([2]), g.submit([3])].map((p, i) => p.then(() => settled.push(`submit ${i}`)));
+    await tick();
+    expect(c.batches).toEqual([]);
+    finishAlone('found');
+    await expect(alone).resolves.toBe('found');
+    await tick();
+    expect(c.batches).toEqual([[2, 3]]);
+    expect(settled).toEqual([]);
+    c.finish();
+    await Promise.all(later);
+    expect(g.stats).toEqual({ commits: 2, items: 3 });
+    // idle again: the next lone caller runs at once
+    await expect(g.alone(1, () => Promise.resolve('again'))).resolves.toBe('again');
+  });
+
+  it('is not run while a batch is in flight; a failed lone commit rejects only its caller and the queue drains', async () => {
+    const c = manualCommits();
+    const g = new GroupCommit(c.commit, { maxBatch: 10, maxQueued: 100 });
+    const batch = g.submit([1]);
+    await tick();
+    expect(g.alone(1, () => Promise.resolve('never'))).toBeUndefined();
+    c.finish();
+    await batch;
+    await tick();
+    const failed = g.alone(1, () => Promise.reject(new Error('serialization failure')));
+    const after = g.submit([2]);
+    await expect(failed).rejects.toThrow('serialization failure');
+    await tick();
+    expect(c.batches).toEqual([[1], [2]]);
+    c.finish();
+    await expect(after).resolves.toBeUndefined();
+    expect(g.stats).toEqual({ commits: 2, items: 2 });
+  });
 });

@@ -1,7 +1,8 @@
 // Group commit: appends that arrive while a commit is in flight wait for it, then share the next transaction. A lone
 // append commits at once (no timer on the sequential path); under concurrency one durable commit serves many callers.
 // Each caller's promise settles only when the transaction holding its items has committed (or failed). Items keep
-// their submission order within and across batches, since one batch is in flight at a time.
+// their submission order within and across batches, since one batch is in flight at a time. A caller whose own
+// statement commits its items (alone()) takes the place of a batch when nothing is in flight, so it keeps that order too.
 
 /** The queue is full: the caller should retry later (mapped to 503 with Retry-After at the edge). */
 export class GroupCommitFullError extends Error {
@@ -55,6 +56,30 @@ export class GroupCommit<T> {
         void this.drain();
       }
     });
+  }
+
+  /**
+   * Runs `work`, which commits `items` items of its own in its own transaction, as the next commit if none is in flight
+   * or waiting: submissions that arrive meanwhile queue behind it as behind a batch, and are drained once it settles.
+   * Undefined when a commit is in flight: the caller then submits its items like anyone else. For a lone caller this
+   * saves a round trip (its statement does its work and the append at once) without a second writer beside the queue.
+   */
+  alone<R>(items: number, work: () => Promise<R>): Promise<R> | undefined {
+    if (this.flushing) {
+      return undefined;
+    }
+    this.flushing = true;
+    const run = Promise.resolve().then(work);
+    void run
+      .then(
+        () => {
+          this.stats.commits += 1;
+          this.stats.items += items;
+        },
+        () => undefined,
+      )
+      .then(() => this.drain());
+    return run;
   }
 
   get waiting(): number {

@@ -3,6 +3,7 @@
 import type { Client } from 'pg';
 import { queryPrepared, updatedRows } from '@corridor/platform';
 import type { Db, ReceiptDue } from '../exchange/exchange.repository';
+import { registerMatchSql, type RecordMatchRow } from '../registers/register-records.repository';
 
 /** pg_notify channel of the desk feed: every gateway instance hears of a committed feed entry. */
 export const DESK_CHANNEL = 'corridor_desk';
@@ -29,6 +30,21 @@ export interface InboxRow {
   acknowledged_by: string | null;
   acknowledged_at: Date | null;
 }
+
+/** A received alert whose document number a check matched. */
+export type DocumentAlertRow = Pick<InboxRow, 'seq' | 'sender' | 'alert_id' | 'received_at'> & {
+  body: Buffer;
+};
+
+/** What the one-statement document check found, and whether its leaf says hit. */
+export interface DocumentCheckRows {
+  hit: boolean;
+  alerts: DocumentAlertRow[];
+  records: RecordMatchRow[];
+}
+
+/** A row of the one-statement document check: part 1 an alert, part 2 a register record, null none (a miss). */
+type DocumentCheckRow = { hit: boolean; part: 1 | 2 | null } & DocumentAlertRow & RecordMatchRow;
 
 /** An inbox row with the desk feed entry that announced it. */
 export interface FeedRow extends InboxRow {
@@ -259,6 +275,106 @@ export class InboxRepository {
       `select * from inbox i where i.doc_number = $1 and i.body is not null and ${where} order by seq`,
       args,
     );
+  }
+
+  /**
+   * A whole document check in one statement and one transaction (#19): the inbox look-up, the register look-up and the
+   * check's log leaf, whose reason is the hit or no-hit leaf given as the same snapshot's look-ups found. The caller
+   * answers only after it returns, i.e. after the leaf's durable commit: one round trip instead of a look-up and then
+   * an append. It appends through corridor_append_leaves, so it takes the log lock; the caller runs it only while no
+   * group commit is in flight (AuditLog.commitAlone), else looks up with documentMatches and matches and records.
+   */
+  async documentCheck(
+    db: Db,
+    q: {
+      scope: InboxScope;
+      number: string;
+      /** the register look-up, when the officer's scope covers DOCUMENT (classifications undefined: all) */
+      registers?: { classifications?: string[] };
+      serial?: { prefix: string; width: number; serial: number };
+      /** one leaf each (bytes and hash), as AuditLog.leafParameters encodes them */
+      leaves: { hit: LeafParameters; noHit: LeafParameters };
+    },
+  ): Promise<DocumentCheckRows> {
+    const { hit, noHit } = q.leaves;
+    if (
+      hit[0].length !== 1 ||
+      noHit[0].length !== 1 ||
+      hit[2][0] !== noHit[2][0] ||
+      hit[3][0] !== noHit[3][0]
+    ) {
+      throw new Error('documentCheck: one hit and one no-hit leaf of the same event and message id');
+    }
+    const rows = await queryPrepared<DocumentCheckRow>(
+      db,
+      'document_check',
+      `with a as materialized (
+         select i.seq, i.sender, i.alert_id, i.body, i.received_at from inbox i
+         where i.doc_number = $1 and i.body is not null
+           and ($2::boolean or (i.category = any($3::text[]) and i.classification = any($4::text[])))),
+       r as materialized (
+         select * from (${registerMatchSql({ number: 1, classifications: 6, serial: 7 })}) m where $5::boolean),
+       h as (select exists (select 1 from a) or exists (select 1 from r) as hit),
+       l as (
+         select h.hit, corridor_append_leaves(array[case when h.hit then $10::bytea else $12::bytea end],
+                                              array[case when h.hit then $11::bytea else $13::bytea end],
+                                              array[$14::text], array[$15::text]) as first_idx
+         from h)
+       select l.hit, m.* from l left join (
+         select 1 as part, a.seq, a.sender, a.alert_id, a.body, a.received_at, null::text as source,
+                null::uuid as register_id, null::text as register_name, null::text as record_id,
+                null::text as classification, null::text as document_type, null::text as issuing_state,
+                null::text as number, null::text as series_last, null::text as status, null::timestamptz as updated_at
+         from a
+         union all
+         select 2, null, null, null, null, null, r.* from r) m on true
+       order by m.part, m.seq, m.updated_at desc`,
+      [
+        q.number,
+        q.scope === 'ALL',
+        q.scope === 'ALL' ? [] : q.scope.categories,
+        q.scope === 'ALL' ? [] : q.scope.classifications,
+        q.registers !== undefined,
+        q.registers?.classifications ?? null,
+        q.serial?.serial ?? null,
+        q.serial?.prefix ?? null,
+        q.serial?.width ?? null,
+        hit[0][0],
+        hit[1][0],
+        noHit[0][0],
+        noHit[1][0],
+        hit[2][0],
+        hit[3][0],
+      ],
+    );
+    const alerts: DocumentAlertRow[] = [];
+    const records: RecordMatchRow[] = [];
+    for (const r of rows) {
+      if (r.part === 1) {
+        alerts.push({
+          seq: r.seq,
+          sender: r.sender,
+          alert_id: r.alert_id,
+          body: r.body,
+          received_at: r.received_at,
+        });
+      } else if (r.part === 2) {
+        records.push({
+          source: r.source,
+          register_id: r.register_id,
+          register_name: r.register_name,
+          record_id: r.record_id,
+          classification: r.classification,
+          document_type: r.document_type,
+          issuing_state: r.issuing_state,
+          number: r.number,
+          series_last: r.series_last,
+          status: r.status,
+          updated_at: r.updated_at,
+        });
+      }
+    }
+    return { hit: rows[0].hit, alerts, records };
   }
 
   /** Removes the bytes of quarantined envelopes older than `days`; how many. */

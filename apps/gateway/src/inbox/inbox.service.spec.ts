@@ -60,7 +60,7 @@ function agreement(categories: Category[]): ActiveAgreement {
   return activeAgreement({ id: 'AG-IT-LY', from: 'IT', to: 'LY', categories, nowMs: NOW });
 }
 
-function setup(opts: { rows?: InboxRow[]; categories?: Category[] } = {}) {
+function setup(opts: { rows?: InboxRow[]; categories?: Category[]; groupCommitBusy?: boolean } = {}) {
   const rows = new Map((opts.rows ?? [row()]).map((r) => [Number(r.seq), r]));
   const acknowledged: { seq: number; officer: string }[] = [];
   const scopes: InboxScope[] = [];
@@ -72,13 +72,24 @@ function setup(opts: { rows?: InboxRow[]; categories?: Category[] } = {}) {
     },
     documentMatches: (_db, scope, docNumber) => {
       scopes.push(scope);
-      return Promise.resolve(
-        [...rows.values()].filter(
-          (r): r is InboxRow & { body: Buffer } => r.body !== null && docNumber === 'L898902C3',
-        ),
-      );
+      return Promise.resolve(matching(docNumber));
+    },
+    // the one-statement check: the same look-up, and the leaf it appends is the one for what it found
+    documentCheck: (_db, q) => {
+      scopes.push(q.scope);
+      const alerts = matching(q.number);
+      const hit = alerts.length > 0;
+      const [bytes] = hit ? q.leaves.hit : q.leaves.noHit;
+      leaves.push(...bytes.map((b) => JSON.parse(b.toString()) as LeafInput));
+      statements.push(q.number);
+      return Promise.resolve({ hit, alerts, records: [] });
     },
   };
+  const matching = (docNumber: string): (InboxRow & { body: Buffer })[] =>
+    [...rows.values()].filter(
+      (r): r is InboxRow & { body: Buffer } => r.body !== null && docNumber === 'L898902C3',
+    );
+  const statements: string[] = [];
   const leaves: LeafInput[] = [];
   const audit: Partial<AuditLog> = {
     append: (_em, l) => {
@@ -89,6 +100,15 @@ function setup(opts: { rows?: InboxRow[]; categories?: Category[] } = {}) {
       leaves.push(...l);
       return Promise.resolve();
     },
+    // stands for the encoding: the leaf as JSON, so the fake statement can say which one it appended
+    leafParameters: (l) => [
+      l.map((x) => Buffer.from(JSON.stringify(x))),
+      l.map(() => Buffer.alloc(32)),
+      [],
+      [],
+    ],
+    commitAlone: <R>(_n: number, statement: () => Promise<R>) =>
+      opts.groupCommitBusy ? undefined : statement(),
   };
   const queued: OutboxEntry[] = [];
   const relay: Partial<OutboxPort> = {
@@ -108,7 +128,7 @@ function setup(opts: { rows?: InboxRow[]; categories?: Category[] } = {}) {
     () => agreement(opts.categories ?? [Category.ROUTE]),
     pino({ level: 'silent' }),
   );
-  return { service, acknowledged, leaves, queued, scopes };
+  return { service, acknowledged, leaves, queued, scopes, statements };
 }
 
 async function problemOf(p: Promise<unknown>): Promise<{ status: number; code: string }> {
@@ -164,7 +184,7 @@ describe('InboxService', () => {
     expect(await problemOf(service.acknowledge(officer(), 7))).toEqual({ status: 422, code: 'NOT_AN_ALERT' });
   });
 
-  it('logs every document check, hit or not, within the officer’s scope', async () => {
+  const documentAlertRow = (): InboxRow => {
     const doc = create(AlertSchema, {
       category: Category.DOCUMENT,
       payload: {
@@ -176,12 +196,22 @@ describe('InboxService', () => {
         }),
       },
     });
-    const { service, leaves, scopes } = setup({
-      rows: [row({ category: 'DOCUMENT', body: Buffer.from(toBinary(AlertSchema, doc)) })],
+    return row({ category: 'DOCUMENT', body: Buffer.from(toBinary(AlertSchema, doc)) });
+  };
+
+  it('logs every document check, hit or not, within the officer’s scope, in one statement when nothing else commits', async () => {
+    const { service, leaves, scopes, statements } = setup({ rows: [documentAlertRow()] });
+    const hit = await service.documentCheck(officer(), { number: 'l898902c3' });
+    expect(hit).toMatchObject({
+      hit: true,
+      matches: [{ source: 'ALERT', fraudType: 'COUNTERFEIT', seq: 7 }],
     });
-    expect((await service.documentCheck(officer(), { number: 'l898902c3' })).hit).toBe(true);
     expect((await service.documentCheck(officer(), { number: 'X1234567' })).hit).toBe(false);
+    expect(statements).toEqual(['L898902C3', 'X1234567']);
     expect(leaves.map((l) => l.reasonCode)).toEqual(['DOCUMENT_CHECK_HIT', 'DOCUMENT_CHECK_NO_HIT']);
+    expect(
+      leaves.every((l) => l.officerId === 'officer.it' && l.event === AuditEvent.PERSONAL_DATA_VIEWED),
+    ).toBe(true);
     expect(scopes[0]).toEqual({
       categories: ['ROUTE', 'DOCUMENT'],
       classifications: ['CLEAR', 'GREEN', 'AMBER'],
@@ -190,5 +220,33 @@ describe('InboxService', () => {
       status: 422,
       code: 'DOCUMENT_NUMBER_INVALID',
     });
+    expect(leaves).toHaveLength(2);
+  });
+
+  it('while a group commit is in flight, looks up first and records the leaf to share the next commit', async () => {
+    const { service, leaves, scopes, statements } = setup({
+      rows: [documentAlertRow()],
+      groupCommitBusy: true,
+    });
+    const hit = await service.documentCheck(officer(), { number: 'l898902c3' });
+    expect(hit).toMatchObject({ hit: true, matches: [{ source: 'ALERT', fraudType: 'COUNTERFEIT' }] });
+    expect((await service.documentCheck(officer(), { number: 'X1234567' })).hit).toBe(false);
+    expect(statements).toEqual([]);
+    expect(leaves.map((l) => l.reasonCode)).toEqual(['DOCUMENT_CHECK_HIT', 'DOCUMENT_CHECK_NO_HIT']);
+    expect(scopes).toHaveLength(2);
+  });
+
+  it('a check with another under way shares the group commit; alone again, it is one statement', async () => {
+    const { service, leaves, statements } = setup({ rows: [documentAlertRow()] });
+    const [first, second] = await Promise.all([
+      service.documentCheck(officer(), { number: 'L898902C3' }),
+      service.documentCheck(officer(), { number: 'X1234567' }),
+    ]);
+    expect([first.hit, second.hit]).toEqual([true, false]);
+    // the first went alone (one statement); the second looked up beside it and recorded its leaf
+    expect(statements).toEqual(['L898902C3']);
+    expect(leaves.map((l) => l.reasonCode)).toEqual(['DOCUMENT_CHECK_HIT', 'DOCUMENT_CHECK_NO_HIT']);
+    await service.documentCheck(officer(), { number: 'X7654321' });
+    expect(statements).toEqual(['L898902C3', 'X7654321']);
   });
 });

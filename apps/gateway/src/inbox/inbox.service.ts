@@ -21,18 +21,25 @@ import { officerCanSee, Principal } from '@corridor/identity';
 import { ActiveAgreement, evaluateMessage, parseMrz } from '@corridor/policy';
 import { problem } from '@corridor/platform';
 import { alertSummary, alertToJson } from '../alerts/alert.mapper';
-import { AuditLog } from '../audit/audit.log';
+import { AuditLog, type LeafInput } from '../audit/audit.log';
 import {
   serialOf,
   type DeskItem,
   type DocumentCheckMatch,
   type DocumentCheckResult,
 } from '@corridor/gateway-api';
-import type { RegisterRecordsRepository } from '../registers/register-records.repository';
+import type { RecordMatchRow, RegisterRecordsRepository } from '../registers/register-records.repository';
 import { ExchangeRepository } from '../exchange/exchange.repository';
 import { newExchangeMessage, OutboxPort, Pending } from '../exchange/outbox';
 import { assertedOfficerId, normaliseDocNumber } from './identifiers';
-import { FeedRow, InboxListFilter, InboxRepository, InboxRow, InboxScope } from './inbox.repository';
+import {
+  DocumentAlertRow,
+  FeedRow,
+  InboxListFilter,
+  InboxRepository,
+  InboxRow,
+  InboxScope,
+} from './inbox.repository';
 
 const PERSONAL_CATEGORIES = ['SUSPECT', 'DOCUMENT', 'PROTECTION_REFERRAL'];
 
@@ -64,6 +71,9 @@ export class InboxService {
     private readonly agreementWith: (partner: string) => ActiveAgreement | undefined,
     private readonly logger: Logger,
   ) {}
+
+  /** document checks between their look-up and their leaf's commit */
+  private checksUnderWay = 0;
 
   toItem(r: FeedRow): DeskItem {
     let summary: Record<string, unknown> = {};
@@ -285,26 +295,55 @@ export class InboxService {
     }
     const normalised = normaliseDocNumber(number);
     const scope = scopeOf(p);
-    const registersInScope = scope === 'ALL' || scope.categories.includes('DOCUMENT');
-    const [rows, records] = await Promise.all([
-      this.repos.inbox.documentMatches(this.ds, scope, normalised),
-      registersInScope && this.repos.registerRecords
-        ? this.repos.registerRecords.matches(this.ds, {
-            number: normalised,
-            serial: serialOf(normalised),
-            classifications: scope === 'ALL' ? undefined : scope.classifications,
-          })
-        : Promise.resolve([]),
-    ]);
-    const hit = rows.length + records.length > 0;
-    await this.audit.record([
-      {
-        event: AuditEvent.PERSONAL_DATA_VIEWED,
-        officerId: p.sub,
-        reasonCode: hit ? 'DOCUMENT_CHECK_HIT' : 'DOCUMENT_CHECK_NO_HIT',
-        category: Category.DOCUMENT,
-      },
-    ]);
+    const registers =
+      (scope === 'ALL' || scope.categories.includes('DOCUMENT')) && this.repos.registerRecords
+        ? { classifications: scope === 'ALL' ? undefined : scope.classifications }
+        : undefined;
+    const serial = serialOf(normalised);
+    const leaf = (hit: boolean): LeafInput => ({
+      event: AuditEvent.PERSONAL_DATA_VIEWED,
+      officerId: p.sub,
+      reasonCode: hit ? 'DOCUMENT_CHECK_HIT' : 'DOCUMENT_CHECK_NO_HIT',
+      category: Category.DOCUMENT,
+    });
+    // A check alone (no other check under way, no commit in flight): look up and append the leaf that says what was
+    // found in one statement, one round trip (#19). With company: look up first, and the leaf shares the next group
+    // commit with the checks beside it, whose look-ups then do not wait behind this one's inside the commit.
+    const alone =
+      this.checksUnderWay === 0
+        ? this.audit.commitAlone(1, () =>
+            this.repos.inbox.documentCheck(this.ds, {
+              scope,
+              number: normalised,
+              registers,
+              serial,
+              leaves: {
+                hit: this.audit.leafParameters([leaf(true)]),
+                noHit: this.audit.leafParameters([leaf(false)]),
+              },
+            }),
+          )
+        : undefined;
+    let rows: DocumentAlertRow[];
+    let records: RecordMatchRow[];
+    let hit: boolean;
+    this.checksUnderWay += 1;
+    try {
+      if (alone) {
+        ({ alerts: rows, records, hit } = await alone);
+      } else {
+        [rows, records] = await Promise.all([
+          this.repos.inbox.documentMatches(this.ds, scope, normalised),
+          registers && this.repos.registerRecords
+            ? this.repos.registerRecords.matches(this.ds, { number: normalised, serial, ...registers })
+            : Promise.resolve([]),
+        ]);
+        hit = rows.length + records.length > 0;
+        await this.audit.record([leaf(hit)]);
+      }
+    } finally {
+      this.checksUnderWay -= 1;
+    }
     const matches: DocumentCheckMatch[] = rows.map((r) => {
       const a = fromBinary(AlertSchema, r.body);
       const d = a.payload.case === 'document' ? a.payload.value : undefined;

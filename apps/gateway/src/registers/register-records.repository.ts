@@ -33,6 +33,31 @@ export interface RecordMatchRow {
   updated_at: Date;
 }
 
+/** The columns of a RecordMatchRow, in order. */
+export const RECORD_MATCH_COLUMNS = `source, register_id, register_name, record_id, classification, document_type,
+  issuing_state, number, series_last, status, updated_at`;
+
+/**
+ * The register look-up of a document check, newest first (at most 100), with its parameters at the positions given:
+ * the number (text), the classifications in scope (text[], null: all) and, with `serial`, the serial (bigint), prefix
+ * (text) and count of digits (int) that a series holding the number has. Also folded into the one-statement check of
+ * InboxRepository.documentCheck, so this is the one definition of what a register answers.
+ */
+export function registerMatchSql(at: { number: number; classifications: number; serial?: number }): string {
+  const scope = `and ($${at.classifications}::text[] is null or classification = any($${at.classifications}::text[]))`;
+  const series =
+    at.serial === undefined
+      ? ''
+      : `union all
+         select ${RECORD_MATCH_COLUMNS} from register_records
+         where series_end is not null and int8range(series_start, series_end, '[]') @> $${at.serial}::bigint
+           and series_prefix = $${at.serial + 1}::text and series_width = $${at.serial + 2}::int ${scope}`;
+  return `select ${RECORD_MATCH_COLUMNS} from register_records
+          where number = $${at.number}::text and series_end is null ${scope}
+          ${series}
+          order by updated_at desc limit 100`;
+}
+
 export class RegisterRecordsRepository {
   /**
    * Adds or replaces records of one register of `source`, in one statement; a record already held in a later version
@@ -134,25 +159,15 @@ export class RegisterRecordsRepository {
       classifications?: string[];
     },
   ): Promise<RecordMatchRow[]> {
-    const cols = `source, register_id, register_name, record_id, classification, document_type, issuing_state, number,
-                  series_last, status, updated_at`;
-    const scope = 'and ($2::text[] is null or classification = any($2::text[]))';
     const args: unknown[] = [q.number, q.classifications ?? null];
-    let series = '';
     if (q.serial) {
       args.push(q.serial.serial, q.serial.prefix, q.serial.width);
-      series = `union all
-        select ${cols} from register_records
-        where series_end is not null and int8range(series_start, series_end, '[]') @> $3::bigint
-          and series_prefix = $4 and series_width = $5 ${scope}`;
     }
     // prepared once per connection (one name with the series branch, one without): every document check runs it
     return queryPrepared<RecordMatchRow>(
       db,
       q.serial ? 'register_match_series' : 'register_match',
-      `select ${cols} from register_records where number = $1 and series_end is null ${scope}
-       ${series}
-       order by updated_at desc limit 100`,
+      registerMatchSql({ number: 1, classifications: 2, serial: q.serial ? 3 : undefined }),
       args,
     );
   }
