@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { create, EnvelopeHeaderSchema, EnvelopeSchema, MessageKind, toBinary } from '@corridor/contracts';
-import { incompatibleDependencies, satisfies } from './single';
+import { BASELINE, incompatibleDependencies, MEASURE_EXTRAS, satisfies } from './single';
 import { envelopeSuite } from './single-measure';
 
 describe('satisfies (the baseline dependency check)', () => {
@@ -76,5 +77,30 @@ describe('envelopeSuite', () => {
 
   it('is undefined for bytes without a header', () => {
     expect(envelopeSuite(Buffer.alloc(0))).toBeUndefined();
+  });
+});
+
+describe('the measurement script runs in the baseline tree', () => {
+  it('imports only bench/lib files the baseline commit has, or ones copied beside it (node: imports only)', () => {
+    const root = path.join(__dirname, '..');
+    const source = fs.readFileSync(path.join(root, 'bench', 'single-measure.ts'), 'utf8');
+    const local = [...source.matchAll(/from '\.\/(lib\/[\w-]+)'/g)].map((m) =>
+      path.join('bench', `${m[1]}.ts`),
+    );
+    expect(local.length).toBeGreaterThan(0);
+    for (const file of local) {
+      const inBaseline =
+        spawnSync('git', ['cat-file', '-e', `${BASELINE}:${file}`], { cwd: root }).status === 0;
+      expect({ file, available: inBaseline || MEASURE_EXTRAS.includes(file) }).toEqual({
+        file,
+        available: true,
+      });
+    }
+    for (const extra of MEASURE_EXTRAS) {
+      const imports = [...fs.readFileSync(path.join(root, extra), 'utf8').matchAll(/from '([^']+)'/g)].map(
+        (m) => m[1],
+      );
+      expect(imports.filter((i) => !i.startsWith('node:'))).toEqual([]);
+    }
   });
 });

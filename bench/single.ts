@@ -20,10 +20,12 @@ import { fixed, printTable, verdict } from './lib/stats';
 import type { SingleMeasurement } from './single-measure';
 
 const ROOT = path.join(__dirname, '..');
-const BASELINE = process.env.BENCH_BASELINE_COMMIT ?? 'd879c35';
+export const BASELINE = process.env.BENCH_BASELINE_COMMIT ?? 'd879c35';
 const ROUNDS = Number(process.env.BENCH_SINGLE_ROUNDS ?? 2);
 const GOAL_RATIO = 0.5;
 const MEASURE_SCRIPT = path.join('bench', 'single-measure.ts');
+/** bench/lib files the measurement script imports that the baseline commit does not have. */
+export const MEASURE_EXTRAS = [path.join('bench', 'lib', 'profiling.ts')];
 
 function git(args: string[], cwd = ROOT): string {
   const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
@@ -127,8 +129,11 @@ function prepareBaseline(log: (line: string) => void): string {
   if (r.status !== 0) {
     throw new Error(`the baseline's build failed (exit ${r.status})`);
   }
-  // The same measurement script in both trees: it uses only what the baseline's bench/lib already has.
-  fs.copyFileSync(path.join(ROOT, MEASURE_SCRIPT), path.join(dir, MEASURE_SCRIPT));
+  // The same measurement script in both trees: it uses what the baseline's bench/lib already has, plus the files
+  // named here (newer than the baseline, and free of imports from the rest of the tree), copied beside it.
+  for (const file of [MEASURE_SCRIPT, ...MEASURE_EXTRAS]) {
+    fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
+  }
   return dir;
 }
 
