@@ -95,15 +95,18 @@ function bigintHex(value: bigint): string {
   return hex.length % 2 === 1 ? `0${hex}` : hex;
 }
 
-/** Signs an X.509 v2 CRL with the CA key (sha256WithRSAEncryption, PKCS#1 v1.5) and returns "X509 CRL" PEM. */
-export function createRevocationList(options: {
+/** What a CRL says and who signs it, whichever the root's key type. */
+export interface RevocationListOptions {
   caCertPem: string;
   caKeyPem: string;
   revoked: ReadonlyArray<{ serialHex: string; revokedAt: Date }>;
   thisUpdate: Date;
   nextUpdate: Date;
   crlNumber: number | bigint;
-}): string {
+}
+
+/** Signs an X.509 v2 CRL with the CA key (sha256WithRSAEncryption, PKCS#1 v1.5) and returns "X509 CRL" PEM. */
+export function createRevocationList(options: RevocationListOptions): string {
   const crlNumber = BigInt(options.crlNumber);
   if (crlNumber < 0n) {
     throw new PkiError('INVALID_ARGUMENT', 'crlNumber must be a non-negative integer');

@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { createPublicKey, generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { describeCertificate } from './certificates';
+import type { RevocationListOptions } from './crl';
 import { isIsoCountryCode } from './countries';
 import { normalizeSerialHex, positiveIntegerContent } from './der';
 import { PkiError } from './errors';
@@ -297,14 +298,7 @@ export function positiveSerial(serial: string): string {
  * An X.509 v2 CRL signed by an EC regional root (ecdsa-with-SHA256), with cRLNumber and authorityKeyIdentifier as
  * the RSA root's CRLs have; read back with parseRevocationList. Returns "X509 CRL" PEM.
  */
-export async function createEcRevocationList(options: {
-  caCertPem: string;
-  caKeyPem: string;
-  revoked: ReadonlyArray<{ serialHex: string; revokedAt: Date }>;
-  thisUpdate: Date;
-  nextUpdate: Date;
-  crlNumber: number | bigint;
-}): Promise<string> {
+export async function createEcRevocationList(options: RevocationListOptions): Promise<string> {
   const crlNumber = BigInt(options.crlNumber);
   if (crlNumber < 0n) {
     throw new PkiError('INVALID_ARGUMENT', 'crlNumber must be a non-negative integer');

@@ -41,6 +41,7 @@ export {
   createRevocationList,
   parseRevocationList,
   type RevocationList,
+  type RevocationListOptions,
   type RevokedCertificateEntry,
 } from './crl';
 export {
@@ -62,4 +63,5 @@ export {
   kafkaCsrPublicKey,
   kafkaPrincipalOf,
   type KafkaCertificateRole,
+  type TransportCertificateOptions,
 } from './kafka-certificates';

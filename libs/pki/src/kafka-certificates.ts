@@ -24,6 +24,20 @@ export const KAFKA_PRINCIPAL_MAPPING_RULES =
 
 export type KafkaCertificateRole = 'client' | 'broker';
 
+/** A transport certificate to issue for an RSA public key, whichever root signs it. */
+export interface TransportCertificateOptions {
+  caCertPem: string;
+  caKeyPem: string;
+  publicKeyPem: string;
+  principal: string;
+  role: KafkaCertificateRole;
+  country?: string;
+  /** host names and IP addresses of a broker (its advertised listeners) */
+  hosts?: string[];
+  validityDays: number;
+  notBefore?: Date;
+}
+
 /** The principal of a gateway's transport certificate: `gw-<cc>`. */
 export function gatewayKafkaPrincipal(country: string): string {
   return `gw-${country.toLowerCase()}`;
@@ -39,12 +53,9 @@ function requirePrincipal(principal: string): void {
  * The checks every transport certificate request passes, whichever root issues it: the principal, the country, and a
  * broker's hosts. Returns the hosts for the subjectAltName.
  */
-export function checkedTransportRequest(options: {
-  principal: string;
-  role: KafkaCertificateRole;
-  country?: string;
-  hosts?: string[];
-}): string[] {
+export function checkedTransportRequest(
+  options: Pick<TransportCertificateOptions, 'principal' | 'role' | 'country' | 'hosts'>,
+): string[] {
   requirePrincipal(options.principal);
   if (options.country !== undefined && !isIsoCountryCode(options.country)) {
     throw new PkiError('INVALID_COUNTRY', 'country must be an upper-case ISO 3166-1 alpha-2 code');
@@ -108,18 +119,7 @@ export function kafkaCsrPublicKey(csrPem: string): string {
  * digitalSignature (all TLS 1.3 and ECDHE need), extKeyUsage clientAuth (clients) or serverAuth and clientAuth
  * (brokers, which are clients of each other), and for a broker its addresses in the subjectAltName.
  */
-export function issueKafkaCertificate(options: {
-  caCertPem: string;
-  caKeyPem: string;
-  publicKeyPem: string;
-  principal: string;
-  role: KafkaCertificateRole;
-  country?: string;
-  /** host names and IP addresses of a broker (its advertised listeners) */
-  hosts?: string[];
-  validityDays: number;
-  notBefore?: Date;
-}): string {
+export function issueKafkaCertificate(options: TransportCertificateOptions): string {
   const hosts = checkedTransportRequest(options);
   if (!Number.isFinite(options.validityDays) || options.validityDays <= 0) {
     throw new PkiError('INVALID_ARGUMENT', 'validityDays must be a positive number');

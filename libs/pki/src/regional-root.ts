@@ -6,7 +6,7 @@ import { createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
 import { createRootCa, describeCertificate, issueGatewayCertificate, type RootCa } from './certificates';
-import { createRevocationList } from './crl';
+import { createRevocationList, type RevocationListOptions } from './crl';
 import {
   createEcRevocationList,
   createEcRootCa,
@@ -18,7 +18,7 @@ import {
   checkedTransportRequest,
   issueKafkaCertificate,
   KAFKA_OU,
-  type KafkaCertificateRole,
+  type TransportCertificateOptions,
 } from './kafka-certificates';
 import { loadPrivateKey, RSA_MODULUS_BITS } from './keys';
 
@@ -57,14 +57,7 @@ export async function createRegionalRoot(options: {
 }
 
 /** A CRL signed by the root, whichever its key type (sha256WithRSAEncryption or ecdsa-with-SHA256). */
-export async function signRevocationList(options: {
-  caCertPem: string;
-  caKeyPem: string;
-  revoked: ReadonlyArray<{ serialHex: string; revokedAt: Date }>;
-  thisUpdate: Date;
-  nextUpdate: Date;
-  crlNumber: number | bigint;
-}): Promise<string> {
+export async function signRevocationList(options: RevocationListOptions): Promise<string> {
   return rootKeyType(options) === 'ec' ? createEcRevocationList(options) : createRevocationList(options);
 }
 
@@ -100,17 +93,7 @@ export async function issueRsaGatewayCertificate(options: {
  * A Kafka transport certificate (subject CN=<principal>,OU=Kafka,O=Corridor[,C=<cc>] in the order the broker's
  * principal mapping expects) for an RSA public key, from either root.
  */
-export async function issueTransportCertificate(options: {
-  caCertPem: string;
-  caKeyPem: string;
-  publicKeyPem: string;
-  principal: string;
-  role: KafkaCertificateRole;
-  country?: string;
-  hosts?: string[];
-  validityDays: number;
-  notBefore?: Date;
-}): Promise<string> {
+export async function issueTransportCertificate(options: TransportCertificateOptions): Promise<string> {
   if (rootKeyType(options) === 'rsa') {
     return issueKafkaCertificate(options);
   }

@@ -173,18 +173,7 @@ export class AlertsService {
     });
     const recipients = this.resolveRecipients(dto);
     const decisions = this.decide(alert, recipients);
-    const statuses: RecipientStatus[] = decisions.map(({ country, decision }) =>
-      decision.allowed
-        ? { country, status: 'QUEUED', redactedFields: decision.redactedFields }
-        : {
-            country,
-            status: 'REFUSED',
-            reason: decision.reason,
-            rule: decision.rule,
-            ruleKey: decision.ruleKey,
-            ruleValues: decision.ruleValues,
-          },
-    );
+    const statuses = decisions.map(recipientStatus);
     const refusedLeaves: LeafInput[] = [];
     const queuedLeaves: LeafInput[] = [];
     const entries: OutboxEntry[] = [];
@@ -551,18 +540,7 @@ export class AlertsService {
     }
     const recipients = (await this.activeRecipients(opts.id)).map((r) => r.recipient);
     const decisions = this.decide(alert, recipients);
-    const statuses: RecipientStatus[] = decisions.map(({ country, decision }) =>
-      decision.allowed
-        ? { country, status: 'QUEUED', redactedFields: decision.redactedFields }
-        : {
-            country,
-            status: 'REFUSED',
-            reason: decision.reason,
-            rule: decision.rule,
-            ruleKey: decision.ruleKey,
-            ruleValues: decision.ruleValues,
-          },
-    );
+    const statuses = decisions.map(recipientStatus);
     const pending: Pending[] = [];
     await this.ds.transaction(async (em) => {
       await this.repos.alerts.update(em, {
@@ -721,6 +699,26 @@ export class AlertsService {
       redactedFields: r.redacted_fields,
     }));
   }
+}
+
+/** What the publisher is told of one recipient: queued with what was withheld, or refused and by which rule. */
+function recipientStatus({
+  country,
+  decision,
+}: {
+  country: string;
+  decision: PolicyDecision;
+}): RecipientStatus {
+  return decision.allowed
+    ? { country, status: 'QUEUED', redactedFields: decision.redactedFields }
+    : {
+        country,
+        status: 'REFUSED',
+        reason: decision.reason,
+        rule: decision.rule,
+        ruleKey: decision.ruleKey,
+        ruleValues: decision.ruleValues,
+      };
 }
 
 function summarise(results: BatchItemResult[]): BatchPublishResult {

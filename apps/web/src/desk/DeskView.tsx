@@ -7,7 +7,8 @@ import { formatDateTime, formatNumber, formatShortTime, tlpLabel } from '../shar
 import { currentLanguage, t } from '../shared/i18n';
 import { CATEGORIES, categoryLabel, priorityLabel, PRIORITIES } from '../shared/labels';
 import { say } from '../shared/message';
-import { Detail, AcknowledgementParts, AssertedOfficer } from './Detail';
+import { AcknowledgementParts } from './AckRow';
+import { Detail, AssertedOfficer } from './Detail';
 import { DocumentCheck } from './DocumentCheck';
 import { alertKeyOf, isGone, NO_FILTERS, originOf, type FeedFilters } from './feed';
 import { useSession } from './hooks';

@@ -7,6 +7,7 @@ import { formatDateTime } from '../shared/format';
 import { currentLanguage, t } from '../shared/i18n';
 import { categoryLabel } from '../shared/labels';
 import { say, type Message } from '../shared/message';
+import { AckRow, useAcknowledge } from './AckRow';
 import { AlertBody, FactList } from './AlertBody';
 import { ItemBadges } from './DeskView';
 import { alertKeyOf, canAct, isGone, originOf, replyScopeOf } from './feed';
@@ -16,18 +17,6 @@ import { joinParts } from './summary';
 
 // Viewing these is logged by the gateway (personal data).
 const LOGGED_VIEW_CATEGORIES = new Set(['SUSPECT', 'DOCUMENT', 'PROTECTION_REFERRAL']);
-
-/** Who acknowledged an alert at this gateway (an officer of this country, from the gateway's own record). */
-export function AcknowledgementParts({ item, me }: { item: DeskItem; me: string | null }) {
-  const at = formatDateTime(item.acknowledgedAt, currentLanguage());
-  if (me !== null && item.acknowledgedBy === me) {
-    return <>{t('ack.byYou', { at })}</>;
-  }
-  if (!item.acknowledgedBy) {
-    return <>{t('ack.byAnother', { at })}</>;
-  }
-  return <>{tx('ack.by', { who: <PartnerText text={item.acknowledgedBy} /> }, { at })}</>;
-}
 
 /**
  * The officer a reply names, shown as its sending gateway asserts it ("LY: officer officer.tripoli"), so that an
@@ -215,8 +204,7 @@ export function Detail({ onOpen }: { onOpen: (key: string) => void }) {
 function Actions({ item, itemKey, me }: { item: DeskItem; itemKey: string; me: string | null }) {
   const session = useSession();
   const feed = session.feed;
-  const [acking, setAcking] = useState(false);
-  const [ackError, setAckError] = useState<Message | null>(null);
+  const ack = useAcknowledge(session);
   const [sending, setSending] = useState(false);
   const [replyStatus, setReplyStatus] = useState<{ ok: boolean; message: Message } | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
@@ -226,27 +214,16 @@ function Actions({ item, itemKey, me }: { item: DeskItem; itemKey: string; me: s
   useEffect(() => {
     setDraft(feed.replyDrafts.get(scope) ?? '');
     setReplyStatus(null);
-    setAckError(null);
+    ack.setError(null);
   }, [scope]);
 
-  const acknowledge = async (): Promise<void> => {
-    setAcking(true);
-    setAckError(null);
-    const r = await session.request('acknowledge', { seq: item.seq });
-    setAcking(false);
-    if (!r.ok) {
-      setAckError(r.error);
-      return;
-    }
-    feed.patch(itemKey, {
-      acknowledgedBy: session.hello?.officer ?? r.value.acknowledgedBy,
-      acknowledgedAt: r.value.acknowledgedAt || new Date().toISOString(),
+  const acknowledge = () =>
+    ack.acknowledge(item.seq, (done) => {
+      feed.patch(itemKey, done);
+      session.schedulePersist();
+      session.changed();
+      window.setTimeout(() => status.current?.focus(), 0);
     });
-    session.schedulePersist();
-    session.changed();
-    window.setTimeout(() => status.current?.focus(), 0);
-    session.onAnnounce(t('ack.done'), false);
-  };
 
   const send = async (): Promise<void> => {
     const body = draft.trim();
@@ -276,35 +253,15 @@ function Actions({ item, itemKey, me }: { item: DeskItem; itemKey: string; me: s
   return (
     <div class="actions" id="detail-actions">
       {canAct(item) ? (
-        <div class="ack-row">
-          {item.acknowledgedAt ? null : (
-            <button
-              type="button"
-              data-testid="ack-button"
-              id="ack-button"
-              disabled={acking}
-              onClick={() => void acknowledge()}
-            >
-              {t('ack.button')}
-            </button>
-          )}
-          <span
-            class="ack-status"
-            data-testid="ack-status"
-            id="ack-status"
-            tabIndex={-1}
-            ref={status}
-            data-state={item.acknowledgedAt ? 'acknowledged' : ackError ? 'error' : 'open'}
-          >
-            {item.acknowledgedAt
-              ? tx('ack.status', { state: <AcknowledgementParts item={item} me={me} /> })
-              : acking
-                ? t('ack.statusPending')
-                : ackError
-                  ? t('ack.statusFailed', { reason: say(ackError) })
-                  : t('ack.statusOpen')}
-          </span>
-        </div>
+        <AckRow
+          place="detail"
+          item={item}
+          me={me}
+          acking={ack.acking}
+          error={ack.error}
+          onAcknowledge={() => void acknowledge()}
+          statusRef={status}
+        />
       ) : null}
       <form
         class="reply-form"

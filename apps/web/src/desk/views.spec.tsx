@@ -1,9 +1,10 @@
 // Views rendered into happy-dom with the real catalogues: a feed row and the detail's route in each language,
-// partner text isolated, Arabic laid out right to left, codes in the reader's language.
+// partner text isolated, Arabic laid out right to left, codes in the reader's language; the acknowledgement row.
 import type { DeskItem } from '@corridor/gateway-api';
 import { render } from 'preact';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initI18n, setLanguage } from '../shared/i18n';
+import { AckRow } from './AckRow';
 import { FeedRow } from './DeskView';
 import { summaryParts } from './summary';
 
@@ -121,6 +122,113 @@ describe('feed row', () => {
     expect(host.querySelector('.row-title')!.textContent).toBe(
       'Reply by LY: officer officer.tripoli: Which boats left?',
     );
+  });
+});
+
+const noop = () => undefined;
+
+// The acknowledgement row in its two places: each addressed as the page and the browser tests expect (the detail
+// pane's by id and a focusable status, the picture's with a live status), the same states and words in both.
+describe('acknowledgement row', () => {
+  beforeAll(async () => {
+    await initI18n('en');
+  });
+  afterEach(() => {
+    document.body.replaceChildren();
+  });
+
+  it('in the detail pane: ids, a focusable status, no live region', () => {
+    const host = mount(
+      <AckRow place="detail" item={route()} me="IT/me" acking={false} error={null} onAcknowledge={noop} />,
+    );
+    const row = host.firstElementChild as HTMLElement;
+    expect(row.className).toBe('ack-row');
+    expect(row.dataset.testid).toBeUndefined();
+    const button = host.querySelector<HTMLButtonElement>('[data-testid=ack-button]')!;
+    expect(button.id).toBe('ack-button');
+    const status = host.querySelector<HTMLElement>('[data-testid=ack-status]')!;
+    expect(status.id).toBe('ack-status');
+    expect(status.getAttribute('tabindex')).toBe('-1');
+    expect(status.getAttribute('role')).toBeNull();
+  });
+
+  it('on the picture: its own test ids, no ids, a live status', () => {
+    const host = mount(
+      <AckRow place="picture" item={route()} me="IT/me" acking={false} error={null} onAcknowledge={noop} />,
+    );
+    const row = host.querySelector<HTMLElement>('[data-testid=picture-ack]')!;
+    expect(row.className).toBe('ack-row picture-ack');
+    const button = row.querySelector<HTMLButtonElement>('[data-testid=picture-ack-button]')!;
+    expect(button.id).toBe('');
+    const status = row.querySelector<HTMLElement>('[data-testid=picture-ack-status]')!;
+    expect(status.id).toBe('');
+    expect(status.getAttribute('tabindex')).toBeNull();
+    expect(status.getAttribute('role')).toBe('status');
+  });
+
+  it('offers the button while open, disables it while acknowledging, says why it failed', () => {
+    let clicks = 0;
+    const host = mount(
+      <AckRow
+        place="detail"
+        item={route()}
+        me="IT/me"
+        acking={false}
+        error={null}
+        onAcknowledge={() => clicks++}
+      />,
+    );
+    const button = host.querySelector<HTMLButtonElement>('[data-testid=ack-button]')!;
+    const status = host.querySelector<HTMLElement>('[data-testid=ack-status]')!;
+    expect(button.disabled).toBe(false);
+    expect(status.dataset.state).toBe('open');
+    expect(status.textContent).toBe('Status: not yet acknowledged');
+    button.click();
+    expect(clicks).toBe(1);
+
+    render(
+      <AckRow place="detail" item={route()} me="IT/me" acking error={null} onAcknowledge={noop} />,
+      host,
+    );
+    expect(host.querySelector<HTMLButtonElement>('[data-testid=ack-button]')!.disabled).toBe(true);
+    expect(host.querySelector<HTMLElement>('[data-testid=ack-status]')!.textContent).toBe(
+      'Status: acknowledging…',
+    );
+
+    render(
+      <AckRow
+        place="detail"
+        item={route()}
+        me="IT/me"
+        acking={false}
+        error={{ key: 'errors.timeout' }}
+        onAcknowledge={noop}
+      />,
+      host,
+    );
+    const failed = host.querySelector<HTMLElement>('[data-testid=ack-status]')!;
+    expect(failed.dataset.state).toBe('error');
+    expect(failed.textContent).toBe('Status: not acknowledged — the gateway did not answer in time');
+  });
+
+  it('once acknowledged: no button, and who acknowledged it, in either place', () => {
+    for (const place of ['detail', 'picture'] as const) {
+      const host = mount(
+        <AckRow
+          place={place}
+          item={route({ acknowledgedBy: 'IT/other', acknowledgedAt: '2026-12-01T10:05:00Z' })}
+          me="IT/me"
+          acking={false}
+          error={null}
+          onAcknowledge={noop}
+        />,
+      );
+      expect(host.querySelector('button')).toBeNull();
+      const status = host.querySelector<HTMLElement>('.ack-status')!;
+      expect(status.dataset.state).toBe('acknowledged');
+      expect(status.textContent).toMatch(/^Status: acknowledged by IT\/other at /);
+      host.remove();
+    }
   });
 });
 
