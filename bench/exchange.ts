@@ -8,6 +8,9 @@
  * - Corridor: POST /v1/alerts at LY -> row committed in IT's inbox (heard via LISTEN corridor_desk), 50 at 5/s
  *   (the path without queueing) then 500 at 50/s, each with a per-stage breakdown from the gateways' rows, and
  *   POST at LY -> the item on one officer's desk at IT (socket.io /desk), goal p99 <= 60 ms at 50/s.
+ * - Paired rounds: BENCH_EXCHANGE_PAIRS (2) more pairs of a bare kafkajs round and a Corridor round at 50/s; the p50
+ *   goal is judged on the median ratio of all pairs (the first pair is the baseline and 50/s round above), since the
+ *   machine's speed moves between rounds.
  * - Sustained: 8 concurrent publishers for 15 s (at most 4,000 alerts), alerts/s delivered into IT's inbox,
  *   against the envelope crypto ceiling (seal + open on one core, raw node:crypto) measured twice in the same run
  *   (on the quiet network and before the sustained phase), the higher one used.
@@ -64,6 +67,8 @@ const SUSTAINED_MS = 15_000;
 const SUSTAINED_MAX_ALERTS = 8000;
 const DRAIN_TIMEOUT_MS = 90_000;
 const GOAL_P50_RATIO = 3;
+/** Pairs of rounds (bare kafkajs, then Corridor, at 50/s) after the first, for the median p50 ratio. */
+const EXTRA_PAIRS = Number(process.env.BENCH_EXCHANGE_PAIRS ?? 2);
 const GOAL_P99_MS = 50;
 const GOAL_DESK_P99_MS = 60;
 const GOAL_CEILING_SHARE = 0.8;
@@ -437,6 +442,8 @@ interface SuiteFigures {
   suite: number;
   bareP50: number;
   p50: number;
+  /** median over the paired rounds of Corridor p50 / bare kafkajs p50 */
+  p50Ratio: number;
   p99: number;
   deskP50: number;
   deskP99: number;
@@ -486,7 +493,7 @@ export async function run(): Promise<void> {
         'p50 5/s',
         'p50 50/s',
         'p99 50/s',
-        'p50 / bare',
+        'p50 / bare (median of pairs)',
         'desk p50 50/s',
         'desk p99 50/s',
         'sustained/s',
@@ -498,7 +505,7 @@ export async function run(): Promise<void> {
         fixed(f.floorP50, 2),
         fixed(f.p50, 2),
         fixed(f.p99, 2),
-        fixed(f.p50 / f.bareP50, 2),
+        fixed(f.p50Ratio, 2),
         fixed(f.deskP50, 2),
         fixed(f.deskP99, 2),
         fixed(f.sustainedPerSecond, 1),
@@ -608,6 +615,33 @@ async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<Su
   });
   setProfiling(process.env.BENCH_EXCHANGE_PROFILE, false);
   const corridor = loaded.latency;
+  // The p50 ratio moves with the machine between rounds (another tenant, a busy core): more pairs of rounds, each a
+  // bare round right before a Corridor round, and the goal is judged on the median ratio of all pairs.
+  const pairs: { bareP50: number; corridorP50: number }[] = [
+    { bareP50: bareSummary.p50, corridorP50: corridor.p50 },
+  ];
+  for (let i = 0; i < EXTRA_PAIRS; i++) {
+    log(
+      `paired round ${i + 2} of ${EXTRA_PAIRS + 1}: bare kafkajs, then Corridor, ${LATENCY_ALERTS} at ${RATE_PER_SECOND}/s …`,
+    );
+    const again = await bareKafkaRoundTrips({
+      broker: bed.broker,
+      messageBytes: envelopeBytes,
+      count: LATENCY_ALERTS,
+      ratePerSecond: RATE_PER_SECOND,
+      log,
+    });
+    const round = await latencyRound({
+      bed,
+      clock,
+      desk,
+      publisher,
+      count: LATENCY_ALERTS,
+      ratePerSecond: RATE_PER_SECOND,
+      log,
+    });
+    pairs.push({ bareP50: summarize(again.latencies).p50, corridorP50: round.latency.p50 });
+  }
 
   const lateCeiling = ceilingMeasurement(log, 'before the sustained phase', suite);
   const ceiling =
@@ -653,7 +687,8 @@ async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<Su
   const deliveredPerSecond = sustained.latencies.size / ((sustained.lastCommitMs - firstPostMs) / 1000);
 
   // ---- report ----
-  const p50Ratio = corridor.p50 / bareSummary.p50;
+  const pairRatios = pairs.map((pr) => pr.corridorP50 / pr.bareP50);
+  const p50Ratio = summarize(pairRatios).p50; // nearest-rank median
   const floorRatio = floor.latency.p50 / bareSummary.p50;
   const ceilingShare = deliveredPerSecond / ceiling.perAlertPerSecond;
   console.log('');
@@ -767,7 +802,10 @@ async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<Su
       `${fixed(bare.cpuMsPerMessage.client / plain.cpuMsPerMessage.client, 2)}, broker CPU ` +
       `${fixed(bare.cpuMsPerMessage.broker / Math.max(plain.cpuMsPerMessage.broker, 1e-9), 2)}`,
   );
-  console.log(`ratio Corridor p50 / bare Kafka p50 (mutual TLS): ${fixed(p50Ratio, 2)}`);
+  console.log(
+    `ratio Corridor p50 / bare Kafka p50 (mutual TLS), median of ${pairs.length} paired rounds: ${fixed(p50Ratio, 2)} ` +
+      `(${pairs.map((pr, i) => `${fixed(pr.corridorP50, 2)} / ${fixed(pr.bareP50, 2)} = ${fixed(pairRatios[i], 2)}`).join('; ')})`,
+  );
   console.log(
     `ratio Corridor p50 / bare Kafka p50 over plaintext: ${fixed(corridor.p50 / plainSummary.p50, 2)}`,
   );
@@ -791,7 +829,7 @@ async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<Su
   console.log(
     verdict({
       met: p50Ratio <= GOAL_P50_RATIO,
-      text: `p50 ${fixed(p50Ratio, 2)} x bare Kafka (goal <= ${GOAL_P50_RATIO} x)`,
+      text: `p50 ${fixed(p50Ratio, 2)} x bare Kafka, median of ${pairs.length} paired rounds (goal <= ${GOAL_P50_RATIO} x)`,
     }),
   );
   console.log(
@@ -820,6 +858,7 @@ async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<Su
     suite,
     bareP50: bareSummary.p50,
     p50: corridor.p50,
+    p50Ratio,
     p99: corridor.p99,
     deskP50: loaded.desk.p50,
     deskP99: loaded.desk.p99,
