@@ -604,15 +604,10 @@ async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<Su
   });
   // BENCH_EXCHANGE_PROFILE=<folder>: the gateways' CPU profiles of this round (bench/lib/profiling.ts).
   setProfiling(process.env.BENCH_EXCHANGE_PROFILE, true);
-  const loaded = await latencyRound({
-    bed,
-    clock,
-    desk,
-    publisher,
-    count: LATENCY_ALERTS,
-    ratePerSecond: RATE_PER_SECOND,
-    log,
-  });
+  /** One Corridor round at the goal's rate (the first one, and each paired round after it). */
+  const goalRound = (): Promise<LatencyRound> =>
+    latencyRound({ bed, clock, desk, publisher, count: LATENCY_ALERTS, ratePerSecond: RATE_PER_SECOND, log });
+  const loaded = await goalRound();
   setProfiling(process.env.BENCH_EXCHANGE_PROFILE, false);
   const corridor = loaded.latency;
   // The p50 ratio moves with the machine between rounds (another tenant, a busy core): more pairs of rounds, each a
@@ -631,15 +626,7 @@ async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<Su
       ratePerSecond: RATE_PER_SECOND,
       log,
     });
-    const round = await latencyRound({
-      bed,
-      clock,
-      desk,
-      publisher,
-      count: LATENCY_ALERTS,
-      ratePerSecond: RATE_PER_SECOND,
-      log,
-    });
+    const round = await goalRound();
     pairs.push({ bareP50: summarize(again.latencies).p50, corridorP50: round.latency.p50 });
   }
 
