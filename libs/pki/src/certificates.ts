@@ -292,18 +292,21 @@ function loadCa(caCertPem: string, caKeyPem: string) {
   return { ca, caKey, ski };
 }
 
-/**
- * Issues a gateway certificate from a CSR: checks the CSR signature and subject, copies the subject only
- * (never requested extensions), and sets the usages a gateway needs for envelopes and mTLS.
- */
-export function issueGatewayCertificate(options: {
+/** What the regional CA needs to issue a gateway certificate from its CSR, whichever the root's key type. */
+export interface GatewayCertificateOptions {
   csrPem: string;
   caCertPem: string;
   caKeyPem: string;
   validityDays: number;
   serial?: string;
   notBefore?: Date;
-}): string {
+}
+
+/**
+ * Issues a gateway certificate from a CSR: checks the CSR signature and subject, copies the subject only
+ * (never requested extensions), and sets the usages a gateway needs for envelopes and mTLS.
+ */
+export function issueGatewayCertificate(options: GatewayCertificateOptions): string {
   let csr: forge.pki.CertificateSigningRequest;
   try {
     csr = forge.pki.certificationRequestFromPem(options.csrPem, true);

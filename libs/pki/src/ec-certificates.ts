@@ -3,7 +3,7 @@
 import 'reflect-metadata';
 import { createPublicKey, generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { describeCertificate } from './certificates';
+import { describeCertificate, type GatewayCertificateOptions } from './certificates';
 import type { RevocationListOptions } from './crl';
 import { isIsoCountryCode } from './countries';
 import { normalizeSerialHex, positiveIntegerContent } from './der';
@@ -167,14 +167,7 @@ export async function verifiedGatewayCsr(
  * Issues a P-256 gateway certificate from a CSR with the regional root (EC, or the RSA root of a suite-1 network): checks the CSR signature, subject and key,
  * copies the subject only (never requested extensions), usages digitalSignature (envelopes, epoch keys, TLS).
  */
-export async function issueEcGatewayCertificate(options: {
-  csrPem: string;
-  caCertPem: string;
-  caKeyPem: string;
-  validityDays: number;
-  serial?: string;
-  notBefore?: Date;
-}): Promise<string> {
+export async function issueEcGatewayCertificate(options: GatewayCertificateOptions): Promise<string> {
   const { csr, country, commonName } = await verifiedGatewayCsr(options.csrPem);
   const requestKey = createPublicKey({
     key: Buffer.from(csr.publicKey.rawData),

@@ -25,6 +25,7 @@ export {
   createRootCa,
   describeCertificate,
   issueGatewayCertificate,
+  type GatewayCertificateOptions,
   verifyCertificateChain,
   type CertificateInfo,
   type RootCa,

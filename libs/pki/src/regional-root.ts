@@ -5,7 +5,13 @@ import 'reflect-metadata';
 import { createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
-import { createRootCa, describeCertificate, issueGatewayCertificate, type RootCa } from './certificates';
+import {
+  createRootCa,
+  describeCertificate,
+  issueGatewayCertificate,
+  type GatewayCertificateOptions,
+  type RootCa,
+} from './certificates';
 import { createRevocationList, type RevocationListOptions } from './crl';
 import {
   createEcRevocationList,
@@ -66,14 +72,7 @@ export async function signRevocationList(options: RevocationListOptions): Promis
  * EC root with @peculiar/x509, with the same checks (CSR signature, subject C and CN=gateway.<cc>, RSA >= 3072) and
  * the same extensions.
  */
-export async function issueRsaGatewayCertificate(options: {
-  csrPem: string;
-  caCertPem: string;
-  caKeyPem: string;
-  validityDays: number;
-  serial?: string;
-  notBefore?: Date;
-}): Promise<string> {
+export async function issueRsaGatewayCertificate(options: GatewayCertificateOptions): Promise<string> {
   if (rootKeyType(options) === 'rsa') {
     return issueGatewayCertificate(options);
   }
