@@ -75,6 +75,14 @@ function scopeSql(scope: InboxScope, args: unknown[]): string {
   return `i.category = any($${args.length - 1}) and i.classification = any($${args.length})`;
 }
 
+/**
+ * The inbox side of a document check: received alerts of the number at `$numberAt` whose content is still held, within
+ * `scope` (an SQL condition on `i`). The one definition for documentMatches and the one-statement documentCheck.
+ */
+function documentMatchSql(numberAt: number, scope: string): string {
+  return `select * from inbox i where i.doc_number = $${numberAt} and i.body is not null and ${scope}`;
+}
+
 /** A received alert or update as the inbox stores it. */
 export interface InboxAlertRow {
   messageId: string;
@@ -272,7 +280,7 @@ export class InboxRepository {
     return queryPrepared<InboxRow & { body: Buffer }>(
       db,
       scope === 'ALL' ? 'inbox_doc_all' : 'inbox_doc_scoped',
-      `select * from inbox i where i.doc_number = $1 and i.body is not null and ${where} order by seq`,
+      `${documentMatchSql(1, where)} order by seq`,
       args,
     );
   }
@@ -309,9 +317,7 @@ export class InboxRepository {
       db,
       'document_check',
       `with a as materialized (
-         select i.seq, i.sender, i.alert_id, i.body, i.received_at from inbox i
-         where i.doc_number = $1 and i.body is not null
-           and ($2::boolean or (i.category = any($3::text[]) and i.classification = any($4::text[])))),
+         ${documentMatchSql(1, '($2::boolean or (i.category = any($3::text[]) and i.classification = any($4::text[])))')}),
        r as materialized (
          select * from (${registerMatchSql({ number: 1, classifications: 6, serial: 7 })}) m where $5::boolean),
        h as (select exists (select 1 from a) or exists (select 1 from r) as hit),
