@@ -43,7 +43,7 @@ export function x25519PrivateKey(scalar: Uint8Array): KeyObject {
  * call that holds the key's mutex (a JWK export of its public half) frees the generation job, whose destructor takes
  * the same mutex. The scalar passes through a short-lived JavaScript string; it protects one message's X25519 half.
  */
-function ephemeralX25519(scalar: Uint8Array): KeyObject {
+export function ephemeralX25519(scalar: Uint8Array): KeyObject {
   const d = Buffer.from(scalar.buffer, scalar.byteOffset, scalar.length).toString('base64url');
   // node requires `x` to be a string, and derives the public half of a private JWK from `d` alone.
   return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' });
@@ -54,23 +54,10 @@ export function x25519PublicKey(raw: Uint8Array): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
 }
 
-function rawX25519Public(key: KeyObject): Buffer {
+export function rawX25519Public(key: KeyObject): Buffer {
   // From the public half only, so the private scalar is never copied into a JavaScript string.
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
   return Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
-}
-
-/** The X25519 base point (u = 9): X25519(k, base point) is the public key of k (RFC 7748, section 6.1). */
-let basePoint: KeyObject | undefined;
-
-/**
- * The raw public key of a private key, as X25519 with the base point: no export of the key at all (an export during
- * which a garbage collection frees a key generation job deadlocks node 20; a gateway froze under the bulk benchmark),
- * and cheaper than a JWK or DER export.
- */
-function x25519PublicOfPrivate(privateKey: KeyObject): Buffer {
-  basePoint ??= x25519PublicKey(Buffer.concat([Buffer.from([9]), Buffer.alloc(31)]));
-  return diffieHellman({ privateKey, publicKey: basePoint });
 }
 
 export function xwingCombiner(ssM: Uint8Array, ssX: Uint8Array, ctX: Uint8Array, pkX: Uint8Array): Buffer {
@@ -154,7 +141,12 @@ export class XWingPublicKey {
     if (eseed === undefined) {
       scalar.fill(0);
     }
-    const ctX = x25519PublicOfPrivate(ephemeral);
+    // The public half exported as JWK, which reads the raw key (4 µs; X25519 with the base point costs 30). Only ever
+    // for an imported key: node 20 deadlocks when a garbage collection during the JWK export of a key from
+    // `generateKeyPairSync` runs that generation job's destructor, which waits for the key's lock the export holds (a
+    // gateway froze under the bulk benchmark). An imported key has no generation job, and the only other holders of
+    // its lock are the two live KeyObjects here. xwing-export.spec.ts runs this export under forced garbage collection.
+    const ctX = rawX25519Public(ephemeral);
     const ssX = diffieHellman({ privateKey: ephemeral, publicKey: this.x });
     const { cipherText, sharedSecret: ssM } = this.mlKem.encapsulate(eseed?.subarray(0, 32));
     const sharedSecret = xwingCombiner(ssM, ssX, ctX, this.pkX);
