@@ -14,6 +14,7 @@
 import http from 'node:http';
 import { Client } from 'pg';
 import { nowMs, sleep } from './lib/clock';
+import { setProfiling } from './lib/profiling';
 import { fixed, printTable, summarize, verdict } from './lib/stats';
 import type { BenchRun } from './lib/testbed';
 
@@ -205,6 +206,8 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
     log(`registers: ${CHECKS} hit/no-hit checks via REST, one at a time …`);
     const lat: number[] = [];
     let hits = 0;
+    // With BENCH_BULK_PROFILE (bulk.ts says how), the gateways are profiled during these one-at-a-time checks.
+    setProfiling(process.env.BENCH_BULK_PROFILE, true);
     for (const number of numbers) {
       const t = nowMs();
       const r = await request('POST', `${it.url}/v1/documents/check`, officer, JSON.stringify({ number }));
@@ -215,6 +218,7 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
         hits += 1;
       }
     }
+    setProfiling(process.env.BENCH_BULK_PROFILE, false);
     // The same checks, CONCURRENCY at a time (officers at several desks): group commit lets concurrent checks share
     // one durable commit of their leaves; the leaves of one transaction share its xmin, which counts the commits.
     const [{ idx: leavesBefore }] = (

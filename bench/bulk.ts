@@ -252,7 +252,8 @@ export async function run(): Promise<void> {
 }
 
 /**
- * With BENCH_BULK_PROFILE=<folder>, the file <folder>/profiling exists during the sustained phase: the gateways,
+ * With BENCH_BULK_PROFILE=<folder>, the file <folder>/profiling exists during the sustained phase (and during the
+ * one-at-a-time hit/no-hit checks of bulk-registers.ts): the gateways,
  * started with CORRIDOR_BENCH_GATEWAY_NODE_OPTIONS="--require <folder>/gateway-profiler.js" (a copy of
  * bench/lib/gateway-profiler.js), are profiled while it exists and write their profiles there when it goes.
  */
