@@ -63,11 +63,12 @@ import {
   issueEcGatewayCertificate,
   issueGatewayCertificate,
 } from '@corridor/pki';
+import { pairedSlices } from './lib/crypto-ceiling';
 
 const SLICE_MS = 250;
 /**
- * 8 x 0.25 s = 2 s per measurement, interleaved with its ceiling (ABBA order) so drift hits both alike; the percentage
- * is the median of the 8 paired ratios, because one slow moment on this shared machine moved a 2 s total by 5 points.
+ * 8 x 0.25 s = 2 s per measurement, paired with its ceiling's slices (pairedSlices); the percentage is the median of
+ * the 8 paired ratios, because one slow moment on this shared machine moved a 2 s total by 5 points.
  */
 const SLICES = 8;
 const PAYLOAD_SIZES = [1024, 64 * 1024];
@@ -330,43 +331,6 @@ function bulletinOfSize(bytes: number): ExchangeMessage {
 }
 
 /** Runs `a` and `b` in alternating slices; returns operations per second of each. */
-/** Rates per second of `a` and `b` over all their slices, and the median of their per-pair ratios a/b. */
-function measurePair(a: () => void, b: () => void): { a: number; b: number; medianRatio: number } {
-  const counts = [0, 0];
-  const times = [0, 0];
-  const fns = [a, b];
-  const ratios: number[] = [];
-  // One uncounted slice each first: the JIT and WebAssembly tiers settle, for both alike.
-  for (const fn of fns) {
-    const start = performance.now();
-    do {
-      fn();
-    } while (performance.now() - start < SLICE_MS);
-  }
-  for (let pair = 0; pair < SLICES; pair += 1) {
-    const rates = [0, 0];
-    // ABBA: a first in even pairs, b first in odd ones, so neither always runs right after the other's garbage.
-    for (const which of pair % 2 === 0 ? [0, 1] : [1, 0]) {
-      const fn = fns[which];
-      const start = performance.now();
-      let n = 0;
-      do {
-        fn();
-        n += 1;
-      } while (performance.now() - start < SLICE_MS);
-      const elapsed = performance.now() - start;
-      counts[which] += n;
-      times[which] += elapsed;
-      rates[which] = n / elapsed;
-    }
-    ratios.push(rates[0] / rates[1]);
-  }
-  ratios.sort((x, y) => x - y);
-  const mid = ratios.length / 2;
-  const medianRatio = ratios.length % 2 === 1 ? ratios[Math.floor(mid)] : (ratios[mid - 1] + ratios[mid]) / 2;
-  return { a: (counts[0] / times[0]) * 1000, b: (counts[1] / times[1]) * 1000, medianRatio };
-}
-
 function ceilingSeal(
   plaintext: Uint8Array,
   aad: Uint8Array,
@@ -483,7 +447,12 @@ async function measureSuite(setup: SuiteSetup, rows: Row[]): Promise<void> {
     console.log(
       `  suite ${setup.suite}, ${label}: seal (corridor vs ceiling, ${(SLICES * SLICE_MS) / 1000} s each) ...`,
     );
-    const seal = measurePair(sealOnce, setup.ceilingSeal(plaintext, aad));
+    const seal = pairedSlices({
+      a: sealOnce,
+      b: setup.ceilingSeal(plaintext, aad),
+      slices: SLICES,
+      sliceMs: SLICE_MS,
+    });
     rows.push({
       suite: setup.suite,
       payload: label,
@@ -516,7 +485,12 @@ async function measureSuite(setup: SuiteSetup, rows: Row[]): Promise<void> {
     console.log(
       `  suite ${setup.suite}, ${label}: open (corridor vs ceiling, ${(SLICES * SLICE_MS) / 1000} s each) ...`,
     );
-    const open = measurePair(openOnce, setup.ceilingOpen(plaintext, aad));
+    const open = pairedSlices({
+      a: openOnce,
+      b: setup.ceilingOpen(plaintext, aad),
+      slices: SLICES,
+      sliceMs: SLICE_MS,
+    });
     rows.push({
       suite: setup.suite,
       payload: label,

@@ -84,34 +84,50 @@ function open({
   return Buffer.concat([decipher.update(body), decipher.final()]);
 }
 
-/** Operations per second of `a` and `b`, run in alternating slices so machine drift hits both alike. */
-function ratesInterleaved({
+/**
+ * Operations per second of `a` and `b`, run in `slices` pairs of slices of `sliceMs` each, in ABBA order (neither always
+ * runs right after the other's garbage) after one uncounted slice each (the JIT and WebAssembly tiers settle), so
+ * machine drift hits both alike; with the median of the per-pair ratios a/b, which one slow moment does not move.
+ */
+export function pairedSlices({
   a,
   b,
-  totalMsEach,
-  slices = 4,
+  slices,
+  sliceMs,
 }: {
   a: () => void;
   b: () => void;
-  totalMsEach: number;
-  slices?: number;
-}): [number, number] {
-  const ops = [0, 0];
-  const spent = [0, 0];
-  const sliceMs = totalMsEach / slices;
-  for (let s = 0; s < slices * 2; s += 1) {
-    const which = s % 2;
-    const fn = which === 0 ? a : b;
+  slices: number;
+  sliceMs: number;
+}): { a: number; b: number; medianRatio: number } {
+  const fns = [a, b];
+  const runSlice = (fn: () => void): { n: number; ms: number } => {
     const started = performance.now();
     let n = 0;
     do {
       fn();
       n += 1;
     } while (performance.now() - started < sliceMs);
-    ops[which] += n;
-    spent[which] += performance.now() - started;
+    return { n, ms: performance.now() - started };
+  };
+  fns.forEach(runSlice);
+  const ops = [0, 0];
+  const spent = [0, 0];
+  const ratios: number[] = [];
+  for (let pair = 0; pair < slices; pair += 1) {
+    const rates = [0, 0];
+    for (const which of pair % 2 === 0 ? [0, 1] : [1, 0]) {
+      const { n, ms } = runSlice(fns[which]);
+      ops[which] += n;
+      spent[which] += ms;
+      rates[which] = n / ms;
+    }
+    ratios.push(rates[0] / rates[1]);
   }
-  return [(ops[0] / spent[0]) * 1000, (ops[1] / spent[1]) * 1000];
+  ratios.sort((x, y) => x - y);
+  const mid = Math.floor(ratios.length / 2);
+  const medianRatio = ratios.length % 2 === 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+  return { a: (ops[0] / spent[0]) * 1000, b: (ops[1] / spent[1]) * 1000, medianRatio };
 }
 
 /** Measures seal and open for ~`secondsEach` seconds each with fresh RSA-3072 keys. */
@@ -137,10 +153,11 @@ export function measureEnvelopeCeiling({
       throw new Error('ceiling: wrong plaintext length');
     }
   };
-  const [sealPerSecond, openPerSecond] = ratesInterleaved({
+  const { a: sealPerSecond, b: openPerSecond } = pairedSlices({
     a: sealOnce,
     b: openOnce,
-    totalMsEach: secondsEach * 1000,
+    slices: 4,
+    sliceMs: (secondsEach * 1000) / 4,
   });
   return {
     payloadBytes,
@@ -204,10 +221,11 @@ export function measureSuite2Ceiling({
       throw new Error('ceiling: wrong plaintext length');
     }
   };
-  const [sealPerSecond, openPerSecond] = ratesInterleaved({
+  const { a: sealPerSecond, b: openPerSecond } = pairedSlices({
     a: sealOnce,
     b: openOnce,
-    totalMsEach: secondsEach * 1000,
+    slices: 4,
+    sliceMs: (secondsEach * 1000) / 4,
   });
   return {
     payloadBytes,
