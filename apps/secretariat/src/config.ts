@@ -1,7 +1,14 @@
 // Secretariat configuration, validated once at boot; a bad variable fails start-up naming it.
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, parseEnvironment, requireIdentityProvider } from '@corridor/platform';
+import {
+  ConfigError,
+  parseEnvironment,
+  requireIdentityProvider,
+  signInEnvironment,
+  signInSettings,
+  type SignInSettings,
+} from '@corridor/platform';
 
 export { ConfigError };
 
@@ -34,15 +41,8 @@ const schema = z.object({
   KAFKA_LEGACY_CONTROL_WRITE: z.enum(['true', 'false']).default('false'),
   CA_DIR: z.string().min(1),
   CA_PASSPHRASE: z.string().min(12, 'at least 12 characters'),
-  // The forum's identity provider (OpenID Connect) and the secretariat's client registration there.
-  OIDC_ISSUER_URL: z.string().url().optional(),
-  OIDC_CLIENT_ID: z.string().min(1).default('corridor-secretariat'),
-  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
-  // How often each audit-page session is checked at the provider (a disabled auditor is signed out by the next one).
-  OIDC_SESSION_CHECK_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
-  // Development switch: HS256 tokens made with this secret are accepted too (e2e tests not about sign-in only).
-  AUTH_DEV_TOKEN_SECRET: z.string().min(32, 'at least 32 characters').optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // The forum's identity provider and the secretariat's client registration there; the log level.
+  ...signInEnvironment('corridor-secretariat'),
   RECONCILE_BOUND_MS: z.coerce.number().int().min(100).default(60_000),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   CERT_VALIDITY_DAYS: z.coerce.number().int().min(1).default(365),
@@ -65,11 +65,7 @@ export interface SecretariatConfig {
     tlsFiles: { certFile: string; keyFile: string; caFile: string };
   };
   ca: { dir: string; passphrase: string; certValidityDays: number };
-  auth: {
-    oidc?: { issuer: string; clientId: string; clientSecret: string; sessionCheckMs: number };
-    /** development switch: HS256 tokens with this secret are accepted beside the provider's */
-    devTokenSecret?: string;
-  };
+  auth: SignInSettings;
   log: { level: string };
   audit: { reconcileBoundMs: number; reconcileIntervalMs: number };
 }
@@ -109,17 +105,7 @@ export function loadSecretariatConfig(env: NodeJS.ProcessEnv = process.env): Sec
       },
     },
     ca: { dir: e.CA_DIR, passphrase: e.CA_PASSPHRASE, certValidityDays: e.CERT_VALIDITY_DAYS },
-    auth: {
-      oidc: e.OIDC_ISSUER_URL
-        ? {
-            issuer: e.OIDC_ISSUER_URL.replace(/\/$/, ''),
-            clientId: e.OIDC_CLIENT_ID,
-            clientSecret: e.OIDC_CLIENT_SECRET!,
-            sessionCheckMs: e.OIDC_SESSION_CHECK_MS,
-          }
-        : undefined,
-      devTokenSecret: e.AUTH_DEV_TOKEN_SECRET,
-    },
+    auth: signInSettings(e),
     log: { level: e.LOG_LEVEL },
     audit: { reconcileBoundMs: e.RECONCILE_BOUND_MS, reconcileIntervalMs: e.RECONCILE_INTERVAL_MS },
   };

@@ -2,7 +2,14 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_EPOCH_MS, DEFAULT_MAX_AGE_MS, DEFAULT_MAX_SKEW_MS } from '@corridor/envelope';
-import { ConfigError, parseEnvironment, requireIdentityProvider } from '@corridor/platform';
+import {
+  ConfigError,
+  parseEnvironment,
+  requireIdentityProvider,
+  signInEnvironment,
+  signInSettings,
+  type SignInSettings,
+} from '@corridor/platform';
 
 export { ConfigError };
 
@@ -37,16 +44,10 @@ const schema = z.object({
   CONTROL_TOPICS_REFRESH_MS: z.coerce.number().int().min(100).default(10_000),
   TRUST_DIR: z.string().min(1),
   KEY_PASSPHRASE: z.string().min(12, 'at least 12 characters'),
-  // The identity provider (OpenID Connect): issuer, and this gateway's client registration there.
-  OIDC_ISSUER_URL: z.string().url().optional(),
-  OIDC_CLIENT_ID: z.string().min(1).default('corridor-gateway'),
-  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
-  OIDC_SESSION_CHECK_MS: z.coerce.number().int().min(500).max(60_000).default(5000),
+  // The identity provider and this gateway's client registration there; the log level.
+  ...signInEnvironment('corridor-gateway'),
   // How long the provider's answer on a person's bearer token is reused (0: asked on every call).
   OIDC_LIVENESS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
-  // Development switch: HS256 tokens made with this secret are accepted too (e2e tests not about sign-in only).
-  AUTH_DEV_TOKEN_SECRET: z.string().min(32, 'at least 32 characters').optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // 7 tries in the first 32 s, then one every 30 s: 130 attempts hold a row through about an hour of broker outage.
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(130),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(200),
@@ -135,15 +136,8 @@ export interface GatewayConfig {
   };
   trust: { dir: string; keyPassphrase: string };
   auth: {
-    oidc?: {
-      issuer: string;
-      clientId: string;
-      clientSecret: string;
-      sessionCheckMs: number;
-      livenessCacheMs: number;
-    };
-    /** development switch: HS256 tokens with this secret are accepted beside the provider's */
-    devTokenSecret?: string;
+    oidc?: NonNullable<SignInSettings['oidc']> & { livenessCacheMs: number };
+    devTokenSecret?: SignInSettings['devTokenSecret'];
   };
   log: { level: GatewayEnv['LOG_LEVEL'] };
   exchange: {
@@ -172,6 +166,12 @@ export interface GatewayConfig {
     /** how long a quarantined envelope's bytes are kept (its hash, reason and metadata stay) */
     quarantineRetentionDays: number;
   };
+}
+
+/** The sign-in settings, with how long the provider's answer on a person's token is reused. */
+function gatewaySignIn(e: GatewayEnv): GatewayConfig['auth'] {
+  const { oidc, devTokenSecret } = signInSettings(e);
+  return { oidc: oidc && { ...oidc, livenessCacheMs: e.OIDC_LIVENESS_CACHE_MS }, devTokenSecret };
 }
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -229,18 +229,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       },
     },
     trust: { dir: e.TRUST_DIR, keyPassphrase: e.KEY_PASSPHRASE },
-    auth: {
-      oidc: e.OIDC_ISSUER_URL
-        ? {
-            issuer: e.OIDC_ISSUER_URL.replace(/\/$/, ''),
-            clientId: e.OIDC_CLIENT_ID,
-            clientSecret: e.OIDC_CLIENT_SECRET!,
-            sessionCheckMs: e.OIDC_SESSION_CHECK_MS,
-            livenessCacheMs: e.OIDC_LIVENESS_CACHE_MS,
-          }
-        : undefined,
-      devTokenSecret: e.AUTH_DEV_TOKEN_SECRET,
-    },
+    auth: gatewaySignIn(e),
     log: { level: e.LOG_LEVEL },
     exchange: {
       outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
