@@ -141,11 +141,8 @@ export class XWingPublicKey {
     if (eseed === undefined) {
       scalar.fill(0);
     }
-    // The public half exported as JWK, which reads the raw key (4 µs; X25519 with the base point costs 30). Only ever
-    // for an imported key: node 20 deadlocks when a garbage collection during the JWK export of a key from
-    // `generateKeyPairSync` runs that generation job's destructor, which waits for the key's lock the export holds (a
-    // gateway froze under the bulk benchmark). An imported key has no generation job, and the only other holders of
-    // its lock are the two live KeyObjects here. xwing-export.spec.ts runs this export under forced garbage collection.
+    // The public half exported as JWK reads the raw key (4 µs; X25519 with the base point costs 30). Safe because the
+    // key was imported (ephemeralX25519 says why a generated one would not be); xwing-export.spec.ts checks it.
     const ctX = rawX25519Public(ephemeral);
     const ssX = diffieHellman({ privateKey: ephemeral, publicKey: this.x });
     const { cipherText, sharedSecret: ssM } = this.mlKem.encapsulate(eseed?.subarray(0, 32));

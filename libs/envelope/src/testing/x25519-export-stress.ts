@@ -2,8 +2,8 @@
  * Child process of xwing-export.spec.ts, started with a forced garbage collection every few allocations
  * (--gc-interval). Mode `imported`: the ephemeral key of a suite-2 encapsulation exactly as xwing.ts makes it (a scalar
  * imported as JWK) and its public half exported as JWK. Mode `generated`, for runs by hand: a key from
- * generateKeyPairSync exported the same way (the node 20 deadlock; it hangs only now and then under tsx). Writes the iteration count every PROGRESS
- * iterations, then `done`; a hung process stops writing.
+ * generateKeyPairSync exported the same way (the node 20 deadlock; it hangs only now and then under tsx). Writes the
+ * iteration count every PROGRESS iterations, then `done`; a hung process stops writing.
  */
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { writeSync } from 'node:fs';
