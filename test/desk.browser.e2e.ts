@@ -15,6 +15,14 @@ const RLO = '\u202E'; // RIGHT-TO-LEFT OVERRIDE: reverses what follows it until 
 const rowOf = (page: Page, origin: string, alertId: string): Locator =>
   page.locator(`[data-testid=feed-item][data-alert-id="${origin}/${alertId}"]`);
 
+/**
+ * Waits for the gateway's hello: the header names the officer. The header is there before ("not signed in"), so
+ * waiting for it alone lets a test publish before the desk is connected, and alerts stored before the hello are
+ * replayed, not live (no notification).
+ */
+const signedIn = (page: Page, sub: string): Promise<void> =>
+  page.getByTestId('officer').getByText(sub).waitFor();
+
 /** How the element that directly holds `text` (inside `root`) isolates it from its surroundings. */
 function isolationOf(root: Locator, text: string) {
   return root.evaluate((el, wanted) => {
@@ -105,7 +113,7 @@ describe('web desk in Chromium (real gateways)', () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     const problems = watchConsole(page);
     await page.goto(`${net.gateways.IT.url}/desk/#token=${token}`);
-    await page.getByTestId('officer').waitFor();
+    await signedIn(page, 'officer.lampedusa');
     expect(page.url()).not.toContain('token=');
     await page.getByTestId('connection').getByText('connected').waitFor();
 
@@ -150,7 +158,7 @@ describe('web desk in Chromium (real gateways)', () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     const problems = watchConsole(page);
     await page.goto(`${net.gateways.IT.url}/desk/#token=${token}`);
-    await page.getByTestId('officer').waitFor();
+    await signedIn(page, 'officer.docs');
     const suspectId = await publish(suspectAlert());
     const docId = await publish(documentAlert());
     await rowOf(page, 'LY', suspectId).click();
@@ -207,7 +215,7 @@ describe('web desk in Chromium (real gateways)', () => {
     });
     const page = await context.newPage();
     await page.goto(`${net.gateways.IT.url}/desk/#token=${token}`);
-    await page.getByTestId('officer').waitFor();
+    await signedIn(page, 'officer.watch');
     const routine = await publish(routeAlert({ priority: 'ROUTINE', title: 'routine route' }));
     const flash = await publish(routeAlert({ priority: 'FLASH', title: 'flash route' }));
     await rowOf(page, 'LY', routine).waitFor();
@@ -229,7 +237,7 @@ describe('web desk in Chromium (real gateways)', () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     const problems = watchConsole(page);
     await page.goto(`${net.gateways.IT.url}/desk/#token=${token}`);
-    await page.getByTestId('officer').waitFor();
+    await signedIn(page, 'officer.bidi');
     // A file name that reads "invoice‮gnp.exe" in memory and "invoiceexe.png" on screen, and a transit place
     // whose override would reverse the rest of its line (the other stops, "120 people") if it leaked.
     const title = `invoice${RLO}gnp.exe`;
@@ -377,7 +385,7 @@ describe('web desk in Chromium (real gateways)', () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     const problems = watchConsole(page);
     await page.goto(`${net.gateways.IT.url}/desk/#token=${token}`);
-    await page.getByTestId('officer').waitFor();
+    await signedIn(page, 'officer.replies');
 
     const id = await publishAlert(net, 'IT', {
       recipients: ['LY'],
