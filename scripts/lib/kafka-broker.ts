@@ -16,7 +16,7 @@ import {
   ResourcePatternTypes,
 } from 'kafkajs';
 import { decryptPrivateKey, KAFKA_PRINCIPAL_MAPPING_RULES } from '@corridor/pki';
-import { transportIdentityProblem } from '@corridor/platform';
+import { applyKafkajsIdleFix, transportIdentityProblem } from '@corridor/platform';
 import { issueKafkaIdentity, writePkcs12Keystore } from '../../apps/cli/src/pki-files';
 import { freePort, PrerequisiteError, requireJava, requireMaven, requirePortFree } from './prereqs';
 
@@ -591,6 +591,7 @@ export function kafkaAs(
   clientId = principal,
   brokers = info.brokers,
 ): Kafka {
+  applyKafkajsIdleFix(); // the kafkajs Corridor's processes run (libs/platform/src/kafkajs-idle-fix.ts)
   return new Kafka({
     clientId,
     brokers,

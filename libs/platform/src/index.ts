@@ -14,6 +14,7 @@ export * from './openapi';
 export * from './scheduler';
 export * from './kafka-tls';
 export * from './kafka-admin';
+export * from './kafkajs-idle-fix';
 export * from './oidc';
 export * from './token-liveness';
 export * from './browser-auth';

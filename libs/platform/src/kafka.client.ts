@@ -2,6 +2,7 @@
 import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { KafkaAdmin } from './kafka-admin';
+import { applyKafkajsIdleFix } from './kafkajs-idle-fix';
 import { KafkaTls, KafkaTlsFiles, kafkaTlsOptions, loadKafkaTls, probeKafkaTls } from './kafka-tls';
 
 export interface BusRecord {
@@ -148,6 +149,7 @@ export class KafkaClient {
     private readonly conn: KafkaConnection,
     private readonly logger: Logger,
   ) {
+    applyKafkajsIdleFix();
     this.kafka = new Kafka({
       clientId: conn.clientId,
       brokers: conn.brokers,
