@@ -1,10 +1,13 @@
 // socket.io namespace /deliveries: an agency follows the delivery of its own alerts live. Signed in as the desk is
 // (SocketSignIn: a bearer token as auth.token, or a publisher's session cookie from this gateway's own pages); a follow is
-// answered with the deliveries now, then each committed change is pushed (DeliveriesHub).
+// answered with the deliveries now, then each committed change is pushed (DeliveriesHub, which listens to the
+// database only while sockets are connected here).
 import { Inject, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
   OnGatewayInit,
   SubscribeMessage,
   WebSocketGateway,
@@ -37,7 +40,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const roomOf = (alertId: string): string => `alert:${alertId.toLowerCase()}`;
 
 @WebSocketGateway({ namespace: DELIVERIES_NAMESPACE, cors: { origin: false }, maxHttpBufferSize: 8 * 1024 })
-export class DeliveriesGateway implements OnGatewayInit, OnModuleInit, OnApplicationShutdown {
+export class DeliveriesGateway
+  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, OnApplicationShutdown
+{
   @WebSocketServer() server!: Namespace<DeliveriesClientToServerEvents, DeliveriesServerToClientEvents>;
   private readonly logger: Logger;
 
@@ -50,9 +55,18 @@ export class DeliveriesGateway implements OnGatewayInit, OnModuleInit, OnApplica
     this.logger = loggerFor(root, DeliveriesGateway);
   }
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     this.hub.on('changed', (ids) => void this.push(ids));
-    await this.hub.start();
+    this.hub.start();
+  }
+
+  /** A signed-in page (the sign-in middleware refused the others): changes are heard while it is here. */
+  handleConnection(): void {
+    this.hub.retain();
+  }
+
+  handleDisconnect(): void {
+    this.hub.release();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -80,8 +94,9 @@ export class DeliveriesGateway implements OnGatewayInit, OnModuleInit, OnApplica
       return { ok: false, reason: 'alertId must be a UUID', code: 'VALIDATION_FAILED' };
     }
     try {
-      // Joined before reading: a change committed in between is pushed, not lost.
+      // Listening, then joined, before reading: a change committed in between is pushed, not lost.
       await this.alerts.requireOwnAgency({ alertId, principal: socket.data.principal });
+      await this.hub.ready();
       await socket.join(roomOf(alertId));
       const deliveries = await this.alerts.deliveries({ alertId, limit: 500 });
       return { ok: true, alertId, deliveries };
