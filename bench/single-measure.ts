@@ -19,6 +19,7 @@ import { startCpuCount } from './lib/cpu';
 import { adminKafka } from './lib/kafka-bare';
 import { BenchRun, onTestbed, processGroups, publishAlert, routeAlertBody } from './lib/testbed';
 import { setProfiling } from './lib/profiling';
+import { startWakeupCount } from './lib/wakeups';
 
 const ALERTS = Number(process.env.BENCH_SINGLE_ALERTS ?? 1000);
 const RATE = Number(process.env.BENCH_SINGLE_RATE ?? 50);
@@ -42,6 +43,8 @@ export interface SingleMeasurement {
   perAlertMs: Record<string, number>;
   /** idle CPU, % of one core, per process group */
   idlePercent: Record<string, number>;
+  /** wake-ups (voluntary context switches, all threads) per delivered alert above idle, per process group */
+  wakeupsPerAlert: Record<string, number>;
   bodyBytes: number;
 }
 
@@ -222,14 +225,18 @@ async function measure(runCtx: BenchRun, out: string): Promise<void> {
     await sleep(5000);
     log(`idle: ${IDLE_MS / 1000} s, no alerts …`);
     const idleCount = startCpuCount(processGroups(bed));
+    const idleWakeups = startWakeupCount(processGroups(bed));
     await sleep(IDLE_MS);
     const idle = idleCount();
+    const idleWoke = idleWakeups();
 
     log(`load: ${ALERTS} single-alert POSTs at ${RATE}/s, then until all are delivered and receipted …`);
     profiling(true);
     const count = startCpuCount(processGroups(bed));
+    const wakeups = startWakeupCount(processGroups(bed));
     const load = await publishPaced(runCtx, { token, ly, count: ALERTS, rate: RATE, from: WARMUP_ALERTS });
     const cpu = count();
+    const woke = wakeups();
     profiling(false);
     log(
       `  ${load.ids.length} accepted, ${load.delivered} in IT's inbox, ${load.receipted} receipted in ${load.seconds.toFixed(1)} s`,
@@ -237,6 +244,11 @@ async function measure(runCtx: BenchRun, out: string): Promise<void> {
     const perAlertMs: Record<string, number> = {};
     for (const g of Object.keys(cpu.byGroup)) {
       perAlertMs[g] = (((cpu.byGroup[g] - idle.byGroup[g]) / 100) * cpu.seconds * 1000) / load.delivered;
+    }
+    const wakeupsPerAlert: Record<string, number> = {};
+    for (const g of Object.keys(woke.byGroup)) {
+      const idleRate = idleWoke.byGroup[g] / idleWoke.seconds;
+      wakeupsPerAlert[g] = (woke.byGroup[g] - idleRate * woke.seconds) / load.delivered;
     }
     const result: SingleMeasurement = {
       commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: path.join(__dirname, '..') })
@@ -251,6 +263,7 @@ async function measure(runCtx: BenchRun, out: string): Promise<void> {
       seconds: load.seconds,
       perAlertMs,
       idlePercent: idle.byGroup,
+      wakeupsPerAlert,
       bodyBytes: Buffer.byteLength(JSON.stringify(routeAlertBody(1))),
     };
     fs.writeFileSync(out, JSON.stringify(result));

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { onCleanup } from './lib/cleanup';
 import { progressLog } from './lib/clock';
 import { fixed, printTable, verdict } from './lib/stats';
+import { bareWakeupCpuMs } from './lib/wakeups';
 import type { SingleMeasurement } from './single-measure';
 
 const ROOT = path.join(__dirname, '..');
@@ -25,7 +26,10 @@ const ROUNDS = Number(process.env.BENCH_SINGLE_ROUNDS ?? 2);
 const GOAL_RATIO = 0.5;
 const MEASURE_SCRIPT = path.join('bench', 'single-measure.ts');
 /** bench/lib files the measurement script imports that the baseline commit does not have. */
-export const MEASURE_EXTRAS = [path.join('bench', 'lib', 'profiling.ts')];
+export const MEASURE_EXTRAS = [
+  path.join('bench', 'lib', 'profiling.ts'),
+  path.join('bench', 'lib', 'wakeups.ts'),
+];
 
 function git(args: string[], cwd = ROOT): string {
   const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
@@ -248,6 +252,36 @@ export async function run(): Promise<void> {
       ['all processes', cell(base, undefined), cell(curr, undefined), ratio(undefined)],
     ],
   });
+  // Where the CPU goes at 50/s on these VMs: how often each alert wakes a process, and what a wake-up costs here.
+  const wakeCell = (ms: SingleMeasurement[], g: string | undefined): string =>
+    fixed(
+      mean(
+        ms.map((m) =>
+          g === undefined
+            ? Object.values(m.wakeupsPerAlert).reduce((a, b) => a + b, 0)
+            : (m.wakeupsPerAlert[g] ?? NaN),
+        ),
+      ),
+      1,
+    );
+  console.log('');
+  printTable({
+    headers: [
+      'wake-ups per delivered alert above idle (voluntary context switches, all threads)',
+      'baseline',
+      'current',
+    ],
+    rows: [
+      ...groups.map((g) => [g, wakeCell(base, g), wakeCell(curr, g)]),
+      ['all processes', wakeCell(base, undefined), wakeCell(curr, undefined)],
+    ],
+  });
+  const interval = 1000 / Number(process.env.BENCH_SINGLE_RATE ?? 50);
+  const perWakeup = bareWakeupCpuMs({ intervalMs: interval, count: 200 });
+  console.log(
+    `a bare Node.js process waking every ${fixed(interval, 0)} ms and doing nothing, this run: ` +
+      `${fixed(perWakeup, 3)} ms of CPU per wake-up (its threads' scheduler run time)`,
+  );
   const failures = [...base, ...curr].flatMap((m) => m.failures);
   const incomplete = [...base, ...curr].some((m) => m.receipted < m.alerts || m.delivered < m.alerts);
   console.log('');
