@@ -23,6 +23,8 @@ import type { SingleMeasurement } from './single-measure';
 const ROOT = path.join(__dirname, '..');
 export const BASELINE = process.env.BENCH_BASELINE_COMMIT ?? 'd879c35';
 const ROUNDS = Number(process.env.BENCH_SINGLE_ROUNDS ?? 2);
+/** alerts per second, as bench/single-measure.ts reads it */
+const RATE = Number(process.env.BENCH_SINGLE_RATE ?? 50);
 const GOAL_RATIO = 0.5;
 const MEASURE_SCRIPT = path.join('bench', 'single-measure.ts');
 /** bench/lib files the measurement script imports that the baseline commit does not have. */
@@ -213,7 +215,7 @@ export async function run(): Promise<void> {
   };
   console.log('');
   console.log(
-    `Single-alert POST /v1/alerts LY -> IT, ${base[0].alerts} ROUTE alerts at ${process.env.BENCH_SINGLE_RATE ?? 50}/s, ` +
+    `Single-alert POST /v1/alerts LY -> IT, ${base[0].alerts} ROUTE alerts at ${RATE}/s, ` +
       `one recipient; each network its own broker, secretariat and two gateways on this machine; ${ROUNDS} rounds, ` +
       'baseline first in each',
   );
@@ -276,7 +278,7 @@ export async function run(): Promise<void> {
       ['all processes', wakeCell(base, undefined), wakeCell(curr, undefined)],
     ],
   });
-  const interval = 1000 / Number(process.env.BENCH_SINGLE_RATE ?? 50);
+  const interval = 1000 / RATE;
   const perWakeup = bareWakeupCpuMs({ intervalMs: interval, count: 200 });
   console.log(
     `a bare Node.js process waking every ${fixed(interval, 0)} ms and doing nothing, this run: ` +

@@ -42,9 +42,11 @@ interface RequestQueueClass {
   prototype: { scheduleCheckPendingRequests: (this: RequestQueueState) => void };
 }
 
-/** The RequestQueue class of the kafkajs this process loads (the one `require('kafkajs')` resolves to). */
+/** `require` from inside the kafkajs this process loads (the one `require('kafkajs')` resolves to). */
+const fromKafkajs = createRequire(require.resolve('kafkajs'));
+
+/** The RequestQueue class of that kafkajs. */
 export function kafkajsRequestQueue(): RequestQueueClass {
-  const fromKafkajs = createRequire(require.resolve('kafkajs'));
   return fromKafkajs('./src/network/requestQueue') as RequestQueueClass;
 }
 
@@ -53,7 +55,6 @@ export const KAFKAJS_FIXED_VERSION = '2.2.4';
 
 /** The version of the kafkajs this process loads. */
 export function kafkajsVersion(): string {
-  const fromKafkajs = createRequire(require.resolve('kafkajs'));
   return (fromKafkajs('./package.json') as { version: string }).version;
 }
 
