@@ -18,3 +18,4 @@ export * from './kafkajs-idle-fix';
 export * from './oidc';
 export * from './token-liveness';
 export * from './browser-auth';
+export * from './paced';

@@ -3,6 +3,7 @@ import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkaj
 import type { Logger } from 'pino';
 import { KafkaAdmin } from './kafka-admin';
 import { applyKafkajsIdleFix } from './kafkajs-idle-fix';
+import { Paced } from './paced';
 import { KafkaTls, KafkaTlsFiles, kafkaTlsOptions, loadKafkaTls, probeKafkaTls } from './kafka-tls';
 
 export interface BusRecord {
@@ -49,9 +50,11 @@ const COMMIT_INTERVAL_MS = 250;
  */
 export class OffsetCommits {
   private readonly waiting = new Map<string, { topic: string; partition: number; offset: string }>();
-  private inFlight?: Promise<void>;
-  private timer?: NodeJS.Timeout;
-  private lastCommitAt = 0;
+  private readonly paced = new Paced({
+    intervalMs: COMMIT_INTERVAL_MS,
+    waiting: () => this.waiting.size > 0,
+    run: () => this.commit(),
+  });
   /** the batch being handled, if any */
   private handling?: Promise<void>;
   /** set at shutdown: no new batch is started */
@@ -65,7 +68,7 @@ export class OffsetCommits {
   /** `offset` is the next one to read: every record before it was handled. */
   add(topic: string, partition: number, offset: string): void {
     this.waiting.set(`${partition}:${topic}`, { topic, partition, offset });
-    this.kick();
+    this.paced.kick();
   }
 
   /** Remembers the batch being handled, so that a shutdown can wait for it. */
@@ -86,36 +89,13 @@ export class OffsetCommits {
   }
 
   /** Commits every offset added so far now (or logs the failure), without waiting for the interval. */
-  async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    while (this.inFlight || this.waiting.size > 0) {
-      this.inFlight ??= this.commit();
-      await this.inFlight;
-    }
-  }
-
-  /** A commit now, or when the interval since the last one has passed, unless one is in flight or scheduled. */
-  private kick(): void {
-    if (this.inFlight || this.timer || this.waiting.size === 0) {
-      return;
-    }
-    const wait = this.lastCommitAt + COMMIT_INTERVAL_MS - Date.now();
-    if (wait > 0) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.kick();
-      }, wait);
-      this.timer.unref();
-      return;
-    }
-    this.inFlight = this.commit();
+  flush(): Promise<void> {
+    return this.paced.flush();
   }
 
   private async commit(): Promise<void> {
     const offsets = [...this.waiting.values()];
     this.waiting.clear();
-    this.lastCommitAt = Date.now();
     try {
       await this.consumer.commitOffsets(offsets);
     } catch (err) {
@@ -123,10 +103,7 @@ export class OffsetCommits {
         { err: (err as Error).message },
         'offset commit failed: these records will be delivered again and ignored as duplicates',
       );
-    } finally {
-      this.inFlight = undefined;
     }
-    this.kick();
   }
 }
 

@@ -133,18 +133,19 @@ export class OutboxRepository {
    * before the log lock is taken (the append reads a row of `n`, which needs the whole update): the order every
    * other writer of outbox rows and leaves follows (a receipt batch updates its rows, then appends), so the two
    * cannot deadlock. Measured before: a receipt arriving while its row was being marked SENT deadlocked both.
+   * `sentAt` holds, for each id, when its produce was acknowledged (the mark may be written a little later).
    */
-  async markSent(db: Db, ids: string[], leaves: LeafParameters): Promise<void> {
+  async markSent(db: Db, ids: string[], sentAt: Date[], leaves: LeafParameters): Promise<void> {
     await queryPrepared(
       db,
-      'corridor_mark_sent',
+      'corridor_mark_sent_at',
       `with sent as (
          update outbox o set status = case when o.status = 'QUEUED' then 'SENT' else o.status end,
-                sent_at = coalesce(o.sent_at, now()), last_error = null
-         from unnest($1::bigint[]) as v(id) where o.id = v.id returning o.id),
+                sent_at = coalesce(o.sent_at, v.at), last_error = null
+         from unnest($1::bigint[], $6::timestamptz[]) as v(id, at) where o.id = v.id returning o.id),
        n as (select count(*) as sent from sent)
        select set_config('synchronous_commit', 'off', true), corridor_append_leaves($2, $3, $4, $5), n.sent from n`,
-      [ids, ...leaves],
+      [ids, ...leaves, sentAt],
     );
   }
 

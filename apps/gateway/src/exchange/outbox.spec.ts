@@ -137,3 +137,104 @@ describe('produce sizes', () => {
     expect(bySize(rows.slice(4), 512 * 1024)).toHaveLength(1);
   });
 });
+
+describe('OutboxRelay SENT marks (fast path)', () => {
+  type Row = Parameters<OutboxRelay['submit']>[0][number];
+  const row = (id: string): Row => ({
+    id,
+    messageId: `m-${id}`,
+    kind: 1,
+    recipient: 'IT',
+    category: 1,
+    key: `k-${id}`,
+    bytes: new Uint8Array([1]),
+    sha: new Uint8Array(32),
+    attempts: 1,
+  });
+
+  function fastPath(failFirstMark = false) {
+    const marks: { ids: string[]; at: number[] }[] = [];
+    let fail = failFirstMark;
+    const repo: Partial<OutboxRepository> = {
+      claimDue: () => Promise.resolve([]),
+      markSent: (_db, ids, sentAt) => {
+        if (fail) {
+          fail = false;
+          return Promise.reject(new Error('connection terminated'));
+        }
+        marks.push({ ids, at: sentAt.map((d) => d.getTime()) });
+        return Promise.resolve();
+      },
+    };
+    const sent: string[][] = [];
+    const kafka = {
+      send: (_topic: string, records: { key: string }[]) =>
+        Promise.resolve(void sent.push(records.map((r) => r.key))),
+    } as unknown as KafkaClient;
+    const audit = { leafParameters: () => [[], [], [], []] } as unknown as AuditLog;
+    const trust = { outgoingTopic: () => 'corridor.exchange.LY.IT' } as unknown as TrustStore;
+    const relay = new OutboxRelay(
+      {} as DataSource,
+      repo as OutboxRepository,
+      kafka,
+      trust,
+      audit,
+      new GatewayMetrics(),
+      { pollMs: 60_000, maxAttempts: 3 },
+      pino({ level: 'silent' }),
+    );
+    return { relay, marks, sent };
+  }
+
+  beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => jest.useRealTimers());
+
+  it('marks the first row at once, then the rows produced within the interval in one statement, each with its produce time', async () => {
+    const { relay, marks, sent } = fastPath();
+    relay.start();
+    await jest.advanceTimersByTimeAsync(0);
+    relay.submit([row('1')]);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(sent).toEqual([['k-1']]);
+    expect(marks).toEqual([{ ids: ['1'], at: [1_000_000] }]);
+    await jest.advanceTimersByTimeAsync(20);
+    relay.submit([row('2')]);
+    await jest.advanceTimersByTimeAsync(20);
+    relay.submit([row('3')]);
+    await jest.advanceTimersByTimeAsync(20);
+    expect(sent).toEqual([['k-1'], ['k-2'], ['k-3']]); // produced at once, as before
+    expect(marks).toHaveLength(1); // their marks wait for the interval
+    await jest.advanceTimersByTimeAsync(40);
+    expect(marks).toEqual([
+      { ids: ['1'], at: [1_000_000] },
+      { ids: ['2', '3'], at: [1_000_020, 1_000_040] },
+    ]);
+    await relay.stop();
+  });
+
+  it('writes the marks still gathered when it stops', async () => {
+    const { relay, marks } = fastPath();
+    relay.start();
+    await jest.advanceTimersByTimeAsync(0);
+    relay.submit([row('1')]);
+    await jest.advanceTimersByTimeAsync(10);
+    relay.submit([row('2')]);
+    await jest.advanceTimersByTimeAsync(10);
+    expect(marks.map((m) => m.ids)).toEqual([['1']]);
+    await relay.stop();
+    expect(marks.map((m) => m.ids)).toEqual([['1'], ['2']]);
+  });
+
+  it('a mark that fails is logged and the relay goes on (the rows are sent again when their lease ends)', async () => {
+    const { relay, marks, sent } = fastPath(true);
+    relay.start();
+    await jest.advanceTimersByTimeAsync(0);
+    relay.submit([row('1')]);
+    await jest.advanceTimersByTimeAsync(200);
+    relay.submit([row('2')]);
+    await jest.advanceTimersByTimeAsync(200);
+    expect(sent).toEqual([['k-1'], ['k-2']]);
+    expect(marks.map((m) => m.ids)).toEqual([['2']]);
+    await relay.stop();
+  });
+});
