@@ -85,7 +85,8 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     });
   }
 
-  handleConnection(socket: DeskSocket): void {
+  /** The hello waits until the hub pushes to this instance's desks (it listens only while desks are connected). */
+  async handleConnection(socket: DeskSocket): Promise<void> {
     const principal = socket.data.principal;
     const client: DeskClient = {
       id: socket.id,
@@ -97,6 +98,13 @@ export class DeskGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     };
     socket.data.client = client;
     this.hub.add(client);
+    const syncing = this.hub.ready();
+    if (syncing) {
+      await syncing;
+      if (socket.disconnected) {
+        return;
+      }
+    }
     socket.emit('hello', {
       officer: principal.sub,
       country: principal.country,

@@ -1,5 +1,10 @@
 // Live push to desks. The desk feed is committed in PostgreSQL; pg_notify (transactional) tells every gateway
-// instance that rows exist, each instance reads them in sequence order and pushes to its own sockets.
+// instance that rows exist, each instance reads them in sequence order and pushes to its own sockets. An instance
+// listens only while desks are connected to it (and IDLE_CLOSE_MS after the last one left): otherwise every alert
+// received would wake it and a PostgreSQL backend for a notification nobody reads (an API-only instance, a night
+// with no desk open). A desk connecting waits for `ready` before its hello: the cursor is then the feed's end as of
+// a moment when the instance was already listening, so what came before reaches the desk by its resume, what comes
+// after by a push, and nothing falls between.
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { Principal } from '@corridor/identity';
@@ -21,58 +26,160 @@ export interface DeskClient {
 const SAFETY_POLL_MS = 1000;
 /** feed rows read per query */
 const FEED_PAGE = 500;
+/** How long the hub keeps listening after the last desk left (a desk reloading keeps it). */
+export const IDLE_CLOSE_MS = 30_000;
+const RETRY_MS = 1000;
+
+/** The LISTEN connection, made on demand (a factory, so the spec can count and fail connections). */
+export type FeedListenerFactory = () => Promise<Client>;
 
 export class DeskHub {
   private readonly clients = new Map<string, DeskClient>();
   private listener?: Client;
   private cursor = 0;
+  /** the cursor is where this instance has pushed to (listening, or polling when LISTEN failed) */
+  private synced = false;
+  private opening?: Promise<void>;
   private pumping?: Promise<void>;
   private again = false;
   private timer?: NodeJS.Timeout;
+  private idleClose?: NodeJS.Timeout;
+  private retry?: NodeJS.Timeout;
+  private stopped = true;
+  private readonly connect: FeedListenerFactory;
 
   constructor(
     private readonly inbox: InboxService,
-    private readonly inboxRepo: InboxRepository,
-    private readonly databaseUrl: string,
+    inboxRepo: InboxRepository,
+    databaseUrl: string,
     private readonly metrics: GatewayMetrics,
     private readonly logger: Logger,
-  ) {}
+    connect?: FeedListenerFactory,
+  ) {
+    this.connect =
+      connect ??
+      (async () => {
+        const client = new Client({ connectionString: databaseUrl });
+        await client.connect();
+        try {
+          await inboxRepo.listenToFeed(client);
+        } catch (err) {
+          await client.end().catch(() => undefined);
+          throw err;
+        }
+        return client;
+      });
+  }
 
+  /** Ready to listen on demand; nothing is opened until a desk connects. */
   async start(): Promise<void> {
+    this.stopped = false;
     this.cursor = await this.inbox.latestSeq();
-    this.listener = new Client({ connectionString: this.databaseUrl });
-    this.listener.on('error', (err) =>
-      this.logger.error({ err: err.message }, 'desk listener connection lost'),
-    );
-    await this.listener.connect();
-    this.listener.on('notification', (n) => {
-      // Nobody connected to this instance: nothing to read or push. The cursor only moves on; a desk that connects
-      // later replays what it missed from the database (resume), so nothing is lost.
-      if (this.clients.size === 0 && !this.pumping) {
-        this.cursor = Math.max(this.cursor, Number(n.payload) || 0);
-        return;
-      }
-      this.pump();
-    });
-    await this.inboxRepo.listenToFeed(this.listener);
-    // A missed notification (connection blip) is caught by this poll: the feed in the database is the truth.
-    this.timer = setInterval(() => this.pump(), SAFETY_POLL_MS);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.pumping;
-    await this.listener?.end().catch(() => undefined);
+    this.stopped = true;
+    clearTimeout(this.idleClose);
+    clearTimeout(this.retry);
+    await this.opening?.catch(() => undefined);
+    await this.close();
+  }
+
+  /** Whether committed feed rows are heard now (tests, health). */
+  get listening(): boolean {
+    return this.listener !== undefined;
   }
 
   add(c: DeskClient): void {
     this.clients.set(c.id, c);
     this.metrics.deskClients.set(this.clients.size);
+    clearTimeout(this.idleClose);
+    this.idleClose = undefined;
   }
 
   remove(id: string): void {
     this.clients.delete(id);
     this.metrics.deskClients.set(this.clients.size);
+    if (this.clients.size === 0 && !this.stopped) {
+      clearTimeout(this.idleClose);
+      this.idleClose = setTimeout(() => {
+        this.idleClose = undefined;
+        if (this.clients.size === 0) {
+          void this.close();
+        }
+      }, IDLE_CLOSE_MS);
+    }
+  }
+
+  /**
+   * Resolves once rows committed from now on reach the connected desks (listening, or polling if LISTEN failed), with
+   * `latest` the feed's end as of then. A failure to read the feed's end is logged and retried while desks remain.
+   */
+  ready(): Promise<void> | undefined {
+    if (this.synced || this.stopped) {
+      return this.opening; // undefined once synced: a desk joining a listening hub gets its hello at once
+    }
+    this.opening ??= this.open().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private async open(): Promise<void> {
+    let client: Client | undefined;
+    try {
+      client = await this.connect();
+    } catch (err) {
+      this.logger.error(
+        { err: (err as Error).message },
+        'desk listener could not connect; the feed is polled',
+      );
+    }
+    if (client) {
+      client.on('notification', (n) => {
+        // Nobody connected to this instance: nothing to read or push. The cursor only moves on; a desk that connects
+        // later replays what it missed from the database (resume), so nothing is lost.
+        if (this.clients.size === 0 && !this.pumping) {
+          this.cursor = Math.max(this.cursor, Number(n.payload) || 0);
+          return;
+        }
+        this.pump();
+      });
+      client.on('error', (err) =>
+        this.logger.error({ err: err.message }, 'desk listener connection lost; the feed is polled'),
+      );
+      this.listener = client;
+    }
+    try {
+      this.cursor = Math.max(this.cursor, await this.inbox.latestSeq());
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'desk feed position unknown; retrying');
+      await this.close();
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        if (this.clients.size > 0) {
+          void this.ready();
+        }
+      }, RETRY_MS);
+      return;
+    }
+    if (this.stopped) {
+      await this.close();
+      return;
+    }
+    this.synced = true;
+    // A missed notification (connection blip) is caught by this poll: the feed in the database is the truth.
+    this.timer = setInterval(() => this.pump(), SAFETY_POLL_MS);
+  }
+
+  private async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.synced = false;
+    const client = this.listener;
+    this.listener = undefined;
+    await this.pumping;
+    await client?.end().catch(() => undefined);
   }
 
   get size(): number {
@@ -102,6 +209,9 @@ export class DeskHub {
   }
 
   private async drain(): Promise<void> {
+    if (!this.synced) {
+      return; // not listening: a desk that connects syncs first (ready)
+    }
     if (this.clients.size === 0) {
       this.cursor = Math.max(this.cursor, await this.inbox.latestSeq());
       return;
