@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { OutboxRepository } from '../exchange/outbox.repository';
+import { ListenerFactory, listenerFactory } from '../database/listener';
 
 const GATHER_MS = 20;
 const RECONNECT_MS = 1000;
@@ -18,9 +19,6 @@ interface DeliveriesHubEvents {
   /** alert ids whose deliveries changed (committed) */
   changed: [alertIds: string[]];
 }
-
-/** The LISTEN connection, made on demand (a factory, so the spec can count and fail connections). */
-export type ListenerFactory = () => Promise<Client>;
 
 export class DeliveriesHub extends EventEmitter<DeliveriesHubEvents> {
   private listener?: Client;
@@ -42,19 +40,7 @@ export class DeliveriesHub extends EventEmitter<DeliveriesHubEvents> {
     connect?: ListenerFactory,
   ) {
     super();
-    this.connect =
-      connect ??
-      (async () => {
-        const client = new Client({ connectionString: databaseUrl });
-        await client.connect();
-        try {
-          await outbox.listenToDeliveries(client);
-        } catch (err) {
-          await client.end().catch(() => undefined);
-          throw err;
-        }
-        return client;
-      });
+    this.connect = connect ?? listenerFactory(databaseUrl, (client) => outbox.listenToDeliveries(client));
   }
 
   /** Whether changes are heard now (the page polls while not). */

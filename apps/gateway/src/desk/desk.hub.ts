@@ -9,6 +9,7 @@ import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { Principal } from '@corridor/identity';
 import { InboxRepository } from '../inbox/inbox.repository';
+import { ListenerFactory, listenerFactory } from '../database/listener';
 import { GatewayMetrics } from '../health/metrics';
 import { InboxService } from '../inbox/inbox.service';
 import type { DeskItem } from '@corridor/gateway-api';
@@ -30,9 +31,6 @@ const FEED_PAGE = 500;
 export const IDLE_CLOSE_MS = 30_000;
 const RETRY_MS = 1000;
 
-/** The LISTEN connection, made on demand (a factory, so the spec can count and fail connections). */
-export type FeedListenerFactory = () => Promise<Client>;
-
 export class DeskHub {
   private readonly clients = new Map<string, DeskClient>();
   private listener?: Client;
@@ -46,7 +44,7 @@ export class DeskHub {
   private idleClose?: NodeJS.Timeout;
   private retry?: NodeJS.Timeout;
   private stopped = true;
-  private readonly connect: FeedListenerFactory;
+  private readonly connect: ListenerFactory;
 
   constructor(
     private readonly inbox: InboxService,
@@ -54,21 +52,9 @@ export class DeskHub {
     databaseUrl: string,
     private readonly metrics: GatewayMetrics,
     private readonly logger: Logger,
-    connect?: FeedListenerFactory,
+    connect?: ListenerFactory,
   ) {
-    this.connect =
-      connect ??
-      (async () => {
-        const client = new Client({ connectionString: databaseUrl });
-        await client.connect();
-        try {
-          await inboxRepo.listenToFeed(client);
-        } catch (err) {
-          await client.end().catch(() => undefined);
-          throw err;
-        }
-        return client;
-      });
+    this.connect = connect ?? listenerFactory(databaseUrl, (client) => inboxRepo.listenToFeed(client));
   }
 
   /** Ready to listen on demand; nothing is opened until a desk connects. */
