@@ -128,7 +128,7 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       await this.inbound.start();
       this.trust.on('agreements', () => this.inbound.refresh());
     }
-    await this.hub.start();
+    this.hub.start();
     const every = (ms: number, fn: () => Promise<unknown>, what: string): void =>
       this.scheduler.every(what, ms, fn);
     // Late agreements: registers published before a partner's agreement took effect reach it once, at once when

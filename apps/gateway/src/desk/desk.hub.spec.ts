@@ -75,7 +75,7 @@ async function hubOver(
   rows: DeskItem[],
 ): Promise<{ hub: DeskHub; reads: number[]; emitted: number[]; client: DeskClient }> {
   const { hub, reads } = hubOf(rows, { latest: 0 });
-  await hub.start();
+  hub.start();
   const emitted: number[] = [];
   const client = deskClient('c1', emitted);
   hub.add(client);
@@ -133,7 +133,7 @@ describe('DeskHub listens only while desks are connected', () => {
 
   it('opens no connection until a desk connects, and one for several desks', async () => {
     const { hub, listeners } = hubOf(feed(0));
-    await hub.start();
+    hub.start();
     expect(listeners).toHaveLength(0);
     expect(hub.listening).toBe(false);
     hub.add(deskClient('c1', []));
@@ -148,7 +148,7 @@ describe('DeskHub listens only while desks are connected', () => {
   it('closes IDLE_CLOSE_MS after the last desk left, and a desk coming back syncs to the end of the feed first', async () => {
     const rows = feed(3);
     const { hub, listeners } = hubOf(rows);
-    await hub.start();
+    hub.start();
     hub.add(deskClient('c1', []));
     await hub.ready();
     hub.remove('c1');
@@ -177,7 +177,7 @@ describe('DeskHub listens only while desks are connected', () => {
 
   it('a desk that comes back within IDLE_CLOSE_MS keeps the connection', async () => {
     const { hub, listeners } = hubOf(feed(0));
-    await hub.start();
+    hub.start();
     hub.add(deskClient('c1', []));
     await hub.ready();
     hub.remove('c1');
@@ -193,7 +193,7 @@ describe('DeskHub listens only while desks are connected', () => {
   it('when LISTEN cannot connect, desks still get new rows from the poll', async () => {
     const rows = feed(2);
     const { hub } = hubOf(rows, { failConnect: true });
-    await hub.start();
+    hub.start();
     const emitted: number[] = [];
     hub.add(deskClient('c1', emitted));
     await hub.ready();

@@ -57,10 +57,12 @@ export class DeskHub {
     this.connect = connect ?? listenerFactory(databaseUrl, (client) => inboxRepo.listenToFeed(client));
   }
 
-  /** Ready to listen on demand; nothing is opened until a desk connects. */
-  async start(): Promise<void> {
+  /**
+   * Ready to listen on demand; nothing is opened and nothing read until a desk connects (`ready` reads the feed's end
+   * before any hello or push uses the cursor).
+   */
+  start(): void {
     this.stopped = false;
-    this.cursor = await this.inbox.latestSeq();
   }
 
   async stop(): Promise<void> {
