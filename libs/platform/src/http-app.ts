@@ -35,14 +35,10 @@ export async function createHttpApp(module: DynamicModule, logger: Logger): Prom
  */
 export class PrototypedExpressAdapter extends ExpressAdapter {
   override initHttpServer(options: NestApplicationOptions): void {
-    if (options?.httpsOptions || options?.forceCloseConnections) {
-      super.initHttpServer(options);
-      return;
-    }
     const app = this.getInstance<Express>();
     const IncomingMessage = constructedWith(http.IncomingMessage, app.request);
     const ServerResponse = constructedWith(http.ServerResponse, app.response);
-    if (!IncomingMessage || !ServerResponse) {
+    if (options?.httpsOptions || options?.forceCloseConnections || !IncomingMessage || !ServerResponse) {
       super.initHttpServer(options);
       return;
     }
