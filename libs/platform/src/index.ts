@@ -19,3 +19,4 @@ export * from './oidc';
 export * from './token-liveness';
 export * from './browser-auth';
 export * from './paced';
+export * from './slices';

@@ -19,6 +19,17 @@ export class ExchangeLogRepository {
   }
 
   /** Up to `limit` leaves from index `from`, in order. */
+  /** Only the index and bytes of leaves from `from`, in order: what rebuilding the tree reads. */
+  async leafBytes(db: Db, from: number, limit: number): Promise<{ index: number; leaf: Buffer }[]> {
+    const rows = await queryPrepared<{ idx: string; leaf: Buffer }>(
+      db,
+      'audit_leaf_bytes',
+      'select idx, leaf from audit_leaves where idx >= $1 order by idx limit $2',
+      [from, limit],
+    );
+    return rows.map((r) => ({ index: Number(r.idx), leaf: r.leaf }));
+  }
+
   async leaves(db: Db, from: number, limit: number): Promise<StoredLeaf[]> {
     const rows = await db.query<
       { idx: string; leaf: Buffer; leaf_hash: Buffer; event: string; message_id: string | null }[]
