@@ -14,6 +14,7 @@
 import http from 'node:http';
 import { Client } from 'pg';
 import { nowMs, sleep } from './lib/clock';
+import { loopbackRoundTrips } from './lib/loopback-hops';
 import { setProfiling } from './lib/profiling';
 import { fixed, printTable, summarize, verdict } from './lib/stats';
 import type { BenchRun } from './lib/testbed';
@@ -305,6 +306,9 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
       });
       dbCheckLat.push(nowMs() - t);
     }
+    // Baseline: the machine's floor for the check's shape (this process -> one process -> another and back), as many
+    // round trips as checks so the p99s compare, with nothing done in either process.
+    const hops = summarize(await loopbackRoundTrips({ hops: 2, count: CHECKS }));
     const check = summarize(lat);
     const conc = summarize(concLat);
     const commit = summarize(commitLat);
@@ -358,7 +362,12 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
           'baseline: the same route answered 422 before any look-up p50 / p99 (ms)',
           `${fixed(rest.p50, 2)} / ${fixed(rest.p99, 2)}`,
         ],
+        [
+          `baseline: ${CHECKS} bare round trips through two Node processes on loopback TCP, no work p50 / p99 (ms)`,
+          `${fixed(hops.p50, 2)} / ${fixed(hops.p99, 2)}`,
+        ],
         ['ratio REST check p99 / REST 422 p99', fixed(check.p99 / rest.p99, 1)],
+        ['ratio REST check p99 / bare two-process round trip p99', fixed(check.p99 / hops.p99, 1)],
         ['ratio REST check p99 / bare SQL look-up p99', fixed(check.p99 / bare.p99, 1)],
       ],
     });

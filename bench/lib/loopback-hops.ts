@@ -1,0 +1,65 @@
+// The machine's floor for a request that crosses processes: round trips from this process through `hops` other Node
+// processes on loopback TCP, each passing the message on and the answer back, doing nothing else. A hit/no-hit check
+// has this shape with two hops (the client -> the gateway -> PostgreSQL); its tail here is the scheduling of woken
+// processes on the machine's cores, which no code in the path removes.
+import { fork, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { nowMs } from './clock';
+
+export async function loopbackRoundTrips({
+  hops,
+  count,
+  bytes = 300,
+}: {
+  hops: number;
+  count: number;
+  bytes?: number;
+}): Promise<number[]> {
+  const children: ChildProcess[] = [];
+  const socket = new net.Socket();
+  try {
+    // The last process first: each one's port is the next-nearer one's upstream.
+    let port = 0;
+    for (let h = 0; h < hops; h++) {
+      const child = fork(path.join(__dirname, 'loopback-hop.js'), [String(port)], { stdio: 'ignore' });
+      children.push(child);
+      port = await new Promise<number>((resolve, reject) => {
+        child.once('message', (m: { port: number }) => resolve(m.port));
+        child.once('error', reject);
+        child.once('exit', (code) =>
+          reject(new Error(`a loopback hop exited with ${code} before listening`)),
+        );
+      });
+    }
+    socket.setNoDelay(true);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.connect(port, '127.0.0.1', resolve);
+    });
+    const message = Buffer.alloc(bytes, 0x61);
+    const latencies: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const started = nowMs();
+      let got = 0;
+      await new Promise<void>((resolve) => {
+        const onData = (d: Buffer): void => {
+          got += d.length;
+          if (got >= bytes) {
+            socket.off('data', onData);
+            resolve();
+          }
+        };
+        socket.on('data', onData);
+        socket.write(message);
+      });
+      latencies.push(nowMs() - started);
+    }
+    return latencies;
+  } finally {
+    socket.destroy();
+    for (const child of children) {
+      child.kill();
+    }
+  }
+}
