@@ -18,6 +18,7 @@ import { DeliveryNotify1736000000000 } from './migrations/1736000000000-delivery
 import { UnreadableReceipts1736100000000 } from './migrations/1736100000000-unreadable-receipts';
 import { RegisterDeliveries1736110000000 } from './migrations/1736110000000-register-deliveries';
 import { ReceiptsDueRetry1736400000000 } from './migrations/1736400000000-receipts-due-retry';
+import { DeskFeedInboxIndex1736700000000 } from './migrations/1736700000000-desk-feed-inbox-index';
 
 export const GATEWAY_MIGRATIONS = [
   Initial1732200000000,
@@ -37,6 +38,7 @@ export const GATEWAY_MIGRATIONS = [
   UnreadableReceipts1736100000000,
   RegisterDeliveries1736110000000,
   ReceiptsDueRetry1736400000000,
+  DeskFeedInboxIndex1736700000000,
 ];
 
 export function gatewayDataSource(url: string): DataSource {

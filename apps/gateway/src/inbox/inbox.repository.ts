@@ -153,13 +153,19 @@ export class InboxRepository {
     await listener.query(`listen ${DESK_CHANNEL}`);
   }
 
-  /** Feed items after `afterSeq` within the scope, oldest first. */
+  /**
+   * Feed items after `afterSeq` within the scope, oldest first. The feed is walked from the cursor and each entry's
+   * inbox row looked up by its key (a lateral look-up that the planner cannot turn into a join): as a plain join, a
+   * young database whose statistics lagged its growth was read as a hash of the whole inbox at every desk push
+   * (40 ms at 5,000 rows, two thirds of a core of PostgreSQL at 180 alerts/s).
+   */
   async feedSince(db: Db, scope: InboxScope, afterSeq: number, limit: number): Promise<FeedRow[]> {
     const args: unknown[] = [afterSeq];
     const where = scopeSql(scope, args);
     args.push(limit);
     return db.query<FeedRow[]>(
-      `select f.seq as feed_seq, f.event, i.* from desk_feed f join inbox i on i.seq = f.inbox_seq
+      `select f.seq as feed_seq, f.event, i.* from desk_feed f
+       cross join lateral (select * from inbox i where i.seq = f.inbox_seq offset 0) i
        where f.seq > $1 and ${where} order by f.seq limit $${args.length}`,
       args,
     );
