@@ -10,7 +10,8 @@
  *   POST at LY -> the item on one officer's desk at IT (socket.io /desk), goal p99 <= 60 ms at 50/s.
  * - Paired rounds: BENCH_EXCHANGE_PAIRS (2) more pairs of a bare kafkajs round and a Corridor round at 50/s; the p50
  *   goal is judged on the median ratio of all pairs (the first pair is the baseline and 50/s round above), since the
- *   machine's speed moves between rounds.
+ *   machine's speed moves between rounds; the two p99 goals on the alerts of all rounds at 50/s pooled (1,500: the
+ *   p99 of one round of 500 is its fifth slowest alert). The stage breakdown and CPU are the first round's.
  * - Sustained: 8 concurrent publishers for 15 s (at most 4,000 alerts), alerts/s delivered into IT's inbox,
  *   against the envelope crypto ceiling (seal + open on one core, raw node:crypto) measured twice in the same run
  *   (on the quiet network and before the sustained phase), the higher one used.
@@ -363,8 +364,12 @@ async function connectDesk(bed: Testbed): Promise<Desk> {
 interface LatencyRound {
   ratePerSecond: number;
   latency: LatencySummary;
+  /** POST at LY -> committed in IT's inbox, each alert (ms) */
+  latencies: number[];
   /** POST at LY -> the item on a desk at IT */
   desk: LatencySummary;
+  /** the same, each item (ms) */
+  deskLatencies: number[];
   accept: LatencySummary;
   breakdown: (string | number)[][];
   cpu: CpuUsage;
@@ -407,7 +412,8 @@ async function latencyRound({
   });
   const cpuUsage = cpu();
   const runtimeUsage = await runtime();
-  const latency = summarize([...delivered.latencies.values()]);
+  const latencies = [...delivered.latencies.values()];
+  const latency = summarize(latencies);
   log(`  Corridor at ${ratePerSecond}/s: p50 ${fixed(latency.p50, 2)} ms, p99 ${fixed(latency.p99, 2)} ms`);
   await waitUntil({
     timeoutMs: 10_000,
@@ -429,7 +435,9 @@ async function latencyRound({
   return {
     ratePerSecond: paced.ratePerSecond,
     latency,
+    latencies,
     desk: deskLatency,
+    deskLatencies: toDesk,
     accept: summarize(paced.acceptMs),
     breakdown: await stageBreakdown({ bed, sentAt: paced.sentAt, delivered }),
     cpu: cpuUsage,
@@ -492,10 +500,10 @@ export async function run(): Promise<void> {
         'bare p50',
         'p50 5/s',
         'p50 50/s',
-        'p99 50/s',
+        'p99 50/s (rounds pooled)',
         'p50 / bare (median of pairs)',
-        'desk p50 50/s',
-        'desk p99 50/s',
+        'desk p50 50/s (pooled)',
+        'desk p99 50/s (pooled)',
         'sustained/s',
         '% ceiling',
       ],
@@ -615,6 +623,9 @@ async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<Su
   const pairs: { bareP50: number; corridorP50: number }[] = [
     { bareP50: bareSummary.p50, corridorP50: corridor.p50 },
   ];
+  // The p99 goals are judged on every round at the goal's rate pooled: the p99 of one round of 500 is its fifth
+  // slowest alert, so one stall decides it; pooled, it rests on fifteen.
+  const goalRounds: LatencyRound[] = [loaded];
   for (let i = 0; i < EXTRA_PAIRS; i++) {
     log(
       `paired round ${i + 2} of ${EXTRA_PAIRS + 1}: bare kafkajs, then Corridor, ${LATENCY_ALERTS} at ${RATE_PER_SECOND}/s …`,
@@ -627,8 +638,12 @@ async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<Su
       log,
     });
     const round = await goalRound();
+    goalRounds.push(round);
     pairs.push({ bareP50: summarize(again.latencies).p50, corridorP50: round.latency.p50 });
   }
+
+  const pooled = summarize(goalRounds.flatMap((r) => r.latencies));
+  const pooledDesk = summarize(goalRounds.flatMap((r) => r.deskLatencies));
 
   const lateCeiling = ceilingMeasurement(log, 'before the sustained phase', suite);
   const ceiling =
@@ -729,8 +744,28 @@ async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<Su
         ],
         ...round.breakdown,
       ]),
+      [
+        `Corridor POST at LY -> IT inbox commit, ${RATE_PER_SECOND}/s, all ${goalRounds.length} rounds pooled`,
+        String(pooled.count),
+        '',
+        fixed(pooled.p50, 2),
+        fixed(pooled.p99, 2),
+        fixed(pooled.max, 2),
+      ],
+      [
+        `Corridor POST at LY -> item on a desk at IT, ${RATE_PER_SECOND}/s, all ${goalRounds.length} rounds pooled`,
+        String(pooledDesk.count),
+        '',
+        fixed(pooledDesk.p50, 2),
+        fixed(pooledDesk.p99, 2),
+        fixed(pooledDesk.max, 2),
+      ],
     ],
   });
+  console.log(
+    `p99 of each round at ${RATE_PER_SECOND}/s, inbox / desk (ms): ` +
+      goalRounds.map((r) => `${fixed(r.latency.p99, 1)} / ${fixed(r.desk.p99, 1)}`).join('; '),
+  );
   console.log('');
   printTable({
     headers: ['throughput', 'per second'],
@@ -821,14 +856,14 @@ async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<Su
   );
   console.log(
     verdict({
-      met: corridor.p99 <= GOAL_P99_MS,
-      text: `p99 ${fixed(corridor.p99, 1)} ms at 50 alerts/s (goal <= ${GOAL_P99_MS} ms)`,
+      met: pooled.p99 <= GOAL_P99_MS,
+      text: `p99 ${fixed(pooled.p99, 1)} ms at 50 alerts/s, ${pooled.count} alerts of ${goalRounds.length} rounds (goal <= ${GOAL_P99_MS} ms)`,
     }),
   );
   console.log(
     verdict({
-      met: loaded.desk.p99 <= GOAL_DESK_P99_MS,
-      text: `POST -> desk p99 ${fixed(loaded.desk.p99, 1)} ms at 50 alerts/s (goal <= ${GOAL_DESK_P99_MS} ms)`,
+      met: pooledDesk.p99 <= GOAL_DESK_P99_MS,
+      text: `POST -> desk p99 ${fixed(pooledDesk.p99, 1)} ms at 50 alerts/s, ${pooledDesk.count} items of ${goalRounds.length} rounds (goal <= ${GOAL_DESK_P99_MS} ms)`,
     }),
   );
   console.log(
@@ -846,9 +881,9 @@ async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<Su
     bareP50: bareSummary.p50,
     p50: corridor.p50,
     p50Ratio,
-    p99: corridor.p99,
-    deskP50: loaded.desk.p50,
-    deskP99: loaded.desk.p99,
+    p99: pooled.p99,
+    deskP50: pooledDesk.p50,
+    deskP99: pooledDesk.p99,
     floorP50: floor.latency.p50,
     sustainedPerSecond: deliveredPerSecond,
     ceilingShare,
