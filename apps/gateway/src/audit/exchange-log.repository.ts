@@ -18,7 +18,6 @@ export class ExchangeLogRepository {
     await queryPrepared(db, 'corridor_append', 'select corridor_append_leaves($1, $2, $3, $4)', leaves);
   }
 
-  /** Up to `limit` leaves from index `from`, in order. */
   /** Only the index and bytes of leaves from `from`, in order: what rebuilding the tree reads. */
   async leafBytes(db: Db, from: number, limit: number): Promise<{ index: number; leaf: Buffer }[]> {
     const rows = await queryPrepared<{ idx: string; leaf: Buffer }>(
@@ -30,6 +29,7 @@ export class ExchangeLogRepository {
     return rows.map((r) => ({ index: Number(r.idx), leaf: r.leaf }));
   }
 
+  /** Up to `limit` leaves from index `from`, in order. */
   async leaves(db: Db, from: number, limit: number): Promise<StoredLeaf[]> {
     const rows = await db.query<
       { idx: string; leaf: Buffer; leaf_hash: Buffer; event: string; message_id: string | null }[]
