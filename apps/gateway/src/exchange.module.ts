@@ -16,7 +16,7 @@ import {
   gatewayControlTopic,
 } from '@corridor/contracts';
 import { DEFAULT_MAX_SKEW_MS } from '@corridor/envelope';
-import { KafkaClient, loggerFor, ROOT_LOGGER, Scheduler } from '@corridor/platform';
+import { KafkaClient, loggerFor, ROOT_LOGGER, JobOptions, Scheduler } from '@corridor/platform';
 import { AlertsController } from './alerts/alerts.controller';
 import { Admission } from './alerts/admission';
 import { AlertsService } from './alerts/alerts.service';
@@ -129,8 +129,10 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
       this.trust.on('agreements', () => this.inbound.refresh());
     }
     this.hub.start();
-    const every = (ms: number, fn: () => Promise<unknown>, what: string): void =>
-      this.scheduler.every(what, ms, fn);
+    // Housekeeping shares one lane, each job from a random point of its period (libs/platform/src/scheduler.ts):
+    // never a burst of sweeps beside the alerts in flight.
+    const every = (ms: number, fn: () => Promise<unknown>, what: string, opts?: JobOptions): void =>
+      this.scheduler.every(what, ms, fn, opts);
     // Late agreements: registers published before a partner's agreement took effect reach it once, at once when
     // agreements change, and within REGISTER_SYNC_MS when an agreement's start time merely passes.
     this.trust.on('agreements', () => void this.syncRegisters());
@@ -166,6 +168,8 @@ export class ExchangeLifecycle implements OnApplicationBootstrap, BeforeApplicat
           await this.outboxRepo.unsettled(this.ds, this.config.http.admission.maxBacklog + 1),
         ),
       'outbox backlog for backpressure',
+      // its own lane: admission must see the backlog every second, not after a long sweep
+      { lane: 'own' },
     );
     every(
       15_000,
