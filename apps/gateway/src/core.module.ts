@@ -31,7 +31,8 @@ export class CoreModule implements OnApplicationShutdown {
         { provide: ROOT_LOGGER, useValue: logger },
         {
           provide: DataSource,
-          useFactory: async () => openGatewayDatabase(config.database.url, config.database.appRole),
+          useFactory: async () =>
+            openGatewayDatabase(config.database.url, config.database.appRole, config.database.pool),
         },
         {
           provide: KafkaClient,

@@ -29,6 +29,11 @@ const schema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/)
     .optional(),
+  // The database connection pool (docs/operations.md): at most MAX, MIN kept open while idle, the rest closed after
+  // IDLE_MS of idling.
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_POOL_MIN: z.coerce.number().int().min(0).max(200).default(5),
+  DATABASE_POOL_IDLE_MS: z.coerce.number().int().min(1000).default(30_000),
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:19092'),
   KAFKA_USERNAME: z.string().min(1).optional(),
   KAFKA_PASSWORD: z.string().min(1).optional(),
@@ -120,7 +125,7 @@ export interface GatewayConfig {
     /** backpressure on publishing (alerts/admission.ts) */
     admission: { maxInFlight: number; maxRelayPending: number; maxBacklog: number };
   };
-  database: { url: string; appRole?: string };
+  database: { url: string; appRole?: string; pool: { max: number; min: number; idleTimeoutMillis: number } };
   kafka: {
     brokers: string[];
     /** SCRAM over TLS, for a broker that authenticates this way; the project's broker uses the certificate only */
@@ -191,6 +196,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     example: 'http://127.0.0.1:8180/realms/corridor-it',
     service: "the gateway's",
   });
+  if (e.DATABASE_POOL_MIN > e.DATABASE_POOL_MAX) {
+    throw new ConfigError(
+      `DATABASE_POOL_MIN: ${e.DATABASE_POOL_MIN} connections kept open is more than DATABASE_POOL_MAX (${e.DATABASE_POOL_MAX}); lower it or raise the maximum`,
+    );
+  }
   const cc = e.GATEWAY_COUNTRY.toLowerCase();
   return {
     country: e.GATEWAY_COUNTRY,
@@ -213,6 +223,11 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     database: {
       url: e.DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/corridor_gw_${cc}`,
       appRole: e.DATABASE_APP_ROLE,
+      pool: {
+        max: e.DATABASE_POOL_MAX,
+        min: e.DATABASE_POOL_MIN,
+        idleTimeoutMillis: e.DATABASE_POOL_IDLE_MS,
+      },
     },
     kafka: {
       brokers: e.KAFKA_BROKERS.split(',').map((b) => b.trim()),

@@ -41,14 +41,30 @@ export const GATEWAY_MIGRATIONS = [
   DeskFeedInboxIndex1736700000000,
 ];
 
-export function gatewayDataSource(url: string): DataSource {
+/** A gateway's pool of database connections (node-postgres). */
+export interface GatewayPool {
+  /** at most this many connections */
+  max: number;
+  /**
+   * Connections kept open however long they stay idle. A connection opened on demand costs a backend process, its
+   * catalogue caches and a plan for every prepared statement: when a quiet spell of over idleTimeoutMillis had closed
+   * them, the next burst opened eight at once and held its alerts for 100-200 ms (#17); a warm floor avoids that.
+   */
+  min: number;
+  /** connections above `min` close after idling this long */
+  idleTimeoutMillis: number;
+}
+
+export const DEFAULT_GATEWAY_POOL: GatewayPool = { max: 10, min: 5, idleTimeoutMillis: 30_000 };
+
+export function gatewayDataSource(url: string, pool: GatewayPool = DEFAULT_GATEWAY_POOL): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
     migrations: GATEWAY_MIGRATIONS,
     migrationsTableName: 'schema_migrations',
     synchronize: false,
-    extra: { max: 10 },
+    extra: { max: pool.max, min: Math.min(pool.min, pool.max), idleTimeoutMillis: pool.idleTimeoutMillis },
   });
 }
 
@@ -70,9 +86,14 @@ export function runtimeDatabaseUrl(url: string, appRole?: string): string {
  * Creates (if needed) and migrates a gateway database as its owner; with an application role, grants that
  * role what the service needs (append-only on the log tables) and returns a data source connected as it.
  */
-export async function openGatewayDatabase(url: string, appRole?: string): Promise<DataSource> {
+export async function openGatewayDatabase(
+  url: string,
+  appRole?: string,
+  pool: GatewayPool = DEFAULT_GATEWAY_POOL,
+): Promise<DataSource> {
   await ensureDatabase(url);
-  const owner = gatewayDataSource(url);
+  // With an application role, the owner's connection only migrates and grants, then closes; without one, it serves.
+  const owner = gatewayDataSource(url, appRole ? { max: 1, min: 0, idleTimeoutMillis: 1000 } : pool);
   await owner.initialize();
   await owner.runMigrations({ transaction: 'each' });
   if (!appRole) {
@@ -98,7 +119,7 @@ export async function openGatewayDatabase(url: string, appRole?: string): Promis
   } finally {
     await owner.destroy();
   }
-  const app = gatewayDataSource(runtimeDatabaseUrl(url, appRole));
+  const app = gatewayDataSource(runtimeDatabaseUrl(url, appRole), pool);
   await app.initialize();
   return app;
 }
