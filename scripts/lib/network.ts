@@ -21,6 +21,7 @@ import {
 } from '../../apps/cli/src/pki-files';
 import { BrokerInfo, grantSecretariat, RegionalCaFiles } from './kafka-broker';
 import { freePort } from './prereqs';
+import { GATEWAY_NODE_FLAGS } from '../../apps/gateway/src/node-flags';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -120,15 +121,21 @@ export class ManagedProcess {
     readonly env: Record<string, string>,
     readonly logFile: string,
     readonly url: string,
+    /** Node.js flags the service runs with (a gateway's: GATEWAY_NODE_FLAGS) */
+    readonly nodeFlags: readonly string[] = [],
   ) {}
 
   start(): void {
     const fd = fs.openSync(this.logFile, 'a');
-    this.child = spawn(process.execPath, ['--enable-source-maps', path.join(ROOT, this.script)], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...this.env },
-      stdio: ['ignore', fd, fd],
-    });
+    this.child = spawn(
+      process.execPath,
+      ['--enable-source-maps', ...this.nodeFlags, path.join(ROOT, this.script)],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...this.env },
+        stdio: ['ignore', fd, fd],
+      },
+    );
     fs.closeSync(fd);
     const child = this.child;
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -393,6 +400,7 @@ export class Network {
         },
         path.join(this.opts.dir, 'logs', `gw-${cc}.log`),
         url,
+        GATEWAY_NODE_FLAGS,
       ),
       token: (p, ttlSeconds = 12 * 3600) =>
         issueToken({
@@ -418,6 +426,7 @@ export class Network {
       { ...g.process.env, PORT: String(port), GATEWAY_INSTANCE: instance, ...env },
       path.join(this.opts.dir, 'logs', `gw-${country.toLowerCase()}-${instance}.log`),
       `http://127.0.0.1:${port}`,
+      g.process.nodeFlags,
     );
     p.start();
     return p;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { loadSecretariatConfig, SECRETARIAT_ENV_KEYS } from '../../../secretariat/src/config';
 import { KAFKA_PRINCIPAL_MAPPING_RULES } from '@corridor/pki';
+import { GATEWAY_NODE_FLAGS } from '../node-flags';
 import { GATEWAY_ENV_KEYS, loadGatewayConfig } from './config';
 
 /** SCRAM credentials of a service: none since every Kafka connection is mutual TLS (#14). */
@@ -35,6 +36,8 @@ interface ContainerSpec {
   mounts: string[];
   /** ports the container listens on, as declared by the deployment */
   containerPorts: number[];
+  /** the command it runs, when the deployment sets one (else the image's CMD) */
+  command?: string[];
 }
 
 interface ParsedFile {
@@ -159,6 +162,7 @@ function composeContainers(parsed: ParsedFile, compose: Record<string, unknown>)
       env,
       mounts,
       containerPorts,
+      command: service.command === undefined ? undefined : asArray(service.command).map(String),
     };
   });
 }
@@ -251,10 +255,21 @@ function kubernetesContainers(files: ParsedFile[]): ContainerSpec[] {
         env,
         mounts: asArray(container.volumeMounts).map((m) => String(asRecord(m)?.mountPath)),
         containerPorts: asArray(container.ports).map((p) => Number(asRecord(p)?.containerPort)),
+        command: container.command === undefined ? undefined : asArray(container.command).map(String),
       });
     }
   }
   return containers;
+}
+
+/** The CMD of the image Compose builds (deploy/compose/Dockerfile), in its JSON form. */
+function dockerfileCmd(): string[] {
+  const text = fs.readFileSync(path.join(DEPLOY_DIR, 'compose', 'Dockerfile'), 'utf8');
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(text);
+  if (!cmd) {
+    throw new Error('deploy/compose/Dockerfile has no CMD in JSON form');
+  }
+  return JSON.parse(cmd[1]) as string[];
 }
 
 function composeDocument(parsed: ParsedFile): Record<string, unknown> | undefined {
@@ -377,6 +392,16 @@ describe('deploy/ is consistent with the configuration schemas', () => {
     expect(secretariatVariables).toBeGreaterThanOrEqual(20);
     const sparse = [...gateways, ...secretariats].filter((c) => c.env.size < 10).map((c) => c.where);
     expect(sparse).toEqual([]);
+  });
+
+  it('starts every gateway with the Node.js flags it needs (GATEWAY_NODE_FLAGS)', () => {
+    const expected = ['node', ...GATEWAY_NODE_FLAGS, 'dist/apps/gateway/src/main.js'];
+    expect(GATEWAY_NODE_FLAGS.length).toBeGreaterThan(0);
+    for (const c of gateways) {
+      // Compose gateways run the image's CMD; Kubernetes sets the command on the container.
+      const command = c.command ?? (c.platform === 'compose' ? dockerfileCmd() : undefined);
+      expect({ where: c.where, command }).toEqual({ where: c.where, command: expected });
+    }
   });
 
   it('sets for a gateway only variables in GATEWAY_ENV_KEYS, for the secretariat only SECRETARIAT_ENV_KEYS', () => {
