@@ -309,6 +309,18 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
     // Baseline: the machine's floor for the check's shape (this process -> one process -> another and back), as many
     // round trips as checks so the p99s compare, with nothing done in either process.
     const hops = summarize(await loopbackRoundTrips({ hops: 2, count: CHECKS }));
+    // Baseline: the check's floor on this machine, measured whole: this process -> one Node process that runs the
+    // check as bare SQL (look-up, durable leaf append) -> back, the same numbers as the REST checks. What a gateway adds
+    // above it is HTTP, authentication, validation and its own code; what it costs is this machine's processes, loopback
+    // and WAL flush. Last: its leaves are not real leaves.
+    const floor = summarize(
+      await loopbackRoundTrips({
+        hops: 1,
+        count: CHECKS,
+        bytes: 64,
+        check: { databaseUrl: it.databaseUrl, numbers },
+      }),
+    );
     const check = summarize(lat);
     const conc = summarize(concLat);
     const commit = summarize(commitLat);
@@ -366,7 +378,12 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
           `baseline: ${CHECKS} bare round trips through two Node processes on loopback TCP, no work p50 / p99 (ms)`,
           `${fixed(hops.p50, 2)} / ${fixed(hops.p99, 2)}`,
         ],
+        [
+          `baseline: the check's floor, ${CHECKS} round trips to one Node process running it as bare SQL p50 / p99 (ms)`,
+          `${fixed(floor.p50, 2)} / ${fixed(floor.p99, 2)}`,
+        ],
         ['ratio REST check p99 / REST 422 p99', fixed(check.p99 / rest.p99, 1)],
+        ['ratio REST check p99 / the check floor p99', fixed(check.p99 / floor.p99, 1)],
         ['ratio REST check p99 / bare two-process round trip p99', fixed(check.p99 / hops.p99, 1)],
         ['ratio REST check p99 / bare SQL look-up p99', fixed(check.p99 / bare.p99, 1)],
       ],
@@ -381,7 +398,7 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
     console.log(
       verdict({
         met: check.p99 <= GOAL_P99_MS,
-        text: `hit/no-hit p99 ${fixed(check.p99, 2)} ms against ${total[0].n} records (goal <= ${GOAL_P99_MS} ms)`,
+        text: `hit/no-hit p99 ${fixed(check.p99, 2)} ms against ${total[0].n} records (goal <= ${GOAL_P99_MS} ms; the check's floor here: p99 ${fixed(floor.p99, 2)} ms)`,
       }),
     );
     if (failures.length) {

@@ -1,9 +1,15 @@
 // One process of bench/lib/loopback-hops.ts's chain: listens on 127.0.0.1 (a port the kernel picks) and answers
 // each message with the answer of the next process in the chain (its port in argv[2]) or, the last, with the message
 // itself. No work: what is left of a round trip through it is waking processes and loopback TCP on this machine.
+// With HOP_DATABASE_URL (the last process only), it first runs a document check as bare SQL for the number the
+// message carries: the register look-up, then one leaf appended and committed durably (corridor_append_leaves, as a
+// gateway calls it), so the round trip is the check's shape with nothing of the gateway's own in it.
 const net = require('node:net');
 
 const nextPort = Number(process.argv[2] || 0);
+const messageBytes = Number(process.env.HOP_MESSAGE_BYTES || 0);
+const databaseUrl = process.env.HOP_DATABASE_URL;
+let db;
 let upstream;
 const waiting = [];
 if (nextPort) {
@@ -11,17 +17,63 @@ if (nextPort) {
   upstream.setNoDelay(true);
   upstream.on('data', (d) => waiting.shift()?.write(d));
 }
+
+async function check(message) {
+  const number = message.toString('utf8').trim();
+  await db.query({
+    name: 'hop_lookup',
+    text: 'select record_id from register_records where number = $1 and series_end is null limit 100',
+    values: [number],
+  });
+  await db.query({
+    name: 'hop_append',
+    text: `select corridor_append_leaves(array[$1::bytea], array[$2::bytea], array['PERSONAL_DATA_VIEWED'],
+                                         array[null::text])`,
+    values: [Buffer.alloc(120, 1), Buffer.alloc(32, 2)],
+  });
+}
+
 const server = net.createServer((c) => {
   c.setNoDelay(true);
+  let pending = Buffer.alloc(0);
+  let busy = Promise.resolve();
   c.on('data', (d) => {
     if (upstream) {
       waiting.push(c);
       upstream.write(d);
-    } else {
+    } else if (!db) {
       c.write(d);
+    } else {
+      // one message of messageBytes at a time, answered after its check
+      pending = Buffer.concat([pending, d]);
+      while (pending.length >= messageBytes) {
+        const message = pending.subarray(0, messageBytes);
+        pending = pending.subarray(messageBytes);
+        busy = busy
+          .then(() => check(message))
+          .then(
+            () => c.write(message),
+            (err) => {
+              console.error(`loopback hop: ${err.message}`);
+              process.exit(1);
+            },
+          );
+      }
     }
   });
   c.on('error', () => undefined);
 });
-server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+
+async function main() {
+  if (databaseUrl && !nextPort) {
+    const { Client } = require('pg');
+    db = new Client({ connectionString: databaseUrl });
+    await db.connect();
+  }
+  server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+}
+main().catch((err) => {
+  console.error(`loopback hop: ${err.message}`);
+  process.exit(1);
+});
 process.on('disconnect', () => process.exit(0));

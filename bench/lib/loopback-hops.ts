@@ -11,10 +11,16 @@ export async function loopbackRoundTrips({
   hops,
   count,
   bytes = 300,
+  check,
 }: {
   hops: number;
   count: number;
   bytes?: number;
+  /**
+   * The last process runs a document check as bare SQL against this database for each message (the numbers in turn):
+   * the floor of a hit/no-hit check on this machine, without HTTP, authentication or the gateway's code.
+   */
+  check?: { databaseUrl: string; numbers: string[] };
 }): Promise<number[]> {
   const children: ChildProcess[] = [];
   const socket = new net.Socket();
@@ -22,7 +28,15 @@ export async function loopbackRoundTrips({
     // The last process first: each one's port is the next-nearer one's upstream.
     let port = 0;
     for (let h = 0; h < hops; h++) {
-      const child = fork(path.join(__dirname, 'loopback-hop.js'), [String(port)], { stdio: 'ignore' });
+      const last = h === 0;
+      const child = fork(path.join(__dirname, 'loopback-hop.js'), [String(port)], {
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        env: {
+          ...process.env,
+          HOP_MESSAGE_BYTES: String(bytes),
+          ...(last && check ? { HOP_DATABASE_URL: check.databaseUrl } : {}),
+        },
+      });
       children.push(child);
       port = await new Promise<number>((resolve, reject) => {
         child.once('message', (m: { port: number }) => resolve(m.port));
@@ -37,9 +51,14 @@ export async function loopbackRoundTrips({
       socket.once('error', reject);
       socket.connect(port, '127.0.0.1', resolve);
     });
-    const message = Buffer.alloc(bytes, 0x61);
     const latencies: number[] = [];
     for (let i = 0; i < count; i++) {
+      const message = check
+        ? Buffer.from(check.numbers[i % check.numbers.length].padEnd(bytes, ' '))
+        : Buffer.alloc(bytes, 0x61);
+      if (message.length !== bytes) {
+        throw new Error(`a check's number does not fit in ${bytes} bytes`);
+      }
       const started = nowMs();
       let got = 0;
       await new Promise<void>((resolve) => {
