@@ -26,7 +26,6 @@ export interface JobOptions {
 
 interface Job {
   name: string;
-  ms: number;
   fn: () => Promise<unknown>;
   lane: 'shared' | 'own';
   timer?: NodeJS.Timeout;
@@ -53,7 +52,7 @@ export class Scheduler {
     if (this.stopped) {
       return;
     }
-    const job: Job = { name, ms, fn, lane: opts.lane ?? 'shared', queued: false };
+    const job: Job = { name, fn, lane: opts.lane ?? 'shared', queued: false };
     const first = Math.max(1, Math.round(ms * Math.min(1, Math.max(0, this.phase()))));
     job.timer = setTimeout(() => {
       job.timer = setInterval(() => this.due(job), ms);
