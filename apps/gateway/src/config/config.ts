@@ -1,6 +1,7 @@
 // Configuration validated once at boot into a typed, nested, cached object; a bad variable fails start-up naming it.
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_GATEWAY_POOL, type GatewayPool } from '../database/pool';
 import { DEFAULT_EPOCH_MS, DEFAULT_MAX_AGE_MS, DEFAULT_MAX_SKEW_MS } from '@corridor/envelope';
 import {
   ConfigError,
@@ -31,9 +32,9 @@ const schema = z.object({
     .optional(),
   // The database connection pool (docs/operations.md): at most MAX, MIN kept open while idle, the rest closed after
   // IDLE_MS of idling.
-  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-  DATABASE_POOL_MIN: z.coerce.number().int().min(0).max(200).default(5),
-  DATABASE_POOL_IDLE_MS: z.coerce.number().int().min(1000).default(30_000),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(DEFAULT_GATEWAY_POOL.max),
+  DATABASE_POOL_MIN: z.coerce.number().int().min(0).max(200).default(DEFAULT_GATEWAY_POOL.min),
+  DATABASE_POOL_IDLE_MS: z.coerce.number().int().min(1000).default(DEFAULT_GATEWAY_POOL.idleTimeoutMillis),
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:19092'),
   KAFKA_USERNAME: z.string().min(1).optional(),
   KAFKA_PASSWORD: z.string().min(1).optional(),
@@ -125,7 +126,7 @@ export interface GatewayConfig {
     /** backpressure on publishing (alerts/admission.ts) */
     admission: { maxInFlight: number; maxRelayPending: number; maxBacklog: number };
   };
-  database: { url: string; appRole?: string; pool: { max: number; min: number; idleTimeoutMillis: number } };
+  database: { url: string; appRole?: string; pool: GatewayPool };
   kafka: {
     brokers: string[];
     /** SCRAM over TLS, for a broker that authenticates this way; the project's broker uses the certificate only */

@@ -1,6 +1,7 @@
 // TypeORM data source for a gateway database: migrations only, never `synchronize`.
 import { DataSource } from 'typeorm';
 import { ensureDatabase } from '@corridor/platform';
+import { DEFAULT_GATEWAY_POOL, type GatewayPool } from './pool';
 import { Initial1732200000000 } from './migrations/1732200000000-initial';
 import { FastPath1732300000000 } from './migrations/1732300000000-fast-path';
 import { ReceiveAlert1732400000000 } from './migrations/1732400000000-receive-alert';
@@ -41,22 +42,6 @@ export const GATEWAY_MIGRATIONS = [
   DeskFeedInboxIndex1736700000000,
 ];
 
-/** A gateway's pool of database connections (node-postgres). */
-export interface GatewayPool {
-  /** at most this many connections */
-  max: number;
-  /**
-   * Connections kept open however long they stay idle. A connection opened on demand costs a backend process, its
-   * catalogue caches and a plan for every prepared statement: when a quiet spell of over idleTimeoutMillis had closed
-   * them, the next burst opened eight at once and held its alerts for 100-200 ms (#17); a warm floor avoids that.
-   */
-  min: number;
-  /** connections above `min` close after idling this long */
-  idleTimeoutMillis: number;
-}
-
-export const DEFAULT_GATEWAY_POOL: GatewayPool = { max: 10, min: 5, idleTimeoutMillis: 30_000 };
-
 export function gatewayDataSource(url: string, pool: GatewayPool = DEFAULT_GATEWAY_POOL): DataSource {
   return new DataSource({
     type: 'postgres',
@@ -64,7 +49,7 @@ export function gatewayDataSource(url: string, pool: GatewayPool = DEFAULT_GATEW
     migrations: GATEWAY_MIGRATIONS,
     migrationsTableName: 'schema_migrations',
     synchronize: false,
-    extra: { max: pool.max, min: Math.min(pool.min, pool.max), idleTimeoutMillis: pool.idleTimeoutMillis },
+    extra: { max: pool.max, min: pool.min, idleTimeoutMillis: pool.idleTimeoutMillis },
   });
 }
 
