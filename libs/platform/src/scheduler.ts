@@ -30,7 +30,6 @@ interface Job {
   lane: 'shared' | 'own';
   timer?: NodeJS.Timeout;
   running?: Promise<void>;
-  queued: boolean;
 }
 
 export class Scheduler {
@@ -52,7 +51,7 @@ export class Scheduler {
     if (this.stopped) {
       return;
     }
-    const job: Job = { name, fn, lane: opts.lane ?? 'shared', queued: false };
+    const job: Job = { name, fn, lane: opts.lane ?? 'shared' };
     const first = Math.max(1, Math.round(ms * Math.min(1, Math.max(0, this.phase()))));
     job.timer = setTimeout(() => {
       job.timer = setInterval(() => this.due(job), ms);
@@ -76,7 +75,7 @@ export class Scheduler {
   }
 
   private due(job: Job): void {
-    if (this.stopped || job.running || job.queued) {
+    if (this.stopped || job.running || this.waiting.includes(job)) {
       return; // the previous pass is still going (or waiting): this tick is skipped, not queued
     }
     if (job.lane === 'own') {
@@ -84,7 +83,6 @@ export class Scheduler {
       return;
     }
     if (this.laneBusy) {
-      job.queued = true;
       this.waiting.push(job);
       return;
     }
@@ -97,7 +95,6 @@ export class Scheduler {
       this.laneBusy = false;
       const next = this.waiting.shift();
       if (next && !this.stopped) {
-        next.queued = false;
         this.runInLane(next);
       }
     });
