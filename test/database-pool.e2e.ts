@@ -3,16 +3,16 @@
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { openGatewayDatabase } from '../apps/gateway/src/database/data-source';
+import { ADMIN_DATABASE_URL } from './harness/constants';
 import { createTestDatabase } from './harness/databases';
+import { eventually } from './harness/network';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("a gateway's database pool (real PostgreSQL)", () => {
   let url: string;
   const open: DataSource[] = [];
-  const admin = new Client({
-    connectionString: process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  });
+  const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
   /** Backends connected to the test database, counted from outside the pool. */
   const backends = async (): Promise<number> =>
     Number(
@@ -22,16 +22,13 @@ describe("a gateway's database pool (real PostgreSQL)", () => {
         ])
       ).rows[0].n,
     );
-  /** The backend count once it reaches `want`, or whatever it is after 5 s. */
-  const settled = async (want: number): Promise<number> => {
-    const until = Date.now() + 5000;
-    let n = await backends();
-    while (n !== want && Date.now() < until) {
-      await sleep(100);
-      n = await backends();
-    }
-    return n;
-  };
+  /** The backend count once it is `want` (a closed connection's backend leaves a moment later); fails after 5 s. */
+  const settled = (want: number): Promise<number> =>
+    eventually(
+      `${want} backends on the test database`,
+      async () => ((await backends()) === want ? want : undefined),
+      5000,
+    );
   const burst = (db: DataSource, n: number) =>
     Promise.all(Array.from({ length: n }, () => db.query('select pg_sleep(0.2)')));
 
