@@ -14,7 +14,7 @@
 import http from 'node:http';
 import { Client } from 'pg';
 import { nowMs, sleep } from './lib/clock';
-import { loopbackRoundTrips } from './lib/loopback-hops';
+import { loopbackRoundTrips, type BareCheckStep } from './lib/loopback-hops';
 import { setProfiling } from './lib/profiling';
 import { fixed, printTable, summarize, verdict } from './lib/stats';
 import type { BenchRun } from './lib/testbed';
@@ -24,6 +24,20 @@ const PER_REQUEST = 10_000;
 const PARALLEL = 2;
 const REGISTER_SIZE = 1_000_000;
 const CHECKS = 3000;
+/**
+ * A check as bare SQL, for the baselines (in this process, and in the floor's Node process): the register look-up of
+ * the number, then one leaf appended and committed durably (corridor_append_leaves, as the gateway calls it).
+ */
+const BARE_CHECK: BareCheckStep[] = [
+  {
+    text: 'select record_id from register_records where number = $1 and series_end is null limit 100',
+    number: true,
+  },
+  {
+    text: `select corridor_append_leaves(array[decode(repeat('01', 120), 'hex')], array[decode(repeat('02', 32), 'hex')],
+                                         array['PERSONAL_DATA_VIEWED'], array[null::text])`,
+  },
+];
 const CONCURRENCY = 16;
 const GOAL_SHARE_S = 60;
 const GOAL_P99_MS = 5;
@@ -294,16 +308,9 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
     const dbCheckLat: number[] = [];
     for (const number of numbers.slice(0, 1000)) {
       const t = nowMs();
-      await itDb.query(
-        'select record_id from register_records where number = $1 and series_end is null limit 100',
-        [number],
-      );
-      await itDb.query({
-        name: 'bench_append',
-        text: `select corridor_append_leaves(array[$1::bytea], array[$2::bytea], array['PERSONAL_DATA_VIEWED'],
-                                             array[null::text])`,
-        values: [Buffer.alloc(120, 1), Buffer.alloc(32, 2)],
-      });
+      for (const [i, step] of BARE_CHECK.entries()) {
+        await itDb.query({ name: `bare_check_${i}`, text: step.text, values: step.number ? [number] : [] });
+      }
       dbCheckLat.push(nowMs() - t);
     }
     // Baseline: the machine's floor for the check's shape (this process -> one process -> another and back), as many
@@ -318,7 +325,7 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
         hops: 1,
         count: CHECKS,
         bytes: 64,
-        check: { databaseUrl: it.databaseUrl, numbers },
+        check: { databaseUrl: it.databaseUrl, numbers, steps: BARE_CHECK },
       }),
     );
     const check = summarize(lat);

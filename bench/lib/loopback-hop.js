@@ -2,8 +2,8 @@
 // each message with the answer of the next process in the chain (its port in argv[2]) or, the last, with the message
 // itself. No work: what is left of a round trip through it is waking processes and loopback TCP on this machine.
 // With HOP_DATABASE_URL (the last process only), it first runs a document check as bare SQL for the number the
-// message carries: the register look-up, then one leaf appended and committed durably (corridor_append_leaves, as a
-// gateway calls it), so the round trip is the check's shape with nothing of the gateway's own in it.
+// message carries (the statements in HOP_CHECK_STEPS, from bench/bulk-registers.ts), so the round trip is the check's
+// shape with nothing of the gateway's own in it.
 const net = require('node:net');
 
 const nextPort = Number(process.argv[2] || 0);
@@ -18,19 +18,13 @@ if (nextPort) {
   upstream.on('data', (d) => waiting.shift()?.write(d));
 }
 
+const steps = JSON.parse(process.env.HOP_CHECK_STEPS || '[]');
+
 async function check(message) {
   const number = message.toString('utf8').trim();
-  await db.query({
-    name: 'hop_lookup',
-    text: 'select record_id from register_records where number = $1 and series_end is null limit 100',
-    values: [number],
-  });
-  await db.query({
-    name: 'hop_append',
-    text: `select corridor_append_leaves(array[$1::bytea], array[$2::bytea], array['PERSONAL_DATA_VIEWED'],
-                                         array[null::text])`,
-    values: [Buffer.alloc(120, 1), Buffer.alloc(32, 2)],
-  });
+  for (const [i, step] of steps.entries()) {
+    await db.query({ name: `hop_check_${i}`, text: step.text, values: step.number ? [number] : [] });
+  }
 }
 
 const server = net.createServer((c) => {

@@ -7,6 +7,12 @@ import net from 'node:net';
 import path from 'node:path';
 import { nowMs } from './clock';
 
+/** One statement of a check run as bare SQL; `number`: its one parameter is the message's document number. */
+export interface BareCheckStep {
+  text: string;
+  number?: boolean;
+}
+
 export async function loopbackRoundTrips({
   hops,
   count,
@@ -20,7 +26,7 @@ export async function loopbackRoundTrips({
    * The last process runs a document check as bare SQL against this database for each message (the numbers in turn):
    * the floor of a hit/no-hit check on this machine, without HTTP, authentication or the gateway's code.
    */
-  check?: { databaseUrl: string; numbers: string[] };
+  check?: { databaseUrl: string; numbers: string[]; steps: BareCheckStep[] };
 }): Promise<number[]> {
   const children: ChildProcess[] = [];
   const socket = new net.Socket();
@@ -34,7 +40,9 @@ export async function loopbackRoundTrips({
         env: {
           ...process.env,
           HOP_MESSAGE_BYTES: String(bytes),
-          ...(last && check ? { HOP_DATABASE_URL: check.databaseUrl } : {}),
+          ...(last && check
+            ? { HOP_DATABASE_URL: check.databaseUrl, HOP_CHECK_STEPS: JSON.stringify(check.steps) }
+            : {}),
         },
       });
       children.push(child);
