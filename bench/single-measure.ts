@@ -6,6 +6,8 @@
  * - Idle: 5 s with the network up and no alerts (CPU per process group).
  * - Load: BENCH_SINGLE_ALERTS (1,000) ROUTE alerts LY -> IT, one recipient, one per request, at BENCH_SINGLE_RATE
  *   (50/s), counted from the first POST until every alert is in IT's inbox and DELIVERED at LY (IT's receipt back).
+ * - Floor (BENCH_SINGLE_FLOOR=1, this tree only): BENCH_SINGLE_FLOOR_ALERTS (500) bare alerts at the same rate through
+ *   the same broker and databases, the gateways idle (bench/lib/alert-floor.ts), with the same CPU accounting.
  * Writes its figures as JSON to BENCH_SINGLE_OUT. Run: BENCH_SINGLE_OUT=/tmp/x.json npx tsx bench/single-measure.ts
  */
 import { execFileSync } from 'node:child_process';
@@ -16,6 +18,7 @@ import { exchangeTopic } from '@corridor/contracts';
 import { runCleanups, onCleanup } from './lib/cleanup';
 import { nowMs, progressLog, sleep } from './lib/clock';
 import { startCpuCount } from './lib/cpu';
+import type { CpuUsage } from './lib/cpu';
 import { adminKafka } from './lib/kafka-bare';
 import { BenchRun, onTestbed, processGroups, publishAlert, routeAlertBody } from './lib/testbed';
 import { setProfiling } from './lib/profiling';
@@ -24,6 +27,10 @@ import { startWakeupCount } from './lib/wakeups';
 const ALERTS = Number(process.env.BENCH_SINGLE_ALERTS ?? 1000);
 const RATE = Number(process.env.BENCH_SINGLE_RATE ?? 50);
 const WARMUP_ALERTS = 200;
+/** alerts of the floor phase (BENCH_SINGLE_FLOOR=1) */
+const FLOOR_ALERTS = Number(process.env.BENCH_SINGLE_FLOOR_ALERTS ?? 500);
+/** the alert number of the floor's request body (its size is the load's) */
+const FLOOR_BODY_N = 1;
 const IDLE_MS = 5000;
 const DRAIN_TIMEOUT_MS = 120_000;
 
@@ -46,6 +53,11 @@ export interface SingleMeasurement {
   /** wake-ups (voluntary context switches, all threads) per delivered alert above idle, per process group */
   wakeupsPerAlert: Record<string, number>;
   bodyBytes: number;
+  /**
+   * With BENCH_SINGLE_FLOOR=1 (bench/single.ts sets it for this tree's rounds only): CPU ms per alert above idle, per
+   * process group, of the floor of the same path measured whole (bench/lib/alert-floor.ts), and how many alerts it ran.
+   */
+  floor?: { perAlertMs: Record<string, number>; alerts: number };
 }
 
 /** Reads a protobuf varint at `at`; returns the value and the next offset. */
@@ -209,6 +221,52 @@ function profiling(on: boolean): void {
   setProfiling(process.env.BENCH_SINGLE_PROFILE, on);
 }
 
+/** CPU per alert above idle, per process group: `used` over a phase that handled `alerts`. */
+function perAlert(used: CpuUsage, idle: CpuUsage, alerts: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const g of Object.keys(used.byGroup)) {
+    out[g] = (((used.byGroup[g] - idle.byGroup[g]) / 100) * used.seconds * 1000) / alerts;
+  }
+  return out;
+}
+
+/**
+ * The floor (bench/lib/alert-floor.ts) on this network's broker and databases, the gateways idle, at the load's rate.
+ * Loaded only when asked for: the baseline worktree runs this file without that module.
+ */
+async function measureFloor(
+  { bed, log }: BenchRun,
+  idle: CpuUsage,
+): Promise<{ perAlertMs: Record<string, number>; alerts: number }> {
+  const { alertFloor } = await import('./lib/alert-floor');
+  log(
+    `floor: ${FLOOR_ALERTS} bare alerts at ${RATE}/s (HTTP POST, raw seal, durable insert, kafkajs, raw open, durable insert) …`,
+  );
+  let count: (() => CpuUsage) | undefined;
+  let used: CpuUsage | undefined;
+  const { received } = await alertFloor({
+    broker: bed.broker,
+    senderDatabaseUrl: bed.net.gateways.LY.databaseUrl,
+    receiverDatabaseUrl: bed.net.gateways.IT.databaseUrl,
+    count: FLOOR_ALERTS,
+    ratePerSecond: RATE,
+    log,
+    body: Buffer.from(JSON.stringify(routeAlertBody(FLOOR_BODY_N))),
+    measured: {
+      start: () => {
+        count = startCpuCount(processGroups(bed));
+      },
+      stop: () => {
+        used = count?.();
+      },
+    },
+  });
+  if (!used) {
+    throw new Error('floor: the measured phase did not run');
+  }
+  return { perAlertMs: perAlert(used, idle, received), alerts: received };
+}
+
 async function measure(runCtx: BenchRun, out: string): Promise<void> {
   const { bed, log } = runCtx;
   const token = bed.net.gateways.LY.token({ sub: 'agency.bench', roles: ['publisher'], agency: 'LY-BENCH' });
@@ -241,15 +299,13 @@ async function measure(runCtx: BenchRun, out: string): Promise<void> {
     log(
       `  ${load.ids.length} accepted, ${load.delivered} in IT's inbox, ${load.receipted} receipted in ${load.seconds.toFixed(1)} s`,
     );
-    const perAlertMs: Record<string, number> = {};
-    for (const g of Object.keys(cpu.byGroup)) {
-      perAlertMs[g] = (((cpu.byGroup[g] - idle.byGroup[g]) / 100) * cpu.seconds * 1000) / load.delivered;
-    }
+    const perAlertMs = perAlert(cpu, idle, load.delivered);
     const wakeupsPerAlert: Record<string, number> = {};
     for (const g of Object.keys(woke.byGroup)) {
       const idleRate = idleWoke.byGroup[g] / idleWoke.seconds;
       wakeupsPerAlert[g] = (woke.byGroup[g] - idleRate * woke.seconds) / load.delivered;
     }
+    const floor = process.env.BENCH_SINGLE_FLOOR === '1' ? await measureFloor(runCtx, idle) : undefined;
     const result: SingleMeasurement = {
       commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: path.join(__dirname, '..') })
         .toString()
@@ -265,6 +321,7 @@ async function measure(runCtx: BenchRun, out: string): Promise<void> {
       idlePercent: idle.byGroup,
       wakeupsPerAlert,
       bodyBytes: Buffer.byteLength(JSON.stringify(routeAlertBody(1))),
+      floor,
     };
     fs.writeFileSync(out, JSON.stringify(result));
   } finally {

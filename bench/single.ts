@@ -7,6 +7,8 @@
  * - Each measurement is bench/single-measure.ts run inside its tree, so each network is started by that tree's own
  *   testbed: its own Kafka broker, secretariat, gateways LY and IT, from that tree's dist/.
  * - Rounds alternate baseline, current (BENCH_SINGLE_ROUNDS pairs, default 2), to show the noise.
+ * - The current rounds also measure the path's floor on their network (bench/lib/alert-floor.ts: the same parts with
+ *   nothing of Corridor between them), printed against the goal's budget.
  * Goal (issue #19): CPU per delivered alert, all processes, current <= 0.5 x baseline.
  * Run: npm run bench -- single
  */
@@ -153,7 +155,8 @@ async function measureIn(
   log(`${label}: measuring in ${tree} …`);
   const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [MEASURE_SCRIPT], {
     cwd: tree,
-    env: { ...process.env, BENCH_SINGLE_OUT: out },
+    // The floor is this machine's, not a tree's: measured in this tree's rounds only.
+    env: { ...process.env, BENCH_SINGLE_OUT: out, BENCH_SINGLE_FLOOR: tree === ROOT ? '1' : '0' },
     stdio: 'inherit',
   });
   // On Ctrl-C the child releases its own network; this waits for it.
@@ -204,10 +207,11 @@ export async function run(): Promise<void> {
   const base = of('baseline');
   const curr = of('current');
   const groups = Object.keys(base[0].perAlertMs);
-  const cell = (ms: SingleMeasurement[], g: string | undefined): string => {
-    const vals = ms.map((m) => (g === undefined ? total(m) : m.perAlertMs[g]));
-    return `${fixed(mean(vals), 2)}${vals.length > 1 ? ` (${vals.map((v) => fixed(v, 2)).join(', ')})` : ''}`;
-  };
+  /** the mean, and each round's value when there are several */
+  const meanOf = (vals: number[]): string =>
+    `${fixed(mean(vals), 2)}${vals.length > 1 ? ` (${vals.map((v) => fixed(v, 2)).join(', ')})` : ''}`;
+  const cell = (ms: SingleMeasurement[], g: string | undefined): string =>
+    meanOf(ms.map((m) => (g === undefined ? total(m) : m.perAlertMs[g])));
   const ratio = (g: string | undefined): string => {
     const b = mean(base.map((m) => (g === undefined ? total(m) : m.perAlertMs[g])));
     const c = mean(curr.map((m) => (g === undefined ? total(m) : m.perAlertMs[g])));
@@ -284,6 +288,34 @@ export async function run(): Promise<void> {
     `a bare Node.js process waking every ${fixed(interval, 0)} ms and doing nothing, this run: ` +
       `${fixed(perWakeup, 3)} ms of CPU per wake-up (its threads' scheduler run time)`,
   );
+  const floors = curr.flatMap((m) => (m.floor ? [m.floor] : []));
+  if (floors.length > 0) {
+    // What no implementation of this path avoids on this machine, measured whole in the current rounds, against the
+    // goal's budget: everything Corridor adds (HTTP, receipts, log leaves, policy, validation, the framework) must
+    // fit between the two.
+    const floorTotals = floors.map((f) => Object.values(f.perAlertMs).reduce((a, b) => a + b, 0));
+    const floorTotal = mean(floorTotals);
+    const baseTotal = mean(base.map(total));
+    const budget = GOAL_RATIO * baseTotal;
+    console.log('');
+    console.log(
+      `floor, measured whole in the current rounds: ${floors[0].alerts} bare alerts at ${RATE}/s through the same ` +
+        'broker and databases, the gateways idle: a bare HTTP POST, a raw suite 2 seal, a durable insert, a bare ' +
+        'kafkajs produce and consume, a raw open, a durable insert (bench/lib/alert-floor.ts; no receipt, no log leaves)',
+    );
+    printTable({
+      headers: ['floor: CPU ms per alert above idle: mean (each round)', 'floor'],
+      rows: [
+        ...groups.map((g) => [g, meanOf(floors.map((f) => f.perAlertMs[g]))]),
+        ['all processes', meanOf(floorTotals)],
+      ],
+    });
+    console.log(
+      `floor = ${fixed(floorTotal / baseTotal, 2)} x baseline; the goal (${GOAL_RATIO} x baseline = ${fixed(budget, 2)} ms) ` +
+        `leaves ${fixed(budget - floorTotal, 2)} ms per alert above the floor for everything else; current uses ` +
+        `${fixed(mean(curr.map(total)) - floorTotal, 2)} ms above it`,
+    );
+  }
   const failures = [...base, ...curr].flatMap((m) => m.failures);
   const incomplete = [...base, ...curr].some((m) => m.receipted < m.alerts || m.delivered < m.alerts);
   console.log('');

@@ -30,7 +30,7 @@ export interface EnvelopeCeiling {
   perAlertPerSecond: number;
 }
 
-interface Sealed {
+export interface Sealed {
   aad: Buffer;
   wrappedKey: Buffer;
   nonce: Buffer;
@@ -174,15 +174,16 @@ const P1363 = { dsaEncoding: 'ieee-p1363' } as const;
  * The same for suite 2: X-Wing encapsulation to an epoch key (the KEM of libs/envelope: @noble/post-quantum ML-KEM-768
  * and node:crypto X25519), HKDF-SHA256, AES-256-GCM, ECDSA P-256 sign; open: verify, decapsulate, HKDF, decrypt.
  */
-export function measureSuite2Ceiling({
-  payloadBytes = 1024,
-  secondsEach = 2,
-}: { payloadBytes?: number; secondsEach?: number } = {}): EnvelopeCeiling {
+/**
+ * Suite 2 with nothing but the primitives, on fresh keys: `seal` signs (ECDSA P-256), encapsulates (X-Wing) and encrypts
+ * (AES-256-GCM) `payloadBytes`; `open` verifies, decapsulates and decrypts, and throws if anything does not match.
+ */
+export function suite2Raw(payloadBytes = 1024): { seal: () => Sealed; open: (sealed: Sealed) => void } {
   const sender = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const kem = XWingPrivateKey.generate();
   const plaintext = randomBytes(payloadBytes);
   const aad = randomBytes(AAD_BYTES);
-  const sealOnce = (): Sealed => {
+  const seal = (): Sealed => {
     const { sharedSecret, ciphertext } = kem.publicKey.encapsulate();
     const contentKey = Buffer.from(hkdfSync('sha256', sharedSecret, Buffer.alloc(0), SUITE2_INFO, 32));
     const nonce = randomBytes(12);
@@ -197,10 +198,7 @@ export function measureSuite2Ceiling({
     });
     return { aad, wrappedKey, nonce, body, tag, signature };
   };
-  const pool = Array.from({ length: 16 }, sealOnce);
-  let next = 0;
-  const openOnce = (): void => {
-    const { wrappedKey, nonce, body, tag, signature } = pool[next++ % pool.length];
+  const open = ({ wrappedKey, nonce, body, tag, signature }: Sealed): void => {
     if (
       !verify(
         'sha256',
@@ -221,6 +219,46 @@ export function measureSuite2Ceiling({
       throw new Error('ceiling: wrong plaintext length');
     }
   };
+  return { seal, open };
+}
+
+/** The parts of a raw sealed message, in one buffer (a 2-byte length before each), to send it as a record. */
+export function sealedBytes(s: Sealed): Buffer {
+  const parts = [s.aad, s.wrappedKey, s.nonce, s.body, s.tag, s.signature];
+  return Buffer.concat(
+    parts.flatMap((p) => {
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(p.length);
+      return [len, p];
+    }),
+  );
+}
+
+/** The inverse of sealedBytes. */
+export function sealedFrom(bytes: Buffer): Sealed {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const len = bytes.readUInt16BE(at);
+    parts.push(bytes.subarray(at + 2, at + 2 + len));
+    at += 2 + len;
+  }
+  if (parts.length !== 6) {
+    throw new Error(`a raw sealed message has 6 parts, this one ${parts.length}`);
+  }
+  const [aad, wrappedKey, nonce, body, tag, signature] = parts;
+  return { aad, wrappedKey, nonce, body, tag, signature };
+}
+
+export function measureSuite2Ceiling({
+  payloadBytes = 1024,
+  secondsEach = 2,
+}: { payloadBytes?: number; secondsEach?: number } = {}): EnvelopeCeiling {
+  const raw = suite2Raw(payloadBytes);
+  const sealOnce = raw.seal;
+  const pool = Array.from({ length: 16 }, sealOnce);
+  let next = 0;
+  const openOnce = (): void => raw.open(pool[next++ % pool.length]);
   const { a: sealPerSecond, b: openPerSecond } = pairedSlices({
     a: sealOnce,
     b: openOnce,

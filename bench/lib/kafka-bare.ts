@@ -137,6 +137,10 @@ export async function bareKafkaRoundTrips({
   ratePerSecond,
   log,
   transport = 'mtls',
+  prepare,
+  receive,
+  measured,
+  commitIntervalMs,
 }: {
   broker: BrokerInfo;
   messageBytes: number;
@@ -144,6 +148,14 @@ export async function bareKafkaRoundTrips({
   ratePerSecond: number;
   log: (line: string) => void;
   transport?: BareTransport;
+  /** makes each message's value before it is sent (bench/lib/alert-floor.ts: seal, durable insert) */
+  prepare?: () => Promise<Buffer>;
+  /** handles each value received before it counts as received (open, durable insert) */
+  receive?: (value: Buffer) => Promise<void>;
+  /** called when the measured messages start (after the warm-up) and when the last one was received */
+  measured?: { start: () => void; stop: () => void };
+  /** offsets committed at most this often, as Corridor's consumers do; without it, after every fetch (kafkajs) */
+  commitIntervalMs?: number;
 }): Promise<BareRoundTrips> {
   const id = randomBytes(4).toString('hex');
   const plain = transport === 'plaintext';
@@ -182,13 +194,18 @@ export async function bareKafkaRoundTrips({
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     const received = new Map<number, number>();
     await consumer.run({
+      ...(commitIntervalMs === undefined ? {} : { autoCommitInterval: commitIntervalMs }),
       eachMessage: async ({ message }) => {
+        await receive?.(message.value ?? Buffer.alloc(0));
         received.set(Number(message.key?.toString()), nowMs());
       },
     });
     const payload = randomBytes(messageBytes);
+    const produce = (index: number, value: Buffer): Promise<unknown> =>
+      producer.send({ topic, acks: -1, messages: [{ key: String(index), value }] });
+    // Without `prepare`, the send starts at once, as it always has (the exchange bench's baseline).
     const send = (index: number): Promise<unknown> =>
-      producer.send({ topic, acks: -1, messages: [{ key: String(index), value: payload }] });
+      prepare ? prepare().then((value) => produce(index, value)) : produce(index, payload);
 
     // Warm-up: connections, group join, JIT; not measured.
     const warmup = 20;
@@ -203,6 +220,7 @@ export async function bareKafkaRoundTrips({
       `bare kafkajs (${plain ? 'plaintext' : 'mutual TLS 1.3'}): warm-up done, sending ${count} messages of ${messageBytes} B at ${ratePerSecond}/s …`,
     );
 
+    measured?.start();
     const cpuBefore = { client: process.cpuUsage(), broker: ticks(broker.pid) };
     const sentAt = new Map<number, number>();
     const sends: Promise<unknown>[] = [];
@@ -226,6 +244,7 @@ export async function bareKafkaRoundTrips({
       log('bare kafkajs: some messages were not consumed within 30 s; reporting those that were');
     }
     const client = process.cpuUsage(cpuBefore.client);
+    measured?.stop();
     const cpuMsPerMessage = {
       client: (client.user + client.system) / 1000 / count,
       broker: (ticks(broker.pid) - cpuBefore.broker) / count,

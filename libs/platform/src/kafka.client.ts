@@ -42,7 +42,7 @@ function pinoLogCreator(logger: Logger) {
  * steady trickle (one record per fetch) committing each record doubled the broker's work per alert. A crash can
  * only cost records handled in the last interval: they are delivered again and ignored as duplicates.
  */
-const COMMIT_INTERVAL_MS = 250;
+export const COMMIT_INTERVAL_MS = 250;
 
 /**
  * Offset commits of one consumer, off its fetch loop: at most one commit in flight and one per COMMIT_INTERVAL_MS;
