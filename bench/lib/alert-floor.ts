@@ -4,7 +4,9 @@
 // X-Wing, AES-256-GCM; bench/lib/crypto-ceiling.ts), a durable one-row insert at the sender, a bare kafkajs produce
 // (idempotent, acks=all, mutual TLS) and consume with offsets committed as Corridor's consumers do (bench/lib/kafka-bare.ts), a raw open, and a durable one-row insert at
 // the receiver. Not in it: the receipt back, the log leaves, authentication, policy and validation. Used by
-// bench/single-measure.ts, whose CPU accounting (per process group, above idle) it shares.
+// bench/single-measure.ts for CPU per alert (its accounting per process group, above idle) and bench/exchange.ts for
+// latency (POST start -> receiver's commit; both ends live in the bench process, so no process wakes between the
+// HTTP request and the seal, or between the consume and the open, as a gateway does).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
@@ -66,7 +68,10 @@ async function bareHttp(): Promise<{ post: (body: Buffer) => Promise<void>; clos
   return { post, close };
 }
 
-/** Runs `count` alerts' floor at `ratePerSecond`; returns how many reached the receiver's table. */
+/**
+ * Runs `count` alerts' floor at `ratePerSecond`; returns how many reached the receiver's table, and each one's time
+ * from the start of its POST to its receiver's commit (ms).
+ */
 export async function alertFloor({
   broker,
   senderDatabaseUrl,
@@ -84,10 +89,10 @@ export async function alertFloor({
   ratePerSecond: number;
   log: (line: string) => void;
   /** called around the measured alerts: after the connections, the topic and the warm-up, before they close */
-  measured: { start: () => void; stop: () => void };
+  measured?: { start: () => void; stop: () => void };
   /** the alert's JSON, as the load POSTs it */
   body: Buffer;
-}): Promise<{ received: number }> {
+}): Promise<{ received: number; latencies: number[] }> {
   const sender = adminTo(senderDatabaseUrl);
   const receiver = adminTo(receiverDatabaseUrl);
   const api = await bareHttp();
@@ -131,7 +136,7 @@ export async function alertFloor({
         `alert floor: ${trips.latencies.length} consumed but ${rows[0].n} rows at the receiver`,
       );
     }
-    return { received: trips.latencies.length };
+    return { received: trips.latencies.length, latencies: trips.latencies };
   } finally {
     await release();
   }
