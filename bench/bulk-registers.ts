@@ -5,7 +5,9 @@
  *   register_records, then one REST check of the last number answers HIT). Goal <= 60 s.
  * - Hit/no-hit p99 through the REST API (POST /v1/documents/check, each check a log leaf) against a register of
  *   1,000,000 records: IT's register_records is SEEDED DIRECTLY in SQL (generate_series) up to 1,000,000 rows, plus
- *   the 100,000 that came through the exchange; checks are half hits, half misses, a tenth inside series. Goal <= 5 ms.
+ *   the 100,000 that came through the exchange; checks are half hits, half misses, a tenth inside series. Goal <= 5 ms,
+ *   judged against the register at rest: the checks run once right after the seed (shown: backends then write the
+ *   seed's dirty pages out), then after a CHECKPOINT, as for a register loaded earlier.
  *   Baselines in the same run: the same look-up as bare SQL from this process, a bare `select 1` round trip, and the
  *   same route answered 422 before any look-up (HTTP, authentication and validation only), and one durable commit
  *   (the WAL flush every check's leaf waits for). The same checks again CONCURRENCY at a time, with how many leaves
@@ -17,7 +19,24 @@ import { nowMs, sleep } from './lib/clock';
 import { loopbackRoundTrips, type BareCheckStep } from './lib/loopback-hops';
 import { setProfiling } from './lib/profiling';
 import { fixed, printTable, summarize, verdict } from './lib/stats';
-import type { BenchRun } from './lib/testbed';
+import { ADMIN_DATABASE_URL, type BenchRun } from './lib/testbed';
+
+/** Buffers written out by backends themselves (to free one), since the statistics were reset. */
+async function buffersWrittenByBackends(db: Client): Promise<number> {
+  const { rows } = await db.query<{ n: string }>('select buffers_backend as n from pg_stat_bgwriter');
+  return Number(rows[0].n);
+}
+
+/** Writes every dirty buffer out (CHECKPOINT needs a superuser: the bench's admin connection). */
+async function checkpoint(): Promise<void> {
+  const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query('checkpoint');
+  } finally {
+    await admin.end();
+  }
+}
 
 const RECORDS = 100_000;
 const PER_REQUEST = 10_000;
@@ -218,22 +237,36 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
           return `N${String(g).padStart(9, '0')}`; // miss
       }
     });
-    log(`registers: ${CHECKS} hit/no-hit checks via REST, one at a time …`);
-    const lat: number[] = [];
-    let hits = 0;
+    /** The checks one at a time through REST: their latencies, hits, and the buffers backends wrote meanwhile. */
+    const checksOneAtATime = async (): Promise<{ lat: number[]; hits: number; backendWrites: number }> => {
+      const before = await buffersWrittenByBackends(itDb);
+      const out: number[] = [];
+      let found = 0;
+      for (const number of numbers) {
+        const t = nowMs();
+        const r = await request('POST', `${it.url}/v1/documents/check`, officer, JSON.stringify({ number }));
+        out.push(nowMs() - t);
+        if (r.status !== 200) {
+          failures.push(`check ${r.status} ${r.text.slice(0, 200)}`);
+        } else if ((JSON.parse(r.text) as { hit: boolean }).hit) {
+          found += 1;
+        }
+      }
+      return { lat: out, hits: found, backendWrites: (await buffersWrittenByBackends(itDb)) - before };
+    };
+    // Right after the seed, its million new rows are dirty pages in shared buffers, and a backend that needs a buffer
+    // writes one out first: the checks then pay for the seed's write-back, which a register loaded earlier (the
+    // goal's case) has long finished. Measured and shown, then a CHECKPOINT writes them all, and the checks the goal
+    // is judged on run against the register at rest.
+    log(`registers: ${CHECKS} hit/no-hit checks via REST, one at a time, right after the seed …`);
+    const afterSeed = await checksOneAtATime();
+    log('registers: CHECKPOINT (the seed written back), then the same checks against the register at rest …');
+    await checkpoint();
     // With BENCH_BULK_PROFILE (bulk.ts says how), the gateways are profiled during these one-at-a-time checks.
     setProfiling(process.env.BENCH_BULK_PROFILE, true);
-    for (const number of numbers) {
-      const t = nowMs();
-      const r = await request('POST', `${it.url}/v1/documents/check`, officer, JSON.stringify({ number }));
-      lat.push(nowMs() - t);
-      if (r.status !== 200) {
-        failures.push(`check ${r.status} ${r.text.slice(0, 200)}`);
-      } else if ((JSON.parse(r.text) as { hit: boolean }).hit) {
-        hits += 1;
-      }
-    }
+    const atRest = await checksOneAtATime();
     setProfiling(process.env.BENCH_BULK_PROFILE, false);
+    const { lat, hits } = atRest;
     // The same checks, CONCURRENCY at a time (officers at several desks): group commit lets concurrent checks share
     // one durable commit of their leaves; the leaves of one transaction share its xmin, which counts the commits.
     const [{ idx: leavesBefore }] = (
@@ -329,6 +362,7 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
       }),
     );
     const check = summarize(lat);
+    const seedCheck = summarize(afterSeed.lat);
     const conc = summarize(concLat);
     const commit = summarize(commitLat);
     const dbCheck = summarize(dbCheckLat);
@@ -352,8 +386,12 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
         ['records per second, first request -> searchable', fixed(RECORDS / shareSeconds, 0)],
         ['failed requests', String(failures.length)],
         [
-          `hit/no-hit via REST, ${CHECKS} checks (${hits} hits) p50 / p99 (ms)`,
-          `${fixed(check.p50, 2)} / ${fixed(check.p99, 2)}`,
+          `hit/no-hit via REST, ${CHECKS} checks right after the seed p50 / p99 (ms); buffers written by backends`,
+          `${fixed(seedCheck.p50, 2)} / ${fixed(seedCheck.p99, 2)}; ${afterSeed.backendWrites}`,
+        ],
+        [
+          `hit/no-hit via REST, ${CHECKS} checks (${hits} hits), register at rest p50 / p99 (ms); buffers written by backends`,
+          `${fixed(check.p50, 2)} / ${fixed(check.p99, 2)}; ${atRest.backendWrites}`,
         ],
         [
           `hit/no-hit via REST, ${CHECKS} checks ${CONCURRENCY} at a time p50 / p99 (ms)`,
@@ -405,7 +443,7 @@ export async function measureRegisters({ bed, log }: BenchRun): Promise<Register
     console.log(
       verdict({
         met: check.p99 <= GOAL_P99_MS,
-        text: `hit/no-hit p99 ${fixed(check.p99, 2)} ms against ${total[0].n} records (goal <= ${GOAL_P99_MS} ms; the check's floor here: p99 ${fixed(floor.p99, 2)} ms)`,
+        text: `hit/no-hit p99 ${fixed(check.p99, 2)} ms against ${total[0].n} records at rest (goal <= ${GOAL_P99_MS} ms; the check's floor here: p99 ${fixed(floor.p99, 2)} ms; right after the seed: ${fixed(seedCheck.p99, 2)} ms)`,
       }),
     );
     if (failures.length) {
