@@ -29,8 +29,6 @@ const RATE = Number(process.env.BENCH_SINGLE_RATE ?? 50);
 const WARMUP_ALERTS = 200;
 /** alerts of the floor phase (BENCH_SINGLE_FLOOR=1) */
 const FLOOR_ALERTS = Number(process.env.BENCH_SINGLE_FLOOR_ALERTS ?? 500);
-/** the alert number of the floor's request body (its size is the load's) */
-const FLOOR_BODY_N = 1;
 const IDLE_MS = 5000;
 const DRAIN_TIMEOUT_MS = 120_000;
 
@@ -251,7 +249,7 @@ async function measureFloor(
     count: FLOOR_ALERTS,
     ratePerSecond: RATE,
     log,
-    body: Buffer.from(JSON.stringify(routeAlertBody(FLOOR_BODY_N))),
+    body: Buffer.from(JSON.stringify(routeAlertBody(1))),
     measured: {
       start: () => {
         count = startCpuCount(processGroups(bed));

@@ -2,11 +2,12 @@
 // cost when nothing of Corridor runs between them. Per alert, at the load's rate: a bare HTTP POST of the alert's JSON
 // (node:http, keep-alive, a server in this process that parses it and answers 202), a raw suite 2 seal (ECDSA P-256,
 // X-Wing, AES-256-GCM; bench/lib/crypto-ceiling.ts), a durable one-row insert at the sender, a bare kafkajs produce
-// (idempotent, acks=all, mutual TLS) and consume with offsets committed as Corridor's consumers do (bench/lib/kafka-bare.ts), a raw open, and a durable one-row insert at
-// the receiver. Not in it: the receipt back, the log leaves, authentication, policy and validation. Used by
-// bench/single-measure.ts for CPU per alert (its accounting per process group, above idle) and bench/exchange.ts for
-// latency (POST start -> receiver's commit; both ends live in the bench process, so no process wakes between the
-// HTTP request and the seal, or between the consume and the open, as a gateway does).
+// (idempotent, acks=all, mutual TLS) and consume with offsets committed as Corridor's consumers commit them
+// (bench/lib/kafka-bare.ts), a raw open, and a durable one-row insert at the receiver. Not in it: the receipt back,
+// the log leaves, authentication, policy and validation. Used by bench/single-measure.ts for CPU per alert (its
+// accounting per process group, above idle) and bench/exchange.ts for latency (POST start -> receiver's commit).
+// Both ends live in the bench process, so no process wakes between the HTTP request and the seal, or between the
+// consume and the open, as a gateway does: a lower bound for two gateways.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
