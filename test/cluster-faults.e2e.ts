@@ -316,8 +316,10 @@ describe('three-node cluster: no loss, no duplicate, order per thread under faul
       process.stdout.write(
         `[cluster-faults] publish→desk, 30 alerts each: no added delay ${fmt(direct)}; 300 ms RTT LY↔cluster ${fmt(delayed)}\n`,
       );
-      // Each alert crosses the delayed link at least once (LY's produce, acks=all): at least one round trip more.
-      expect(percentile(delayed, 50)).toBeGreaterThan(300);
+      // Only LY goes through the proxies: each alert's produce crosses the delayed link one way (150 ms) before IT can
+      // fetch it; the acknowledgement's way back holds up the next produce (one request in flight), not this alert's
+      // delivery. So one leg more at least, not a whole round trip (a run measured a p50 of 285 ms).
+      expect(percentile(delayed, 50)).toBeGreaterThan(150);
     } finally {
       cluster.proxies.forEach((p) => p.delay(0));
     }
