@@ -176,7 +176,8 @@ async function measureIn(
   return result;
 }
 
-function total(m: SingleMeasurement): number {
+/** CPU ms per alert, all process groups together (a round's, or a floor's). */
+function total(m: Pick<SingleMeasurement, 'perAlertMs'>): number {
   return Object.values(m.perAlertMs).reduce((a, b) => a + b, 0);
 }
 
@@ -293,7 +294,7 @@ export async function run(): Promise<void> {
     // What no implementation of this path avoids on this machine, measured whole in the current rounds, against the
     // goal's budget: everything Corridor adds (HTTP, receipts, log leaves, policy, validation, the framework) must
     // fit between the two.
-    const floorTotals = floors.map((f) => Object.values(f.perAlertMs).reduce((a, b) => a + b, 0));
+    const floorTotals = floors.map(total);
     const floorTotal = mean(floorTotals);
     const baseTotal = mean(base.map(total));
     const budget = GOAL_RATIO * baseTotal;
