@@ -1,4 +1,4 @@
-import { sealedBytes, sealedFrom, suite2Raw } from './crypto-ceiling';
+import { sealedBytes, sealedFrom, suite2Raw, suite2RawMaterial } from './crypto-ceiling';
 
 describe('suite2Raw (the raw suite 2 of the ceiling and the alert floor)', () => {
   it('opens what it sealed, also after a trip through sealedBytes', () => {
@@ -17,6 +17,17 @@ describe('suite2Raw (the raw suite 2 of the ceiling and the alert floor)', () =>
       flipped[3] ^= 0x10;
       expect(() => raw.open({ ...sealed, [part]: flipped })).toThrow();
     }
+  });
+
+  it("opens at another instance built from the same material, as the floor's receiver process does", () => {
+    const material = suite2RawMaterial();
+    const sealed = sealedBytes(suite2Raw(512, material).seal());
+    // The material crosses processes as JSON over IPC.
+    const receiver = suite2Raw(512, JSON.parse(JSON.stringify(material)) as typeof material);
+    expect(() => receiver.open(sealedFrom(sealed))).not.toThrow();
+    expect(() => suite2Raw(512).open(sealedFrom(sealed))).toThrow(/signature/);
+    const otherKem = suite2Raw(512, { ...material, kemSeedHex: suite2RawMaterial().kemSeedHex });
+    expect(() => otherKem.open(sealedFrom(sealed))).toThrow();
   });
 
   it('refuses bytes that are not six length-prefixed parts', () => {

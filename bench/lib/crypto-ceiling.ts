@@ -6,6 +6,8 @@ import {
   hkdfSync,
   createCipheriv,
   createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
   generateKeyPairSync,
   privateDecrypt,
   publicEncrypt,
@@ -175,14 +177,38 @@ const P1363 = { dsaEncoding: 'ieee-p1363' } as const;
  * and node:crypto X25519), HKDF-SHA256, AES-256-GCM, ECDSA P-256 sign; open: verify, decapsulate, HKDF, decrypt.
  */
 /**
- * Suite 2 with nothing but the primitives, on fresh keys: `seal` signs (ECDSA P-256), encapsulates (X-Wing) and encrypts
+ * The keys and associated data of a raw suite 2 pair, as text (it crosses to other processes over IPC): the sender's
+ * ECDSA P-256 key (PKCS#8 PEM), the recipient's X-Wing seed and the header bytes, so that one process can open what
+ * another sealed.
+ */
+export interface Suite2RawMaterial {
+  signingKeyPem: string;
+  kemSeedHex: string;
+  aadHex: string;
+}
+
+export function suite2RawMaterial(): Suite2RawMaterial {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return {
+    signingKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    kemSeedHex: randomBytes(32).toString('hex'),
+    aadHex: randomBytes(AAD_BYTES).toString('hex'),
+  };
+}
+
+/**
+ * Suite 2 with nothing but the primitives, on fresh keys (or those of `material`): `seal` signs (ECDSA P-256), encapsulates (X-Wing) and encrypts
  * (AES-256-GCM) `payloadBytes`; `open` verifies, decapsulates and decrypts, and throws if anything does not match.
  */
-export function suite2Raw(payloadBytes = 1024): { seal: () => Sealed; open: (sealed: Sealed) => void } {
-  const sender = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const kem = XWingPrivateKey.generate();
+export function suite2Raw(
+  payloadBytes = 1024,
+  material: Suite2RawMaterial = suite2RawMaterial(),
+): { seal: () => Sealed; open: (sealed: Sealed) => void } {
+  const privateKey = createPrivateKey(material.signingKeyPem);
+  const sender = { privateKey, publicKey: createPublicKey(privateKey) };
+  const kem = new XWingPrivateKey(Buffer.from(material.kemSeedHex, 'hex'));
   const plaintext = randomBytes(payloadBytes);
-  const aad = randomBytes(AAD_BYTES);
+  const aad = Buffer.from(material.aadHex, 'hex');
   const seal = (): Sealed => {
     const { sharedSecret, ciphertext } = kem.publicKey.encapsulate();
     const contentKey = Buffer.from(hkdfSync('sha256', sharedSecret, Buffer.alloc(0), SUITE2_INFO, 32));
