@@ -604,31 +604,20 @@ async function measure({ bed, clock, log }: BenchRun, suite: number): Promise<Su
   log(
     `baseline: the path's parts measured whole, ${LATENCY_ALERTS} at ${RATE_PER_SECOND}/s (bench/lib/alert-floor.ts) …`,
   );
-  const wholeFloor = summarize(
-    (
-      await alertFloor({
-        broker: bed.broker,
-        senderDatabaseUrl: bed.net.gateways.LY.databaseUrl,
-        receiverDatabaseUrl: bed.net.gateways.IT.databaseUrl,
-        count: LATENCY_ALERTS,
-        ratePerSecond: RATE_PER_SECOND,
-        log,
-        body: Buffer.from(JSON.stringify(routeAlertBody(1))),
-      })
-    ).latencies,
-  );
+  const floorOptions = {
+    broker: bed.broker,
+    senderDatabaseUrl: bed.net.gateways.LY.databaseUrl,
+    receiverDatabaseUrl: bed.net.gateways.IT.databaseUrl,
+    count: LATENCY_ALERTS,
+    ratePerSecond: RATE_PER_SECOND,
+    log,
+    body: Buffer.from(JSON.stringify(routeAlertBody(1))),
+  };
+  const wholeFloor = summarize((await alertFloor(floorOptions)).latencies);
   log(`  parts measured whole: p50 ${fixed(wholeFloor.p50, 2)} ms, p99 ${fixed(wholeFloor.p99, 2)} ms`);
   /** The same parts in three processes, as Corridor's path crosses them (bench/lib/alert-floor-processes.ts). */
   const floorAcrossProcesses = async (): Promise<number> => {
-    const { latencies, steps } = await alertFloorAcrossProcesses({
-      broker: bed.broker,
-      senderDatabaseUrl: bed.net.gateways.LY.databaseUrl,
-      receiverDatabaseUrl: bed.net.gateways.IT.databaseUrl,
-      count: LATENCY_ALERTS,
-      ratePerSecond: RATE_PER_SECOND,
-      log,
-      body: Buffer.from(JSON.stringify(routeAlertBody(1))),
-    });
+    const { latencies, steps } = await alertFloorAcrossProcesses(floorOptions);
     const sum = summarize(latencies);
     log(`  floor across three processes: p50 ${fixed(sum.p50, 2)} ms, p99 ${fixed(sum.p99, 2)} ms`);
     log(`    its steps, p50 of each (ms): ${steps.map((st) => `${st.step} ${fixed(st.p50, 2)}`).join('; ')}`);

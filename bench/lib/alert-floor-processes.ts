@@ -13,26 +13,19 @@ import http from 'node:http';
 import path from 'node:path';
 import { Client } from 'pg';
 import { GATEWAY_NODE_FLAGS } from '../../apps/gateway/src/node-flags';
-import type { BrokerInfo } from '../../scripts/lib/kafka-broker';
 import type { FloorEndOrder, FloorEndReport, FloorStamps } from './alert-floor-end';
+import { adminUrlOf, type AlertFloorOptions } from './alert-floor';
 import { onCleanup } from './cleanup';
 import { nowMs, sleep, waitUntil } from './clock';
 import { suite2RawMaterial } from './crypto-ceiling';
 import { adminKafka } from './kafka-bare';
 import { summarize } from './stats';
-import { ADMIN_DATABASE_URL } from './testbed';
 
 const TABLE = 'bench_alert_floor_ends';
 /** warm-up alerts, at 100/s: as the gateways get theirs, so the ends' code is optimised before it is measured */
 const WARMUP = 200;
 /** what an end reported failing after it was ready (a produce that failed); the measurement stops on the first */
 const failures: string[] = [];
-
-function adminUrlOf(databaseUrl: string): string {
-  const url = new URL(ADMIN_DATABASE_URL);
-  url.pathname = new URL(databaseUrl).pathname;
-  return url.toString();
-}
 
 /** Forks one end with the parent's loader and a gateway's Node.js flags; resolves when it says it is ready. */
 async function startEnd(order: FloorEndOrder): Promise<{ child: ChildProcess; port?: number }> {
@@ -99,30 +92,16 @@ export interface FloorStep {
  * Runs `count` alerts' floor at `ratePerSecond` across three processes; returns each one's time from the start of its
  * POST to the receiver's commit heard (ms).
  */
-export async function alertFloorAcrossProcesses({
-  broker,
-  senderDatabaseUrl,
-  receiverDatabaseUrl,
-  count,
-  ratePerSecond,
-  log,
-  body,
-}: {
-  broker: BrokerInfo;
-  senderDatabaseUrl: string;
-  receiverDatabaseUrl: string;
-  count: number;
-  ratePerSecond: number;
-  log: (line: string) => void;
-  /** the alert's JSON, as the load POSTs it */
-  body: Buffer;
-}): Promise<{ received: number; latencies: number[]; steps: FloorStep[] }> {
+export async function alertFloorAcrossProcesses(
+  options: AlertFloorOptions,
+): Promise<{ received: number; latencies: number[]; steps: FloorStep[] }> {
+  const { broker, count, ratePerSecond, log, body } = options;
   failures.length = 0;
   const id = randomBytes(4).toString('hex');
   const topic = `bench.floor.${id}`;
   const channel = `bench_floor_${id}`;
-  const senderUrl = adminUrlOf(senderDatabaseUrl);
-  const receiverUrl = adminUrlOf(receiverDatabaseUrl);
+  const senderUrl = adminUrlOf(options.senderDatabaseUrl);
+  const receiverUrl = adminUrlOf(options.receiverDatabaseUrl);
   const listener = new Client({ connectionString: receiverUrl });
   const admin = adminKafka(broker, `bench-floor-admin-${id}`).admin();
   const children: ChildProcess[] = [];

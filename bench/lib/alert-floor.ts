@@ -20,11 +20,26 @@ import { ADMIN_DATABASE_URL } from './testbed';
 
 const TABLE = 'bench_alert_floor';
 
-/** A superuser connection to `databaseUrl`'s database (the bench's admin URL, that database's name). */
-function adminTo(databaseUrl: string): Client {
+/** A superuser URL of `databaseUrl`'s database (the bench's admin URL, that database's name). */
+export function adminUrlOf(databaseUrl: string): string {
   const url = new URL(ADMIN_DATABASE_URL);
   url.pathname = new URL(databaseUrl).pathname;
-  return new Client({ connectionString: url.toString() });
+  return url.toString();
+}
+
+function adminTo(databaseUrl: string): Client {
+  return new Client({ connectionString: adminUrlOf(databaseUrl) });
+}
+
+/** What a floor run is given: where, how many, how fast, and the alert's JSON as the load POSTs it. */
+export interface AlertFloorOptions {
+  broker: BrokerInfo;
+  senderDatabaseUrl: string;
+  receiverDatabaseUrl: string;
+  count: number;
+  ratePerSecond: number;
+  log: (line: string) => void;
+  body: Buffer;
 }
 
 /** A bare HTTP server in this process that parses a JSON body and answers 202, and a keep-alive POST to it. */
@@ -82,17 +97,9 @@ export async function alertFloor({
   log,
   measured,
   body,
-}: {
-  broker: BrokerInfo;
-  senderDatabaseUrl: string;
-  receiverDatabaseUrl: string;
-  count: number;
-  ratePerSecond: number;
-  log: (line: string) => void;
+}: AlertFloorOptions & {
   /** called around the measured alerts: after the connections, the topic and the warm-up, before they close */
   measured?: { start: () => void; stop: () => void };
-  /** the alert's JSON, as the load POSTs it */
-  body: Buffer;
 }): Promise<{ received: number; latencies: number[] }> {
   const sender = adminTo(senderDatabaseUrl);
   const receiver = adminTo(receiverDatabaseUrl);
