@@ -1,6 +1,11 @@
 import fc from 'fast-check';
-import { create, EnvelopeSchema, fromBinary, toBinary } from '@corridor/contracts';
-import { encodeEnvelope, readCanonicalEnvelope, type EnvelopeFields } from './envelope-codec';
+import { create, EnvelopeHeaderSchema, EnvelopeSchema, fromBinary, toBinary } from '@corridor/contracts';
+import {
+  encodeEnvelope,
+  encodeEnvelopeHeader,
+  readCanonicalEnvelope,
+  type EnvelopeFields,
+} from './envelope-codec';
 
 /**
  * What opening accepted before this codec, by protobuf-es: the fields when `bytes` decode without unknown fields and
@@ -96,5 +101,82 @@ describe('envelope codec', () => {
       const bytes = Buffer.from(variant, 'hex');
       expect(readCanonicalEnvelope(bytes)).toBeUndefined();
     }
+  });
+});
+
+describe('encodeEnvelopeHeader', () => {
+  const text = fc.oneof(
+    fc.constant(''),
+    fc.string({ maxLength: 40 }),
+    fc.string({ unit: 'grapheme', maxLength: 20 }), // multi-byte UTF-8
+    fc.string({ minLength: 130, maxLength: 200 }), // a length past 127: a two-byte varint
+  );
+  const small = fc.oneof(
+    fc.constant(0),
+    fc.integer({ min: 0, max: 300 }),
+    fc.integer({ min: 0, max: 0x7fffffff }),
+  );
+  const headerArb = fc.record({
+    version: small,
+    suite: small,
+    sender: text,
+    recipient: text,
+    messageId: text,
+    createdAtMs: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: BigInt(Number.MAX_SAFE_INTEGER) })),
+    agreementId: text,
+    kind: small,
+    category: small,
+    classification: small,
+    threadId: text,
+    senderCertFingerprint: text,
+    recipientCertFingerprint: text,
+    recipientKemKeyId: text,
+  });
+
+  it('writes exactly what protobuf-es writes, for any header a sealer can hold', () => {
+    fc.assert(
+      fc.property(headerArb, (fields) => {
+        const header = create(EnvelopeHeaderSchema, fields);
+        expect(Buffer.from(encodeEnvelopeHeader(header)).toString('hex')).toBe(
+          Buffer.from(toBinary(EnvelopeHeaderSchema, header)).toString('hex'),
+        );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('gives values no sealer writes (negative, past 2^53, past uint32) to protobuf-es, with the same result', () => {
+    for (const fields of [
+      { kind: -1 },
+      { createdAtMs: -5n },
+      { createdAtMs: 2n ** 60n },
+      { suite: 0xffffffff },
+      { version: 2 ** 31 },
+    ]) {
+      const header = create(EnvelopeHeaderSchema, { sender: 'LY', ...fields });
+      expect(Buffer.from(encodeEnvelopeHeader(header)).equals(toBinary(EnvelopeHeaderSchema, header))).toBe(
+        true,
+      );
+    }
+  });
+
+  it('decodes back to the same header', () => {
+    const header = create(EnvelopeHeaderSchema, {
+      version: 1,
+      suite: 2,
+      sender: 'LY',
+      recipient: 'IT',
+      messageId: '0190f3d2-7c1a-7000-8000-000000000001',
+      createdAtMs: 1_764_800_000_000n,
+      agreementId: 'agr-ly-it',
+      kind: 1,
+      category: 3,
+      classification: 2,
+      threadId: '0190f3d2-7c1a-7000-8000-000000000001',
+      senderCertFingerprint: 'ab'.repeat(32),
+      recipientCertFingerprint: 'cd'.repeat(32),
+      recipientKemKeyId: 'ef'.repeat(32),
+    });
+    expect(fromBinary(EnvelopeHeaderSchema, encodeEnvelopeHeader(header))).toEqual(header);
   });
 });

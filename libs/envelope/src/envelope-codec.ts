@@ -1,8 +1,8 @@
 // The Envelope message (proto/corridor/v1/envelope.proto: five `bytes` fields, numbers 1-5) in its canonical
-// encoding, written and read in one pass. It is exactly what protobuf-es's toBinary writes (envelope-codec.spec.ts
+// encoding, written and read in one pass; and the EnvelopeHeader as a sealer writes it (encodeEnvelopeHeader). It is exactly what protobuf-es's toBinary writes (envelope-codec.spec.ts
 // checks both directions against it), without building the message object, growing a writer's buffer, or decoding
 // and re-encoding a received envelope to prove that it is canonical.
-import type { Envelope } from '@corridor/contracts';
+import { EnvelopeHeaderSchema, toBinary, type Envelope, type EnvelopeHeader } from '@corridor/contracts';
 import { piecesOf, type FieldPieces } from './signing-input';
 
 /** The fields of an Envelope; read ones are views into the received bytes (as protobuf-es's decoder returns). */
@@ -101,3 +101,105 @@ export function readCanonicalEnvelope(bytes: Uint8Array): EnvelopeFields | undef
   }
   return fields;
 }
+
+/** The EnvelopeHeader's fields (proto/corridor/v1/envelope.proto) in number order, with how each is written. */
+const HEADER_FIELDS = [
+  [1, 'version', 'varint'],
+  [2, 'suite', 'varint'],
+  [3, 'sender', 'string'],
+  [4, 'recipient', 'string'],
+  [5, 'messageId', 'string'],
+  [6, 'createdAtMs', 'int64'],
+  [7, 'agreementId', 'string'],
+  [8, 'kind', 'varint'],
+  [9, 'category', 'varint'],
+  [10, 'classification', 'varint'],
+  [11, 'threadId', 'string'],
+  [12, 'senderCertFingerprint', 'string'],
+  [13, 'recipientCertFingerprint', 'string'],
+  [14, 'recipientKemKeyId', 'string'],
+] as const satisfies readonly (readonly [number, keyof EnvelopeHeader, 'varint' | 'string' | 'int64'])[];
+
+const VARINT = 0;
+
+/** Bytes of `value` (an integer, 0 <= value < 2^53) as a varint. */
+function varintLength(value: number): number {
+  let bytes = 1;
+  for (let rest = Math.floor(value / 128); rest !== 0; rest = Math.floor(rest / 128)) {
+    bytes += 1;
+  }
+  return bytes;
+}
+
+function writeVarint(out: Uint8Array, at: number, value: number): number {
+  let pos = at;
+  let rest = value;
+  while (rest > 0x7f) {
+    out[pos++] = (rest % 128) | 0x80;
+    rest = Math.floor(rest / 128);
+  }
+  out[pos++] = rest;
+  return pos;
+}
+
+/**
+ * An EnvelopeHeader in exactly the bytes protobuf-es's toBinary writes (fields in number order, zero and empty ones
+ * omitted), without its generic writer: a header is encoded on every seal, and the generic writer took 8.5 us of a
+ * 1 KiB suite 2 seal's 230. Values outside what a sealer writes (a negative number, a time past 2^53 ms) go through
+ * toBinary, so the result is the same whatever the header holds (envelope-codec.spec.ts checks it on random headers).
+ */
+export function encodeEnvelopeHeader(header: EnvelopeHeader): Uint8Array {
+  const numbers: number[] = [];
+  const strings: Buffer[] = [];
+  let size = 0;
+  for (const [, name, type] of HEADER_FIELDS) {
+    if (type === 'string') {
+      const text = header[name];
+      const bytes = text === '' ? EMPTY_BUFFER : Buffer.from(text, 'utf8');
+      strings.push(bytes);
+      if (bytes.length !== 0) {
+        size += 1 + varintLength(bytes.length) + bytes.length;
+      }
+      continue;
+    }
+    const raw = header[name];
+    const value = typeof raw === 'bigint' ? Number(raw) : raw;
+    const limit = type === 'varint' ? 0x7fffffff : Number.MAX_SAFE_INTEGER;
+    if (
+      !Number.isSafeInteger(value) ||
+      value < 0 ||
+      value > limit ||
+      (typeof raw === 'bigint' && BigInt(value) !== raw)
+    ) {
+      return toBinary(EnvelopeHeaderSchema, header);
+    }
+    numbers.push(value);
+    if (value !== 0) {
+      size += 1 + varintLength(value);
+    }
+  }
+  const out = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
+  let pos = 0;
+  let nextNumber = 0;
+  let nextString = 0;
+  for (const [fieldNumber, , type] of HEADER_FIELDS) {
+    if (type === 'string') {
+      const bytes = strings[nextString++];
+      if (bytes.length !== 0) {
+        out[pos++] = (fieldNumber << 3) | LENGTH_DELIMITED;
+        pos = writeVarint(out, pos, bytes.length);
+        out.set(bytes, pos);
+        pos += bytes.length;
+      }
+      continue;
+    }
+    const value = numbers[nextNumber++];
+    if (value !== 0) {
+      out[pos++] = (fieldNumber << 3) | VARINT;
+      pos = writeVarint(out, pos, value);
+    }
+  }
+  return out;
+}
+
+const EMPTY_BUFFER = Buffer.alloc(0);

@@ -18,9 +18,9 @@ import {
   loadPrivateKey,
   samePublicKey,
 } from '@corridor/pki';
-import { randomBytes } from 'node:crypto';
 import { envelopeSha256 } from './digest';
-import { encodeEnvelope } from './envelope-codec';
+import { freshRandomBytes } from './random';
+import { encodeEnvelope, encodeEnvelopeHeader } from './envelope-codec';
 import type { VerifiedEpochKey } from './epoch-keys';
 import { EnvelopeError } from './errors';
 import { messageKindOf } from './kinds';
@@ -190,7 +190,7 @@ function prepareSeal(options: SealEnvelopeOptions): {
     recipientCertFingerprint: recipientCert.fingerprint,
     recipientKemKeyId: epochKey?.keyId ?? '',
   });
-  const headerBytes = toBinary(EnvelopeHeaderSchema, header);
+  const headerBytes = encodeEnvelopeHeader(header);
   const plaintext = options.messageBytes ?? toBinary(ExchangeMessageSchema, options.message);
   let ciphertext: Uint8Array | Uint8Array[];
   let wrappedKey: Uint8Array;
@@ -203,7 +203,7 @@ function prepareSeal(options: SealEnvelopeOptions): {
       certificateKey: recipientCert.publicKey,
       kem: epochKey?.publicKey,
     });
-    const contentNonce = randomBytes(suite.nonceBytes);
+    const contentNonce = freshRandomBytes(suite.nonceBytes);
     try {
       ciphertext = suite.encrypt({ key: established.key, nonce: contentNonce, plaintext, aad: headerBytes });
     } finally {

@@ -16,6 +16,7 @@ import {
   MlKemPublicKey,
   mlKemKeygenFromSeed,
 } from './ml-kem';
+import { freshRandomBytes } from './random';
 
 export const XWING_LABEL = Buffer.from('5c2e2f2f5e5c', 'hex');
 export const XWING_SEED_BYTES = 32;
@@ -136,7 +137,7 @@ export class XWingPublicKey {
     if (eseed !== undefined && eseed.length !== 64) {
       throw new RangeError('eseed has 64 bytes');
     }
-    const scalar = eseed === undefined ? randomBytes(X25519_BYTES) : eseed.subarray(32, 64);
+    const scalar = eseed === undefined ? freshRandomBytes(X25519_BYTES) : eseed.subarray(32, 64);
     const ephemeral = ephemeralX25519(scalar);
     if (eseed === undefined) {
       scalar.fill(0);
