@@ -92,7 +92,6 @@ async function sender(order: FloorEndOrder): Promise<number> {
           stamp(key, 'produce');
           producer
             .send({ topic: order.topic, acks: -1, messages: [{ key, value: bytes }] })
-            .then(() => stamp(key, 'acked'))
             .catch((err: Error) => report({ error: `floor sender: produce failed: ${err.message}` }));
         });
       };

@@ -9,12 +9,11 @@
 // policy, the exchange-log leaves, the receipt back, and everything a gateway runs beside the path.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import path from 'node:path';
 import { Client } from 'pg';
 import { GATEWAY_NODE_FLAGS } from '../../apps/gateway/src/node-flags';
 import type { FloorEndOrder, FloorEndReport, FloorStamps } from './alert-floor-end';
-import { adminUrlOf, type AlertFloorOptions } from './alert-floor';
+import { adminUrlOf, keepAlivePoster, type AlertFloorOptions } from './alert-floor';
 import { onCleanup } from './cleanup';
 import { nowMs, sleep, waitUntil } from './clock';
 import { suite2RawMaterial } from './crypto-ceiling';
@@ -105,9 +104,9 @@ export async function alertFloorAcrossProcesses(
   const listener = new Client({ connectionString: receiverUrl });
   const admin = adminKafka(broker, `bench-floor-admin-${id}`).admin();
   const children: ChildProcess[] = [];
-  const agent = new http.Agent({ keepAlive: true });
+  let closeClient = (): void => undefined;
   const release = onCleanup('alert floor processes', async () => {
-    agent.destroy();
+    closeClient();
     for (const child of children) {
       child.kill();
     }
@@ -145,29 +144,12 @@ export async function alertFloorAcrossProcesses(
     const sender = await startEnd({ ...common, role: 'sender', databaseUrl: senderUrl });
     children.push(sender.child);
 
-    const post = (key: string): Promise<void> =>
-      new Promise((resolve, reject) => {
-        const req = http.request(
-          {
-            host: '127.0.0.1',
-            port: sender.port,
-            path: '/',
-            method: 'POST',
-            agent,
-            headers: { 'content-type': 'application/json', 'x-floor-key': key },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () =>
-              res.statusCode === 202
-                ? resolve()
-                : reject(new Error(`the floor's sender answered ${res.statusCode}`)),
-            );
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
+    if (sender.port === undefined) {
+      throw new Error('alert floor across processes: the sender did not say which port it listens on');
+    }
+    const client = keepAlivePoster(sender.port);
+    closeClient = client.close;
+    const post = (key: string): Promise<void> => client.post(body, { 'x-floor-key': key });
 
     for (let i = 0; i < WARMUP; i += 1) {
       await post(`w${i}`);

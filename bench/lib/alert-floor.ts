@@ -42,6 +42,41 @@ export interface AlertFloorOptions {
   body: Buffer;
 }
 
+/**
+ * Keep-alive POSTs of a JSON body to 127.0.0.1:`port` (the load's shape): each resolves when the answer has been read,
+ * and rejects unless it is 202.
+ */
+export function keepAlivePoster(port: number): {
+  post: (body: Buffer, headers?: Record<string, string>) => Promise<void>;
+  close: () => void;
+} {
+  const agent = new http.Agent({ keepAlive: true });
+  const post = (body: Buffer, headers: Record<string, string> = {}): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/',
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', ...headers },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 202
+              ? resolve()
+              : reject(new Error(`HTTP ${res.statusCode} from 127.0.0.1:${port}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  return { post, close: () => agent.destroy() };
+}
+
 /** A bare HTTP server in this process that parses a JSON body and answers 202, and a keep-alive POST to it. */
 async function bareHttp(): Promise<{ post: (body: Buffer) => Promise<void>; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
@@ -54,34 +89,12 @@ async function bareHttp(): Promise<{ post: (body: Buffer) => Promise<void>; clos
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const agent = new http.Agent({ keepAlive: true });
-  const post = (body: Buffer): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: '/',
-          method: 'POST',
-          agent,
-          headers: { 'content-type': 'application/json' },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () =>
-            res.statusCode === 202 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`)),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  const client = keepAlivePoster((server.address() as AddressInfo).port);
   const close = async (): Promise<void> => {
-    agent.destroy();
+    client.close();
     await new Promise((resolve) => server.close(resolve));
   };
-  return { post, close };
+  return { post: (body) => client.post(body), close };
 }
 
 /**

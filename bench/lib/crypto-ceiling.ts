@@ -173,10 +173,6 @@ const SUITE2_INFO = Buffer.from('corridor-envelope-v1 suite 2 content key', 'lat
 const P1363 = { dsaEncoding: 'ieee-p1363' } as const;
 
 /**
- * The same for suite 2: X-Wing encapsulation to an epoch key (the KEM of libs/envelope: @noble/post-quantum ML-KEM-768
- * and node:crypto X25519), HKDF-SHA256, AES-256-GCM, ECDSA P-256 sign; open: verify, decapsulate, HKDF, decrypt.
- */
-/**
  * The keys and associated data of a raw suite 2 pair, as text (it crosses to other processes over IPC): the sender's
  * ECDSA P-256 key (PKCS#8 PEM), the recipient's X-Wing seed and the header bytes, so that one process can open what
  * another sealed.
@@ -197,8 +193,13 @@ export function suite2RawMaterial(): Suite2RawMaterial {
 }
 
 /**
- * Suite 2 with nothing but the primitives, on fresh keys (or those of `material`): `seal` signs (ECDSA P-256), encapsulates (X-Wing) and encrypts
- * (AES-256-GCM) `payloadBytes`; `open` verifies, decapsulates and decrypts, and throws if anything does not match.
+ * The same for suite 2: X-Wing encapsulation to an epoch key (the KEM of libs/envelope: @noble/post-quantum ML-KEM-768
+ * and node:crypto X25519), HKDF-SHA256, AES-256-GCM, ECDSA P-256 sign; open: verify, decapsulate, HKDF, decrypt.
+ */
+/**
+ * Suite 2 with nothing but the primitives, on fresh keys (or those of `material`): `seal` signs (ECDSA P-256),
+ * encapsulates (X-Wing) and encrypts (AES-256-GCM) `payloadBytes`; `open` verifies, decapsulates and decrypts, and
+ * throws if anything does not match.
  */
 export function suite2Raw(
   payloadBytes = 1024,

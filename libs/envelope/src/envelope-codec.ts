@@ -1,7 +1,8 @@
 // The Envelope message (proto/corridor/v1/envelope.proto: five `bytes` fields, numbers 1-5) in its canonical
-// encoding, written and read in one pass; and the EnvelopeHeader as a sealer writes it (encodeEnvelopeHeader). It is exactly what protobuf-es's toBinary writes (envelope-codec.spec.ts
-// checks both directions against it), without building the message object, growing a writer's buffer, or decoding
-// and re-encoding a received envelope to prove that it is canonical.
+// encoding, written and read in one pass, and the EnvelopeHeader as a sealer writes it (encodeEnvelopeHeader). Both
+// are exactly what protobuf-es's toBinary writes (envelope-codec.spec.ts checks it, and the Envelope reader both
+// directions), without building the message object, growing a writer's buffer, or decoding and re-encoding a
+// received envelope to prove that it is canonical.
 import { EnvelopeHeaderSchema, toBinary, type Envelope, type EnvelopeHeader } from '@corridor/contracts';
 import { piecesOf, type FieldPieces } from './signing-input';
 
@@ -11,12 +12,25 @@ export type EnvelopeFields = Pick<Envelope, 'header' | 'wrappedKey' | 'nonce' | 
 const FIELD_ORDER = ['header', 'wrappedKey', 'nonce', 'ciphertext', 'signature'] as const;
 const LENGTH_DELIMITED = 2;
 
+/** Bytes of `value` (an integer, 0 <= value < 2^53) as a varint. */
 function varintBytes(value: number): number {
   let bytes = 1;
-  for (let rest = value >>> 7; rest !== 0; rest >>>= 7) {
+  for (let rest = Math.floor(value / 128); rest !== 0; rest = Math.floor(rest / 128)) {
     bytes += 1;
   }
   return bytes;
+}
+
+/** Writes `value` (0 <= value < 2^53) as a varint at `at`; the position after it. */
+function writeVarint(out: Uint8Array, at: number, value: number): number {
+  let pos = at;
+  let rest = value;
+  while (rest > 0x7f) {
+    out[pos++] = (rest % 128) | 0x80;
+    rest = Math.floor(rest / 128);
+  }
+  out[pos++] = rest;
+  return pos;
 }
 
 /**
@@ -38,16 +52,12 @@ export function encodeEnvelope(
   const out = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
   let pos = 0;
   pieces.forEach((field, index) => {
-    let length = lengths[index];
+    const length = lengths[index];
     if (length === 0) {
       return;
     }
     out[pos++] = ((index + 1) << 3) | LENGTH_DELIMITED;
-    while (length > 0x7f) {
-      out[pos++] = (length & 0x7f) | 0x80;
-      length >>>= 7;
-    }
-    out[pos++] = length;
+    pos = writeVarint(out, pos, length);
     for (const piece of field) {
       out.set(piece, pos);
       pos += piece.length;
@@ -122,26 +132,6 @@ const HEADER_FIELDS = [
 
 const VARINT = 0;
 
-/** Bytes of `value` (an integer, 0 <= value < 2^53) as a varint. */
-function varintLength(value: number): number {
-  let bytes = 1;
-  for (let rest = Math.floor(value / 128); rest !== 0; rest = Math.floor(rest / 128)) {
-    bytes += 1;
-  }
-  return bytes;
-}
-
-function writeVarint(out: Uint8Array, at: number, value: number): number {
-  let pos = at;
-  let rest = value;
-  while (rest > 0x7f) {
-    out[pos++] = (rest % 128) | 0x80;
-    rest = Math.floor(rest / 128);
-  }
-  out[pos++] = rest;
-  return pos;
-}
-
 /**
  * An EnvelopeHeader in exactly the bytes protobuf-es's toBinary writes (fields in number order, zero and empty ones
  * omitted), without its generic writer: a header is encoded on every seal, and the generic writer took 8.5 us of a
@@ -149,16 +139,16 @@ function writeVarint(out: Uint8Array, at: number, value: number): number {
  * toBinary, so the result is the same whatever the header holds (envelope-codec.spec.ts checks it on random headers).
  */
 export function encodeEnvelopeHeader(header: EnvelopeHeader): Uint8Array {
-  const numbers: number[] = [];
-  const strings: Buffer[] = [];
+  // Each field's value as written: a string's UTF-8 bytes, a number's value.
+  const values: (Buffer | number)[] = [];
   let size = 0;
   for (const [, name, type] of HEADER_FIELDS) {
     if (type === 'string') {
       const text = header[name];
       const bytes = text === '' ? EMPTY_BUFFER : Buffer.from(text, 'utf8');
-      strings.push(bytes);
+      values.push(bytes);
       if (bytes.length !== 0) {
-        size += 1 + varintLength(bytes.length) + bytes.length;
+        size += 1 + varintBytes(bytes.length) + bytes.length;
       }
       continue;
     }
@@ -173,32 +163,27 @@ export function encodeEnvelopeHeader(header: EnvelopeHeader): Uint8Array {
     ) {
       return toBinary(EnvelopeHeaderSchema, header);
     }
-    numbers.push(value);
+    values.push(value);
     if (value !== 0) {
-      size += 1 + varintLength(value);
+      size += 1 + varintBytes(value);
     }
   }
   const out = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
   let pos = 0;
-  let nextNumber = 0;
-  let nextString = 0;
-  for (const [fieldNumber, , type] of HEADER_FIELDS) {
-    if (type === 'string') {
-      const bytes = strings[nextString++];
-      if (bytes.length !== 0) {
-        out[pos++] = (fieldNumber << 3) | LENGTH_DELIMITED;
-        pos = writeVarint(out, pos, bytes.length);
-        out.set(bytes, pos);
-        pos += bytes.length;
+  HEADER_FIELDS.forEach(([fieldNumber], index) => {
+    const value = values[index];
+    if (typeof value === 'number') {
+      if (value !== 0) {
+        out[pos++] = (fieldNumber << 3) | VARINT;
+        pos = writeVarint(out, pos, value);
       }
-      continue;
+    } else if (value.length !== 0) {
+      out[pos++] = (fieldNumber << 3) | LENGTH_DELIMITED;
+      pos = writeVarint(out, pos, value.length);
+      out.set(value, pos);
+      pos += value.length;
     }
-    const value = numbers[nextNumber++];
-    if (value !== 0) {
-      out[pos++] = (fieldNumber << 3) | VARINT;
-      pos = writeVarint(out, pos, value);
-    }
-  }
+  });
   return out;
 }
 
